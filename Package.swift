@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+// Larder: an embedded feature store for Swift over one SQLite file.
+
+import PackageDescription
+import class Foundation.ProcessInfo
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+var package = Package(
+    name: "larder",
+    products: [
+        .library(name: "Larder", targets: ["Larder"]),
+        .executable(name: "larder", targets: ["larder"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLarderSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "LarderMigrations",
+            path: "migrations",
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("m0001_init.sql"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Larder",
+            dependencies: [
+                "CLarderSQLite",
+                "LarderMigrations",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "larder",
+            dependencies: [
+                "Larder",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LarderTests",
+            dependencies: ["Larder"],
+            resources: [.copy("Conformance")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LarderCLITests",
+            dependencies: ["Larder"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
+
+// Benchmarks are compiled only when asked for, so CI never builds them:
+//   LARDER_BENCHMARKS=1 swift run -c release LarderBenchmarks ...
+if ProcessInfo.processInfo.environment["LARDER_BENCHMARKS"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "LarderBenchmarks",
+            dependencies: [
+                "Larder",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/LarderBenchmarks",
+            swiftSettings: swiftSettings
+        )
+    )
+}

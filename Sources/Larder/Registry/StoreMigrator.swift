@@ -1,0 +1,45 @@
+import LarderMigrations
+
+/// Brings a store's schema up to date with the migrations embedded in this
+/// build (`migrations/m*.sql`), and refuses stores written by a newer Larder.
+enum StoreMigrator {
+    /// The newest schema version this build knows.
+    static var supportedVersion: Int { storeMigrations.last?.version ?? 0 }
+
+    /// Applies every migration the store has not recorded, in order, in one
+    /// `BEGIN IMMEDIATE` transaction. Returns the versions applied.
+    @discardableResult
+    static func migrate(_ db: Connection) throws -> [Int] {
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS larder_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT
+            """)
+        // Fast path without the write lock: nothing to do.
+        if try currentVersion(db) == supportedVersion { return [] }
+        return try db.transaction {
+            let current = try currentVersion(db)
+            if current > supportedVersion {
+                throw LarderError.storeTooNew(path: db.path, storeVersion: current, supportedVersion: supportedVersion)
+            }
+            var applied: [Int] = []
+            for migration in storeMigrations where migration.version > current {
+                try db.execute(migration.sql)
+                let insert = try db.statement("INSERT INTO larder_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                insert.bind(Int64(migration.version), at: 1)
+                insert.bind(migration.fileName, at: 2)
+                insert.bind(Timestamp.now(), at: 3)
+                try insert.run()
+                applied.append(migration.version)
+            }
+            return applied
+        }
+    }
+
+    static func currentVersion(_ db: Connection) throws -> Int {
+        let version = Int(try db.queryInt("SELECT COALESCE(MAX(version), 0) FROM larder_migrations"))
+        if version > supportedVersion {
+            throw LarderError.storeTooNew(path: db.path, storeVersion: version, supportedVersion: supportedVersion)
+        }
+        return version
+    }
+}

@@ -1,0 +1,118 @@
+import CLarderSQLite
+
+/// One SQLite connection, set up the way Larder needs it: WAL journal
+/// (checked), `synchronous = NORMAL`, a busy timeout and foreign keys on.
+///
+/// A connection is not thread-safe: hold it in one place (``FeatureStore``
+/// keeps its connections behind a mutex) and use it from one thread at a time.
+/// See <https://www.sqlite.org/c3ref/open.html> and <https://www.sqlite.org/wal.html>.
+public final class Connection {
+    let handle: OpaquePointer
+    /// The path of the database file.
+    public let path: String
+    private var cache: [String: Statement] = [:]
+
+    /// Opens (creating it if needed) the database at `path`.
+    ///
+    /// - Parameter busyTimeoutMilliseconds: how long a statement waits for
+    ///   another process's lock before failing with `SQLITE_BUSY`.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 10_000) throws(SQLiteError) {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let error = SQLiteError(code: rc, connection: db, sql: nil)
+            sqlite3_close_v2(db)
+            throw error
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        _ = clarder_sqlite3_enable_defensive(db)
+        try setUp()
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    private func setUp() throws(SQLiteError) {
+        let mode = try queryText("PRAGMA journal_mode = WAL")
+        guard mode.lowercased() == "wal" else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "could not switch \(path) to WAL mode (journal_mode is \(mode))", sql: "PRAGMA journal_mode = WAL")
+        }
+        // Debian's SQLite defaults to FULL and does not remember NORMAL: set it on every connection.
+        try execute("PRAGMA synchronous = NORMAL")
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA cache_size = -65536") // 64 MiB page cache
+    }
+
+    /// Runs one or more SQL statements that take no parameters.
+    /// See <https://www.sqlite.org/c3ref/exec.html>.
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    /// The cached prepared statement for `sql`, prepared on first use.
+    /// The statement is reset and its bindings cleared before it is returned.
+    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+        if let cached = cache[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try Statement(connection: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Drops every cached statement (needed before dropping tables they use).
+    public func clearStatementCache() {
+        cache.removeAll()
+    }
+
+    /// The first column of the first row of `sql` as text ("" when no row).
+    public func queryText(_ sql: String) throws(SQLiteError) -> String {
+        let statement = try statement(sql)
+        defer { statement.reset() }
+        return try statement.step() ? statement.text(0) : ""
+    }
+
+    /// The first column of the first row of `sql` as an integer (0 when no row).
+    public func queryInt(_ sql: String) throws(SQLiteError) -> Int64 {
+        let statement = try statement(sql)
+        defer { statement.reset() }
+        return try statement.step() ? statement.int64(0) : 0
+    }
+
+    /// The rowid of the last inserted row.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// The number of rows the last statement inserted, updated or deleted.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Whether the connection is inside a transaction.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error thrown by
+    /// `body` (or by the commit) rolls the transaction back and is rethrown.
+    /// See <https://www.sqlite.org/lang_transaction.html>.
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isInTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+}

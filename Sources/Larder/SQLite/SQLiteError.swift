@@ -1,0 +1,35 @@
+import CLarderSQLite
+
+/// An error reported by SQLite: its extended result code, its message and the
+/// statement that failed.
+///
+/// See <https://www.sqlite.org/rescode.html>.
+public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+    /// The extended result code (`SQLITE_CONSTRAINT_PRIMARYKEY`, `SQLITE_BUSY`, …).
+    public let code: Int32
+    /// SQLite's message for the error.
+    public let message: String
+    /// The SQL that was being prepared or run, when there was one.
+    public let sql: String?
+
+    /// The primary result code (the low byte of ``code``).
+    public var primaryCode: Int32 { code & 0xFF }
+
+    init(code: Int32, message: String, sql: String?) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
+
+    init(code: Int32, connection: OpaquePointer?, sql: String?) {
+        let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+            ?? String(cString: sqlite3_errstr(code))
+        self.init(code: code, message: message, sql: sql)
+    }
+
+    public var description: String {
+        var text = "SQLite error \(code): \(message)"
+        if let sql { text += " (in: \(sql))" }
+        return text
+    }
+}

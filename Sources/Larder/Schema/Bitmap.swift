@@ -1,0 +1,50 @@
+/// A growable bit set, one bit per row: the validity bitmap of a column
+/// (bit set = value present, clear = null), laid out as Arrow lays it
+/// (least significant bit first).
+public struct Bitmap: Sendable, Equatable {
+    /// The bits, 64 per word.
+    @usableFromInline var words: [UInt64] = []
+    /// The number of bits.
+    public var count: Int { _count }
+    @usableFromInline var _count = 0
+
+    /// An empty bitmap.
+    public init() {}
+
+    /// A bitmap of `count` bits, all set to `value`.
+    public init(repeating value: Bool, count: Int) {
+        words = Array(repeating: value ? ~0 : 0, count: (count + 63) / 64)
+        self._count = count
+        if value, count % 64 != 0 { words[words.count - 1] = (1 << UInt64(count % 64)) - 1 }
+    }
+
+    /// Bit `index`.
+    @inlinable public subscript(index: Int) -> Bool {
+        get { words[index >> 6] & (1 << UInt64(index & 63)) != 0 }
+        set {
+            if newValue { words[index >> 6] |= 1 << UInt64(index & 63) }
+            else { words[index >> 6] &= ~(1 << UInt64(index & 63)) }
+        }
+    }
+
+    /// Appends one bit.
+    @inlinable public mutating func append(_ value: Bool) {
+        if _count & 63 == 0 { words.append(0) }
+        if value { words[_count >> 6] |= 1 << UInt64(_count & 63) }
+        _count += 1
+    }
+
+    /// Reserves room for `capacity` bits.
+    public mutating func reserveCapacity(_ capacity: Int) {
+        words.reserveCapacity((capacity + 63) / 64)
+    }
+
+    /// The number of set bits.
+    public var nonzeroBitCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+
+    /// Removes all bits, keeping the storage.
+    public mutating func removeAll(keepingCapacity: Bool = true) {
+        words.removeAll(keepingCapacity: keepingCapacity)
+        _count = 0
+    }
+}

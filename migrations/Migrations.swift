@@ -1,0 +1,16 @@
+/// One embedded schema migration of the Larder store.
+public struct Migration: Sendable {
+    /// The migration's number: `1` for `m0001_init.sql`.
+    public let version: Int
+    /// The file name under `migrations/`.
+    public let fileName: String
+    /// The SQL text, as embedded at build time.
+    public let sql: String
+}
+
+/// Every migration of the store schema, in the order they are applied.
+///
+/// A test checks that every `m*.sql` file in `migrations/` appears here.
+public let storeMigrations: [Migration] = [
+    Migration(version: 1, fileName: "m0001_init.sql", sql: String(decoding: PackageResources.m0001_init_sql, as: UTF8.self)),
+]
