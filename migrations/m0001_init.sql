@@ -17,6 +17,7 @@ CREATE TABLE view_versions (
     view        TEXT NOT NULL REFERENCES feature_views(name),
     version     INTEGER NOT NULL,
     entity      TEXT NOT NULL REFERENCES entities(name),
+    join_keys   TEXT NOT NULL,          -- JSON, the entity's join keys when this version was made
     ttl_us      INTEGER NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     owner       TEXT NOT NULL DEFAULT '',
@@ -47,16 +48,20 @@ CREATE TABLE feature_sets (
     UNIQUE (name, version)
 ) STRICT;
 
+-- Ingest runs outlive a dropped view version: rows carried to a newer version
+-- (apply --carry-data) keep their run ids, and the point-in-time rule's asOf
+-- horizon needs each run's commit time.
 CREATE TABLE runs (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    view_version_id INTEGER NOT NULL REFERENCES view_versions(id) ON DELETE CASCADE,
+    view            TEXT NOT NULL,
+    version         INTEGER NOT NULL,
     source          TEXT NOT NULL,
     content_sha256  TEXT NOT NULL,
     rows            INTEGER NOT NULL,
     rejected        INTEGER NOT NULL,
-    started_at      INTEGER NOT NULL,
+    started_at      INTEGER NOT NULL,  -- µs since the epoch, UTC
     committed_at    INTEGER NOT NULL
 ) STRICT;
 
-CREATE INDEX runs_by_version ON runs(view_version_id, id);
-CREATE INDEX runs_by_content ON runs(view_version_id, content_sha256);
+CREATE INDEX runs_by_view ON runs(view, version, id);
+CREATE INDEX runs_by_content ON runs(view, version, content_sha256);

@@ -1,7 +1,64 @@
 import ArgumentParser
 import Larder
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `larder` command: an embedded feature store over one SQLite file.
 @main
 struct LarderCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "larder", abstract: "An embedded feature store over one SQLite file.")
+    static let configuration = CommandConfiguration(
+        commandName: "larder",
+        abstract: "An embedded feature store over one SQLite file.",
+        discussion: "Exit status: 0 success, 1 validation or usage error, 2 I/O or store error.",
+        subcommands: [
+            InitCommand.self, ApplyCommand.self, ListCommand.self, DescribeCommand.self,
+            VersionsCommand.self, DropCommand.self, QuickstartCommand.self,
+        ]
+    )
+
+    /// Parses and runs, mapping errors to the exit statuses of semantics §4:
+    /// 1 for usage and validation errors, 2 for I/O and store errors.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as LarderError {
+            printError(error.description)
+            Glibc.exit(error.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            printError(fullMessage(for: error))
+            Glibc.exit(code == .failure || code.rawValue == 64 ? 1 : code.rawValue)
+        }
+    }
+}
+
+/// Writes `error: message` to stderr.
+func printError(_ message: String) {
+    var text = message
+    if !text.hasPrefix("error:") && !text.hasPrefix("Error:") { text = "error: " + text }
+    if !text.hasSuffix("\n") { text += "\n" }
+    writeStandardError(text)
+}
+
+/// Writes `text` to file descriptor 2, unbuffered.
+func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+            if n <= 0 { return }
+            offset += n
+        }
+    }
 }

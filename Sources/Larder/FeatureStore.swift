@@ -1,0 +1,129 @@
+import Synchronization
+
+/// The façade users hold: one store file, its registry, its writes and its
+/// queries. `FeatureStore` is `Sendable`; its SQLite connection is only ever
+/// used under a mutex.
+public final class FeatureStore: Sendable {
+    /// Options for opening a store.
+    public struct Options: Sendable {
+        /// Create the file if it does not exist (otherwise a missing file is an error).
+        public var create: Bool
+        /// How long to wait for another process's write lock, in milliseconds.
+        public var busyTimeoutMilliseconds: Int32
+
+        /// Defaults: create the file, wait up to 10 s for locks.
+        public init(create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000) {
+            self.create = create
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        }
+    }
+
+    /// The path of the store file.
+    public let path: String
+
+    /// Everything behind the mutex. `@unchecked Sendable`: the connection is
+    /// not thread-safe, and it is only ever reached while the mutex is held.
+    struct State: @unchecked Sendable {
+        let db: Connection
+        var registry: RegistrySnapshot
+        /// `PRAGMA data_version` when the registry was last loaded.
+        var dataVersion: Int64
+    }
+
+    let state: Mutex<State>
+
+    /// Opens the store at `path`, applying any store migrations it lacks.
+    ///
+    /// Throws ``LarderError/storeTooNew(path:storeVersion:supportedVersion:)``
+    /// for a store written by a newer Larder, and ``LarderError/io(path:message:)``
+    /// when the file does not exist and `options.create` is false.
+    public init(path: String, options: Options = Options()) throws(LarderError) {
+        if !options.create, !FileSystem.exists(path) {
+            throw .io(path: path, message: "no store here (create one with `larder init --store \(path)`)")
+        }
+        self.path = path
+        do {
+            let db = try Connection(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+            try StoreMigrator.migrate(db)
+            let registry = try Registry.load(db)
+            let dataVersion = try db.queryInt("PRAGMA data_version")
+            state = Mutex(State(db: db, registry: registry, dataVersion: dataVersion))
+        } catch {
+            throw LarderError(error)
+        }
+    }
+
+    /// Runs `body` with the connection, after reloading the registry if
+    /// another process changed the store.
+    func withState<R>(_ body: (inout State) throws -> R) throws(LarderError) -> R {
+        do {
+            return try state.withLock { state in
+                let version = try state.db.queryInt("PRAGMA data_version")
+                if version != state.dataVersion {
+                    state.registry = try Registry.load(state.db)
+                    state.dataVersion = version
+                }
+                return try body(&state)
+            }
+        } catch {
+            throw LarderError(error)
+        }
+    }
+
+    // MARK: Registry
+
+    /// The registry as it is now.
+    public var registry: RegistrySnapshot {
+        get throws(LarderError) { try withState { $0.registry } }
+    }
+
+    /// The schema version of the store (the number of the last migration applied).
+    public func schemaVersion() throws(LarderError) -> Int {
+        try withState { Int(try $0.db.queryInt("SELECT COALESCE(MAX(version), 0) FROM larder_migrations")) }
+    }
+
+    /// Applies definitions (semantics §2): creates what is new, updates
+    /// metadata in place, creates version N+1 of a view whose schema changed
+    /// (copying the previous version's rows when `carryData`), all in one
+    /// transaction. With `dryRun` nothing is written.
+    ///
+    /// - Returns: what was (or would be) done to each object.
+    @discardableResult
+    public func apply(_ definitions: Definitions, carryData: Bool = false, dryRun: Bool = false) throws(LarderError) -> ApplyPlan {
+        try withState { state in
+            let plan = try state.db.transaction {
+                // Plan inside the write transaction so no other writer can interleave.
+                let current = try Registry.load(state.db)
+                let (plan, target) = try Registry.plan(definitions, against: current)
+                if dryRun || !plan.changesSomething { return plan }
+                try Registry.execute(plan, definitions: definitions, target: target, current: current, carryData: carryData, db: state.db)
+                return plan
+            }
+            state.registry = try Registry.load(state.db)
+            return plan
+        }
+    }
+
+    /// Removes version `version` of the view `view`: its table and registry rows.
+    public func drop(view name: String, version: Int) throws(LarderError) {
+        try withState { state in
+            try state.db.transaction {
+                let registry = try Registry.load(state.db)
+                let view = try registry.view(name, version: version)
+                try Registry.drop(view, snapshot: registry, db: state.db)
+            }
+            state.registry = try Registry.load(state.db)
+        }
+    }
+}
+
+extension LarderError {
+    /// Wraps any error thrown inside Larder as a ``LarderError``.
+    init(_ error: any Error) {
+        switch error {
+        case let error as LarderError: self = error
+        case let error as SQLiteError: self = .store(error)
+        default: self = .usage("\(error)")
+        }
+    }
+}

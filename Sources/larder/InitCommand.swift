@@ -1,0 +1,14 @@
+import ArgumentParser
+import Larder
+
+/// `larder init`: creates an empty store (or upgrades an existing one).
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a store file (or bring an existing one up to date).")
+
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try FeatureStore(path: options.path)
+        print("store \(store.path) ready (schema version \(try store.schemaVersion()))")
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Larder
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--store PATH`, shared by every command; falls back to `$LARDER_STORE`,
+/// then `./larder.db`.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store file (default: $LARDER_STORE, else ./larder.db).")
+    var store: String?
+
+    /// The store path after applying the fallbacks.
+    var path: String {
+        if let store { return store }
+        if let env = getenv("LARDER_STORE"), env.pointee != 0 { return String(cString: env) }
+        return "./larder.db"
+    }
+
+    /// Opens the existing store (an error when there is none).
+    func open() throws -> FeatureStore {
+        try FeatureStore(path: path, options: .init(create: false))
+    }
+}
+
+/// `--format` for listing commands.
+enum ListFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
