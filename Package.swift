@@ -53,13 +53,13 @@ var package = Package(
         ),
         .testTarget(
             name: "LarderTests",
-            dependencies: ["Larder"],
+            dependencies: ["Larder", "LarderMigrations"],
             resources: [.copy("Conformance")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LarderCLITests",
-            dependencies: ["Larder"],
+            dependencies: ["Larder", "larder"],
             swiftSettings: swiftSettings
         ),
     ]

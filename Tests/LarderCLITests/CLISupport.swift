@@ -1,0 +1,108 @@
+import Foundation
+
+/// The result of running the `larder` executable.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the `larder` executable built next to the test bundle.
+enum CLI {
+    /// The products folder holding both the test bundle and `larder`.
+    static let executable: String = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // swift test runs `<products>/larderPackageTests.xctest` (a file on Linux).
+        while !FileManager.default.isExecutableFile(atPath: url.deletingLastPathComponent().appendingPathComponent("larder").path),
+              url.pathComponents.count > 1 {
+            url = url.deletingLastPathComponent()
+        }
+        return url.deletingLastPathComponent().appendingPathComponent("larder").path
+    }()
+
+    /// Runs `larder arguments…` and waits for it.
+    @discardableResult
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {
+        let process = start(arguments, environment: environment)
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes fully before waiting, so a large output cannot block the child.
+        let errData = ThreadSafeBox<Data>()
+        let errThread = Thread { errData.value = err.fileHandleForReading.readDataToEndOfFile() }
+        errThread.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while errData.value == nil { usleep(1_000) }
+        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData.value!, as: UTF8.self))
+    }
+
+    /// A configured, not yet started `larder` process.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "LARDER_STORE")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        return process
+    }
+}
+
+/// A value set once from another thread.
+final class ThreadSafeBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T?
+    var value: T? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}
+
+/// A fresh temporary directory, removed when the value is deinitialised.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        var template = Array((NSTemporaryDirectory() + "/larder-cli-XXXXXX").utf8CString)
+        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let full = file(name)
+        try text.write(toFile: full, atomically: true, encoding: .utf8)
+        return full
+    }
+}
+
+/// The definitions example of semantics §6.
+let exampleDefinitions = """
+    entities:
+      - name: driver
+        join_keys: [{name: driver_id, type: int64}]
+    feature_views:
+      - name: driver_stats
+        entity: driver
+        ttl: 7d
+        description: Hourly driver quality stats
+        features:
+          - {name: conv_rate, type: float64, expect: {min: 0, max: 1}}
+          - {name: acc_rate, type: float64}
+          - {name: avg_daily_trips, type: int64, expect: {not_null: true}}
+          - {name: city, type: string}
+    feature_sets:
+      - name: driver_ranking
+        features: [driver_stats:conv_rate, driver_stats:avg_daily_trips]
+
+    """

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import Larder
+
+@Suite struct RegistryTests {
+    let dir = TemporaryDirectory()
+
+    func store() throws -> FeatureStore { try FeatureStore(path: dir.file("r.db")) }
+
+    func definitions(_ yaml: String) throws -> Definitions { try Definitions.parse(yaml: yaml, file: "defs.yaml") }
+
+    func actions(_ plan: ApplyPlan) -> [String: ApplyPlan.Action] {
+        Dictionary(uniqueKeysWithValues: plan.steps.map { ("\($0.kind) \($0.name)", $0.action) })
+    }
+
+    @Test func applyCreatesThenIsUnchanged() throws {
+        let s = try store()
+        let first = try s.apply(try definitions(exampleDefinitions))
+        #expect(actions(first) == ["entity driver": .create, "feature view driver_stats": .create, "feature set driver_ranking": .create])
+        #expect(try s.testTables().contains("fv_driver_stats_v1"))
+        let before = try s.testInt("SELECT COUNT(*) FROM sqlite_master") + s.testInt("SELECT total_changes()")
+        let second = try s.apply(try definitions(exampleDefinitions))
+        #expect(second.steps.allSatisfy { $0.action == .unchanged })
+        #expect(try s.testInt("SELECT COUNT(*) FROM sqlite_master") + s.testInt("SELECT total_changes()") == before)
+        let view = try s.registry.view("driver_stats")
+        #expect(view.version == 1)
+        #expect(view.features.map(\.name) == ["conv_rate", "acc_rate", "avg_daily_trips", "city"])
+        #expect(view.features[0].expectations.min == 0 && view.features[0].expectations.max == 1)
+        #expect(view.features[2].expectations.notNull)
+        #expect(view.ttl == 7 * 86_400 * 1_000_000)
+        let set = try s.registry.featureSet("driver_ranking")
+        #expect(set.features.map(\.description) == ["driver_stats@1:conv_rate", "driver_stats@1:avg_daily_trips"])
+    }
+
+    @Test func metadataChangeUpdatesInPlace() throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        let changed = exampleDefinitions
+            .replacingOccurrences(of: "Hourly driver quality stats", with: "Driver stats, hourly")
+            .replacingOccurrences(of: "{name: acc_rate, type: float64}", with: "{name: acc_rate, type: float64, expect: {min: 0}}")
+        let plan = try s.apply(try definitions(changed))
+        #expect(actions(plan)["feature view driver_stats"] == .updateMetadata)
+        let view = try s.registry.view("driver_stats")
+        #expect(view.version == 1)
+        #expect(view.definition.description == "Driver stats, hourly")
+        #expect(view.features[1].expectations.min == 0)
+        #expect(try s.testTables().filter { $0.hasPrefix("fv_") } == ["fv_driver_stats_v1"])
+    }
+
+    @Test(arguments: [
+        ("added feature", "{name: city, type: string}", "{name: city, type: string}\n      - {name: rating, type: float64}"),
+        ("type change", "{name: city, type: string}", "{name: city, type: bytes}"),
+        ("ttl change", "ttl: 7d", "ttl: 1d"),
+        ("removed feature", "      - {name: acc_rate, type: float64}\n", ""),
+    ])
+    func schemaChangeMakesNewVersion(_ label: String, _ from: String, _ to: String) throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        let plan = try s.apply(try definitions(exampleDefinitions.replacingOccurrences(of: from, with: to)))
+        #expect(actions(plan)["feature view driver_stats"] == .newVersion(2), "\(label)")
+        #expect(try s.registry.views["driver_stats"]?.map(\.version) == [1, 2])
+        #expect(try s.testTables().filter { $0.hasPrefix("fv_") } == ["fv_driver_stats_v1", "fv_driver_stats_v2"])
+        // The old version stays readable.
+        #expect(try s.registry.view("driver_stats", version: 1).features.count == 4)
+    }
+
+    @Test func entityChangeMakesNewVersion() throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        let yaml = exampleDefinitions.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: [{name: driver_id, type: string}]")
+        let plan = try s.apply(try definitions(yaml))
+        #expect(actions(plan)["entity driver"] == .updateMetadata)
+        #expect(actions(plan)["feature view driver_stats"] == .newVersion(2))
+        #expect(try s.registry.view("driver_stats").joinKeys == [JoinKey(name: "driver_id", type: .string)])
+        #expect(try s.registry.view("driver_stats", version: 1).joinKeys == [JoinKey(name: "driver_id", type: .int64)])
+    }
+
+    @Test func carryDataCopiesRowsInTheSameTransaction() throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        try s.testSQL("""
+            INSERT INTO runs (view, version, source, content_sha256, rows, rejected, started_at, committed_at) VALUES ('driver_stats', 1, 't', '', 2, 0, 1, 2);
+            INSERT INTO fv_driver_stats_v1 VALUES (1001, 10, 10, 1, 0.5, 0.25, 7, 'oslo'), (1002, 20, 20, 1, 0.75, NULL, 9, 'paris');
+            """)
+        let yaml = exampleDefinitions
+            .replacingOccurrences(of: "{name: city, type: string}", with: "{name: city, type: bytes}\n      - {name: rating, type: float64}")
+        let plan = try s.apply(try definitions(yaml), carryData: true)
+        #expect(actions(plan)["feature view driver_stats"] == .newVersion(2))
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v2") == 2)
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v2 WHERE conv_rate = 0.5 AND avg_daily_trips = 7 AND __run_id = 1") == 1)
+        // New feature and changed type: null.
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v2 WHERE rating IS NULL AND city IS NULL") == 2)
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v1") == 2)
+    }
+
+    @Test func withoutCarryDataTheNewVersionStartsEmpty() throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        try s.testSQL("INSERT INTO fv_driver_stats_v1 VALUES (1001, 10, 10, 1, 0.5, 0.25, 7, 'oslo')")
+        try s.apply(try definitions(exampleDefinitions.replacingOccurrences(of: "ttl: 7d", with: "ttl: 2d")))
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v2") == 0)
+    }
+
+    @Test func dryRunChangesNothing() throws {
+        let s = try store()
+        let plan = try s.apply(try definitions(exampleDefinitions), dryRun: true)
+        #expect(plan.changesSomething)
+        #expect(try s.registry.views.isEmpty)
+        #expect(try s.testTables().filter { $0.hasPrefix("fv_") }.isEmpty)
+    }
+
+    @Test func dropRemovesOneVersion() throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        try s.apply(try definitions(exampleDefinitions.replacingOccurrences(of: "ttl: 7d", with: "ttl: 2d")))
+        try s.drop(view: "driver_stats", version: 1)
+        #expect(try s.registry.views["driver_stats"]?.map(\.version) == [2])
+        #expect(try s.testTables().filter { $0.hasPrefix("fv_") } == ["fv_driver_stats_v2"])
+        #expect(throws: LarderError.self) { try s.drop(view: "driver_stats", version: 7) }
+        // Version 2 is pinned by the latest version of driver_ranking.
+        #expect { try s.drop(view: "driver_stats", version: 2) } throws: { "\($0)".contains("driver_ranking") }
+    }
+
+    @Test func featureSetPinsVersionsAndMovesWithNewOnes() throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        try s.apply(try definitions(exampleDefinitions.replacingOccurrences(of: "ttl: 7d", with: "ttl: 2d")))
+        let sets = try s.registry.featureSets["driver_ranking"] ?? []
+        #expect(sets.map(\.version) == [1, 2])
+        #expect(sets[0].features.allSatisfy { $0.version == 1 })
+        #expect(sets[1].features.allSatisfy { $0.version == 2 })
+    }
+
+    @Test func referencesResolve() throws {
+        let s = try store()
+        try s.apply(try definitions(exampleDefinitions))
+        let all = try s.registry.resolve(try FeatureReference.parseList("driver_stats:*,driver_stats@1:city"))
+        #expect(all.map(\.reference.description) == ["driver_stats@1:conv_rate", "driver_stats@1:acc_rate", "driver_stats@1:avg_daily_trips", "driver_stats@1:city", "driver_stats@1:city"])
+        #expect(throws: LarderError.self) { try s.registry.resolve([FeatureReference(view: "driver_stats", feature: "nope")]) }
+        #expect(throws: LarderError.self) { try FeatureReference(parsing: "driver_stats") }
+    }
+}
