@@ -25,6 +25,7 @@ var package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .target(name: "CLarderSupport"),
         .target(
             name: "LarderMigrations",
             path: "migrations",
@@ -38,6 +39,7 @@ var package = Package(
             name: "Larder",
             dependencies: [
                 "CLarderSQLite",
+                "CLarderSupport",
                 "LarderMigrations",
                 .product(name: "Yams", package: "Yams"),
             ],

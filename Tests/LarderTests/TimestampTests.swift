@@ -43,3 +43,35 @@ extension Result {
         return false
     }
 }
+
+@Suite struct SHA256Tests {
+    @Test func knownDigests() {
+        #expect(SHA256.hash([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hash(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func incrementalEqualsOneShot() {
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 31) }
+        for split in [0, 1, 63, 64, 65, 500, 999] {
+            var h = SHA256()
+            h.update(bytes[..<split])
+            h.update(bytes[split...])
+            #expect(h.finalize() == SHA256.hash(bytes))
+        }
+    }
+}
+
+extension SHA256Tests {
+    @Test func hardwareAndPortablePathsAgree() {
+        // The million-byte vector goes through the hardware path when the CPU has one;
+        // feeding one byte at a time always uses the portable path.
+        var portable = SHA256()
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        for b in bytes { portable.update([b]) }
+        #expect(portable.finalize() == SHA256.hash(bytes))
+    }
+}

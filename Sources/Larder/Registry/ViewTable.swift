@@ -4,6 +4,10 @@
 /// then one column per feature, `WITHOUT ROWID` with primary key
 /// `(join keys…, event_timestamp, created_timestamp, __run_id)`. Rows are
 /// only ever inserted, never updated.
+///
+/// The table is not `STRICT`: SQLite cannot store NaN in a REAL column, so a
+/// NaN float64 value (allowed only with `allow_nan`) is stored as the text
+/// `'NaN'`; readers map text in a float64 column back to NaN.
 enum ViewTable {
     /// The name of the run id column.
     static let runColumn = "__run_id"
@@ -19,7 +23,7 @@ enum ViewTable {
         columns += ["event_timestamp INTEGER NOT NULL", "created_timestamp INTEGER NOT NULL", "\(runColumn) INTEGER NOT NULL"]
         columns += view.features.map { "\(Identifier.quoted($0.name)) \($0.type.sqlType)" }
         let key = (view.joinKeys.map { Identifier.quoted($0.name) } + ["event_timestamp", "created_timestamp", runColumn]).joined(separator: ", ")
-        try db.execute("CREATE TABLE \(Identifier.quoted(view.tableName)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(key))) WITHOUT ROWID, STRICT")
+        try db.execute("CREATE TABLE \(Identifier.quoted(view.tableName)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(key))) WITHOUT ROWID")
     }
 
     /// Copies every row of `old` into `new` (`--carry-data`): features present

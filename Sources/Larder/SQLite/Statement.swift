@@ -31,6 +31,12 @@ public final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Resets the statement but keeps its bindings: for a loop that rebinds
+    /// every parameter of every row.
+    @inline(__always) public func resetKeepingBindings() {
+        sqlite3_reset(handle)
+    }
+
     // MARK: Binding (1-based parameter indexes, as in SQLite)
 
     /// Binds an integer to parameter `index` (1-based).

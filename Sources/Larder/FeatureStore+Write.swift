@@ -1,0 +1,110 @@
+/// Writes: every writer (CLI backfill, library, HTTP push) goes through the
+/// same typing, validation and run writer.
+extension FeatureStore {
+    /// Backfills `view` (at `version`, latest when nil) from a CSV or JSON
+    /// Lines file, or stdin when `input` is `-`, as one ingest run.
+    ///
+    /// With `onError == .stop` any problem rejects the whole run and throws
+    /// ``LarderError/validation(problems:total:)`` listing the first 20 as
+    /// `FILE:LINE: column COLUMN: value "VALUE": reason`; nothing is written.
+    ///
+    /// - Complexity: O(rows); memory is bounded by one batch (`options.batchRows`).
+    public func backfill(view: String, version: Int? = nil, input: String, options: IngestOptions = IngestOptions(),
+                         progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(LarderError) -> IngestResult {
+        try withState { state in
+            let target = try state.registry.view(view, version: version)
+            return try Backfill(view: target, input: input, options: options, progress: progress).run(db: state.db)
+        }
+    }
+
+    /// Writes a frame of typed columns to `view` as one ingest run.
+    ///
+    /// The frame holds a column per join key (`int64` or `string`),
+    /// `event_timestamp` (a `timestamp` or `int64` column of µs), optionally
+    /// `created_timestamp`, and features by name with their declared types.
+    /// Rows are validated exactly as a backfill's are; any problem rejects the
+    /// whole write (rows are numbered from 1 in messages, as `write:ROW`).
+    @discardableResult
+    public func write(view: String, version: Int? = nil, frame: FeatureFrame,
+                      options: IngestOptions = IngestOptions()) throws(LarderError) -> IngestResult {
+        try withState { state in
+            let target = try state.registry.view(view, version: version)
+            return try FrameWrite(view: target, frame: frame, options: options).run(db: state.db)
+        }
+    }
+
+    /// Writes rows given as name → value dictionaries: a convenience over
+    /// ``write(view:version:frame:options:)`` (each row must have the same
+    /// names).
+    @discardableResult
+    public func write(view: String, version: Int? = nil, rows: [[String: FeatureValue]],
+                      options: IngestOptions = IngestOptions()) throws(LarderError) -> IngestResult {
+        let target = try registry.view(view, version: version)
+        guard let first = rows.first else { throw .usage("nothing to write: no rows") }
+        let names = first.keys.sorted()
+        var columns: [Column] = []
+        for name in names {
+            let type: FeatureType
+            if let key = target.joinKeys.first(where: { $0.name == name }) {
+                type = key.type.featureType
+            } else if name == options.eventTimeColumn || name == options.createdTimeColumn {
+                type = .timestamp
+            } else if let feature = target.features.first(where: { $0.name == name }) {
+                type = feature.type
+            } else {
+                type = .string // an unknown column: reported by validation
+            }
+            var column = Column(type: type, capacity: rows.count)
+            for (i, row) in rows.enumerated() {
+                guard let value = row[name] else { throw .usage("row \(i + 1) has no value for \"\(name)\" (use .null for null)") }
+                do { try column.append(value) } catch {
+                    throw .validation(problems: [ValidationProblem(file: "write", line: i + 1, column: name, value: value.description,
+                                                                   reason: "not a \(type)")], total: 1)
+                }
+            }
+            columns.append(column)
+        }
+        return try write(view: view, version: version, frame: FeatureFrame(names: names, columns: columns), options: options)
+    }
+
+    /// The runs of `view` (every version), newest first.
+    public func runs(view: String) throws(LarderError) -> [IngestRun] {
+        try withState { state in
+            _ = try state.registry.view(view)
+            let s = try state.db.statement("""
+                SELECT id, version, source, content_sha256, rows, rejected, started_at, committed_at
+                FROM runs WHERE view = ? ORDER BY id DESC
+                """)
+            s.bind(view, at: 1)
+            defer { s.reset() }
+            var runs: [IngestRun] = []
+            while try s.step() {
+                runs.append(IngestRun(id: s.int64(0), view: view, version: Int(s.int64(1)), source: s.text(2), contentSHA256: s.text(3),
+                                      rows: Int(s.int64(4)), rejected: Int(s.int64(5)), startedAt: s.int64(6), committedAt: s.int64(7)))
+            }
+            return runs
+        }
+    }
+}
+
+/// One committed write: the unit of data versioning.
+public struct IngestRun: Sendable, Equatable {
+    /// The run id (monotonic).
+    public var id: Int64
+    /// The view written to.
+    public var view: String
+    /// The view version written to.
+    public var version: Int
+    /// The input file (`-` for stdin, `write` for the library API).
+    public var source: String
+    /// SHA-256 of the input.
+    public var contentSHA256: String
+    /// Rows committed.
+    public var rows: Int
+    /// Rows rejected (`--on-error skip`).
+    public var rejected: Int
+    /// When the run started (µs since the epoch).
+    public var startedAt: Int64
+    /// When it committed (µs since the epoch).
+    public var committedAt: Int64
+}

@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parses typed values from the bytes of one input field, without making a
+/// `String`. Each function returns `nil` (or a reason) when the bytes are not
+/// a value of the type.
+enum FieldParser {
+    /// A strict decimal int64: optional sign, digits, nothing else.
+    @inline(__always)
+    static func int64(_ b: UnsafeRawBufferPointer) -> Int64? {
+        let n = b.count
+        guard n > 0 else { return nil }
+        var i = 0
+        var negative = false
+        if b[0] == 0x2D || b[0] == 0x2B {
+            negative = b[0] == 0x2D
+            i = 1
+            guard n > 1 else { return nil }
+        }
+        guard n - i < 19 else { return longInt64(b, from: i, negative: negative) }
+        var value: Int64 = 0
+        while i < n {
+            let d = b[i] &- 48
+            guard d < 10 else { return nil }
+            value = value &* 10 &+ Int64(d)
+            i += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// The slow path for 19 or more digits: checked arithmetic.
+    private static func longInt64(_ b: UnsafeRawBufferPointer, from start: Int, negative: Bool) -> Int64? {
+        var value: Int64 = 0
+        for i in start..<b.count {
+            let d = b[i] &- 48
+            guard d < 10 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (s, o2) = negative ? m.subtractingReportingOverflow(Int64(d)) : m.addingReportingOverflow(Int64(d))
+            guard !o1, !o2 else { return nil }
+            value = s
+        }
+        return value
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { x, _ in x * 10 } }
+
+    /// A float64 in decimal notation (`-1.5`, `2e-3`, `.5`), or `NaN`, `nan`,
+    /// `inf`, `-inf`, `Infinity`, `-Infinity`. Hex floats and other strtod
+    /// spellings are refused.
+    @inline(__always)
+    static func double(_ b: UnsafeRawBufferPointer) -> Double? {
+        let n = b.count
+        guard n > 0, n < 400 else { return nil }
+        // Fast path (Clinger): up to 15 significant digits and a small power of ten are exact.
+        var i = 0
+        var negative = false
+        if b[0] == 0x2D || b[0] == 0x2B { negative = b[0] == 0x2D; i = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var sawDot = false
+        var simple = true
+        while i < n {
+            let c = b[i]
+            let d = c &- 48
+            if d < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                digits += 1
+                if sawDot { fractionDigits += 1 }
+            } else if c == 0x2E, !sawDot {
+                sawDot = true
+            } else {
+                simple = false
+                break
+            }
+            i += 1
+        }
+        if simple, digits > 0, digits <= 15, fractionDigits <= 22 {
+            let value = Double(mantissa) / powersOfTen[fractionDigits]
+            return negative ? -value : value
+        }
+        return slowDouble(b)
+    }
+
+    private static func slowDouble(_ b: UnsafeRawBufferPointer) -> Double? {
+        var sawDigit = false
+        for c in b {
+            switch c {
+            case 0x30...0x39: sawDigit = true
+            case 0x2B, 0x2D, 0x2E, 0x45, 0x65: continue
+            default:
+                return special(b)
+            }
+        }
+        guard sawDigit else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: b.count + 1) { buffer -> Double? in
+            for (k, c) in b.enumerated() { buffer[k] = CChar(bitPattern: c) }
+            buffer[b.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &end)
+            guard let end, end - buffer.baseAddress! == b.count else { return nil }
+            return value
+        }
+    }
+
+    private static func special(_ b: UnsafeRawBufferPointer) -> Double? {
+        switch String(decoding: b, as: UTF8.self) {
+        case "NaN", "nan", "NAN": return .nan
+        case "inf", "Inf", "INF", "Infinity", "+inf", "+Infinity": return .infinity
+        case "-inf", "-Inf", "-INF", "-Infinity": return -.infinity
+        default: return nil
+        }
+    }
+
+    /// `true`/`false` (any case) or `1`/`0`.
+    static func bool(_ b: UnsafeRawBufferPointer) -> Bool? {
+        switch b.count {
+        case 1:
+            if b[0] == 0x31 { return true }
+            if b[0] == 0x30 { return false }
+            return nil
+        case 4:
+            return b[0] | 0x20 == 0x74 && b[1] | 0x20 == 0x72 && b[2] | 0x20 == 0x75 && b[3] | 0x20 == 0x65 ? true : nil
+        case 5:
+            return b[0] | 0x20 == 0x66 && b[1] | 0x20 == 0x61 && b[2] | 0x20 == 0x6C && b[3] | 0x20 == 0x73 && b[4] | 0x20 == 0x65 ? false : nil
+        default:
+            return nil
+        }
+    }
+
+    /// Standard base64 (with or without `=` padding) decoded into `out`;
+    /// false when the bytes are not base64.
+    static func base64(_ b: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for c in b {
+            let v: UInt32
+            switch c {
+            case 0x41...0x5A: v = UInt32(c - 0x41)
+            case 0x61...0x7A: v = UInt32(c - 0x61 + 26)
+            case 0x30...0x39: v = UInt32(c - 0x30 + 52)
+            case 0x2B: v = 62
+            case 0x2F: v = 63
+            case 0x3D: padding += 1; continue
+            default: return false
+            }
+            guard padding == 0 else { return false }
+            accumulator = accumulator << 6 | v
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        return padding <= 2 && (b.count % 4 == 0 || padding == 0)
+    }
+
+    /// A vector written as `[1, 2.5, -3]` into `out`; returns the number of
+    /// elements, or nil when the text is not a flat list of numbers.
+    static func vector(_ b: UnsafeRawBufferPointer, into out: inout [Float]) -> Int? {
+        var i = 0
+        let n = b.count
+        func skipSpace() { while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
+        skipSpace()
+        guard i < n, b[i] == 0x5B else { return nil }
+        i += 1
+        var count = 0
+        skipSpace()
+        if i < n, b[i] == 0x5D { i += 1; skipSpace(); return i == n ? 0 : nil }
+        while i < n {
+            skipSpace()
+            let start = i
+            while i < n, b[i] != 0x2C, b[i] != 0x5D, b[i] != 0x20 { i += 1 }
+            guard let value = double(UnsafeRawBufferPointer(rebasing: b[start..<i])) else { return nil }
+            out.append(Float(value))
+            count += 1
+            skipSpace()
+            guard i < n else { return nil }
+            if b[i] == 0x5D {
+                i += 1
+                skipSpace()
+                return i == n ? count : nil
+            }
+            guard b[i] == 0x2C else { return nil }
+            i += 1
+        }
+        return nil
+    }
+}

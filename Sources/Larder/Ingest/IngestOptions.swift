@@ -1,0 +1,96 @@
+/// How a backfill reads and validates its input (semantics §4).
+public struct IngestOptions: Sendable {
+    /// The input format.
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, jsonl
+    }
+
+    /// What to do with bad rows.
+    public enum OnError: String, Sendable, CaseIterable {
+        /// Reject the whole run: nothing is written (the default).
+        case stop
+        /// Commit the good rows; write the bad ones to the reject file.
+        case skip
+    }
+
+    /// The unit of integer epoch timestamps.
+    public enum TimeUnit: String, Sendable, CaseIterable {
+        case s, ms, us
+
+        /// Microseconds per unit.
+        var microseconds: Int64 {
+            switch self {
+            case .s: 1_000_000
+            case .ms: 1_000
+            case .us: 1
+            }
+        }
+    }
+
+    /// The input format; `nil` guesses from the file extension (`.jsonl`,
+    /// `.ndjson`, `.json` → JSON Lines; otherwise CSV).
+    public var format: Format?
+    /// Stop or skip on bad rows.
+    public var onError: OnError = .stop
+    /// Where `--on-error skip` writes the bad lines, each with its reasons.
+    public var rejectFile: String?
+    /// Read timestamps without an offset as UTC.
+    public var assumeUTC = false
+    /// Accept integer epochs in this unit.
+    public var timeUnit: TimeUnit?
+    /// The input column holding event times.
+    public var eventTimeColumn = "event_timestamp"
+    /// The input column holding created times, if present.
+    public var createdTimeColumn = "created_timestamp"
+    /// Feature columns absent from the input are written as null.
+    public var allowMissingFeatures = false
+    /// Input columns that are not part of the view are ignored.
+    public var ignoreUnknownColumns = false
+    /// Write nothing when a run with the same content hash was already
+    /// committed to this view version.
+    public var skipIfUnchanged = false
+    /// Rows typed and written per batch.
+    public var batchRows = 65_536
+
+    /// The defaults: guess the format, stop on the first bad row.
+    public init() {}
+
+    /// The format for `path`, honouring ``format`` when set.
+    func resolvedFormat(for path: String) -> Format {
+        if let format { return format }
+        let lower = path.lowercased()
+        return lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") || lower.hasSuffix(".json") ? .jsonl : .csv
+    }
+}
+
+/// What a write did.
+public struct IngestResult: Sendable, Equatable {
+    /// The run's id, or nil when nothing was committed (`--skip-if-unchanged`).
+    public var runID: Int64?
+    /// The view version written to.
+    public var view: String
+    /// Its version.
+    public var version: Int
+    /// Rows committed.
+    public var rowsWritten: Int
+    /// Rows rejected (`--on-error skip`).
+    public var rowsRejected: Int
+    /// SHA-256 of the input.
+    public var contentSHA256: String
+    /// True when an identical input had already been committed and nothing was written.
+    public var skippedUnchanged: Bool
+    /// Wall-clock seconds.
+    public var seconds: Double
+}
+
+/// Progress of a running backfill, reported after each batch.
+public struct IngestProgress: Sendable {
+    /// Rows read so far.
+    public var rows: Int
+    /// Input bytes consumed so far.
+    public var bytesRead: Int
+    /// Total input bytes, when known (not for stdin).
+    public var totalBytes: Int?
+    /// Seconds since the run started.
+    public var seconds: Double
+}

@@ -1,0 +1,61 @@
+/// The problems found in one run's input: the first 20 in full, a count of
+/// all, and which rows of the current batch are bad.
+struct ProblemLog: Sendable {
+    /// How many problems are listed in full.
+    static let listed = 20
+
+    /// The first ``listed`` problems.
+    private(set) var problems: [ValidationProblem] = []
+    /// Every problem found.
+    private(set) var total = 0
+    /// Rows of the current batch with at least one problem.
+    var badRows = Bitmap()
+    /// The reasons for each bad row of the current batch, for the reject file.
+    var reasons: [Int: [String]] = [:]
+
+    /// Records a problem with row `row` of the current batch (nil for a record
+    /// that never became a row).
+    mutating func add(_ problem: ValidationProblem, row: Int?) {
+        total += 1
+        if problems.count < Self.listed { problems.append(problem) }
+        if let row {
+            badRows[row] = true
+            reasons[row, default: []].append(problem.description)
+        }
+    }
+
+    /// Starts a new batch of `rows` rows.
+    mutating func startBatch(rows: Int) {
+        badRows = Bitmap(repeating: false, count: rows)
+        reasons.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds the problems of `other` (another batch's log); the bad rows stay
+    /// those of this log's batch.
+    mutating func merge(_ other: ProblemLog) {
+        for problem in other.problems where problems.count < Self.listed { problems.append(problem) }
+        total += other.total
+    }
+
+    /// This batch's log with rows renumbered for a batch reordered by
+    /// `order` (new row `i` is old row `order[i]`).
+    func gathered(_ order: [Int]) -> ProblemLog {
+        var out = self
+        guard !reasons.isEmpty else { return out }
+        var position = [Int](repeating: 0, count: order.count)
+        for (i, old) in order.enumerated() { position[old] = i }
+        out.badRows = Bitmap(repeating: false, count: order.count)
+        out.reasons = [:]
+        for (old, why) in reasons {
+            out.badRows[position[old]] = true
+            out.reasons[position[old]] = why
+        }
+        return out
+    }
+
+    /// Whether the current batch has bad rows.
+    var batchHasBadRows: Bool { !reasons.isEmpty }
+
+    /// The validation error for everything found.
+    var error: LarderError { .validation(problems: problems, total: total) }
+}

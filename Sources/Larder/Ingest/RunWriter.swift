@@ -1,0 +1,155 @@
+/// Writes one ingest run into one view version, inside one `BEGIN IMMEDIATE`
+/// transaction: none of the run's rows is visible until ``commit(contentSHA256:rejected:)``,
+/// and if the process dies first SQLite's journal discards them all.
+///
+/// Rows go in with `INSERT OR IGNORE` through one cached prepared statement;
+/// a row that inserts nothing repeats `(key, event_timestamp,
+/// created_timestamp)` within the run and is reported as a duplicate.
+final class RunWriter {
+    let db: Connection
+    let view: FeatureView
+    /// The run's id (its `runs` row is inserted first, so rows can carry it).
+    let runID: Int64
+    /// When the run started (µs): the default created time.
+    let startedAt: Int64
+    /// Rows inserted so far.
+    private(set) var rowsWritten = 0
+    private let insert: Statement
+    private var open = true
+
+    /// Begins the run's transaction and registers the run.
+    init(db: Connection, view: FeatureView, source: String, startedAt: Int64 = Timestamp.now()) throws {
+        self.db = db
+        self.view = view
+        self.startedAt = startedAt
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let run = try db.statement("""
+                INSERT INTO runs (view, version, source, content_sha256, rows, rejected, started_at, committed_at)
+                VALUES (?, ?, ?, '', 0, 0, ?, 0)
+                """)
+            run.bind(view.name, at: 1)
+            run.bind(Int64(view.version), at: 2)
+            run.bind(source, at: 3)
+            run.bind(startedAt, at: 4)
+            try run.run()
+            runID = db.lastInsertRowID
+            let columns = ViewTable.columns(view).map(Identifier.quoted).joined(separator: ", ")
+            let marks = Array(repeating: "?", count: ViewTable.columns(view).count).joined(separator: ", ")
+            insert = try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns)) VALUES (\(marks))")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    deinit { if open { try? db.execute("ROLLBACK") } }
+
+    /// Inserts the rows of `batch` that are not marked bad in `log`; a row
+    /// that duplicates an earlier row of the run is logged as a problem.
+    func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
+        let runIndex = Int32(view.joinKeys.count + 3)
+        // Bind sources are built once per batch, so the row loop touches only raw buffers.
+        let keys = batch.keys.map(BindSource.init)
+        let features = batch.features.map(BindSource.init)
+        let bad = log.badRows
+        // Batches arrive in primary-key order (Backfill sorts them): neighbouring
+        // rows land on the same B-tree pages.
+        for row in 0..<batch.count where !bad[row] {
+            var p: Int32 = 1
+            for key in keys {
+                key.bind(row, to: insert, at: p)
+                p += 1
+            }
+            insert.bind(batch.eventTimes[row], at: p)
+            insert.bind(batch.createdTimes[row], at: p + 1)
+            insert.bind(runID, at: runIndex)
+            p = runIndex + 1
+            for feature in features {
+                feature.bind(row, to: insert, at: p)
+                p += 1
+            }
+            try insert.step()
+            insert.resetKeepingBindings()
+            if db.changes == 0 {
+                let key = batch.keys.map { $0.value(row).description }.joined(separator: ", ")
+                log.add(ValidationProblem(file: file, line: batch.lines[row], column: view.joinKeys.map(\.name).joined(separator: ","),
+                                          value: key,
+                                          reason: "duplicate (key, event_timestamp, created_timestamp) = (\(key), \(Timestamp.format(batch.eventTimes[row])), \(Timestamp.format(batch.createdTimes[row]))) within this run"),
+                        row: row)
+            } else {
+                rowsWritten += 1
+            }
+        }
+    }
+
+    /// The id of a run already committed to this view version with the same
+    /// content, if any.
+    func committedRun(withContent sha256: String) throws -> Int64? {
+        let s = try db.statement("SELECT id FROM runs WHERE view = ? AND version = ? AND content_sha256 = ? AND committed_at > 0 ORDER BY id LIMIT 1")
+        s.bind(view.name, at: 1)
+        s.bind(Int64(view.version), at: 2)
+        s.bind(sha256, at: 3)
+        defer { s.reset() }
+        return try s.step() ? s.int64(0) : nil
+    }
+
+    /// Records the run's figures and commits: from here on its rows are visible.
+    func commit(contentSHA256: String, rejected: Int) throws {
+        let s = try db.statement("UPDATE runs SET content_sha256 = ?, rows = ?, rejected = ?, committed_at = ? WHERE id = ?")
+        s.bind(contentSHA256, at: 1)
+        s.bind(Int64(rowsWritten), at: 2)
+        s.bind(Int64(rejected), at: 3)
+        s.bind(Timestamp.now(), at: 4)
+        s.bind(runID, at: 5)
+        try s.run()
+        try db.execute("COMMIT")
+        open = false
+    }
+
+    /// Abandons the run: nothing of it stays.
+    func rollback() {
+        guard open else { return }
+        try? db.execute("ROLLBACK")
+        open = false
+    }
+}
+
+/// One column's values ready to bind row by row: a final class holding the
+/// column, so the row loop reaches its buffers without copying the struct.
+private final class BindSource {
+    let column: Column
+    let type: FeatureType
+
+    init(_ column: Column) {
+        self.column = column
+        self.type = column.type
+    }
+
+    @inline(__always)
+    func bind(_ row: Int, to insert: Statement, at index: Int32) {
+        guard column.validity[row] else {
+            insert.bindNull(at: index)
+            return
+        }
+        switch type {
+        case .int64, .timestamp: insert.bind(column.ints[row], at: index)
+        case .bool: insert.bind(column.bools[row] ? 1 as Int64 : 0, at: index)
+        case .float64:
+            let v = column.doubles[row]
+            if v.isNaN { insert.bind("NaN", at: index) } else { insert.bind(v, at: index) }
+        case .string:
+            column.bytes.withUnsafeBytes { all in
+                insert.bindText(UnsafeRawBufferPointer(rebasing: all[column.offsets[row]..<column.offsets[row + 1]]), at: index)
+            }
+        case .bytes:
+            column.bytes.withUnsafeBytes { all in
+                insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[column.offsets[row]..<column.offsets[row + 1]]), at: index)
+            }
+        case .vector(let n):
+            column.floats.withUnsafeBytes { all in
+                insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[(row * n * 4)..<((row + 1) * n * 4)]), at: index)
+            }
+        }
+    }
+}

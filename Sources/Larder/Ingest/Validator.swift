@@ -1,0 +1,88 @@
+/// Checks typed rows against a view version's rules: join keys present,
+/// expectations (`not_null`, `min`, `max`, `allowed`, `allow_nan`). The same
+/// checks run for every writer (CLI, library, HTTP).
+struct Validator {
+    let view: FeatureView
+    /// Input label for messages (a file name, `-`, or `write`).
+    let file: String
+    /// Allowed values of `int64` features with an `allowed` list, by feature index.
+    private let allowedInts: [Int: Set<Int64>]
+    /// Allowed values of `string` features with an `allowed` list, by feature index.
+    private let allowedStrings: [Int: Set<[UInt8]>]
+
+    init(view: FeatureView, file: String) {
+        self.view = view
+        self.file = file
+        var ints: [Int: Set<Int64>] = [:]
+        var strings: [Int: Set<[UInt8]>] = [:]
+        for (i, feature) in view.features.enumerated() {
+            guard let allowed = feature.expectations.allowed else { continue }
+            if feature.type == .int64 { ints[i] = Set(allowed.compactMap { Int64($0) }) }
+            if feature.type == .string { strings[i] = Set(allowed.map { Array($0.utf8) }) }
+        }
+        allowedInts = ints
+        allowedStrings = strings
+    }
+
+    /// Checks rows `rows` of `batch`, logging a problem for each broken rule.
+    /// Rows already marked bad are not checked again.
+    func check(_ batch: WriteBatch, rows: Range<Int>, log: inout ProblemLog) {
+        for (k, key) in view.joinKeys.enumerated() {
+            let column = batch.keys[k]
+            for row in rows where !column.validity[row] && !log.badRows[row] {
+                log.add(problem(batch, row, key.name, "", "join key is null"), row: row)
+            }
+        }
+        for (f, feature) in view.features.enumerated() {
+            let e = feature.expectations
+            let column = batch.features[f]
+            let checksNaN = !e.allowNaN && (feature.type == .float64 || feature.type.isVector)
+            guard e.notNull || e.min != nil || e.max != nil || e.allowed != nil || checksNaN else { continue }
+            for row in rows where !log.badRows[row] {
+                guard column.validity[row] else {
+                    if e.notNull { log.add(problem(batch, row, feature.name, "", "null, but the feature expects not_null"), row: row) }
+                    continue
+                }
+                if let reason = broken(e, feature: f, type: feature.type, column: column, row: row) {
+                    log.add(problem(batch, row, feature.name, column.value(row).description, reason), row: row)
+                }
+            }
+        }
+    }
+
+    /// The rule a present value breaks, if any.
+    @inline(__always)
+    private func broken(_ e: Expectations, feature f: Int, type: FeatureType, column: Column, row: Int) -> String? {
+        switch type {
+        case .int64, .timestamp:
+            let v = column.ints[row]
+            if let min = e.min, Double(v) < min { return "below min \(format(min))" }
+            if let max = e.max, Double(v) > max { return "above max \(format(max))" }
+            if let allowed = allowedInts[f], !allowed.contains(v) { return "not one of the allowed values \(e.allowed!)" }
+        case .float64:
+            let v = column.doubles[row]
+            if v.isNaN { return e.allowNaN ? nil : "NaN is not allowed (set allow_nan: true on the feature)" }
+            if let min = e.min, v < min { return "below min \(format(min))" }
+            if let max = e.max, v > max { return "above max \(format(max))" }
+        case .string:
+            if let allowed = allowedStrings[f], !allowed.contains(Array(column.byteSlice(row))) {
+                return "not one of the allowed values \(e.allowed!)"
+            }
+        case .vector(let n):
+            if !e.allowNaN, column.floats[(row * n)..<((row + 1) * n)].contains(where: \.isNaN) {
+                return "NaN in a vector is not allowed (set allow_nan: true on the feature)"
+            }
+        case .bool, .bytes:
+            break
+        }
+        return nil
+    }
+
+    private func format(_ bound: Double) -> String {
+        bound == bound.rounded() && abs(bound) < 1e15 ? String(Int64(bound)) : String(bound)
+    }
+
+    private func problem(_ batch: WriteBatch, _ row: Int, _ column: String, _ value: String, _ reason: String) -> ValidationProblem {
+        ValidationProblem(file: file, line: batch.lines[row], column: column, value: value, reason: reason)
+    }
+}

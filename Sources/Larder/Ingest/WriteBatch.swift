@@ -1,0 +1,122 @@
+/// Typed rows on their way into one view version: what the readers' typing
+/// stage and the library's `write` both produce, what validation checks and
+/// what the run writer binds. Columns follow the view: join keys, then
+/// features.
+struct WriteBatch: Sendable {
+    /// One column per join key, typed `int64` or `string`.
+    var keys: [Column]
+    /// Event time of each row (µs, UTC).
+    var eventTimes: [Int64] = []
+    /// Created time of each row (µs, UTC).
+    var createdTimes: [Int64] = []
+    /// One column per feature of the view, in view order.
+    var features: [Column]
+    /// Where each row came from: its 1-based line in the input file (or its
+    /// 1-based position for API writes).
+    var lines: [Int] = []
+
+    /// An empty batch for `view`.
+    init(view: FeatureView, capacity: Int = 0) {
+        keys = view.joinKeys.map { Column(type: $0.type.featureType, capacity: capacity) }
+        features = view.features.map { Column(type: $0.type, capacity: capacity) }
+        eventTimes.reserveCapacity(capacity)
+        createdTimes.reserveCapacity(capacity)
+        lines.reserveCapacity(capacity)
+    }
+
+    /// The number of rows.
+    var count: Int { eventTimes.count }
+
+    /// Removes every row, keeping capacity.
+    mutating func removeAll() {
+        for i in keys.indices { keys[i] = Column(type: keys[i].type, capacity: count) }
+        for i in features.indices { features[i] = Column(type: features[i].type, capacity: count) }
+        eventTimes.removeAll(keepingCapacity: true)
+        createdTimes.removeAll(keepingCapacity: true)
+        lines.removeAll(keepingCapacity: true)
+    }
+
+    /// Row indexes in primary-key order: keys, event time, created time.
+    ///
+    /// - Complexity: O(n log n).
+    func primaryKeyOrder() -> [Int] {
+        var order = Array(0..<count)
+        if keys.count == 1, keys[0].type == .int64 {
+            let k = keys[0].ints, e = eventTimes, c = createdTimes
+            k.withUnsafeBufferPointer { k in
+                e.withUnsafeBufferPointer { e in
+                    c.withUnsafeBufferPointer { c in
+                        order.sort { a, b in
+                            if k[a] != k[b] { return k[a] < k[b] }
+                            if e[a] != e[b] { return e[a] < e[b] }
+                            return c[a] < c[b]
+                        }
+                    }
+                }
+            }
+            return order
+        }
+        order.sort { a, b in
+            for key in keys {
+                if key.type == .int64 {
+                    if key.ints[a] != key.ints[b] { return key.ints[a] < key.ints[b] }
+                } else {
+                    let x = key.byteSlice(a), y = key.byteSlice(b)
+                    if x != y { return x.lexicographicallyPrecedes(y) }
+                }
+            }
+            if eventTimes[a] != eventTimes[b] { return eventTimes[a] < eventTimes[b] }
+            return createdTimes[a] < createdTimes[b]
+        }
+        return order
+    }
+
+    /// The batch reordered: new row `i` is old row `order[i]`.
+    func gathered(_ order: [Int]) -> WriteBatch {
+        var out = self
+        out.keys = keys.map { $0.gathered(order) }
+        out.features = features.map { $0.gathered(order) }
+        out.eventTimes = order.map { eventTimes[$0] }
+        out.createdTimes = order.map { createdTimes[$0] }
+        out.lines = order.map { lines[$0] }
+        return out
+    }
+
+    /// The batch without the rows whose bit is set in `drop`.
+    func removing(_ drop: Bitmap) -> WriteBatch {
+        var out = self
+        out.keys = keys.map { $0.filtered(dropping: drop) }
+        out.features = features.map { $0.filtered(dropping: drop) }
+        out.eventTimes = eventTimes.indices.filter { !drop[$0] }.map { eventTimes[$0] }
+        out.createdTimes = createdTimes.indices.filter { !drop[$0] }.map { createdTimes[$0] }
+        out.lines = lines.indices.filter { !drop[$0] }.map { lines[$0] }
+        return out
+    }
+}
+
+extension Column {
+    /// The column reordered: new row `i` is old row `order[i]`.
+    ///
+    /// - Complexity: O(n), one pass per buffer.
+    func gathered(_ order: [Int]) -> Column {
+        var out = Column(type: type, capacity: order.count)
+        for i in order { out.validity.append(validity[i]) }
+        switch type {
+        case .int64, .timestamp: out.ints = order.map { ints[$0] }
+        case .float64: out.doubles = order.map { doubles[$0] }
+        case .bool: out.bools = order.map { bools[$0] }
+        case .string, .bytes:
+            for i in order { out.bytes.append(contentsOf: bytes[offsets[i]..<offsets[i + 1]]); out.offsets.append(out.bytes.count) }
+        case .vector(let n):
+            for i in order { out.floats.append(contentsOf: floats[(i * n)..<((i + 1) * n)]) }
+        }
+        return out
+    }
+
+    /// The column without the rows whose bit is set in `drop`.
+    func filtered(dropping drop: Bitmap) -> Column {
+        var out = Column(type: type, capacity: count)
+        for row in 0..<count where !drop[row] { out.append(from: self, row: row) }
+        return out
+    }
+}
