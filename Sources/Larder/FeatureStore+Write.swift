@@ -67,6 +67,19 @@ extension FeatureStore {
         return try write(view: view, version: version, frame: FeatureFrame(names: names, columns: columns), options: options)
     }
 
+    /// The number of rows stored in `view` at `version` (latest when nil).
+    public func rowCount(view: String, version: Int? = nil) throws(LarderError) -> Int {
+        try withState { state in
+            let target = try state.registry.view(view, version: version)
+            return Int(try state.db.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(target.tableName))"))
+        }
+    }
+
+    /// SQLite's `PRAGMA integrity_check` of the store file: `ok` when sound.
+    public func integrityCheck() throws(LarderError) -> String {
+        try withState { state in try state.db.queryText("PRAGMA integrity_check") }
+    }
+
     /// The runs of `view` (every version), newest first.
     public func runs(view: String) throws(LarderError) -> [IngestRun] {
         try withState { state in

@@ -28,9 +28,19 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
+    /// `value` with line ends and tabs escaped, cut to about 60 characters
+    /// when it is long, so that one problem is one line.
     static func shorten(_ value: String) -> String {
-        guard value.utf8.count > 80 else { return value }
-        return String(value.prefix(60)) + "…(\(value.utf8.count) bytes)"
+        var escaped = ""
+        for c in value.unicodeScalars.prefix(value.utf8.count > 80 ? 60 : 80) {
+            switch c {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            default: escaped.unicodeScalars.append(c)
+            }
+        }
+        return value.utf8.count > 80 ? escaped + "…(\(value.utf8.count) bytes)" : escaped
     }
 }
 

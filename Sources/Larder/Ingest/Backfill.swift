@@ -63,6 +63,7 @@ struct Backfill {
         let writer = try RunWriter(db: db, view: view, source: input, startedAt: started)
         var log = ProblemLog()
         var rejected = 0
+        var rowsSeen = 0
         var sha = ""
         loop: while true {
             switch queue.take() {
@@ -75,6 +76,7 @@ struct Backfill {
                 sha = hash
                 break loop
             case .stage(var stage):
+                rowsSeen += stage.batch.count + stage.badRecords.count
                 try writer.write(stage.batch, log: &stage.log, file: input)
                 log.merge(stage.log)
                 for bad in stage.badRecords { log.add(bad.problem, row: nil) }
@@ -88,7 +90,10 @@ struct Backfill {
                 progress?(stage.progress)
             }
         }
-        if options.onError == .stop, log.total > 0 {
+        if rowsSeen == 0 {
+            log.add(ValidationProblem(file: input, line: 1, column: "", value: "", reason: "the input has no data rows"), row: nil)
+        }
+        if options.onError == .stop || rowsSeen == 0, log.total > 0 {
             writer.rollback()
             throw log.error
         }
