@@ -17,11 +17,17 @@ final class RunWriter {
     private let insert: Statement
     private var open = true
 
+    /// The page cache while a run is written: 200 MiB, so that a large run's
+    /// dirty pages stay in memory until the commit instead of spilling to the
+    /// WAL and being read back (1M rows: 2.0 s → 1.7 s).
+    static let cacheKiB = 204_800
+
     /// Begins the run's transaction and registers the run.
     init(db: Connection, view: FeatureView, source: String, startedAt: Int64 = Timestamp.now()) throws {
         self.db = db
         self.view = view
         self.startedAt = startedAt
+        try db.setCacheSize(kibibytes: Self.cacheKiB)
         try db.execute("BEGIN IMMEDIATE")
         do {
             let run = try db.statement("""
@@ -39,11 +45,12 @@ final class RunWriter {
             insert = try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns)) VALUES (\(marks))")
         } catch {
             try? db.execute("ROLLBACK")
+            try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB)
             throw error
         }
     }
 
-    deinit { if open { try? db.execute("ROLLBACK") } }
+    deinit { rollback() }
 
     /// Inserts the rows of `batch` that are not marked bad in `log`; a row
     /// that duplicates an earlier row of the run is logged as a problem.
@@ -105,6 +112,7 @@ final class RunWriter {
         try s.run()
         try db.execute("COMMIT")
         open = false
+        try db.setCacheSize(kibibytes: Connection.defaultCacheKiB)
     }
 
     /// Abandons the run: nothing of it stays.
@@ -112,6 +120,7 @@ final class RunWriter {
         guard open else { return }
         try? db.execute("ROLLBACK")
         open = false
+        try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB)
     }
 }
 
