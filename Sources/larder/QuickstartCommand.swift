@@ -29,11 +29,15 @@ struct QuickstartCommand: ParsableCommand {
         let plan = try store.apply(try Definitions.load(path: definitionsPath))
         print("3. applied them to the new store \(storePath):")
         print(plan.description.split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+        let run = try store.backfill(view: "driver_stats", input: dataPath)
+        print("4. backfilled them as run \(run.runID ?? 0): \(run.rowsWritten) rows in \(String(format3: run.seconds)) s "
+              + "(\(Int(Double(run.rowsWritten) / max(run.seconds, 0.001))) rows/s), every row validated")
         print("""
 
             Try it:
               larder list --store \(storePath)
               larder describe driver_stats --store \(storePath)
+              larder runs driver_stats --store \(storePath)
             """)
     }
 }

@@ -76,3 +76,15 @@ import Testing
         #expect(list.stdout.contains("stats_0@1") && list.stdout.contains("stats_1@1"))
     }
 }
+
+@Suite struct QuickstartCLITests {
+    @Test func quickstartMakesAndFillsADemoStore() throws {
+        let dir = TemporaryDirectory()
+        let result = try CLI.run(["quickstart", "--dir", dir.file("demo")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("feature view driver_stats: create"))
+        #expect(result.stdout.contains("backfilled them as run 1: 720000 rows"))
+        let runs = try CLI.run(["runs", "driver_stats", "--format", "json", "--store", dir.file("demo/larder.db")])
+        #expect(runs.stdout.contains("\"rows\":720000"))
+    }
+}

@@ -1,0 +1,94 @@
+import Testing
+@testable import Larder
+
+@Suite struct WriteTests {
+    let dir = TemporaryDirectory()
+
+    func store() throws -> FeatureStore {
+        let s = try FeatureStore(path: dir.file("w.db"))
+        try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        return s
+    }
+
+    @Test func rowsAreWrittenAsOneRun() throws {
+        let s = try store()
+        let result = try s.write(view: "driver_stats", rows: [
+            ["driver_id": .int64(1), "event_timestamp": .timestamp(10), "conv_rate": .float64(0.5), "acc_rate": .null,
+             "avg_daily_trips": .int64(3), "city": .string("oslo")],
+            ["driver_id": .int64(2), "event_timestamp": .timestamp(20), "conv_rate": .null, "acc_rate": .float64(0.25),
+             "avg_daily_trips": .int64(4), "city": .null],
+        ])
+        #expect(result.rowsWritten == 2 && result.runID == 1)
+        #expect(try s.rowCount(view: "driver_stats") == 2)
+        #expect(try s.runs(view: "driver_stats").map(\.rows) == [2])
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v1 WHERE conv_rate IS NULL AND driver_id = 2") == 1)
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v1 WHERE created_timestamp > 0 AND __run_id = 1") == 2)
+    }
+
+    @Test func writesAreValidatedLikeBackfills() throws {
+        let s = try store()
+        #expect {
+            try s.write(view: "driver_stats", rows: [
+                ["driver_id": .int64(1), "event_timestamp": .timestamp(10), "conv_rate": .float64(1.5), "acc_rate": .null,
+                 "avg_daily_trips": .null, "city": .null],
+            ])
+        } throws: { error in
+            // One problem per row: the first rule it breaks.
+            guard case LarderError.validation(let problems, 1) = error else { return false }
+            return problems.map(\.description) == ["write:1: column conv_rate: value \"1.5\": above max 1"]
+        }
+        #expect(try s.rowCount(view: "driver_stats") == 0)
+        #expect(try s.runs(view: "driver_stats").isEmpty)
+    }
+
+    @Test func duplicateRowsInOneWriteAreRefused() throws {
+        let s = try store()
+        let row: [String: FeatureValue] = ["driver_id": .int64(1), "event_timestamp": .timestamp(10), "created_timestamp": .timestamp(5),
+                                           "conv_rate": .null, "acc_rate": .null, "avg_daily_trips": .int64(1), "city": .null]
+        #expect { try s.write(view: "driver_stats", rows: [row, row]) } throws: { "\($0)".contains("duplicate") }
+        #expect(try s.rowCount(view: "driver_stats") == 0)
+        // The same row in a second run is a new version of it, not a duplicate.
+        try s.write(view: "driver_stats", rows: [row])
+        try s.write(view: "driver_stats", rows: [row])
+        #expect(try s.rowCount(view: "driver_stats") == 2)
+    }
+
+    @Test func wrongColumnTypeIsAUsageError() throws {
+        let s = try store()
+        var ids = Column(type: .string)
+        ids.append("x")
+        var times = Column(type: .timestamp)
+        times.append(Int64(1))
+        #expect {
+            var options = IngestOptions()
+            options.allowMissingFeatures = true
+            try s.write(view: "driver_stats", frame: FeatureFrame(names: ["driver_id", "event_timestamp"], columns: [ids, times]), options: options)
+        } throws: { "\($0)".contains("driver_id") }
+    }
+
+    @Test func skipIfUnchangedDetectsIdenticalContent() throws {
+        let s = try store()
+        var options = IngestOptions()
+        options.skipIfUnchanged = true
+        let rows: [[String: FeatureValue]] = [["driver_id": .int64(1), "event_timestamp": .timestamp(10), "created_timestamp": .timestamp(5),
+                                               "conv_rate": .null, "acc_rate": .null, "avg_daily_trips": .int64(1), "city": .null]]
+        #expect(try s.write(view: "driver_stats", rows: rows, options: options).runID == 1)
+        #expect(try s.write(view: "driver_stats", rows: rows, options: options).skippedUnchanged)
+        #expect(try s.runs(view: "driver_stats").count == 1)
+    }
+
+    @Test func nanIsKeptWhereAllowed() throws {
+        let s = try FeatureStore(path: dir.file("nan.db"))
+        try s.apply(try Definitions.parse(yaml: """
+            entities: [{name: e, join_keys: [{name: id, type: string}]}]
+            feature_views:
+              - name: v
+                entity: e
+                features: [{name: x, type: float64, expect: {allow_nan: true}}, {name: y, type: float64}]
+            """, file: "d.yaml"))
+        try s.write(view: "v", rows: [["id": .string("a"), "event_timestamp": .timestamp(1), "x": .float64(.nan), "y": .float64(1)]])
+        #expect(try s.testInt("SELECT COUNT(*) FROM fv_v_v1 WHERE x = 'NaN'") == 1)
+        #expect { try s.write(view: "v", rows: [["id": .string("a"), "event_timestamp": .timestamp(2), "x": .float64(1), "y": .float64(.nan)]]) }
+            throws: { "\($0)".contains("NaN is not allowed") }
+    }
+}
