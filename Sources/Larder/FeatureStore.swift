@@ -10,11 +10,17 @@ public final class FeatureStore: Sendable {
         public var create: Bool
         /// How long to wait for another process's write lock, in milliseconds.
         public var busyTimeoutMilliseconds: Int32
+        /// The memory the columnar cache may use, in bytes: views are cached
+        /// while they fit, the others are answered from SQLite. `nil` means a
+        /// quarter of physical memory; 0 caches nothing.
+        public var cacheBytes: Int?
 
-        /// Defaults: create the file, wait up to 10 s for locks.
-        public init(create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000) {
+        /// Defaults: create the file, wait up to 10 s for locks, cache up to a
+        /// quarter of physical memory.
+        public init(create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000, cacheBytes: Int? = nil) {
             self.create = create
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.cacheBytes = cacheBytes
         }
     }
 
@@ -31,6 +37,8 @@ public final class FeatureStore: Sendable {
     }
 
     let state: Mutex<State>
+    /// The columnar cache the queries read (see FeatureStore+Query.swift).
+    let cache: FeatureCache
 
     /// Opens the store at `path`, applying any store migrations it lacks.
     ///
@@ -42,6 +50,7 @@ public final class FeatureStore: Sendable {
             throw .io(path: path, message: "no store here (create one with `larder init --store \(path)`)")
         }
         self.path = path
+        cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget)
         do {
             let db = try Connection(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
             try StoreMigrator.migrate(db)

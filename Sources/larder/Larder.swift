@@ -14,7 +14,8 @@ struct LarderCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 success, 1 validation or usage error, 2 I/O or store error.",
         subcommands: [
             InitCommand.self, ApplyCommand.self, ListCommand.self, DescribeCommand.self,
-            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self, QuickstartCommand.self,
+            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self,
+            OnlineCommand.self, HistoricalCommand.self, ExportCommand.self, QuickstartCommand.self,
         ]
     )
 

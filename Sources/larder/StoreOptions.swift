@@ -18,9 +18,10 @@ struct StoreOptions: ParsableArguments {
         return "./larder.db"
     }
 
-    /// Opens the existing store (an error when there is none).
-    func open() throws -> FeatureStore {
-        try FeatureStore(path: path, options: .init(create: false))
+    /// Opens the existing store (an error when there is none), with a cache
+    /// budget of `cacheMegabytes` when given.
+    func open(cacheMegabytes: Int? = nil) throws -> FeatureStore {
+        try FeatureStore(path: path, options: .init(create: false, cacheBytes: cacheMegabytes.map { $0 << 20 }))
     }
 }
 

@@ -45,7 +45,7 @@ struct Backfill {
         let clock = Stopwatch()
         let keepRaw = options.onError == .skip
         let started = Timestamp.now()
-        if options.skipIfUnchanged, input != "-", let earlier = try committedRun(db: db, sha256: try Self.hashFile(input)) {
+        if options.skipIfUnchanged, input != "-", let earlier = try committedRun(db: db, sha256: try FileSystem.sha256(path: input)) {
             return IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
                                 contentSHA256: earlier, skippedUnchanged: true, seconds: clock.seconds)
         }
@@ -164,13 +164,6 @@ struct Backfill {
         return try s.step() ? s.text(0) : nil
     }
 
-    /// SHA-256 of a whole file, read in 1 MiB chunks.
-    static func hashFile(_ path: String) throws(LarderError) -> String {
-        let source = try ByteSource(path: path)
-        while try source.fill() { source.consume(source.unconsumed.count) }
-        source.consume(source.unconsumed.count)
-        return source.contentSHA256
-    }
 }
 
 /// What the backfill needs of a CSV or JSON Lines reader.

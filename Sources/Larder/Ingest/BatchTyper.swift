@@ -210,29 +210,8 @@ struct BatchTyper {
         }
     }
 
-    /// Parses a timestamp field: RFC 3339 text, or an integer epoch when a
-    /// time unit was given.
     private func timestamp(_ kind: FieldKind, _ bytes: UnsafeRawBufferPointer) -> Result<Int64, TimestampFailure> {
-        switch kind {
-        case .null, .missing:
-            return .failure(TimestampFailure(reason: "timestamp is empty"))
-        case .text, .number:
-            if let unit = options.timeUnit, let n = FieldParser.int64(bytes) {
-                let (v, overflow) = n.multipliedReportingOverflow(by: unit.microseconds)
-                return overflow ? .failure(TimestampFailure(reason: "epoch out of range")) : .success(v)
-            }
-            if kind == .number || FieldParser.int64(bytes) != nil {
-                return .failure(TimestampFailure(reason: options.timeUnit == nil
-                    ? "an integer epoch needs --time-unit s|ms|us"
-                    : "not an integer epoch"))
-            }
-            switch Timestamp.parse(bytes, assumeUTC: options.assumeUTC) {
-            case .success(let t): return .success(t)
-            case .failure(let error): return .failure(TimestampFailure(reason: error.description))
-            }
-        default:
-            return .failure(TimestampFailure(reason: "expected a timestamp, found a JSON \(kind)"))
-        }
+        FieldParser.timestamp(bytes, kind: kind, options: options)
     }
 }
 

@@ -115,6 +115,32 @@ enum FieldParser {
         }
     }
 
+    /// A timestamp field: RFC 3339 text, or an integer epoch when
+    /// `options.timeUnit` is set (`options.assumeUTC` admits text without an
+    /// offset).
+    static func timestamp(_ bytes: UnsafeRawBufferPointer, kind: FieldKind, options: IngestOptions) -> Result<Int64, TimestampFailure> {
+        switch kind {
+        case .null, .missing:
+            return .failure(TimestampFailure(reason: "timestamp is empty"))
+        case .text, .number:
+            if let unit = options.timeUnit, let n = int64(bytes) {
+                let (v, overflow) = n.multipliedReportingOverflow(by: unit.microseconds)
+                return overflow ? .failure(TimestampFailure(reason: "epoch out of range")) : .success(v)
+            }
+            if kind == .number || int64(bytes) != nil {
+                return .failure(TimestampFailure(reason: options.timeUnit == nil
+                    ? "an integer epoch needs --time-unit s|ms|us"
+                    : "not an integer epoch"))
+            }
+            switch Timestamp.parse(bytes, assumeUTC: options.assumeUTC) {
+            case .success(let t): return .success(t)
+            case .failure(let error): return .failure(TimestampFailure(reason: error.description))
+            }
+        default:
+            return .failure(TimestampFailure(reason: "expected a timestamp, found a JSON \(kind)"))
+        }
+    }
+
     /// `true`/`false` (any case) or `1`/`0`.
     static func bool(_ b: UnsafeRawBufferPointer) -> Bool? {
         switch b.count {

@@ -11,6 +11,19 @@ public enum FeatureValue: Hashable, Sendable, CustomStringConvertible {
     case timestamp(Int64)
     case vector([Float])
 
+    /// The value as text the way the CSV output writes it: bytes in base64,
+    /// timestamps in RFC 3339, `null` for null.
+    public var text: String {
+        switch self {
+        case .bytes(let v):
+            var out: [UInt8] = []
+            v.withUnsafeBufferPointer { TextFormatting.appendBase64($0, to: &out) }
+            return String(decoding: out, as: UTF8.self)
+        default:
+            return description
+        }
+    }
+
     public var description: String {
         switch self {
         case .null: "null"

@@ -5,14 +5,23 @@ import Darwin
 #endif
 
 /// The few file-system questions Larder asks, answered with POSIX calls.
-enum FileSystem {
+/// Public for the CLI, which asks the same ones.
+public enum FileSystem {
     /// Whether something exists at `path`.
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
+    /// SHA-256 (hex) of the file at `path`, read in 1 MiB chunks.
+    public static func sha256(path: String) throws(LarderError) -> String {
+        let source = try ByteSource(path: path)
+        while try source.fill() { source.consume(source.unconsumed.count) }
+        source.consume(source.unconsumed.count)
+        return source.contentSHA256
+    }
+
     /// Reads a whole (small) file as UTF-8 text.
-    static func readText(_ path: String) throws(LarderError) -> String {
+    public static func readText(_ path: String) throws(LarderError) -> String {
         guard let file = fopen(path, "rb") else {
             throw .io(path: path, message: String(cString: strerror(errno)))
         }

@@ -1,0 +1,65 @@
+extension Column {
+    /// Appends column `index` of `statement`'s current row, read straight
+    /// from SQLite into this column's buffer (no intermediate value).
+    ///
+    /// Storage follows the view tables: `int64`, `bool` and `timestamp` are
+    /// INTEGER, `float64` REAL, `string` TEXT, `bytes` BLOB and
+    /// `vector<float32, N>` a BLOB of N little-endian Float32. A NaN
+    /// `float64` is stored as the text `'NaN'` (which SQLite reads as 0.0),
+    /// and read back as NaN. A vector blob of the wrong length is read as null.
+    mutating func append(from statement: Statement, at index: Int32) {
+        if statement.isNull(index) {
+            appendNull()
+            return
+        }
+        switch type {
+        case .int64, .timestamp: append(statement.int64(index))
+        case .float64:
+            let value = statement.double(index)
+            if value == 0, statement.withBytes(index, { $0.first == UInt8(ascii: "N") }) {
+                append(Double.nan)
+            } else {
+                append(value)
+            }
+        case .bool: append(statement.int64(index) != 0)
+        case .string, .bytes: statement.withBytes(index) { append(bytes: $0) }
+        case .vector(let dimension):
+            statement.withBytes(index) { blob in
+                guard blob.count == dimension * 4 else {
+                    appendNull()
+                    return
+                }
+                validity.append(true)
+                for i in 0..<dimension {
+                    floats.append(Float(bitPattern: UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
+                }
+            }
+        }
+    }
+
+    /// Appends rows `rows` of `other`, a column of the same type, copying
+    /// each buffer's slice in one go.
+    ///
+    /// - Complexity: O(`rows.count` + the bytes copied).
+    mutating func append(contentsOf other: Column, rows: Range<Int>) {
+        for row in rows { validity.append(other.validity[row]) }
+        switch type {
+        case .int64, .timestamp: ints.append(contentsOf: other.ints[rows])
+        case .float64: doubles.append(contentsOf: other.doubles[rows])
+        case .bool: bools.append(contentsOf: other.bools[rows])
+        case .string, .bytes:
+            let start = other.offsets[rows.lowerBound]
+            let shift = bytes.count - start
+            bytes.append(contentsOf: other.bytes[start..<other.offsets[rows.upperBound]])
+            for row in rows { offsets.append(other.offsets[row + 1] + shift) }
+        case .vector(let n):
+            floats.append(contentsOf: other.floats[(rows.lowerBound * n)..<(rows.upperBound * n)])
+        }
+    }
+
+    /// The approximate memory the column's buffers hold, in bytes.
+    var byteCount: Int {
+        validity.words.count * 8 + ints.count * 8 + doubles.count * 8 + bools.count
+            + offsets.count * 8 + bytes.count + floats.count * 4
+    }
+}

@@ -1,0 +1,208 @@
+import Synchronization
+
+/// Reads: historical (training), entity-less (batch scoring) and online
+/// (serving) retrieval, all through the one point-in-time rule (semantics §3).
+///
+/// Cached views are answered from the columnar cache (see ``FeatureCache``)
+/// without holding the store's lock; the others from SQLite, with SQL that
+/// states the same rule.
+extension FeatureStore {
+    // MARK: Historical retrieval
+
+    /// Training data: for each spine row, the features as they were at the
+    /// row's `event_timestamp`, seen from the horizon `asOf`.
+    ///
+    /// The spine holds the join key columns of every requested view's entity
+    /// (`int64` columns for `int64` keys, `string` columns for `string` keys),
+    /// an `event_timestamp` column (`timestamp` or `int64`, µs since the
+    /// epoch, no nulls) and any other columns. The result has every spine
+    /// column, unchanged and in order, then one column per requested feature
+    /// named `feature` (or `view__feature` with `fullNames`), one row per
+    /// spine row in spine order. A row whose key is null gets nulls.
+    ///
+    /// - Parameters:
+    ///   - asOf: only runs committed at or before this time are seen (µs
+    ///     since the epoch); `nil` means now.
+    /// - Throws: ``LarderError/usage(_:)`` for a spine that lacks a join key
+    ///   or `event_timestamp`, a column of the wrong type, or two features
+    ///   with the same output name; ``LarderError/notFound(_:)`` for an
+    ///   unknown view or feature.
+    /// - Complexity: O(n · (v log r + f)) for n spine rows, v views, r rows
+    ///   per key and f features, when the views are cached; one indexed SQLite
+    ///   query per spine row and view otherwise.
+    public func historicalFeatures(spine: FeatureFrame, features: [FeatureReference], asOf: Int64? = nil,
+                                   fullNames: Bool = false) throws(LarderError) -> FeatureFrame {
+        let plan = try plan(features, fullNames: fullNames)
+        return try historical(spine: spine, plan: plan, asOf: asOf ?? Timestamp.now(), statuses: false).frame
+    }
+
+    /// Batch scoring: every entity key with a row (visible at `asOf`) in the
+    /// requested views, ascending, with its features at `time`.
+    ///
+    /// The result's columns are the join keys, `event_timestamp` (= `time`),
+    /// then the features, named as in
+    /// ``historicalFeatures(spine:features:asOf:fullNames:)``.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the views have different join
+    ///   keys or two features the same output name; ``LarderError/notFound(_:)``
+    ///   for an unknown view or feature.
+    /// - Complexity: O(k · (v log r + f)) for k keys when the views are cached.
+    public func historicalFeatures(at time: Int64, features: [FeatureReference], asOf: Int64? = nil,
+                                   fullNames: Bool = false) throws(LarderError) -> FeatureFrame {
+        let asOf = asOf ?? Timestamp.now()
+        let plan = try plan(features, fullNames: fullNames)
+        let joinKeys = try plan.sharedJoinKeys()
+        let keys = try withState { state in
+            try cache.transaction(db: state.db) { transaction in
+                let horizon = PointInTime.Horizon(asOf: asOf, runs: transaction.runs)
+                var keys = joinKeys.map { Column(type: $0.type.featureType) }
+                for part in plan.parts {
+                    let partKeys = try transaction.snapshot(of: part.view).map { Retrieval.visibleKeys($0, horizon: horizon) }
+                        ?? part.rule.keys(asOf: asOf, db: state.db)
+                    keys = Retrieval.union(keys, partKeys)
+                }
+                return keys
+            }
+        }
+        let rows = keys.first?.count ?? 0
+        var times = Column(type: .timestamp, capacity: rows)
+        for _ in 0..<rows { times.append(time) }
+        let spine = FeatureFrame(names: joinKeys.map(\.name) + ["event_timestamp"], columns: keys + [times])
+        return try historical(spine: spine, plan: plan, asOf: asOf, statuses: false).frame
+    }
+
+    /// Historical retrieval, and with `statuses` the status of every cell
+    /// (what the conformance suite checks).
+    func historical(spine: FeatureFrame, plan: RetrievalPlan, asOf: Int64,
+                    statuses: Bool) throws(LarderError) -> (frame: FeatureFrame, statuses: [[FeatureStatus]]) {
+        guard let times = spine["event_timestamp"] else {
+            throw .usage("the spine has no event_timestamp column; it has \(spine.names.joined(separator: ", "))")
+        }
+        guard times.type == .timestamp || times.type == .int64 else {
+            throw .usage("the spine's event_timestamp column is \(times.type), not timestamp")
+        }
+        let rows = spine.rowCount
+        for (name, column) in zip(spine.names, spine.columns) where column.count != rows {
+            throw .usage("the spine's column \"\(name)\" has \(column.count) rows, not \(rows)")
+        }
+        if times.validity.nonzeroBitCount != rows {
+            let row = (0..<rows).first { !times.validity[$0] } ?? 0
+            throw .usage("spine row \(row + 1) has no event_timestamp")
+        }
+        for name in plan.names where spine.names.contains(name) {
+            throw .usage("the feature \"\(name)\" has the name of a spine column" + (name.contains("__") ? "" : "; use full names (view__feature)"))
+        }
+        let answers = try answers(plan, keysFrom: spine, times: times.ints, asOf: asOf, statuses: statuses)
+        let frame = FeatureFrame(names: spine.names + plan.names,
+                                 columns: spine.columns + Retrieval.featureColumns(plan, answers, rows: rows))
+        return (frame, statuses ? Retrieval.statuses(plan, answers) : [])
+    }
+
+    // MARK: Online retrieval
+
+    /// Serving: the features of each entity now (`T = asOf = now`), with a
+    /// status per feature and entity.
+    ///
+    /// `entities` holds one column per join key of the requested views'
+    /// entity (`int64` or `string`), one row per entity.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when a join key column is missing
+    ///   or mistyped, or two features have the same output name;
+    ///   ``LarderError/notFound(_:)`` for an unknown view or feature.
+    /// - Complexity: O(e · (v log r + f)) for e entities when the views are
+    ///   cached.
+    public func onlineFeatures(entities: FeatureFrame, features: [FeatureReference],
+                               fullNames: Bool = false) throws(LarderError) -> OnlineResult {
+        let plan = try plan(features, fullNames: fullNames)
+        let now = Timestamp.now()
+        let rows = entities.rowCount
+        let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now, statuses: true)
+        return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers, rows: rows),
+                            statuses: Retrieval.statuses(plan, answers))
+    }
+
+    /// A prepared online reader of `features`: names, versions and column
+    /// positions are resolved now, and the views are loaded into the cache
+    /// (when they fit), so each read is a few memory lookups.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the views have different join
+    ///   keys or two features the same name; ``LarderError/notFound(_:)``
+    ///   for an unknown view or feature.
+    public func reader(features: [FeatureReference], fullNames: Bool = false) throws(LarderError) -> FeatureReader {
+        let plan = try plan(features, fullNames: fullNames)
+        let reader = try FeatureReader(store: self, plan: plan)
+        try withState { state in
+            try cache.transaction(db: state.db) { transaction in
+                for part in plan.parts { _ = try transaction.snapshot(of: part.view) }
+            }
+        }
+        return reader
+    }
+
+    /// A prepared online reader of the latest version of the feature set
+    /// named `featureSet`, reading the view versions the set pins.
+    ///
+    /// - Throws: ``LarderError/notFound(_:)`` for an unknown feature set, and
+    ///   what ``reader(features:fullNames:)`` throws.
+    public func reader(featureSet: String, fullNames: Bool = false) throws(LarderError) -> FeatureReader {
+        let features = try withState { try $0.registry.featureSet(featureSet).features }
+        return try reader(features: features, fullNames: fullNames)
+    }
+
+    // MARK: Cache
+
+    /// Brings the cache up to date on `db`, the store's connection, which
+    /// the caller holds under the store's lock. The write path calls this
+    /// right after each commit (never inside its transaction), so that the
+    /// next query in this process sees the write.
+    func refreshCache(db: Connection) throws {
+        try cache.transaction(db: db) { _ in }
+    }
+
+    /// Brings the cache up to date if the store's connection is free now;
+    /// otherwise leaves it for the next check (readers never wait here).
+    func refreshCacheIfIdle() throws(LarderError) {
+        do {
+            try state.withLockIfAvailable { state in try refreshCache(db: state.db) }
+        } catch {
+            throw LarderError(error)
+        }
+    }
+
+    // MARK: Steps
+
+    private func plan(_ features: [FeatureReference], fullNames: Bool) throws(LarderError) -> RetrievalPlan {
+        guard !features.isEmpty else { throw .usage("no features requested") }
+        let resolved = try withState { try $0.registry.resolve(features) }
+        return try RetrievalPlan(resolved, fullNames: fullNames)
+    }
+
+    /// The rule's answers for every part of `plan`, for the keys in `frame`
+    /// at `times`: SQLite-answered parts under the store's lock, in the same
+    /// read transaction as the cache refresh; cached parts after it, with no
+    /// lock held.
+    private func answers(_ plan: RetrievalPlan, keysFrom frame: FeatureFrame, times: [Int64], asOf: Int64,
+                         statuses: Bool) throws(LarderError) -> [PartAnswer] {
+        var keys: [[Column]] = []
+        for part in plan.parts { keys.append(try Retrieval.keyColumns(of: part.view, in: frame, rows: times.count)) }
+        var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
+        var cached: [(part: Int, snapshot: ViewSnapshot)] = []
+        let runs = try withState { state in
+            try cache.transaction(db: state.db) { transaction in
+                for (p, part) in plan.parts.enumerated() {
+                    if let snapshot = try transaction.snapshot(of: part.view) {
+                        cached.append((p, snapshot))
+                    } else {
+                        answers[p] = try Retrieval.answer(part.rule, keys: keys[p], times: times, asOf: asOf, db: state.db, status: statuses)
+                    }
+                }
+                return transaction.runs
+            }
+        }
+        let horizon = PointInTime.Horizon(asOf: asOf, runs: runs)
+        for (p, snapshot) in cached {
+            answers[p] = Retrieval.answer(snapshot, keys: keys[p], times: times, horizon: horizon)
+        }
+        return answers.map { $0! }
+    }
+}

@@ -1,0 +1,109 @@
+/// A prepared online lookup: feature names, view versions and column
+/// positions are resolved once, then each ``read(key:)-(Int64)`` applies the
+/// point-in-time rule with `T = asOf = now`.
+///
+/// When the reader's views are cached, a read touches no SQLite and no
+/// dictionary of names: it looks the key up in each view's hash index,
+/// binary-searches its rows, and returns a ``FeatureRow`` that refers to the
+/// cache's columns. Views that are not cached are read from SQLite under the
+/// store's lock. A reader sees writes made through its store as soon as they
+/// commit, and other processes' commits within about a quarter of a second.
+///
+/// ```swift
+/// let reader = try store.reader(features: [FeatureReference(parsing: "driver_stats:*")])
+/// let row = try reader.read(key: 1001)
+/// if let rate = row.double("conv_rate") { … }
+/// ```
+///
+/// A reader is `Sendable`: share one across threads.
+public final class FeatureReader: Sendable {
+    let store: FeatureStore
+    let plan: RetrievalPlan
+    /// The join keys a key is made of.
+    public let joinKeys: [JoinKey]
+
+    init(store: FeatureStore, plan: RetrievalPlan) throws(LarderError) {
+        self.store = store
+        self.plan = plan
+        self.joinKeys = try plan.sharedJoinKeys()
+    }
+
+    /// The feature names, `feature` or `view__feature`, in request order:
+    /// the positions the row accessors take.
+    public var featureNames: [String] { plan.names }
+
+    /// The position of the feature named `name` (`feature` or
+    /// `view__feature`), or `nil`: resolve it once, then read by position.
+    public func position(of name: String) -> Int? { plan.positions[name] }
+
+    /// The features of the entity whose single `int64` join key is `key`.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the entity's key is not one
+    ///   `int64`; ``LarderError/store(_:)`` when SQLite fails.
+    /// - Complexity: O(f + log r) for f features and r rows of the key, when
+    ///   the views are cached.
+    public func read(key: Int64) throws(LarderError) -> FeatureRow {
+        guard joinKeys.count == 1, joinKeys[0].type == .int64 else { throw keyMismatch("one int64") }
+        return try read(Int64Key(value: key))
+    }
+
+    /// The features of the entity whose single `string` join key is `key`.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the entity's key is not one
+    ///   `string`; ``LarderError/store(_:)`` when SQLite fails.
+    /// - Complexity: O(f + log r + the key's length) when the views are cached.
+    public func read(key: String) throws(LarderError) -> FeatureRow {
+        guard joinKeys.count == 1, joinKeys[0].type == .string else { throw keyMismatch("one string") }
+        return try read(StringKey(value: key))
+    }
+
+    /// The features of the entity whose (composite) key is `key`, one part
+    /// per join key in order.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the parts do not match the
+    ///   join keys; ``LarderError/store(_:)`` when SQLite fails.
+    /// - Complexity: O(f + log r + the key's length) when the views are cached.
+    public func read(key: EntityKey) throws(LarderError) -> FeatureRow {
+        guard key.parts.map(\.type) == joinKeys.map(\.type) else { throw keyMismatch("\(key)") }
+        return try read(key)
+    }
+
+    private func keyMismatch(_ given: String) -> LarderError {
+        .usage("\(plan.parts.map(\.view.qualifiedName).joined(separator: ", ")) are looked up by \(Retrieval.describe(joinKeys)), not by \(given)")
+    }
+
+    private func read<K: KeyProbe>(_ key: K) throws(LarderError) -> FeatureRow {
+        let now = Timestamp.now()
+        let cache = store.cache
+        if cache.claimCheck(now: now) { try store.refreshCacheIfIdle() }
+        let contents = cache.contents
+        let horizon = PointInTime.Horizon(asOf: now, runs: contents.runs)
+        if plan.parts.count == 1, let snapshot = contents.snapshot(id: plan.parts[0].id, createdAt: plan.parts[0].createdAt) {
+            let match = PointInTime.match(key, at: now, in: snapshot, horizon: horizon)
+            return FeatureRow(plan: plan, first: .init(columns: snapshot.features, match: match), rest: [])
+        }
+        var hits = plan.parts.map { part -> FeatureRow.Hit? in
+            contents.snapshot(id: part.id, createdAt: part.createdAt).map {
+                .init(columns: $0.features, match: PointInTime.match(key, at: now, in: $0, horizon: horizon))
+            }
+        }
+        if hits.contains(where: { $0 == nil }) {
+            try store.withState { state in
+                try cache.transaction(db: state.db) { transaction in
+                    let horizon = PointInTime.Horizon(asOf: now, runs: transaction.runs)
+                    for (p, part) in plan.parts.enumerated() where hits[p] == nil {
+                        if let snapshot = try transaction.snapshot(of: part.view) {
+                            hits[p] = .init(columns: snapshot.features, match: PointInTime.match(key, at: now, in: snapshot, horizon: horizon))
+                        } else {
+                            var columns = part.rule.emptyColumns(capacity: 1)
+                            let match = try part.rule.match(key, at: now, asOf: now, db: state.db, into: &columns, status: true)
+                            hits[p] = .init(columns: columns, match: match)
+                        }
+                    }
+                }
+            }
+        }
+        let all = hits.map { $0! }
+        return FeatureRow(plan: plan, first: all[0], rest: Array(all.dropFirst()))
+    }
+}

@@ -1,0 +1,95 @@
+/// The point-in-time rule (semantics §3), in one place.
+///
+/// Given a key `k`, a time `T`, a view version with TTL `ttl` and a horizon
+/// `asOf`, the answering row is, among the rows of `k` whose run committed
+/// at or before `asOf`, with `event_timestamp <= T` and (when `ttl > 0`)
+/// `event_timestamp >= T - ttl`, the greatest by `(event_timestamp,
+/// created_timestamp, run_id)`.
+///
+/// When no row answers, the miss says why: ``Match/notFound`` when the key
+/// has no row visible at `asOf`, ``Match/outsideMaxAge`` when it has visible
+/// rows but none in the window `[T - ttl, T]` (rows only after `T` count as
+/// outside the window too).
+///
+/// Cached views run ``match(_:at:in:horizon:)``; views answered from SQLite
+/// run ``SQLiteRule``, which states the same rule in SQL, and the property
+/// tests hold the two to the same answers.
+enum PointInTime {
+    /// The answer of the rule for one key at one time.
+    enum Match: Hashable, Sendable {
+        /// The winning row (an index into the rows the rule ran over).
+        case row(Int)
+        /// The key has no row visible at the horizon.
+        case notFound
+        /// The key has visible rows, but none within the window.
+        case outsideMaxAge
+    }
+
+    /// Which runs a query sees: those committed at or before ``asOf``.
+    struct Horizon {
+        /// The horizon (µs since the epoch).
+        let asOf: Int64
+        /// The commit time of every run.
+        let runs: RunTable
+        /// Every run in ``runs`` committed by ``asOf``: no row needs a check.
+        let seesEveryRun: Bool
+
+        /// The horizon `asOf` over `runs`.
+        init(asOf: Int64, runs: RunTable) {
+            self.asOf = asOf
+            self.runs = runs
+            seesEveryRun = runs.latestCommit <= asOf
+        }
+
+        /// Whether rows of run `run` are visible.
+        @inline(__always) func admits(_ run: Int64) -> Bool {
+            seesEveryRun || runs.commitTime(of: run) <= asOf
+        }
+    }
+
+    /// The lower end of the TTL window at `time`: `time - ttl` when
+    /// `ttl > 0` (clamped at `Int64.min`), no bound otherwise.
+    @inline(__always) static func windowStart(at time: Int64, ttl: Int64) -> Int64 {
+        guard ttl > 0 else { return .min }
+        let (start, overflow) = time.subtractingReportingOverflow(ttl)
+        return overflow ? .min : start
+    }
+
+    /// The rule over a cached view: the row of `snapshot` that answers for
+    /// `key` at `time` under `horizon`.
+    ///
+    /// The key's rows are found through the hash index; within them (sorted
+    /// by `(event, created, run)`) the last row with `event_timestamp <=
+    /// time` is found — at once when the key's last row qualifies (the index
+    /// entry holds its event time), by binary search otherwise — then the
+    /// walk goes back over rows of runs the horizon does not see. The first
+    /// visible row is the winner when it is within the TTL window.
+    ///
+    /// - Complexity: O(log r) for r rows of the key when the horizon sees
+    ///   every run; each row of an unseen run adds one step.
+    @inline(__always)
+    static func match<K: KeyProbe>(_ key: K, at time: Int64, in snapshot: ViewSnapshot, horizon: Horizon) -> Match {
+        guard let entry = snapshot.keys.entry(for: key) else { return .notFound }
+        let first = Int(entry.start), end = Int(entry.end)
+        var low = end
+        if entry.lastEvent > time {
+            low = first
+            var high = end - 1
+            while low < high {
+                let mid = (low + high) >> 1
+                if snapshot.eventTimes[mid] <= time { low = mid + 1 } else { high = mid }
+            }
+        }
+        let start = windowStart(at: time, ttl: snapshot.ttl)
+        var row = low - 1
+        while row >= first {
+            if horizon.admits(snapshot.runIDs[row]) {
+                let event = row == end - 1 ? entry.lastEvent : snapshot.eventTimes[row]
+                return event >= start ? .row(row) : .outsideMaxAge
+            }
+            row -= 1
+        }
+        for later in low..<end where horizon.admits(snapshot.runIDs[later]) { return .outsideMaxAge }
+        return .notFound
+    }
+}

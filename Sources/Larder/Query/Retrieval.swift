@@ -1,0 +1,225 @@
+/// The requested features of one retrieval, grouped by view version, with
+/// their output names: resolved once, then used for every row.
+final class RetrievalPlan: Sendable {
+    /// One view version the retrieval reads.
+    struct Part: Sendable {
+        /// The view version.
+        let view: FeatureView
+        /// Its rule in SQL, for when it is not cached.
+        let rule: SQLiteRule
+        /// The view version's id and creation time (its cache identity).
+        let id: Int64, createdAt: Int64
+
+        init(view: FeatureView) {
+            self.view = view
+            rule = SQLiteRule(view: view)
+            id = view.id
+            createdAt = view.createdAt
+        }
+    }
+
+    /// Where an output feature comes from.
+    struct Slot: Sendable {
+        /// The index of its view version in ``RetrievalPlan/parts``.
+        let part: Int
+        /// The feature's position in the view.
+        let feature: Int
+        /// The feature's type.
+        let type: FeatureType
+    }
+
+    /// The output names, one per requested feature.
+    let names: [String]
+    /// The distinct view versions, in order of first request.
+    let parts: [Part]
+    /// One per requested feature, in request order.
+    let slots: [Slot]
+    /// Output positions by short name (`feature`) and full name
+    /// (`view__feature`), where the name is unambiguous.
+    let positions: [String: Int]
+
+    /// A plan for `features`, named `feature`, or `view__feature` with
+    /// `fullNames`.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when two features get the same name.
+    init(_ features: [ResolvedFeature], fullNames: Bool) throws(LarderError) {
+        var parts: [Part] = []
+        var partOfView: [Int64: Int] = [:]
+        var slots: [Slot] = []
+        var names: [String] = []
+        var seen: [String: FeatureReference] = [:]
+        for resolved in features {
+            let name = fullNames ? "\(resolved.view.name)__\(resolved.feature.name)" : resolved.feature.name
+            if let other = seen[name] {
+                throw .usage("two requested features are named \"\(name)\" (\(other) and \(resolved.reference))"
+                    + (fullNames ? "; request each feature once" : "; use full names (view__feature) to tell them apart"))
+            }
+            seen[name] = resolved.reference
+            let part: Int
+            if let known = partOfView[resolved.view.id] {
+                part = known
+            } else {
+                part = parts.count
+                partOfView[resolved.view.id] = part
+                parts.append(Part(view: resolved.view))
+            }
+            slots.append(Slot(part: part, feature: resolved.index, type: resolved.feature.type))
+            names.append(name)
+        }
+        var positions: [String: Int] = [:]
+        var ambiguous: Set<String> = []
+        for (i, resolved) in features.enumerated() {
+            for name in [resolved.feature.name, "\(resolved.view.name)__\(resolved.feature.name)"] {
+                if positions.updateValue(i, forKey: name) != nil { ambiguous.insert(name) }
+            }
+        }
+        for name in ambiguous { positions[name] = nil }
+        self.names = names
+        self.parts = parts
+        self.slots = slots
+        self.positions = positions
+    }
+
+    /// The join keys every part shares: what one key looks up.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the views have different join keys.
+    func sharedJoinKeys() throws(LarderError) -> [JoinKey] {
+        let keys = parts.first?.view.joinKeys ?? []
+        if let other = parts.first(where: { $0.view.joinKeys != keys }) {
+            throw .usage("\(parts[0].view.qualifiedName) and \(other.view.qualifiedName) have different join keys"
+                + " (\(Retrieval.describe(keys)) and \(Retrieval.describe(other.view.joinKeys))); look them up separately")
+        }
+        return keys
+    }
+}
+
+/// The answers of one view version for every row of a retrieval: the
+/// columns the winning rows are in, and one match per row.
+struct PartAnswer: Sendable {
+    /// One column per feature of the view (the cached snapshot's columns,
+    /// or the rows fetched from SQLite).
+    var columns: [Column]
+    /// The rule's answer for each row, indexing into ``columns``.
+    var matches: [PointInTime.Match]
+}
+
+/// The steps of a retrieval, shared by historical, entity-less and online
+/// retrieval: key columns from the input, the rule per row, then gathering.
+enum Retrieval {
+    /// `(driver_id int64, city string)`.
+    static func describe(_ keys: [JoinKey]) -> String {
+        "(" + keys.map { "\($0.name) \($0.type)" }.joined(separator: ", ") + ")"
+    }
+
+    /// The columns of `frame` that hold `view`'s join keys, in join key order.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when one is missing, has the wrong
+    ///   type or the wrong number of rows.
+    static func keyColumns(of view: FeatureView, in frame: FeatureFrame, rows: Int) throws(LarderError) -> [Column] {
+        var columns: [Column] = []
+        for key in view.joinKeys {
+            guard let column = frame[key.name] else {
+                throw .usage("no column \"\(key.name)\" (join key of \(view.qualifiedName)) in the input; it has \(frame.names.joined(separator: ", "))")
+            }
+            guard column.type == key.type.featureType else {
+                throw .usage("column \"\(key.name)\" is \(column.type), but the join key \(key.name) of \(view.qualifiedName) is \(key.type)")
+            }
+            guard column.count == rows else {
+                throw .usage("column \"\(key.name)\" has \(column.count) rows, not \(rows)")
+            }
+            columns.append(column)
+        }
+        return columns
+    }
+
+    /// Whether any join key of row `row` is null (such a row matches nothing).
+    @inline(__always) static func hasNullKey(_ keys: [Column], _ row: Int) -> Bool {
+        for key in keys where !key.validity[row] { return true }
+        return false
+    }
+
+    /// The rule over a cached view for every row of `keys` at `times`.
+    ///
+    /// - Complexity: O(n log r) for n rows and r rows per key.
+    static func answer(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> PartAnswer {
+        var matches: [PointInTime.Match] = []
+        matches.reserveCapacity(times.count)
+        for row in times.indices {
+            if hasNullKey(keys, row) {
+                matches.append(.notFound)
+            } else {
+                matches.append(PointInTime.match(ColumnsKey(columns: keys, row: row), at: times[row], in: snapshot, horizon: horizon))
+            }
+        }
+        return PartAnswer(columns: snapshot.features, matches: matches)
+    }
+
+    /// The rule in SQL for every row of `keys` at `times`, one prepared
+    /// statement execution per row. With `status` false misses are not
+    /// told apart (historical retrieval has no statuses).
+    static func answer(_ rule: SQLiteRule, keys: [Column], times: [Int64], asOf: Int64, db: Connection, status: Bool) throws(SQLiteError) -> PartAnswer {
+        var columns = rule.emptyColumns()
+        var matches: [PointInTime.Match] = []
+        matches.reserveCapacity(times.count)
+        for row in times.indices {
+            if hasNullKey(keys, row) {
+                matches.append(.notFound)
+            } else {
+                matches.append(try rule.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, db: db, into: &columns, status: status))
+            }
+        }
+        return PartAnswer(columns: columns, matches: matches)
+    }
+
+    /// One output column per requested feature: the winning row's value, or
+    /// null on a miss.
+    static func featureColumns(_ plan: RetrievalPlan, _ answers: [PartAnswer], rows: Int) -> [Column] {
+        plan.slots.map { slot in
+            let answer = answers[slot.part]
+            let source = answer.columns[slot.feature]
+            var column = Column(type: slot.type, capacity: rows)
+            for match in answer.matches {
+                if case .row(let row) = match { column.append(from: source, row: row) } else { column.appendNull() }
+            }
+            return column
+        }
+    }
+
+    /// One status per row for each requested feature.
+    static func statuses(_ plan: RetrievalPlan, _ answers: [PartAnswer]) -> [[FeatureStatus]] {
+        plan.slots.map { slot in
+            let answer = answers[slot.part]
+            let source = answer.columns[slot.feature]
+            return answer.matches.map { FeatureStatus($0, in: source) }
+        }
+    }
+
+    /// The distinct keys of `snapshot` with a row visible under `horizon`,
+    /// ascending, one column per join key.
+    static func visibleKeys(_ snapshot: ViewSnapshot, horizon: PointInTime.Horizon) -> [Column] {
+        let index = snapshot.keys
+        if horizon.seesEveryRun { return index.keys }
+        var columns = index.keys.map { Column(type: $0.type) }
+        for position in 0..<index.count where index.rows(of: position).contains(where: { horizon.admits(snapshot.runIDs[$0]) }) {
+            for c in columns.indices { columns[c].append(from: index.keys[c], row: position) }
+        }
+        return columns
+    }
+
+    /// The union of two ascending, distinct key sets, ascending.
+    ///
+    /// - Complexity: O(a + b).
+    static func union(_ a: [Column], _ b: [Column]) -> [Column] {
+        let countA = a.first?.count ?? 0, countB = b.first?.count ?? 0
+        var out = a.map { Column(type: $0.type, capacity: countA + countB) }
+        var i = 0, j = 0
+        while i < countA || j < countB {
+            let order = i == countA ? 1 : j == countB ? -1 : KeyIndex.compare(a, i, b, j)
+            let (source, row) = order <= 0 ? (a, i) : (b, j)
+            for c in out.indices { out[c].append(from: source[c], row: row) }
+            if order <= 0 { i += 1 }
+            if order >= 0 { j += 1 }
+        }
+        return out
+    }
+}

@@ -1,0 +1,88 @@
+/// Reads a spine (the entity/timestamp rows a training set is built for)
+/// from a CSV or JSON Lines file into a ``FeatureFrame``.
+///
+/// Join key columns are typed by their entity (`int64` or `string`; an empty
+/// field is a null key, which gets null features), `event_timestamp` is
+/// parsed as a timestamp (RFC 3339, or an epoch with a time unit), and every
+/// other CSV column is kept as text and passed through. JSON Lines spines
+/// keep only the join keys and `event_timestamp`.
+public enum SpineReader {
+    /// Reads the spine at `path` (`-` for stdin).
+    ///
+    /// - Parameters:
+    ///   - joinKeys: the join keys of every requested view's entity.
+    ///   - options: `format`, `assumeUTC`, `timeUnit` and `eventTimeColumn` apply.
+    /// - Throws: ``LarderError/validation(problems:total:)`` naming
+    ///   file:line:column for a value that does not parse, a missing key or
+    ///   event time column.
+    public static func read(path: String, joinKeys: [JoinKey], options: IngestOptions = IngestOptions()) throws(LarderError) -> FeatureFrame {
+        let source = try ByteSource(path: path)
+        let format = options.resolvedFormat(for: path)
+        var reader: any RecordReader
+        let names: [String]
+        switch format {
+        case .csv:
+            var csv = CSVReader(source: source, fileName: path, keepRawRecords: false)
+            names = try csv.readHeader()
+            reader = csv
+        case .jsonl:
+            names = joinKeys.map(\.name) + [options.eventTimeColumn]
+            reader = JSONLinesReader(source: source, fileName: path, columns: names, ignoreUnknownKeys: true, keepRawRecords: false)
+        }
+        var problems: [ValidationProblem] = []
+        var total = 0
+        func problem(_ line: Int, _ column: String, _ value: String, _ reason: String) {
+            total += 1
+            if problems.count < ProblemLog.listed {
+                problems.append(ValidationProblem(file: path, line: line, column: column, value: value, reason: reason))
+            }
+        }
+        for key in joinKeys where !names.contains(key.name) { problem(1, key.name, "", "join key column is missing from the spine") }
+        guard let eventIndex = names.firstIndex(of: options.eventTimeColumn) else {
+            problem(1, options.eventTimeColumn, "", "the spine has no event time column")
+            throw .validation(problems: problems, total: total)
+        }
+        guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
+        let keyTypes = Dictionary(joinKeys.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        var columns: [Column] = names.enumerated().map { i, name in
+            if i == eventIndex { return Column(type: .timestamp) }
+            return Column(type: keyTypes[name]?.featureType ?? .string)
+        }
+        var raw = RawBatch()
+        while try reader.next(into: &raw, maxRows: 65_536) {
+            for bad in raw.badRecords { problem(bad.line, bad.problem.column, bad.problem.value, bad.problem.reason) }
+            raw.withArena { arena in
+                for row in 0..<raw.rowCount {
+                    for c in 0..<names.count {
+                        let cell = row * raw.columnCount + c
+                        let kind = raw.kinds[cell]
+                        let bytes = UnsafeRawBufferPointer(rebasing: arena[raw.starts[cell]..<(raw.starts[cell] + Int(raw.lengths[cell]))])
+                        if kind == .null || kind == .missing {
+                            columns[c].appendNull()
+                            if c == eventIndex { problem(raw.lines[row], names[c], "", "event time is empty") }
+                            continue
+                        }
+                        switch columns[c].type {
+                        case .timestamp:
+                            switch FieldParser.timestamp(bytes, kind: kind, options: options) {
+                            case .success(let t): columns[c].append(t)
+                            case .failure(let reason):
+                                columns[c].appendNull()
+                                problem(raw.lines[row], names[c], String(decoding: bytes, as: UTF8.self), reason.reason)
+                            }
+                        case .int64:
+                            if let v = FieldParser.int64(bytes), kind == .text || kind == .number { columns[c].append(v) } else {
+                                columns[c].appendNull()
+                                problem(raw.lines[row], names[c], String(decoding: bytes, as: UTF8.self), "not an int64")
+                            }
+                        default:
+                            columns[c].append(bytes: bytes)
+                        }
+                    }
+                }
+            }
+        }
+        guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
+        return FeatureFrame(names: names, columns: columns)
+    }
+}

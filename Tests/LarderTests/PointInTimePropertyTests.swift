@@ -1,0 +1,207 @@
+import Testing
+@testable import Larder
+
+/// Random timelines checked three ways: the cached path, the SQLite path and
+/// a brute-force oracle (plain loops over a case's rows, written from
+/// semantics §3 without the cache's sorting or searching).
+@Suite struct PointInTimePropertyTests {
+    struct Row {
+        var key: Int64
+        var event: Int64
+        var created: Int64
+        var run: Int64
+        var committedAt: Int64
+        var number: Int64?
+        var text: String?
+    }
+
+    struct Expected: Equatable, CustomStringConvertible {
+        var number: FeatureValue
+        var text: FeatureValue
+        var status: FeatureStatus
+        var description: String { "\(number), \(text), \(status)" }
+    }
+
+    /// The oracle: every row of the key seen at `asOf`, in the window, the
+    /// greatest by (event, created, run).
+    static func oracle(_ rows: [Row], ttl: Int64, key: Int64, at time: Int64, asOf: Int64) -> Expected {
+        var best: Row?
+        var seen = false
+        for row in rows where row.key == key && row.committedAt <= asOf {
+            seen = true
+            guard row.event <= time, ttl == 0 || row.event >= time - ttl else { continue }
+            if let b = best, (b.event, b.created, b.run) > (row.event, row.created, row.run) { continue }
+            best = row
+        }
+        guard let best else { return Expected(number: .null, text: .null, status: seen ? .outsideMaxAge : .notFound) }
+        return Expected(number: best.number.map { .int64($0) } ?? .null, text: best.text.map { .string($0) } ?? .null,
+                        status: best.number == nil ? .nullValue : .present)
+    }
+
+    static let ttls: [Int64] = [0, 3, 7]
+    static let casesPerView = 400
+    /// Horizons the spine rows pick from (`Int64.max`: now).
+    static let horizons: [Int64] = [95, 112, 125, 133, 141, 165, 180, .max]
+
+    /// A random timeline for case `c`: keys `c * 10 + 0…2`, events 0…24 (so
+    /// many ties), created 0…2, runs `runs` committed at increasing times.
+    static func timeline(case c: Int, runs: [(id: Int64, committedAt: Int64)], random: inout PointInTimeRandom) -> [Row] {
+        var rows: [Row] = []
+        var keys = Set<[Int64]>()
+        for _ in 0..<Int.random(in: 0...14, using: &random) {
+            let run = runs.randomElement(using: &random)!
+            let row = Row(key: Int64(c * 10 + Int.random(in: 0...2, using: &random)), event: Int64.random(in: 0...24, using: &random),
+                          created: Int64.random(in: 0...2, using: &random), run: run.id, committedAt: run.committedAt,
+                          number: Int.random(in: 0..<5, using: &random) == 0 ? nil : Int64.random(in: -1000...1000, using: &random),
+                          text: Bool.random(using: &random) ? nil : String(repeating: "x", count: Int.random(in: 0...3, using: &random)))
+            if keys.insert([row.key, row.event, row.created, row.run]).inserted { rows.append(row) }
+        }
+        return rows
+    }
+
+    static func insert(_ rows: [Row], runs: [(id: Int64, committedAt: Int64)], view: String, into store: FeatureStore) throws {
+        for run in runs { try store.testInsertRun(id: run.id, view: view, committedAt: run.committedAt) }
+        try store.testInsertRows(view: view, rows.map { row in
+            [.int64(row.key), .int64(row.event), .int64(row.created), .int64(row.run),
+             row.number.map { .int64($0) } ?? .null, row.text.map { .string($0) } ?? .null]
+        })
+    }
+
+    @Test func cacheSQLiteAndOracleAgree() throws {
+        var random = PointInTimeRandom(state: 20_261_126)
+        let stores = try PointInTimeStores()
+        var definitions = Definitions(file: "property")
+        definitions.entities = [Entity(name: "thing", joinKeys: [JoinKey(name: "id", type: .int64)])]
+        definitions.featureViews = Self.ttls.enumerated().map { i, ttl in
+            FeatureViewDefinition(name: "view_\(i)", entity: "thing", ttl: ttl,
+                                  features: [FeatureDefinition(name: "number", type: .int64), FeatureDefinition(name: "text", type: .string)])
+        }
+        try stores.cached.apply(definitions)
+
+        // rows[view][case]
+        var rows = Array(repeating: Array(repeating: [Row](), count: Self.casesPerView), count: Self.ttls.count)
+        var nextRun: Int64 = 1
+        // Phase 1 builds the timelines; phase 2 adds corrections and new rows
+        // in later runs, which the cache loads as a delta.
+        for phase in 0..<2 {
+            for v in Self.ttls.indices {
+                var phaseRows: [Row] = []
+                var phaseRuns: [(id: Int64, committedAt: Int64)] = []
+                for c in 0..<Self.casesPerView {
+                    let base: Int64 = phase == 0 ? 100 : 150
+                    var commit = base
+                    let runs = (0..<3).map { _ -> (id: Int64, committedAt: Int64) in
+                        commit += Int64.random(in: 0...12, using: &random)
+                        defer { nextRun += 1 }
+                        return (nextRun, commit)
+                    }
+                    var new = Self.timeline(case: c, runs: runs, random: &random)
+                    if phase == 1 {
+                        // Corrections: same key, event and created as an earlier row, in a later run.
+                        for old in rows[v][c].shuffled(using: &random).prefix(3) {
+                            let run = runs.randomElement(using: &random)!
+                            var fixed = old
+                            fixed.run = run.id
+                            fixed.committedAt = run.committedAt
+                            fixed.number = Bool.random(using: &random) ? nil : Int64.random(in: -1000...1000, using: &random)
+                            if !new.contains(where: { ($0.key, $0.event, $0.created, $0.run) == (fixed.key, fixed.event, fixed.created, fixed.run) }) {
+                                new.append(fixed)
+                            }
+                        }
+                    }
+                    rows[v][c] += new
+                    phaseRows += new
+                    phaseRuns += runs
+                }
+                try Self.insert(phaseRows, runs: phaseRuns, view: "view_\(v)", into: stores.cached)
+            }
+            try check(stores, rows: rows, random: &random)
+        }
+        // The second phase was merged into the cached snapshots, not left to SQLite.
+        let contents = stores.cached.cache.contents
+        #expect(contents.refused.isEmpty)
+        for v in Self.ttls.indices {
+            let view = try stores.cached.registry.view("view_\(v)")
+            #expect(contents.snapshot(of: view)?.rowCount == rows[v].reduce(0) { $0 + $1.count })
+        }
+    }
+
+    /// Historical retrieval at random times and horizons, online retrieval,
+    /// readers and entity-less retrieval, on both paths, against the oracle.
+    func check(_ stores: PointInTimeStores, rows: [[[Row]]], random: inout PointInTimeRandom) throws {
+        let features = Self.ttls.indices.map { FeatureReference(view: "view_\($0)", feature: nil) }
+        let now = Timestamp.now()
+        // One spine per horizon: 12 queries per case, keys present or missing,
+        // times before, between, at and after the rows.
+        var queries: [Int64: [(key: Int64, time: Int64, c: Int)]] = [:]
+        for c in 0..<Self.casesPerView {
+            for _ in 0..<12 {
+                let key = Int64(c * 10 + [0, 1, 2, 5].randomElement(using: &random)!)
+                let asOf = Self.horizons.randomElement(using: &random)!
+                queries[asOf, default: []].append((key, Int64.random(in: -2...27, using: &random), c))
+            }
+        }
+        for (asOf, spine) in queries {
+            let frame = try testSpine(keys: spine.map(\.key), times: spine.map(\.time))
+            for (path, store) in stores.paths {
+                let result = try store.historicalFeatures(spine: frame, features: features, asOf: asOf == .max ? nil : asOf, fullNames: true)
+                let plan = try RetrievalPlan(store.registry.resolve(features), fullNames: true)
+                let statuses = try store.historical(spine: frame, plan: plan, asOf: asOf == .max ? now : asOf, statuses: true).statuses
+                for v in Self.ttls.indices {
+                    let numbers = result["view_\(v)__number"]!, texts = result["view_\(v)__text"]!
+                    for (q, query) in spine.enumerated() {
+                        let expected = Self.oracle(rows[v][query.c], ttl: Self.ttls[v], key: query.key, at: query.time, asOf: asOf)
+                        let got = Expected(number: numbers.value(q), text: texts.value(q), status: statuses[v * 2][q])
+                        #expect(got == expected, "[\(path)] view_\(v) key \(query.key) at \(query.time) as of \(asOf)")
+                    }
+                }
+            }
+        }
+
+        // Online and prepared readers: T = asOf = now.
+        let keys = (0..<Self.casesPerView).flatMap { c in [0, 1, 2, 5].map { Int64(c * 10 + $0) } }
+        let entities = FeatureFrame(names: ["id"], columns: [try testColumn(.int64, keys.map { .int64($0) })])
+        for (path, store) in stores.paths {
+            let online = try store.onlineFeatures(entities: entities, features: features, fullNames: true)
+            let reader = try store.reader(features: features, fullNames: true)
+            for v in Self.ttls.indices {
+                for (e, key) in keys.enumerated() {
+                    let expected = Self.oracle(rows[v][Int(key / 10)], ttl: Self.ttls[v], key: key, at: now, asOf: now)
+                    let got = Expected(number: online.values[v * 2].value(e), text: online.values[v * 2 + 1].value(e), status: online.statuses[v * 2][e])
+                    #expect(got == expected, "[\(path)] online view_\(v) key \(key)")
+                    if v == 0 {
+                        let row = try reader.read(key: key)
+                        let read = Expected(number: row.int64(at: 0).map { .int64($0) } ?? .null,
+                                            text: row.string(at: 1).map { .string($0) } ?? .null, status: row.status(at: 0))
+                        #expect(read == expected, "[\(path)] reader key \(key)")
+                    }
+                }
+            }
+        }
+
+        // Entity-less: every key seen at the horizon, ascending.
+        for _ in 0..<4 {
+            let time = Int64.random(in: -2...27, using: &random)
+            let asOf = Self.horizons.randomElement(using: &random)!
+            var expectedKeys: [Int64] = []
+            for c in 0..<Self.casesPerView {
+                let seen = Set(Self.ttls.indices.flatMap { rows[$0][c] }.filter { $0.committedAt <= asOf }.map(\.key))
+                expectedKeys += seen.sorted()
+            }
+            for (path, store) in stores.paths {
+                let result = try store.historicalFeatures(at: time, features: features, asOf: asOf == .max ? nil : asOf, fullNames: true)
+                #expect(result.names.prefix(2) == ["id", "event_timestamp"])
+                #expect(testValues(result["id"]!) == expectedKeys.map { .int64($0) }, "[\(path)] entity-less keys at \(time) as of \(asOf)")
+                guard result.rowCount == expectedKeys.count else { continue }
+                #expect(testValues(result["event_timestamp"]!).allSatisfy { $0 == .timestamp(time) })
+                for v in Self.ttls.indices {
+                    let numbers = result["view_\(v)__number"]!
+                    for (r, key) in expectedKeys.enumerated() {
+                        let expected = Self.oracle(rows[v][Int(key / 10)], ttl: Self.ttls[v], key: key, at: time, asOf: asOf)
+                        #expect(numbers.value(r) == expected.number, "[\(path)] entity-less view_\(v) key \(key) at \(time) as of \(asOf)")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Synchronization
+@testable import Larder
+
+/// One store file opened twice: ``cached`` answers from the columnar cache,
+/// ``uncached`` (a cache budget of 0) answers every view from SQLite. Rows
+/// are inserted with SQL, as the write path would commit them.
+final class PointInTimeStores {
+    let directory = TemporaryDirectory()
+    let cached: FeatureStore
+    let uncached: FeatureStore
+
+    /// The stores, with the definitions in `yaml` applied when given.
+    init(yaml: String? = nil) throws {
+        let path = directory.file("pit.db")
+        cached = try FeatureStore(path: path)
+        if let yaml { try cached.apply(Definitions.parse(yaml: yaml, file: "test.yaml")) }
+        uncached = try FeatureStore(path: path, options: .init(cacheBytes: 0))
+    }
+
+    /// Both paths, named for messages.
+    var paths: [(name: String, store: FeatureStore)] { [("cache", cached), ("sqlite", uncached)] }
+}
+
+extension FeatureStore {
+    /// Inserts the `runs` row of a committed run (tests only).
+    func testInsertRun(id: Int64, view: String, version: Int = 1, committedAt: Int64) throws {
+        try state.withLock { state in
+            let s = try state.db.statement("""
+                INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
+                VALUES (?1, ?2, ?3, 'test', '', 0, 0, ?4, ?4)
+                """)
+            s.bind(id, at: 1)
+            s.bind(view, at: 2)
+            s.bind(Int64(version), at: 3)
+            s.bind(committedAt, at: 4)
+            try s.run()
+        }
+    }
+
+    /// Inserts rows into the table of `view` (latest version when `version`
+    /// is nil); each row lists the table's columns in order: join keys,
+    /// event, created, run id, features (tests only).
+    func testInsertRows(view name: String, version: Int? = nil, _ rows: [[FeatureValue]]) throws {
+        let view = try registry.view(name, version: version)
+        let columns = ViewTable.columns(view)
+        let sql = "INSERT INTO \(Identifier.quoted(view.tableName)) (\(columns.map(Identifier.quoted).joined(separator: ", ")))"
+            + " VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))"
+        try state.withLock { state in
+            try state.db.execute("BEGIN")
+            let s = try state.db.statement(sql)
+            for row in rows {
+                precondition(row.count == columns.count, "a row of \(row.count) values for \(columns.count) columns")
+                for (i, value) in row.enumerated() { s.testBind(value, at: Int32(i + 1)) }
+                try s.run()
+            }
+            try state.db.execute("COMMIT")
+        }
+    }
+
+    /// Runs `body` with the store's connection (tests only).
+    func testWithDB<R>(_ body: (Connection) throws -> R) throws -> R {
+        try state.withLock { try body($0.db) }
+    }
+}
+
+extension Statement {
+    /// Binds a value the way the view tables store it (tests only).
+    func testBind(_ value: FeatureValue, at index: Int32) {
+        switch value {
+        case .null: bindNull(at: index)
+        case .int64(let v), .timestamp(let v): bind(v, at: index)
+        case .float64(let v): if v.isNaN { bind("NaN", at: index) } else { bind(v, at: index) }
+        case .bool(let v): bind(Int64(v ? 1 : 0), at: index)
+        case .string(let v): bind(v, at: index)
+        case .bytes(let v): v.withUnsafeBytes { bindBlob($0, at: index) }
+        case .vector(let v):
+            var bytes: [UInt8] = []
+            for f in v { withUnsafeBytes(of: f.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            bytes.withUnsafeBytes { bindBlob($0, at: index) }
+        }
+    }
+}
+
+/// A column of `type` holding `values`.
+func testColumn(_ type: FeatureType, _ values: [FeatureValue]) throws -> Column {
+    var column = Column(type: type, capacity: values.count)
+    for value in values { try column.append(value) }
+    return column
+}
+
+/// A spine of int64 keys named `key` and event times.
+func testSpine(key: String = "id", keys: [Int64], times: [Int64]) throws -> FeatureFrame {
+    FeatureFrame(names: [key, "event_timestamp"],
+                 columns: [try testColumn(.int64, keys.map { .int64($0) }), try testColumn(.timestamp, times.map { .timestamp($0) })])
+}
+
+/// Every value of `column`.
+func testValues(_ column: Column) -> [FeatureValue] {
+    (0..<column.count).map { column.value($0) }
+}
+
+/// A small deterministic random number generator (SplitMix64), so that a
+/// failing property case can be reproduced from its seed.
+struct PointInTimeRandom: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
