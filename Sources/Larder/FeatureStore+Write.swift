@@ -13,7 +13,10 @@ extension FeatureStore {
                          progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(LarderError) -> IngestResult {
         try withState { state in
             let target = try state.registry.view(view, version: version)
-            return try Backfill(view: target, input: input, options: options, progress: progress).run(db: state.db)
+            let result = try Backfill(view: target, input: input, options: options, progress: progress).run(db: state.db)
+            // The next query in this process sees the run: load it into the cache now.
+            if result.runID != nil { try refreshCache(db: state.db) }
+            return result
         }
     }
 
@@ -29,7 +32,9 @@ extension FeatureStore {
                       options: IngestOptions = IngestOptions()) throws(LarderError) -> IngestResult {
         try withState { state in
             let target = try state.registry.view(view, version: version)
-            return try FrameWrite(view: target, frame: frame, options: options).run(db: state.db)
+            let result = try FrameWrite(view: target, frame: frame, options: options).run(db: state.db)
+            if result.runID != nil { try refreshCache(db: state.db) }
+            return result
         }
     }
 

@@ -23,7 +23,8 @@ struct QuickstartCommand: ParsableCommand {
         let dataPath = dir + "/driver_stats.csv"
         try writeFile(definitionsPath, Quickstart.definitionsYAML)
         print("1. wrote the definitions \(definitionsPath)")
-        let rows = try Quickstart.writeDataset(to: dataPath)
+        let lastHour = Quickstart.hour(before: Timestamp.now())
+        let rows = try Quickstart.writeDataset(to: dataPath, lastHour: lastHour)
         print("2. generated \(rows) rows of hourly driver stats in \(dataPath)")
         let store = try FeatureStore(path: storePath)
         let plan = try store.apply(try Definitions.load(path: definitionsPath))
@@ -32,12 +33,50 @@ struct QuickstartCommand: ParsableCommand {
         let run = try store.backfill(view: "driver_stats", input: dataPath)
         print("4. backfilled them as run \(run.runID ?? 0): \(run.rowsWritten) rows in \(String(format3: run.seconds)) s "
               + "(\(Int(Double(run.rowsWritten) / max(run.seconds, 0.001))) rows/s), every row validated")
+
+        let drivers = [1001, 1002, 1003, 99_999]
+        var ids = Column(type: .int64)
+        for id in drivers { ids.append(Int64(id)) }
+        let online = try store.onlineFeatures(entities: FeatureFrame(names: ["driver_id"], columns: [ids]),
+                                              features: try store.registry.featureSet("driver_ranking").features)
+        print("5. online features now (feature set driver_ranking; 99999 is not a driver):")
+        var onlineRows: [[String]] = []
+        for e in 0..<online.entityCount {
+            onlineRows.append([String(drivers[e])] + online.values.indices.map { f in
+                online.statuses[f][e] == .present ? online.values[f].value(e).text : online.statuses[f][e].rawValue
+            })
+        }
+        print(indent(alignedTable(header: ["driver_id"] + online.featureNames, rows: onlineRows)))
+
+        let hour: Int64 = 3_600_000_000
+        let spine: [(Int64, Int64, String)] = [
+            (1001, lastHour - 90 * 60_000_000, "between two hourly rows: the earlier one"),
+            (1001, lastHour - 10 * 24 * hour, "10 days ago: that hour's row"),
+            (1002, lastHour - 30 * 24 * hour, "before the first row: null"),
+            (1003, lastHour + 8 * 24 * hour, "8 days after the last row: past the 7-day TTL, null"),
+        ]
+        var spineIDs = Column(type: .int64), times = Column(type: .timestamp), notes = Column(type: .string)
+        for (id, time, note) in spine {
+            spineIDs.append(id)
+            times.append(time)
+            notes.append(note)
+        }
+        let training = try store.historicalFeatures(
+            spine: FeatureFrame(names: ["driver_id", "event_timestamp", "note"], columns: [spineIDs, times, notes]),
+            features: [FeatureReference(view: "driver_stats", feature: "conv_rate"), FeatureReference(view: "driver_stats", feature: "city")])
+        print("6. a point-in-time training set for a small spine (each row sees only data from before its time):")
+        let table = (0..<training.rowCount).map { r in
+            training.columns.map { column in column.isValid(r) ? column.value(r).text : "null" }
+        }
+        print(indent(alignedTable(header: training.names, rows: table)))
         print("""
 
             Try it:
               larder list --store \(storePath)
               larder describe driver_stats --store \(storePath)
               larder runs driver_stats --store \(storePath)
+              larder online --feature-set driver_ranking --entity driver_id=1001 --store \(storePath)
+              larder historical --at \(Timestamp.format(lastHour)) --feature-set driver_ranking --output - --store \(storePath)
             """)
     }
 }
@@ -48,4 +87,9 @@ func writeFile(_ path: String, _ text: String) throws {
     defer { fclose(file) }
     let bytes = Array(text.utf8)
     guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw LarderError.io(path: path, message: String(cString: strerror(errno))) }
+}
+
+/// `text` with every line indented by three spaces.
+func indent(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { "   " + $0 }.joined(separator: "\n")
 }

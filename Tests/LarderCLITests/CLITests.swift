@@ -84,6 +84,14 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("feature view driver_stats: create"))
         #expect(result.stdout.contains("backfilled them as run 1: 720000 rows"))
+        let lines = result.stdout.split(separator: "\n")
+        // Online: the three drivers have values, 99999 is not found.
+        #expect(lines.contains { $0.hasPrefix("   1001 ") && !$0.contains("NOT_FOUND") && !$0.contains("OUTSIDE_MAX_AGE") })
+        #expect(lines.contains { $0.hasPrefix("   99999") && $0.contains("NOT_FOUND") })
+        // Training set: values between rows, nulls before the data and past the TTL.
+        #expect(lines.contains { $0.contains("before the first row") && $0.hasSuffix("null       null") })
+        #expect(lines.contains { $0.contains("past the 7-day TTL") && $0.hasSuffix("null       null") })
+        #expect(lines.contains { $0.contains("between two hourly rows") && !$0.hasSuffix("null") })
         let runs = try CLI.run(["runs", "driver_stats", "--format", "json", "--store", dir.file("demo/larder.db")])
         #expect(runs.stdout.contains("\"rows\":720000"))
     }

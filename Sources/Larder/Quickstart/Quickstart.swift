@@ -31,16 +31,23 @@ public enum Quickstart {
 
         """
 
-    /// The first hour of the generated data: 2026-10-01T00:00:00Z.
-    public static let startTime: Int64 = 1_790_812_800_000_000
+    /// The start of the hour before `time` (µs): the last hour of a dataset
+    /// that ends now.
+    public static func hour(before time: Int64) -> Int64 {
+        time / 3_600_000_000 * 3_600_000_000
+    }
 
     /// Writes the demo dataset as CSV to `path`: `drivers` drivers (ids 1001…)
-    /// with one row per hour over `days` days, from a fixed seed, so every run
-    /// makes the same file. About 3 % of `city` values are empty (null).
+    /// with one row per hour over `days` days, the last hour being `lastHour`
+    /// (µs), so that online reads of a fresh demo find features within their
+    /// 7-day TTL. Values come from a fixed seed: every run makes the same
+    /// values. About 3 % of `city` values are empty (null).
     ///
     /// - Returns: the number of data rows written.
     @discardableResult
-    public static func writeDataset(to path: String, drivers: Int = 1_000, days: Int = 30, seed: UInt64 = 42) throws(LarderError) -> Int {
+    public static func writeDataset(to path: String, lastHour: Int64, drivers: Int = 1_000, days: Int = 30,
+                                    seed: UInt64 = 42) throws(LarderError) -> Int {
+        let startTime = lastHour - Int64(days * 24 - 1) * 3_600_000_000
         guard let file = fopen(path, "wb") else { throw .io(path: path, message: String(cString: strerror(errno))) }
         defer { fclose(file) }
         var random = SplitMix64(seed: seed)
