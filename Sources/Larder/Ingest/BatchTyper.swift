@@ -162,7 +162,9 @@ struct BatchTyper {
                     problem(row, bytes, "not an int64")
                 }
             case .float64:
-                if (kind == .text && !isJSON) || kind == .number, let v = FieldParser.double(bytes) { column.append(v) } else {
+                // JSON has no NaN or infinities: JSON Lines spells them "NaN", "Infinity", "-Infinity" (as Larder writes them).
+                if (kind == .text && (!isJSON || FieldParser.isNonFiniteWord(bytes))) || kind == .number,
+                   let v = FieldParser.double(bytes) { column.append(v) } else {
                     column.appendNull()
                     problem(row, bytes, "not a float64")
                 }

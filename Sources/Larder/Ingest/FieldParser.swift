@@ -141,6 +141,12 @@ enum FieldParser {
         }
     }
 
+    /// Whether `b` is one of the words JSON Lines uses for non-finite floats:
+    /// `NaN`, `Infinity`, `-Infinity`.
+    static func isNonFiniteWord(_ b: UnsafeRawBufferPointer) -> Bool {
+        b.elementsEqual("NaN".utf8) || b.elementsEqual("Infinity".utf8) || b.elementsEqual("-Infinity".utf8)
+    }
+
     /// `true`/`false` (any case) or `1`/`0`.
     static func bool(_ b: UnsafeRawBufferPointer) -> Bool? {
         switch b.count {
