@@ -12,7 +12,7 @@ struct LarderBenchmarks: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "LarderBenchmarks",
         abstract: "Release-mode benchmarks of Larder (medians of repeated runs).",
-        subcommands: [BackfillBenchmark.self])
+        subcommands: [BackfillBenchmark.self, HistoricalBenchmark.self, OnlineBenchmark.self, CacheBenchmark.self, ExportBenchmark.self])
 }
 
 /// Options every benchmark shares.

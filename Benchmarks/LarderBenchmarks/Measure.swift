@@ -9,22 +9,28 @@ struct ProcessRun {
 }
 
 enum Measure {
-    /// Runs `executable arguments…`, waiting for it; stdout is captured.
+    /// Runs `executable arguments…` with posix_spawn and waits for it with
+    /// wait4, which reports the child's own peak RSS; stdout is captured
+    /// through a temporary file.
     static func run(_ executable: String, _ arguments: [String]) throws -> ProcessRun {
-        let out = Pipe()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = out
+        let outPath = NSTemporaryDirectory() + "/larder-bench-\(getpid())-stdout"
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
         let start = DispatchTime.now()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard rc == 0 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: executable]) }
         var status: Int32 = 0
         var usage = rusage()
-        wait4(process.processIdentifier, &status, 0, &usage)
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return ProcessRun(seconds: seconds, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024, status: (status >> 8) & 0xFF,
-                          stdout: String(decoding: data, as: UTF8.self))
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        unlink(outPath)
+        return ProcessRun(seconds: seconds, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024, status: (status >> 8) & 0xFF, stdout: stdout)
     }
 
     /// The median of `values`.

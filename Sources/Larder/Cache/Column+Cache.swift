@@ -42,7 +42,7 @@ extension Column {
     ///
     /// - Complexity: O(`rows.count` + the bytes copied).
     mutating func append(contentsOf other: Column, rows: Range<Int>) {
-        for row in rows { validity.append(other.validity[row]) }
+        validity.append(contentsOf: other.validity, range: rows)
         switch type {
         case .int64, .timestamp: ints.append(contentsOf: other.ints[rows])
         case .float64: doubles.append(contentsOf: other.doubles[rows])
@@ -61,5 +61,32 @@ extension Column {
     var byteCount: Int {
         validity.words.count * 8 + ints.count * 8 + doubles.count * 8 + bools.count
             + offsets.count * 8 + bytes.count + floats.count * 4
+    }
+}
+
+extension Bitmap {
+    /// Appends bits `range` of `other`, a 64-bit word at a time once this
+    /// bitmap's end is word-aligned.
+    ///
+    /// - Complexity: O(`range.count` / 64) plus up to 126 single bits.
+    mutating func append(contentsOf other: Bitmap, range: Range<Int>) {
+        var bit = range.lowerBound
+        while bit < range.upperBound, _count & 63 != 0 {
+            append(other[bit])
+            bit += 1
+        }
+        words.reserveCapacity(words.count + (range.upperBound - bit + 63) / 64)
+        while range.upperBound - bit >= 64 {
+            let index = bit >> 6, shift = UInt64(bit & 63)
+            var word = other.words[index] >> shift
+            if shift != 0 { word |= other.words[index + 1] << (64 - shift) }
+            words.append(word)
+            _count += 64
+            bit += 64
+        }
+        while bit < range.upperBound {
+            append(other[bit])
+            bit += 1
+        }
     }
 }

@@ -46,6 +46,10 @@ final class FeatureCache: Sendable {
             self.refused = refused
         }
 
+        /// Whether the view version `id` created at `createdAt` is answered
+        /// from SQLite because it did not fit.
+        func refuses(id: Int64, createdAt: Int64) -> Bool { refused[id] == createdAt }
+
         /// The snapshot of `view`, when it is cached.
         func snapshot(of view: FeatureView) -> ViewSnapshot? {
             snapshot(id: view.id, createdAt: view.createdAt)
@@ -57,9 +61,6 @@ final class FeatureCache: Sendable {
             guard let snapshot = snapshots[id], snapshot.holds(id: id, createdAt: createdAt) else { return nil }
             return snapshot
         }
-
-        /// The memory the snapshots hold, in bytes.
-        var usedBytes: Int { snapshots.values.reduce(0) { $0 + $1.byteCount } }
     }
 
     /// The memory the snapshots may hold, in bytes; 0 caches nothing.
@@ -116,7 +117,7 @@ final class FeatureCache: Sendable {
         func snapshot(of view: FeatureView) throws(SQLiteError) -> ViewSnapshot? {
             let contents = cache.contents
             if let snapshot = contents.snapshot(of: view) { return snapshot }
-            if contents.refused[view.id] == view.createdAt || cache.budget == 0 { return nil }
+            if contents.refuses(id: view.id, createdAt: view.createdAt) || cache.budget == 0 { return nil }
             var snapshots = contents.snapshots, refused = contents.refused
             snapshots[view.id] = nil
             let room = cache.budget - snapshots.values.reduce(0) { $0 + $1.byteCount }
@@ -161,9 +162,9 @@ final class FeatureCache: Sendable {
 
         // View versions dropped, or dropped and created again.
         let versions = try db.statement("SELECT id, created_at FROM view_versions")
+        defer { versions.reset() }
         var live: [Int64: Int64] = [:]
         while try versions.step() { live[versions.int64(0)] = versions.int64(1) }
-        versions.reset()
         for (id, snapshot) in snapshots where live[id] != snapshot.viewCreatedAt {
             snapshots[id] = nil
             refused = [:] // memory was freed: what did not fit may fit now

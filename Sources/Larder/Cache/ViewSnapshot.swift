@@ -45,14 +45,9 @@ final class ViewSnapshot: Sendable {
     /// The number of rows.
     var rowCount: Int { eventTimes.count }
 
-    /// Whether this snapshot holds the rows of `view` (the same stored
-    /// version: a version dropped and created again is another one).
-    func holds(_ view: FeatureView) -> Bool {
-        holds(id: view.id, createdAt: view.createdAt)
-    }
-
     /// Whether this snapshot holds the rows of the view version `id` created
-    /// at `createdAt`.
+    /// at `createdAt` (the same stored version: a version dropped and created
+    /// again is another one).
     @inline(__always) func holds(id: Int64, createdAt: Int64) -> Bool {
         viewID == id && viewCreatedAt == createdAt
     }
@@ -87,7 +82,8 @@ extension ViewSnapshot {
     /// This snapshot with the rows of `delta` (a snapshot of the same view
     /// holding only rows of later runs) merged in: a merge of two sorted
     /// sequences, keys first, then each shared key's rows by `(event,
-    /// created, run)`. Unchanged keys are copied a whole row range at a time.
+    /// created, run)`. Runs of keys found on one side only are copied a
+    /// whole block of rows at a time.
     ///
     /// - Complexity: O(n + m) in the rows of both.
     func merging(_ delta: ViewSnapshot) -> ViewSnapshot {
@@ -97,13 +93,16 @@ extension ViewSnapshot {
             let order = i == keys.count ? 1 : j == delta.keys.count ? -1
                 : KeyIndex.compare(keys.keys, i, delta.keys.keys, j)
             if order < 0 {
-                builder.appendKey(keys.keys, i)
-                builder.appendRows(of: self, keys.rows(of: i))
-                i += 1
+                // Keys only here, up to the next delta key.
+                var end = i + 1
+                while end < keys.count, j == delta.keys.count || KeyIndex.compare(keys.keys, end, delta.keys.keys, j) < 0 { end += 1 }
+                builder.appendKeys(of: self, i..<end)
+                i = end
             } else if order > 0 {
-                builder.appendKey(delta.keys.keys, j)
-                builder.appendRows(of: delta, delta.keys.rows(of: j))
-                j += 1
+                var end = j + 1
+                while end < delta.keys.count, i == keys.count || KeyIndex.compare(delta.keys.keys, end, keys.keys, i) < 0 { end += 1 }
+                builder.appendKeys(of: delta, j..<end)
+                j = end
             } else {
                 builder.appendKey(keys.keys, i)
                 var a = keys.rows(of: i), b = delta.keys.rows(of: j)
@@ -201,6 +200,16 @@ struct SnapshotBuilder {
     mutating func appendKey(_ source: [Column], _ row: Int) {
         for c in keys.indices { keys[c].append(from: source[c], row: row) }
         rowStarts.append(rowCount)
+    }
+
+    /// Appends the keys at `positions` of `snapshot` with all their rows;
+    /// they must sort after the previous key.
+    mutating func appendKeys(of snapshot: ViewSnapshot, _ positions: Range<Int>) {
+        let index = snapshot.keys
+        for c in keys.indices { keys[c].append(contentsOf: index.keys[c], rows: positions) }
+        let shift = rowCount - index.rowStarts[positions.lowerBound]
+        for position in positions { rowStarts.append(index.rowStarts[position] + shift) }
+        appendRows(of: snapshot, index.rowStarts[positions.lowerBound]..<index.rowStarts[positions.upperBound])
     }
 
     /// Appends rows `rows` of `snapshot` to the current key.

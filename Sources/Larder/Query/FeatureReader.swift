@@ -87,23 +87,39 @@ public final class FeatureReader: Sendable {
                 .init(columns: $0.features, match: PointInTime.match(key, at: now, in: $0, horizon: horizon))
             }
         }
-        if hits.contains(where: { $0 == nil }) {
-            try store.withState { state in
-                try cache.transaction(db: state.db) { transaction in
-                    let horizon = PointInTime.Horizon(asOf: now, runs: transaction.runs)
-                    for (p, part) in plan.parts.enumerated() where hits[p] == nil {
-                        if let snapshot = try transaction.snapshot(of: part.view) {
-                            hits[p] = .init(columns: snapshot.features, match: PointInTime.match(key, at: now, in: snapshot, horizon: horizon))
-                        } else {
-                            var columns = part.rule.emptyColumns(capacity: 1)
-                            let match = try part.rule.match(key, at: now, asOf: now, db: state.db, into: &columns, status: true)
-                            hits[p] = .init(columns: columns, match: match)
-                        }
+        if hits.contains(where: { $0 == nil }) { try readUncached(key, at: now, into: &hits, contents: contents) }
+        return FeatureRow(plan: plan, first: hits[0]!, rest: hits.dropFirst().map { $0! })
+    }
+
+    /// Fills the hits of the views that `contents` does not hold.
+    private func readUncached<K: KeyProbe>(_ key: K, at now: Int64, into hits: inout [FeatureRow.Hit?],
+                                           contents: FeatureCache.Contents) throws(LarderError) {
+        let cache = store.cache
+        // Views not cached: load them if they may fit, otherwise ask SQLite
+        // (without refreshing the cache first, which the periodic check does).
+        let mayLoad = plan.parts.indices.contains { p in
+            hits[p] == nil && cache.budget > 0 && !contents.refuses(id: plan.parts[p].id, createdAt: plan.parts[p].createdAt)
+        }
+        try store.withState { state in
+            func fromSQLite(_ part: RetrievalPlan.Part) throws -> FeatureRow.Hit {
+                var columns = part.rule.emptyColumns(capacity: 1)
+                let match = try part.rule.match(key, at: now, asOf: now, db: state.db, into: &columns, status: true)
+                return .init(columns: columns, match: match)
+            }
+            guard mayLoad else {
+                for (p, part) in plan.parts.enumerated() where hits[p] == nil { hits[p] = try fromSQLite(part) }
+                return
+            }
+            try cache.transaction(db: state.db) { transaction in
+                let horizon = PointInTime.Horizon(asOf: now, runs: transaction.runs)
+                for (p, part) in plan.parts.enumerated() where hits[p] == nil {
+                    if let snapshot = try transaction.snapshot(of: part.view) {
+                        hits[p] = .init(columns: snapshot.features, match: PointInTime.match(key, at: now, in: snapshot, horizon: horizon))
+                    } else {
+                        hits[p] = try fromSQLite(part)
                     }
                 }
             }
         }
-        let all = hits.map { $0! }
-        return FeatureRow(plan: plan, first: all[0], rest: Array(all.dropFirst()))
     }
 }

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Larder
+
+/// `historical`: the training-set query on the 100,000-row spine, in process
+/// (first call and warm calls) and as a whole `larder historical` process.
+struct HistoricalBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "historical", abstract: "Point-in-time join of spine.csv, in process and as a process.")
+
+    @OptionGroup var options: BenchmarkOptions
+
+    func run() throws {
+        let store = try prepareStore(options, name: "query.db", definitions: options.definitions)
+        let spinePath = options.data + "/spine.csv"
+        let features = [FeatureReference(view: "driver_stats", feature: nil)]
+
+        let opened = DispatchTime.now()
+        let s = try FeatureStore(path: store, options: .init(create: false))
+        let spine = try SpineReader.read(path: spinePath, joinKeys: [JoinKey(name: "driver_id", type: .int64)])
+        let first = try timed { _ = try s.historicalFeatures(spine: spine, features: features) }
+        let openToFirst = seconds(since: opened)
+        var warm: [Double] = []
+        for _ in 0..<max(options.repeats, 10) { warm.append(try timed { _ = try s.historicalFeatures(spine: spine, features: features) }) }
+        let rss = Measure.ownPeakRSSMegabytes()
+        print("historical_in_process spine_rows=\(spine.rowCount) first_call_s=\(Measure.format(first)) open_read_spine_first_call_s=\(Measure.format(openToFirst)) "
+              + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1))")
+
+        let answers = options.work + "/answers.csv"
+        var runs: [ProcessRun] = []
+        for _ in 0..<options.repeats {
+            let run = try Measure.run(options.larder, ["historical", "--spine", spinePath, "--feature-set", "driver_stats_svc",
+                                                        "--format", "csv", "--output", answers, "--store", store])
+            guard run.status == 0 else { throw ValidationError("larder historical failed") }
+            runs.append(run)
+        }
+        print("historical_process median_s=\(Measure.format(Measure.median(runs.map(\.seconds)))) min_s=\(Measure.format(runs.map(\.seconds).min()!)) "
+              + "peak_rss_mb_max=\(Measure.format(runs.map(\.peakRSSMegabytes).max()!, 1)) output=\(answers)")
+    }
+}
+
+/// `online`: the online request sequence of `online_requests.csv` through a
+/// prepared reader, batch 1 and batch 100, reading every value out.
+struct OnlineBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "online", abstract: "Online lookups replayed from online_requests.csv, in process.")
+
+    @OptionGroup var options: BenchmarkOptions
+
+    @Option(help: "Times each timed call sequence is replayed (more samples for the percentiles).")
+    var passes = 20
+
+    func run() throws {
+        // TTL 0: the bench data is from January 2024, and Feast ignores the TTL online, so every
+        // value is PRESENT on both sides. The lookup work (hash probe, binary search, TTL check) is the same.
+        let definitions = try String(contentsOfFile: options.definitions, encoding: .utf8).replacingOccurrences(of: "ttl: 7d", with: "ttl: 0")
+        let defsPath = options.work + "/online.yaml"
+        try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
+        try definitions.write(toFile: defsPath, atomically: true, encoding: .utf8)
+        let store = try prepareStore(options, name: "online.db", definitions: defsPath)
+        let s = try FeatureStore(path: store, options: .init(create: false))
+        let reader = try s.reader(featureSet: "driver_stats_svc")
+        let requests = try loadRequests(options.data + "/online_requests.csv")
+        let count = reader.featureNames.count
+        var checksum = 0.0
+        for batch in [1, 100] {
+            let calls = requests[batch] ?? []
+            var samples: [Double] = []
+            var present = 0, total = 0
+            for pass in 0..<passes {
+                for (call, ids) in calls.enumerated() {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    for id in ids {
+                        let row = try reader.read(key: id)
+                        for f in 0..<count {
+                            switch f {
+                            case 8: checksum += Double(row.string(at: f)?.utf8.count ?? 0)
+                            case 1, 3, 5, 7: checksum += Double(row.int64(at: f) ?? 0)
+                            default: checksum += row.double(at: f) ?? 0
+                            }
+                            if pass == 0 && call >= 50 { total += 1; if row.status(at: f) == .present { present += 1 } }
+                        }
+                    }
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+                    if call >= 50 { samples.append(elapsed) }
+                }
+            }
+            print("online batch=\(batch) calls=\(samples.count) p50_us=\(Measure.format(Measure.percentile(samples, 50), 3)) "
+                  + "p99_us=\(Measure.format(Measure.percentile(samples, 99), 3)) mean_us=\(Measure.format(samples.reduce(0, +) / Double(samples.count), 3)) "
+                  + "present=\(present)/\(total)")
+        }
+        print("checksum=\(checksum)")
+    }
+
+    /// Batch size → calls (each a list of driver ids), in call order.
+    func loadRequests(_ path: String) throws -> [Int: [[Int64]]] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var calls: [Int: [Int: [Int64]]] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            guard f.count == 4, let batch = Int(f[0]), let call = Int(f[1]), let id = Int64(f[3]) else { continue }
+            calls[batch, default: [:]][call, default: []].append(id)
+        }
+        return calls.mapValues { byCall in byCall.keys.sorted().map { byCall[$0]! } }
+    }
+}
+
+/// `cache`: bytes held by the columnar cache for the large view, against the
+/// raw bytes of its columns.
+struct CacheBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cache", abstract: "Cache memory against the raw bytes of its columns.")
+
+    @OptionGroup var options: BenchmarkOptions
+
+    func run() throws {
+        let store = try prepareStore(options, name: "query.db", definitions: options.definitions)
+        let before = currentRSSMegabytes()
+        let s = try FeatureStore(path: store, options: .init(create: false))
+        let reader = try s.reader(featureSet: "driver_stats_svc")
+        let after = currentRSSMegabytes()
+        _ = try reader.read(key: 1000)
+        for entry in try s.cacheStatistics() {
+            print("cache view=\(entry.view)@\(entry.version) rows=\(entry.rows) cache_bytes=\(entry.bytes) raw_column_bytes=\(entry.rawBytes) "
+                  + "ratio=\(Measure.format(Double(entry.bytes) / Double(entry.rawBytes), 3)) load_rss_growth_mb=\(Measure.format(after - before, 1))")
+        }
+    }
+}
+
+/// Resident memory now, in MB (from /proc/self/statm).
+func currentRSSMegabytes() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
+    let pages = Double(text.split(separator: " ")[1]) ?? .nan
+    return pages * 4096 / 1_048_576
+}
+
+/// A store at `work/name` holding the large view, backfilled once and reused.
+func prepareStore(_ options: BenchmarkOptions, name: String, definitions: String) throws -> String {
+    try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
+    let store = options.work + "/" + name
+    if FileManager.default.fileExists(atPath: store) { return store }
+    _ = try Measure.run(options.larder, ["apply", definitions, "--store", store])
+    let run = try Measure.run(options.larder, ["backfill", "driver_stats", "--input", options.data + "/driver_stats.csv", "--store", store])
+    guard run.status == 0 else { throw ValidationError("backfill of \(store) failed") }
+    return store
+}
+
+/// Seconds `body` takes.
+func timed(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now()
+    try body()
+    return seconds(since: start)
+}
+
+/// Seconds since `start`.
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
