@@ -1,3 +1,5 @@
+import Larder
+
 /// A small JSON value for the CLI's `--format json` output, rendered with
 /// keys in sorted order.
 enum JSONValue: ExpressibleByStringLiteral {
@@ -25,21 +27,5 @@ enum JSONValue: ExpressibleByStringLiteral {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { jsonQuoted(s) }
 }

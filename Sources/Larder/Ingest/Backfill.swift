@@ -45,9 +45,12 @@ struct Backfill {
         let clock = Stopwatch()
         let keepRaw = options.onError == .skip
         let started = Timestamp.now()
-        if options.skipIfUnchanged, input != "-", let earlier = try committedRun(db: db, sha256: try FileSystem.sha256(path: input)) {
-            return IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
-                                contentSHA256: earlier, skippedUnchanged: true, seconds: clock.seconds)
+        if options.skipIfUnchanged, input != "-" {
+            let sha = try FileSystem.sha256(path: input)
+            if try RunWriter.committedRun(of: view, withContent: sha, db: db) != nil {
+                return IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
+                                    contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)
+            }
         }
         let rejects = try options.rejectFile.map { try RejectFile(path: $0) }
         if keepRaw, rejects == nil {
@@ -115,18 +118,9 @@ struct Backfill {
             let keepRaw = options.onError == .skip
             let format = options.resolvedFormat(for: input)
             let source = try ByteSource(path: input)
-            var reader: any RecordReader
-            let names: [String]
-            switch format {
-            case .csv:
-                var csv = CSVReader(source: source, fileName: input, keepRawRecords: keepRaw)
-                names = try csv.readHeader()
-                reader = csv
-            case .jsonl:
-                names = view.joinKeys.map(\.name) + [options.eventTimeColumn, options.createdTimeColumn] + view.features.map(\.name)
-                reader = JSONLinesReader(source: source, fileName: input, columns: names,
-                                         ignoreUnknownKeys: options.ignoreUnknownColumns, keepRawRecords: keepRaw)
-            }
+            let jsonColumns = view.joinKeys.map(\.name) + [options.eventTimeColumn, options.createdTimeColumn] + view.features.map(\.name)
+            var (reader, names) = try openRecordReader(source: source, format: format, jsonColumns: jsonColumns,
+                                                       ignoreUnknownKeys: options.ignoreUnknownColumns, keepRawRecords: keepRaw)
             let mapping = try InputMapping.make(names: names, view: view, options: options, file: input)
             let typer = BatchTyper(view: view, mapping: mapping, options: options, file: input, names: names,
                                    isJSON: format == .jsonl, defaultCreated: started)
@@ -153,17 +147,6 @@ struct Backfill {
             _ = queue.put(.failure(LarderError(error)))
         }
     }
-
-    /// The hash of an already committed run of this view version with content `sha256`.
-    private func committedRun(db: Connection, sha256: String) throws -> String? {
-        let s = try db.statement("SELECT content_sha256 FROM runs WHERE view = ? AND version = ? AND content_sha256 = ? LIMIT 1")
-        s.bind(view.name, at: 1)
-        s.bind(Int64(view.version), at: 2)
-        s.bind(sha256, at: 3)
-        defer { s.reset() }
-        return try s.step() ? s.text(0) : nil
-    }
-
 }
 
 /// What the backfill needs of a CSV or JSON Lines reader.
@@ -178,6 +161,22 @@ protocol RecordReader {
 
 extension CSVReader: RecordReader {}
 extension JSONLinesReader: RecordReader {}
+
+/// A reader of `source` in `format`, and its column names: a CSV file's
+/// header, or `jsonColumns` for JSON Lines (whose other keys are refused
+/// unless `ignoreUnknownKeys`).
+func openRecordReader(source: ByteSource, format: IngestOptions.Format, jsonColumns: [String], ignoreUnknownKeys: Bool,
+                      keepRawRecords: Bool) throws(LarderError) -> (any RecordReader, [String]) {
+    switch format {
+    case .csv:
+        var csv = CSVReader(source: source, fileName: source.path, keepRawRecords: keepRawRecords)
+        let names = try csv.readHeader()
+        return (csv, names)
+    case .jsonl:
+        return (JSONLinesReader(source: source, fileName: source.path, columns: jsonColumns, ignoreUnknownKeys: ignoreUnknownKeys,
+                                keepRawRecords: keepRawRecords), jsonColumns)
+    }
+}
 
 /// The `--reject-file` of `--on-error skip`: one JSON object per rejected
 /// record, `{"line": N, "reasons": [...], "record": "raw text"}`.
@@ -205,8 +204,8 @@ final class RejectFile {
     }
 }
 
-/// `text` as a JSON string literal.
-func jsonQuoted(_ text: String) -> String {
+/// `text` as a JSON string literal (control characters escaped).
+public func jsonQuoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

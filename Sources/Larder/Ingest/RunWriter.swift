@@ -93,6 +93,11 @@ final class RunWriter {
     /// The id of a run already committed to this view version with the same
     /// content, if any.
     func committedRun(withContent sha256: String) throws -> Int64? {
+        try Self.committedRun(of: view, withContent: sha256, db: db)
+    }
+
+    /// The id of a run committed to `view` with content `sha256`, if any.
+    static func committedRun(of view: FeatureView, withContent sha256: String, db: Connection) throws -> Int64? {
         let s = try db.statement("SELECT id FROM runs WHERE view = ? AND version = ? AND content_sha256 = ? AND committed_at > 0 ORDER BY id LIMIT 1")
         s.bind(view.name, at: 1)
         s.bind(Int64(view.version), at: 2)

@@ -17,18 +17,9 @@ public enum SpineReader {
     ///   event time column.
     public static func read(path: String, joinKeys: [JoinKey], options: IngestOptions = IngestOptions()) throws(LarderError) -> FeatureFrame {
         let source = try ByteSource(path: path)
-        let format = options.resolvedFormat(for: path)
-        var reader: any RecordReader
-        let names: [String]
-        switch format {
-        case .csv:
-            var csv = CSVReader(source: source, fileName: path, keepRawRecords: false)
-            names = try csv.readHeader()
-            reader = csv
-        case .jsonl:
-            names = joinKeys.map(\.name) + [options.eventTimeColumn]
-            reader = JSONLinesReader(source: source, fileName: path, columns: names, ignoreUnknownKeys: true, keepRawRecords: false)
-        }
+        var (reader, names) = try openRecordReader(source: source, format: options.resolvedFormat(for: path),
+                                                   jsonColumns: joinKeys.map(\.name) + [options.eventTimeColumn],
+                                                   ignoreUnknownKeys: true, keepRawRecords: false)
         var problems: [ValidationProblem] = []
         var total = 0
         func problem(_ line: Int, _ column: String, _ value: String, _ reason: String) {
