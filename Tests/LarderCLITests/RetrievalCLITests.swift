@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+
+@Suite struct RetrievalCLITests {
+    let dir = TemporaryDirectory()
+    var store: String { dir.file("r.db") }
+
+    /// The worked example of docs/retrieval.md: TTL 7 days, a correction in a second run.
+    func prepared() throws {
+        let defs = try dir.write("defs.yaml", """
+            entities:
+              - name: driver
+                join_keys: [{name: driver_id, type: int64}]
+            feature_views:
+              - name: driver_stats
+                entity: driver
+                ttl: 7d
+                features:
+                  - {name: conv_rate, type: float64}
+                  - {name: city, type: string}
+            """)
+        #expect(try CLI.run(["apply", defs, "--store", store]).status == 0)
+        let run1 = try dir.write("run1.csv", "driver_id,event_timestamp,conv_rate,city\n1001,2026-11-01T10:00:00Z,0.5,oslo\n1001,2026-11-03T10:00:00Z,0.6,\n2002,2026-11-02T00:00:00Z,0.1,rome\n")
+        #expect(try CLI.run(["backfill", "driver_stats", "--input", run1, "--store", store]).status == 0)
+        let run2 = try dir.write("run2.csv", "driver_id,event_timestamp,conv_rate,city\n1001,2026-11-03T10:00:00Z,0.65,paris\n")
+        #expect(try CLI.run(["backfill", "driver_stats", "--input", run2, "--store", store]).status == 0)
+    }
+
+    let spine = """
+        driver_id,event_timestamp,note
+        1001,2026-11-01T09:00:00Z,before
+        1001,2026-11-01T10:00:00Z,equal
+        1001,2026-11-05T00:00:00Z,correction
+        1001,2026-11-10T10:00:00Z,ttl edge
+        1001,2026-11-10T10:00:01Z,"expired, quoted"
+        3003,2026-11-05T00:00:00Z,unknown
+        1001,2026-11-05T00:00:00Z,correction
+
+        """
+
+    @Test func trainingSetFollowsTheRuleAndKeepsSpineOrder() throws {
+        try prepared()
+        let spinePath = try dir.write("spine.csv", spine)
+        let result = try CLI.run(["historical", "--spine", spinePath, "--features", "driver_stats:*", "--output", "-", "--store", store])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == """
+            driver_id,event_timestamp,note,conv_rate,city
+            1001,2026-11-01T09:00:00.000000Z,before,,
+            1001,2026-11-01T10:00:00.000000Z,equal,0.5,oslo
+            1001,2026-11-05T00:00:00.000000Z,correction,0.65,paris
+            1001,2026-11-10T10:00:00.000000Z,ttl edge,0.65,paris
+            1001,2026-11-10T10:00:01.000000Z,"expired, quoted",,
+            3003,2026-11-05T00:00:00.000000Z,unknown,,
+            1001,2026-11-05T00:00:00.000000Z,correction,0.65,paris
+
+            """)
+        let full = try CLI.run(["historical", "--spine", spinePath, "--features", "driver_stats:conv_rate", "--full-names",
+                                "--format", "jsonl", "--output", "-", "--store", store])
+        #expect(full.stdout.split(separator: "\n")[2] == #"{"driver_id":1001,"event_timestamp":"2026-11-05T00:00:00.000000Z","note":"correction","driver_stats__conv_rate":0.65}"#)
+    }
+
+    @Test func manifestReproducesByteIdenticalOutputAfterLaterBackfills() throws {
+        try prepared()
+        let spinePath = try dir.write("spine.csv", spine)
+        let first = try CLI.run(["historical", "--spine", spinePath, "--feature-set", "missing", "--output", dir.file("x.csv"), "--store", store])
+        #expect(first.status == 1)
+        let made = try CLI.run(["historical", "--spine", spinePath, "--features", "driver_stats:*", "--output", dir.file("a.csv"),
+                                "--manifest", dir.file("m.json"), "--store", store])
+        #expect(made.status == 0, "\(made.stderr)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("m.json")))) as? [String: Any]
+        #expect(manifest?["features"] as? [String] == ["driver_stats@1:conv_rate", "driver_stats@1:city"])
+        #expect(manifest?["rows"] as? Int == 7)
+        #expect((manifest?["result_sha256"] as? String)?.count == 64)
+        // A later correction changes today's answers…
+        let run3 = try dir.write("run3.csv", "driver_id,event_timestamp,conv_rate,city\n1001,2026-11-03T10:00:00Z,0.7,oslo\n")
+        #expect(try CLI.run(["backfill", "driver_stats", "--input", run3, "--store", store]).status == 0)
+        let today = try CLI.run(["historical", "--spine", spinePath, "--features", "driver_stats:*", "--output", "-", "--store", store])
+        #expect(today.stdout.contains("0.7,oslo"))
+        // …but the manifest reproduces the original bytes.
+        let again = try CLI.run(["historical", "--from-manifest", dir.file("m.json"), "--output", dir.file("b.csv"), "--store", store])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("a.csv"))) == Data(contentsOf: URL(fileURLWithPath: dir.file("b.csv"))))
+        // A different spine is refused.
+        let other = try dir.write("spine.csv", spine + "1001,2026-11-06T00:00:00Z,extra\n")
+        let refused = try CLI.run(["historical", "--from-manifest", dir.file("m.json"), "--spine", other, "--output", dir.file("c.csv"), "--store", store])
+        #expect(refused.status == 1 && refused.stderr.contains("not the spine"))
+    }
+
+    @Test func asOfHidesLaterRuns() throws {
+        try prepared()
+        let runs = try CLI.run(["runs", "driver_stats", "--format", "json", "--store", store])
+        let items = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]] ?? []
+        let firstCommit = try #require(items.first { $0["id"] as? Int == 1 }?["committed_at"] as? String)
+        let spinePath = try dir.write("spine.csv", "driver_id,event_timestamp\n1001,2026-11-05T00:00:00Z\n")
+        let result = try CLI.run(["historical", "--spine", spinePath, "--features", "driver_stats:conv_rate", "--as-of", firstCommit,
+                                  "--output", "-", "--store", store])
+        #expect(result.stdout.hasSuffix("1001,2026-11-05T00:00:00.000000Z,0.6\n"), "\(result.stdout)")
+    }
+
+    @Test func entityLessRetrievalListsEveryKeyAscending() throws {
+        try prepared()
+        let result = try CLI.run(["historical", "--at", "2026-11-05T00:00:00Z", "--features", "driver_stats:conv_rate,driver_stats:city",
+                                  "--output", "-", "--store", store])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == """
+            driver_id,event_timestamp,conv_rate,city
+            1001,2026-11-05T00:00:00.000000Z,0.65,paris
+            2002,2026-11-05T00:00:00.000000Z,0.1,rome
+
+            """)
+    }
+
+    @Test func onlineShowsStatuses() throws {
+        try prepared()
+        let newer = try dir.write("now.csv", "driver_id,event_timestamp,conv_rate,city\n2002,\(isoNow()),0.25,\n")
+        #expect(try CLI.run(["backfill", "driver_stats", "--input", newer, "--store", store]).status == 0)
+        let result = try CLI.run(["online", "--features", "driver_stats:conv_rate,driver_stats:city", "--entity", "driver_id=2002",
+                                  "--entity", "driver_id=1001", "--entity", "driver_id=9", "--format", "json", "--store", store])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let results = json?["results"] as? [[String: Any]]
+        #expect((json?["metadata"] as? [String: Any])?["feature_names"] as? [String] == ["conv_rate", "city"])
+        #expect(results?[0]["statuses"] as? [String] == ["PRESENT", "OUTSIDE_MAX_AGE", "NOT_FOUND"])
+        #expect(results?[1]["statuses"] as? [String] == ["NULL_VALUE", "OUTSIDE_MAX_AGE", "NOT_FOUND"])
+        #expect((results?[0]["values"] as? [Any])?.first as? Double == 0.25)
+        let bad = try CLI.run(["online", "--features", "driver_stats:conv_rate", "--entity", "rider=1", "--store", store])
+        #expect(bad.status == 1)
+    }
+
+    @Test func exportDumpsRowsWithTimesAndRuns() throws {
+        try prepared()
+        let all = try CLI.run(["export", "driver_stats", "--output", "-", "--store", store])
+        #expect(all.status == 0, "\(all.stderr)")
+        let lines = all.stdout.split(separator: "\n")
+        #expect(lines.first == "driver_id,event_timestamp,created_timestamp,run_id,conv_rate,city")
+        #expect(lines.count == 5)
+        #expect(lines.filter { $0.hasPrefix("1001,2026-11-03T10:00:00.000000Z,") }.map { $0.split(separator: ",")[3] } == ["1", "2"])
+        let window = try CLI.run(["export", "driver_stats@1", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-03T10:00:00Z",
+                                  "--output", "-", "--store", store])
+        #expect(window.stdout.split(separator: "\n").count == 2)
+        let arrow = try CLI.run(["export", "driver_stats", "--format", "arrow", "--output", dir.file("e.arrow"), "--store", store])
+        #expect(arrow.status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.file("e.arrow")))
+        #expect(bytes.prefix(6) == Data("ARROW1".utf8) && bytes.suffix(6) == Data("ARROW1".utf8))
+    }
+
+    func isoNow() -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date().addingTimeInterval(-60))
+    }
+}
