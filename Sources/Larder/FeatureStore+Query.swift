@@ -103,6 +103,10 @@ extension FeatureStore {
     /// Serving: the features of each entity now (`T = asOf = now`), with a
     /// status per feature and entity.
     ///
+    /// Like a ``FeatureReader``, it sees writes made through this store at
+    /// once and other processes' commits within about a quarter of a second;
+    /// when every view is cached it does not wait for the store's lock.
+    ///
     /// `entities` holds one column per join key of the requested views'
     /// entity (`int64` or `string`), one row per entity.
     ///
@@ -116,7 +120,8 @@ extension FeatureStore {
         let plan = try plan(features, fullNames: fullNames)
         let now = Timestamp.now()
         let rows = entities.rowCount
-        let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now, statuses: true)
+        let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now,
+                                  statuses: true, refresh: false)
         return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers, rows: rows),
                             statuses: Retrieval.statuses(plan, answers))
     }
@@ -128,8 +133,10 @@ extension FeatureStore {
     /// - Throws: ``LarderError/usage(_:)`` when the views have different join
     ///   keys or two features the same name; ``LarderError/notFound(_:)``
     ///   for an unknown view or feature.
+    /// - Complexity: O(n) in the rows of the views not cached yet (one scan
+    ///   each); O(f) otherwise.
     public func reader(features: [FeatureReference], fullNames: Bool = false) throws(LarderError) -> FeatureReader {
-        let plan = try plan(features, fullNames: fullNames)
+        let plan = try plan(features, fullNames: fullNames, prepared: true)
         let reader = try FeatureReader(store: self, plan: plan)
         try withState { state in
             try cache.transaction(db: state.db) { transaction in
@@ -144,6 +151,7 @@ extension FeatureStore {
     ///
     /// - Throws: ``LarderError/notFound(_:)`` for an unknown feature set, and
     ///   what ``reader(features:fullNames:)`` throws.
+    /// - Complexity: as ``reader(features:fullNames:)``.
     public func reader(featureSet: String, fullNames: Bool = false) throws(LarderError) -> FeatureReader {
         let features = try withState { try $0.registry.featureSet(featureSet).features }
         return try reader(features: features, fullNames: fullNames)
@@ -159,32 +167,46 @@ extension FeatureStore {
         try cache.transaction(db: db) { _ in }
     }
 
-    /// Brings the cache up to date if the store's connection is free now;
-    /// otherwise leaves it for the next check (readers never wait here).
-    func refreshCacheIfIdle() throws(LarderError) {
-        do {
-            try state.withLockIfAvailable { state in try refreshCache(db: state.db) }
-        } catch {
-            throw LarderError(error)
+    /// Looks for other processes' commits without holding up the caller:
+    /// the refresh runs on a background task, and only if the store's
+    /// connection is free then (otherwise the next check does it). A failed
+    /// check is retried by the next one; queries report store errors.
+    func refreshCacheInBackground() {
+        Task.detached(priority: .utility) { [self] in
+            try? state.withLockIfAvailable { state in try refreshCache(db: state.db) }
         }
     }
 
     // MARK: Steps
 
-    private func plan(_ features: [FeatureReference], fullNames: Bool) throws(LarderError) -> RetrievalPlan {
+    private func plan(_ features: [FeatureReference], fullNames: Bool, prepared: Bool = false) throws(LarderError) -> RetrievalPlan {
         guard !features.isEmpty else { throw .usage("no features requested") }
         let resolved = try withState { try $0.registry.resolve(features) }
-        return try RetrievalPlan(resolved, fullNames: fullNames)
+        return try RetrievalPlan(resolved, fullNames: fullNames, prepared: prepared)
     }
 
     /// The rule's answers for every part of `plan`, for the keys in `frame`
     /// at `times`: SQLite-answered parts under the store's lock, in the same
     /// read transaction as the cache refresh; cached parts after it, with no
     /// lock held.
+    ///
+    /// With `refresh` false (online retrieval) and every view cached, the
+    /// answers come from the cache as it is, without the store's lock, and a
+    /// due check for other processes' commits runs in the background, as for
+    /// a ``FeatureReader``.
     private func answers(_ plan: RetrievalPlan, keysFrom frame: FeatureFrame, times: [Int64], asOf: Int64,
-                         statuses: Bool) throws(LarderError) -> [PartAnswer] {
+                         statuses: Bool, refresh: Bool = true) throws(LarderError) -> [PartAnswer] {
         var keys: [[Column]] = []
         for part in plan.parts { keys.append(try Retrieval.keyColumns(of: part.view, in: frame, rows: times.count)) }
+        if !refresh {
+            if cache.claimCheck(now: Timestamp.now()) { refreshCacheInBackground() }
+            let contents = cache.contents
+            let snapshots = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
+            if snapshots.count == plan.parts.count {
+                let horizon = PointInTime.Horizon(asOf: asOf, runs: contents.runs)
+                return zip(snapshots, keys).map { Retrieval.answer($0, keys: $1, times: times, horizon: horizon) }
+            }
+        }
         var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
         var cached: [(part: Int, snapshot: ViewSnapshot)] = []
         let runs = try withState { state in

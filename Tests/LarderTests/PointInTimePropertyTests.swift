@@ -164,6 +164,7 @@ import Testing
         for (path, store) in stores.paths {
             let online = try store.onlineFeatures(entities: entities, features: features, fullNames: true)
             let reader = try store.reader(features: features, fullNames: true)
+            let single = try store.reader(features: [features[0]])
             for v in Self.ttls.indices {
                 for (e, key) in keys.enumerated() {
                     let expected = Self.oracle(rows[v][Int(key / 10)], ttl: Self.ttls[v], key: key, at: now, asOf: now)
@@ -174,6 +175,9 @@ import Testing
                         let read = Expected(number: row.int64(at: 0).map { .int64($0) } ?? .null,
                                             text: row.string(at: 1).map { .string($0) } ?? .null, status: row.status(at: 0))
                         #expect(read == expected, "[\(path)] reader key \(key)")
+                        let one = try single.read(key: key)
+                        #expect(one.value(at: 0) == expected.number && one.value(at: 1) == expected.text && one.status(at: 0) == expected.status,
+                                "[\(path)] single-view reader key \(key)")
                     }
                 }
             }

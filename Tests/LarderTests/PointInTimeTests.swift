@@ -214,6 +214,9 @@ import Testing
             row(1002, now - 10 * minute, .null, .int64(3), .null),
             row(1003, now - 8 * day, .float64(0.75), .int64(1), .string("Oslo")),
             row(1005, now + day, .float64(0.5), .int64(1), .string("Rome")),
+            // The answer now is not the key's latest row (that one is in the future).
+            row(1006, now - minute, .float64(0.125), .int64(6), .string("Bern")),
+            row(1006, now + day, .float64(0.875), .null, .null),
         ])
         let entities = FeatureFrame(names: ["driver_id"], columns: [try testColumn(.int64, [1001, 1002, 1003, 1004, 1005].map { .int64($0) })])
         let features = [FeatureReference(view: "driver_stats", feature: "conv_rate"), FeatureReference(view: "driver_stats", feature: "city")]
@@ -238,6 +241,8 @@ import Testing
             #expect(second.double(at: 0) == nil && second.status(at: 0) == .nullValue && second.int64(at: 1) == 3, "\(path)")
             #expect(try reader.read(key: 1003).status(at: 1) == .outsideMaxAge, "\(path)")
             #expect(try reader.read(key: 1004).value(at: 0) == .null, "\(path)")
+            let past = try reader.read(key: 1006)
+            #expect(past.double(at: 0) == 0.125 && past.int64(at: 1) == 6 && past.status(at: 1) == .present, "\(path)")
 
             let everything = try store.reader(features: [FeatureReference(view: "driver_stats", feature: nil)], fullNames: true)
             let full = try everything.read(key: 1001)
@@ -265,8 +270,9 @@ import Testing
                   - {name: e, type: "vector<float32, 3>"}
             """)
         try stores.cached.testInsertRun(id: 1, view: "typed", committedAt: 1)
-        let first: [FeatureValue] = [.int64(-7), .float64(.nan), .bool(true), .string("ß"), .bytes([0, 255, 1]), .timestamp(Self.base), .vector([1.5, -2, 0.25])]
-        let second: [FeatureValue] = [.int64(0), .float64(0), .bool(false), .string(""), .bytes([]), .timestamp(-1), .vector([0, 0, 0])]
+        let long = "a string longer than sixteen bytes, ß"
+        let first: [FeatureValue] = [.int64(-7), .float64(.nan), .bool(true), .string(long), .bytes([0, 255, 1]), .timestamp(Self.base), .vector([1.5, -2, 0.25])]
+        let second: [FeatureValue] = [.int64(0), .float64(0), .bool(false), .string(""), .bytes(Array(0..<20)), .timestamp(-1), .vector([0, 0, 0])]
         let nulls = [FeatureValue](repeating: .null, count: 7)
         try stores.cached.testInsertRows(view: "typed", [
             [.int64(1), .int64(10), .int64(10), .int64(1)] + first,
@@ -283,8 +289,12 @@ import Testing
             #expect(rows[2] == nulls, "\(path)")
             let reader = try store.reader(features: [FeatureReference(view: "typed", feature: nil)])
             let row = try reader.read(key: 1)
-            #expect(row.int64("i") == -7 && row.double("f")!.isNaN && row.bool("b") == true && row.string("s") == "ß", "\(path)")
+            #expect(row.int64("i") == -7 && row.double("f")!.isNaN && row.bool("b") == true && row.string("s") == long, "\(path)")
             #expect(row.bytes("raw") == [0, 255, 1] && row.int64("t") == Self.base && row.vector("e") == [1.5, -2, 0.25], "\(path)")
+            let other = try reader.read(key: 2)
+            #expect(other.int64(at: 0) == 0 && other.double(at: 1) == 0 && other.bool(at: 2) == false && other.string(at: 3) == "", "\(path)")
+            #expect(other.bytes(at: 4) == Array(0..<20) && other.int64(at: 5) == -1 && other.vector(at: 6) == [0, 0, 0], "\(path)")
+            #expect((0..<7).map { other.value(at: $0) } == second, "\(path)")
             #expect(try reader.read(key: 3).vector(at: 6) == nil, "\(path)")
         }
     }
@@ -312,38 +322,139 @@ import Testing
         let merged = try #require(store.cache.contents.snapshot(of: view))
         #expect(merged !== loaded && merged.rowCount == 2)
 
-        // Another process's commit: queries check on every call, readers within 250 ms.
+        // Another process's commit: readers and online queries see it within
+        // about 250 ms (a due check runs in the background), historical
+        // queries at once.
         let other = try Connection(path: stores.directory.file("pit.db"))
         try other.execute("""
             INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
             VALUES (3, 'v', 1, 'other', '', 1, 0, 3, 3);
             INSERT INTO fv_v_v1 (id, event_timestamp, created_timestamp, __run_id, x) VALUES (2, 30, 0, 3, 300)
             """)
-        Thread.sleep(forTimeInterval: Double(FeatureCache.checkInterval) / 1_000_000 + 0.05)
-        #expect(try reader.read(key: 2).int64(at: 0) == 300)
+        let entities = FeatureFrame(names: ["id"], columns: [try testColumn(.int64, [.int64(2)])])
+        let deadline = Date().addingTimeInterval(5)
+        var read: Int64?, online: FeatureValue = .null
+        while read == nil || online == .null, Date() < deadline {
+            read = try reader.read(key: 2).int64(at: 0)
+            online = try store.onlineFeatures(entities: entities, features: [FeatureReference(view: "v", feature: "x")]).values[0].value(0)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(read == 300 && online == .int64(300))
         try other.execute("""
             INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
             VALUES (4, 'v', 1, 'other', '', 1, 0, 4, 4);
             INSERT INTO fv_v_v1 (id, event_timestamp, created_timestamp, __run_id, x) VALUES (1, 40, 0, 4, 400)
             """)
-        let online = try store.onlineFeatures(entities: FeatureFrame(names: ["id"], columns: [try testColumn(.int64, [.int64(1)])]),
-                                              features: [FeatureReference(view: "v", feature: "x")])
-        #expect(testValues(online.values[0]) == [.int64(400)])
+        let historical = try store.historicalFeatures(spine: try testSpine(keys: [1], times: [40]), features: [FeatureReference(view: "v", feature: "x")])
+        #expect(testValues(historical["x"]!) == [.int64(400)])
         #expect(store.cache.contents.snapshot(of: view)?.rowCount == 4)
 
-        // A dropped and re-created version is not answered from the old snapshot.
-        try store.apply(Definitions.parse(yaml: """
+        // A version dropped and created again is not answered from the old snapshot.
+        let v2 = { (ttl: String) in try Definitions.parse(yaml: """
             entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
-            feature_views: [{name: v, entity: thing, ttl: 5s, features: [{name: x, type: int64}]}]
-            """, file: "v2.yaml"))
-        try store.drop(view: "v", version: 2)
-        try store.apply(Definitions.parse(yaml: """
-            entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
-            feature_views: [{name: v, entity: thing, ttl: 7s, features: [{name: x, type: int64}]}]
-            """, file: "v2.yaml"))
+            feature_views: [{name: v, entity: thing, ttl: \(ttl), features: [{name: x, type: int64}]}]
+            """, file: "v2.yaml") }
+        try store.apply(v2("5s"))
+        try store.testInsertRun(id: 5, view: "v", version: 2, committedAt: 5)
+        try store.testInsertRows(view: "v", version: 2, [[.int64(1), .int64(50), .int64(0), .int64(5), .int64(500)]])
         let spine = try testSpine(keys: [1], times: [50])
+        #expect(testValues(try store.historicalFeatures(spine: spine, features: [FeatureReference(parsing: "v:x")])["x"]!) == [.int64(500)])
+        let first = try store.registry.view("v")
+        #expect(store.cache.contents.snapshot(of: first) != nil)
+        try store.drop(view: "v", version: 2)
+        try store.apply(v2("7s"))
+        let again = try store.registry.view("v")
+        #expect(again.version == 2 && again.createdAt != first.createdAt)
         #expect(testValues(try store.historicalFeatures(spine: spine, features: [FeatureReference(parsing: "v:x")])["x"]!) == [.null])
         #expect(testValues(try store.historicalFeatures(spine: spine, features: [FeatureReference(parsing: "v@1:x")])["x"]!) == [.int64(400)])
+        #expect(store.cache.contents.snapshot(of: first) == nil)
+    }
+
+    @Test func readersRunWhileTheCacheIsRefreshed() throws {
+        let stores = try PointInTimeStores(yaml: """
+            entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
+            feature_views: [{name: v, entity: thing, ttl: 0, features: [{name: x, type: int64}]}]
+            """)
+        let store = stores.cached
+        try store.testInsertRun(id: 1, view: "v", committedAt: 1)
+        try store.testInsertRows(view: "v", (0..<100).map { [.int64($0), .int64(1), .int64(0), .int64(1), .int64(1)] })
+        let reader = try store.reader(features: [FeatureReference(view: "v", feature: "x")])
+        DispatchQueue.concurrentPerform(iterations: 3) { thread in
+            do {
+                if thread == 0 {
+                    // Each run rewrites every key with a greater value, then refreshes the cache.
+                    for run in Int64(2)...30 {
+                        try store.testInsertRun(id: run, view: "v", committedAt: run)
+                        try store.testInsertRows(view: "v", (0..<100).map { [.int64($0), .int64(run), .int64(0), .int64(run), .int64(run)] })
+                        try store.testWithDB { try store.refreshCache(db: $0) }
+                    }
+                } else {
+                    var last: Int64 = 0
+                    for i in 0..<3000 {
+                        let value = try #require(try reader.read(key: Int64(i % 100)).int64(at: 0))
+                        #expect(value >= last)
+                        last = value
+                    }
+                }
+            } catch {
+                Issue.record(error)
+            }
+        }
+        #expect(try reader.read(key: 7).int64(at: 0) == 30)
+    }
+
+    @Test func aMergedDeltaEqualsAFreshLoad() throws {
+        let stores = try PointInTimeStores(yaml: """
+            entities: [{name: pair, join_keys: [{name: a, type: int64}, {name: b, type: string}]}]
+            feature_views: [{name: v, entity: pair, ttl: 0, features: [{name: x, type: int64}, {name: s, type: string}, {name: on, type: bool}]}]
+            """)
+        let store = stores.cached
+        var random = PointInTimeRandom(state: 42)
+        func rows(run: Int64, keys: [Int], count: Int) -> [[FeatureValue]] {
+            var seen = Set<[Int]>()
+            return (0..<count).compactMap { _ in
+                let key = keys.randomElement(using: &random)!, event = Int.random(in: 0..<50, using: &random)
+                guard seen.insert([key, event]).inserted else { return nil }
+                let null = Int.random(in: 0..<4, using: &random) == 0
+                return [.int64(Int64(key / 3)), .string("k\(key % 3)"), .int64(Int64(event)), .int64(0), .int64(run),
+                        null ? .null : .int64(Int64(key * 100 + event)), null ? .null : .string("r\(run)"), .bool(event.isMultiple(of: 2))]
+            }
+        }
+        try store.testInsertRun(id: 1, view: "v", committedAt: 1)
+        try store.testInsertRows(view: "v", rows(run: 1, keys: Array(0..<3000), count: 9000))
+        let view = try store.registry.view("v")
+        _ = try store.reader(features: [FeatureReference(view: "v", feature: nil)])
+        // Deltas touching some old keys and adding new ones, around and between them.
+        for run in Int64(2)...4 {
+            try store.testInsertRun(id: run, view: "v", committedAt: run)
+            try store.testInsertRows(view: "v", rows(run: run, keys: Array(stride(from: Int(run), to: 3600, by: 7)), count: 700))
+            try store.testWithDB { try store.refreshCache(db: $0) }
+        }
+        let merged = try #require(store.cache.contents.snapshot(of: view))
+        let fresh = try #require(try store.testWithDB { try ViewSnapshot.load(view, db: $0, afterRun: nil, byteLimit: .max) })
+        #expect(merged.rowCount == fresh.rowCount && merged.keys.count == fresh.keys.count)
+        #expect(merged.keys.rowStarts == fresh.keys.rowStarts)
+        #expect(merged.eventTimes == fresh.eventTimes && merged.createdTimes == fresh.createdTimes && merged.runIDs == fresh.runIDs)
+        for c in 0..<2 { #expect(testValues(merged.keys.keys[c]) == testValues(fresh.keys.keys[c])) }
+        for f in 0..<3 { #expect(testValues(merged.features[f]) == testValues(fresh.features[f])) }
+    }
+
+    @Test func bitmapsAppendWordRanges() {
+        var random = PointInTimeRandom(state: 7)
+        var source = Bitmap()
+        for _ in 0..<1000 { source.append(Bool.random(using: &random)) }
+        for _ in 0..<500 {
+            var target = Bitmap(), expected: [Bool] = []
+            for _ in 0..<Int.random(in: 0..<130, using: &random) {
+                let bit = Bool.random(using: &random)
+                target.append(bit)
+                expected.append(bit)
+            }
+            let start = Int.random(in: 0...1000, using: &random), end = Int.random(in: start...1000, using: &random)
+            target.append(contentsOf: source, range: start..<end)
+            expected += (start..<end).map { source[$0] }
+            #expect(target.count == expected.count && (0..<target.count).allSatisfy { target[$0] == expected[$0] })
+        }
     }
 
     @Test func aViewOverTheBudgetIsAnsweredFromSQLite() throws {
@@ -367,7 +478,7 @@ import Testing
         #expect(contents.snapshot(of: try store.registry.view("small")) != nil)
         #expect(contents.snapshot(of: try store.registry.view("big")) == nil)
         #expect(contents.refused[try store.registry.view("big").id] != nil)
-        #expect(contents.usedBytes <= 4096)
+        #expect(contents.snapshots.values.reduce(0) { $0 + $1.byteCount } <= 4096)
         let reader = try store.reader(features: [FeatureReference(parsing: "big:x")])
         #expect(try reader.read(key: 42).int64(at: 0) == 126)
         #expect(FeatureCache.defaultBudget > 0)

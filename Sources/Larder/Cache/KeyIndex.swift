@@ -29,6 +29,99 @@ struct ColumnsKey: KeyProbe {
     }
 }
 
+/// Where the values of a key's latest row sit in its hash table slot.
+///
+/// The record starts with validity bits (one per feature it holds), then
+/// each feature's words in view order: one for a fixed-width value (`int64`,
+/// `float64`, `bool`, `timestamp`: see ``bits(_:_:)``); three for a
+/// `string` or `bytes` value — its length, then its bytes when it has at
+/// most 16 (inline), or the length with the top bit set and the value's
+/// start in the column's bytes. Vectors are not in the record.
+struct RecordLayout: Sendable, Equatable {
+    /// For each feature of the view, its validity bit, or `nil` when the
+    /// record does not hold it.
+    let bit: [Int?]
+    /// For each feature of the view, its first word from the record's
+    /// start, or `nil` when the record does not hold it.
+    let word: [Int?]
+    /// Words of the whole record.
+    let words: Int
+    /// Words of validity bits at the record's start.
+    let validityWords: Int
+    /// The longest `string` or `bytes` value held in the record itself.
+    static let inlineBytes = 16
+    /// The flag set in a text length word when the bytes are in the column.
+    static let outOfLine: UInt64 = 1 << 63
+
+    /// The layout for features of `types`, in view order.
+    init(_ types: [FeatureType]) {
+        let widths = types.map { type -> Int in
+            switch type {
+            case .int64, .float64, .bool, .timestamp: 1
+            case .string, .bytes: 3
+            case .vector: 0
+            }
+        }
+        let held = widths.filter { $0 > 0 }.count
+        validityWords = (held + 63) / 64
+        var nextBit = 0, nextWord = validityWords
+        var bit: [Int?] = [], word: [Int?] = []
+        for width in widths {
+            guard width > 0 else {
+                bit.append(nil)
+                word.append(nil)
+                continue
+            }
+            bit.append(nextBit)
+            word.append(nextWord)
+            nextBit += 1
+            nextWord += width
+        }
+        self.bit = bit
+        self.word = word
+        words = nextWord
+    }
+
+    /// The 64 bits that stand for value `row` of a fixed-width `column`.
+    @inline(__always) static func bits(_ column: Column, _ row: Int) -> UInt64 {
+        switch column.type {
+        case .float64: column.doubles[row].bitPattern
+        case .int64, .timestamp: UInt64(bitPattern: column.ints[row])
+        case .bool: column.bools[row] ? 1 : 0
+        case .string, .bytes, .vector: 0
+        }
+    }
+
+    /// Writes the record of row `row` of `features` at `record` in `table`.
+    /// The columns are read through a buffer pointer, so that none is copied.
+    func write(_ features: UnsafeBufferPointer<Column>, row: Int, into table: UnsafeMutableBufferPointer<UInt64>, at record: Int) {
+        for f in features.indices {
+            guard let bit = bit[f], let word = word[f], features[f].validity[row] else { continue }
+            table[record + bit >> 6] |= 1 << UInt64(bit & 63)
+            switch features[f].type {
+            case .string, .bytes:
+                let start = features[f].offsets[row], count = features[f].offsets[row + 1] - start
+                if count <= RecordLayout.inlineBytes {
+                    table[record + word] = UInt64(count)
+                    var packed: (UInt64, UInt64) = (0, 0)
+                    withUnsafeMutableBytes(of: &packed) { target in
+                        features[f].bytes.withUnsafeBytes { source in
+                            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + count)]))
+                        }
+                    }
+                    table[record + word + 1] = packed.0
+                    table[record + word + 2] = packed.1
+                } else {
+                    table[record + word] = UInt64(count) | RecordLayout.outOfLine
+                    table[record + word + 1] = UInt64(start)
+                }
+            default:
+                table[record + word] = RecordLayout.bits(features[f], row)
+            }
+        }
+    }
+}
+
 /// The distinct keys of one view version and where their rows are: keys in
 /// ascending order (SQLite's order: integers numerically, text by bytes,
 /// composite keys component by component), each with the range of its rows,
@@ -36,27 +129,28 @@ struct ColumnsKey: KeyProbe {
 ///
 /// Keys are stored column-wise, one ``Column`` per join key (`int64` keys as
 /// `[Int64]`, `string` keys offset-encoded), with no per-key object. The hash
-/// table is a flat array of ``Entry`` values with linear probing at a load
-/// factor of at most ⅔; an entry holds what a lookup needs next (the row
-/// range and the last row's event time), so a lookup of a single `int64`
-/// key touches one cache line before the feature values. Probing compares
-/// components in place, so a string key is looked up from the caller's bytes
-/// without building a `String`.
+/// table is one flat `[UInt64]`, a fixed number of words per slot, with
+/// linear probing at a load factor of at most ½. A slot holds what a lookup
+/// needs next: the row range, the last row's event time, and a record of
+/// the last row's values (see ``RecordLayout``). An online
+/// lookup, whose answer is almost always the key's last row, so reads one
+/// slot and no column. Probing compares components in place, so a string
+/// key is looked up from the caller's bytes without building a `String`.
+///
+/// Slot layout, in words: the tag (the key itself for a single `int64` join
+/// key, otherwise the key's hash), `position | start << 32` (all ones for
+/// an empty slot), `end`, the last row's `event_timestamp`, then the record.
 struct KeyIndex: Sendable {
-    /// One slot of the hash table.
-    struct Entry: Sendable {
-        /// The key itself for a single `int64` join key, otherwise the
-        /// key's hash (the components are then compared at ``position``).
-        var tag: Int64
-        /// The key's position among the distinct keys; -1 for an empty slot.
-        var position: Int32
+    /// A key's slot, decoded.
+    struct Entry {
+        /// Where the slot starts in ``KeyIndex/table``.
+        let slot: Int
+        /// The key's position among the distinct keys.
+        let position: Int
         /// The key's rows are `start ..< end`.
-        var start: Int32
-        var end: Int32
+        let start: Int, end: Int
         /// `event_timestamp` of the key's last row (rows are sorted by event time).
-        var lastEvent: Int64
-
-        static let empty = Entry(tag: 0, position: -1, start: 0, end: 0, lastEvent: 0)
+        let lastEvent: Int64
     }
 
     /// The type of each join key.
@@ -65,39 +159,61 @@ struct KeyIndex: Sendable {
     let keys: [Column]
     /// The rows of key `k` are `rowStarts[k] ..< rowStarts[k + 1]`.
     let rowStarts: [Int]
-    /// The hash table.
-    private let entries: [Entry]
-    /// `64 - log2(entries.count)`: a hash's top bits pick its slot.
+    /// Where the last row's values sit in a slot's record.
+    let layout: RecordLayout
+    /// The hash table, ``stride`` words per slot.
+    let table: [UInt64]
+    /// Words per slot: 4, then the record.
+    let stride: Int
+    /// Where a slot's record starts, in words from the slot's start.
+    static let recordOffset = 4
+    /// `64 - log2(slot count)`: a hash's top bits pick its slot.
     private let shift: UInt64
-    /// Whether the key is one `int64`, which an entry's ``Entry/tag`` holds.
+    /// The slot count minus one.
+    private let mask: Int
+    /// Whether the key is one `int64`, which a slot's tag holds.
     private let isSingleInt: Bool
+    private static let emptyMark = UInt64.max
 
     /// An index of `keys` (sorted, distinct) whose rows start at `rowStarts`
     /// (one more entry than keys: the last is the row count), over rows
-    /// whose event times are `eventTimes`.
+    /// whose event times are `eventTimes` and feature values `features`.
     ///
-    /// - Complexity: O(k) for k keys.
-    init(types: [KeyType], keys: [Column], rowStarts: [Int], eventTimes: [Int64]) {
+    /// - Complexity: O(k · f) for k keys and f features.
+    init(types: [KeyType], keys: [Column], rowStarts: [Int], eventTimes: [Int64], features: [Column]) {
         precondition(rowStarts.count == (keys.first?.count ?? 0) + 1, "one row start per key, plus the end")
         precondition(eventTimes.count < Int(Int32.max), "more than 2³¹ rows in one view version")
         self.types = types
         self.keys = keys
         self.rowStarts = rowStarts
+        layout = RecordLayout(features.map(\.type))
+        stride = KeyIndex.recordOffset + layout.words
         isSingleInt = types == [.int64]
         let count = rowStarts.count - 1
         var bits: UInt64 = 1
-        while (1 << bits) * 2 < count * 3 { bits += 1 }
-        var entries = [Entry](repeating: .empty, count: 1 << bits)
-        let mask = entries.count - 1
-        for k in 0..<count {
-            let hash = KeyIndex.hash(ColumnsKey(columns: keys, row: k), types: types)
-            var slot = Int(hash &>> (64 - bits))
-            while entries[slot].position >= 0 { slot = (slot + 1) & mask }
-            entries[slot] = Entry(tag: isSingleInt ? keys[0].ints[k] : Int64(bitPattern: hash), position: Int32(k),
-                                  start: Int32(rowStarts[k]), end: Int32(rowStarts[k + 1]), lastEvent: eventTimes[rowStarts[k + 1] - 1])
+        while (1 << bits) < count * 2 { bits += 1 }
+        let slots = 1 << bits
+        let layout = layout, stride = stride, isSingleInt = isSingleInt
+        table = [UInt64](unsafeUninitializedCapacity: slots * stride) { table, initialized in
+            table.initialize(repeating: 0)
+            for slot in 0..<slots { table[slot * stride + 1] = KeyIndex.emptyMark }
+            features.withUnsafeBufferPointer { features in
+                for k in 0..<count {
+                    let hash = KeyIndex.hash(ColumnsKey(columns: keys, row: k), types: types)
+                    var slot = Int(hash &>> (64 - bits))
+                    while table[slot * stride + 1] != KeyIndex.emptyMark { slot = (slot + 1) & (slots - 1) }
+                    let base = slot * stride, last = rowStarts[k + 1] - 1
+                    table[base] = isSingleInt ? UInt64(bitPattern: keys[0].ints[k]) : hash
+                    table[base + 1] = UInt64(k) | UInt64(rowStarts[k]) << 32
+                    table[base + 2] = UInt64(rowStarts[k + 1])
+                    table[base + 3] = UInt64(bitPattern: eventTimes[last])
+                    layout.write(features, row: last, into: table, at: base + KeyIndex.recordOffset)
+                }
+            }
+            initialized = slots * stride
         }
-        self.entries = entries
         self.shift = 64 - bits
+        self.mask = slots - 1
     }
 
     /// The number of distinct keys.
@@ -108,18 +224,22 @@ struct KeyIndex: Sendable {
         rowStarts[position]..<rowStarts[position + 1]
     }
 
-    /// The entry of `key`, or `nil` when the view has no row for it.
+    /// The slot of `key`, or `nil` when the view has no row for it.
     ///
     /// - Complexity: O(1) expected.
     @inline(__always) func entry<P: KeyProbe>(for key: P) -> Entry? {
-        let mask = entries.count - 1
         let hash = KeyIndex.hash(key, types: types)
-        let tag = isSingleInt ? key.int64(0) : Int64(bitPattern: hash)
+        let tag = isSingleInt ? UInt64(bitPattern: key.int64(0)) : hash
         var slot = Int(hash &>> shift)
         while true {
-            let entry = entries[slot]
-            if entry.position < 0 { return nil }
-            if entry.tag == tag, isSingleInt || matches(Int(entry.position), key) { return entry }
+            let base = slot * stride
+            let word = table[base + 1]
+            if word == KeyIndex.emptyMark { return nil }
+            let position = Int(word & 0xFFFF_FFFF)
+            if table[base] == tag, isSingleInt || matches(position, key) {
+                return Entry(slot: base, position: position, start: Int(word >> 32), end: Int(table[base + 2]),
+                             lastEvent: Int64(bitPattern: table[base + 3]))
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -203,6 +323,6 @@ struct KeyIndex: Sendable {
 
     /// The approximate memory the index holds, in bytes.
     var byteCount: Int {
-        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * 8 + entries.count * MemoryLayout<Entry>.stride
+        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * 8 + table.count * 8
     }
 }

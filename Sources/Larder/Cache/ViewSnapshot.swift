@@ -223,7 +223,8 @@ struct SnapshotBuilder {
 
     /// The snapshot of the rows appended.
     func finish() -> ViewSnapshot {
-        let index = KeyIndex(types: view.joinKeys.map(\.type), keys: keys, rowStarts: rowStarts + [rowCount], eventTimes: eventTimes)
+        let index = KeyIndex(types: view.joinKeys.map(\.type), keys: keys, rowStarts: rowStarts + [rowCount],
+                             eventTimes: eventTimes, features: features)
         return ViewSnapshot(view: view, keys: index, eventTimes: eventTimes, createdTimes: createdTimes, runIDs: runIDs, features: features)
     }
 }

@@ -1,13 +1,16 @@
 /// A prepared online lookup: feature names, view versions and column
-/// positions are resolved once, then each ``read(key:)-(Int64)`` applies the
+/// positions are resolved once, then each `read(key:)` applies the
 /// point-in-time rule with `T = asOf = now`.
 ///
-/// When the reader's views are cached, a read touches no SQLite and no
-/// dictionary of names: it looks the key up in each view's hash index,
-/// binary-searches its rows, and returns a ``FeatureRow`` that refers to the
-/// cache's columns. Views that are not cached are read from SQLite under the
+/// When the reader's views are cached, a read touches no SQLite, takes no
+/// lock but the cache's (to pick up its current contents) and looks up no
+/// name: it finds the key's slot in each view's hash index (which holds the
+/// key's latest row, the usual answer), applies the rule, and returns a
+/// ``FeatureRow`` that refers to the slot and the cache's columns. Views that are not cached are read from SQLite under the
 /// store's lock. A reader sees writes made through its store as soon as they
-/// commit, and other processes' commits within about a quarter of a second.
+/// commit, and other processes' commits within about a quarter of a second
+/// (a read that finds the check due starts it in the background and goes on
+/// with the data it has, so no read waits for a refresh).
 ///
 /// ```swift
 /// let reader = try store.reader(features: [FeatureReference(parsing: "driver_stats:*")])
@@ -75,17 +78,14 @@ public final class FeatureReader: Sendable {
     private func read<K: KeyProbe>(_ key: K) throws(LarderError) -> FeatureRow {
         let now = Timestamp.now()
         let cache = store.cache
-        if cache.claimCheck(now: now) { try store.refreshCacheIfIdle() }
+        if cache.claimCheck(now: now) { store.refreshCacheInBackground() }
         let contents = cache.contents
         let horizon = PointInTime.Horizon(asOf: now, runs: contents.runs)
         if plan.parts.count == 1, let snapshot = contents.snapshot(id: plan.parts[0].id, createdAt: plan.parts[0].createdAt) {
-            let match = PointInTime.match(key, at: now, in: snapshot, horizon: horizon)
-            return FeatureRow(plan: plan, first: .init(columns: snapshot.features, match: match), rest: [])
+            return FeatureRow(plan: plan, first: .init(key, at: now, in: snapshot, horizon: horizon), rest: [])
         }
         var hits = plan.parts.map { part -> FeatureRow.Hit? in
-            contents.snapshot(id: part.id, createdAt: part.createdAt).map {
-                .init(columns: $0.features, match: PointInTime.match(key, at: now, in: $0, horizon: horizon))
-            }
+            contents.snapshot(id: part.id, createdAt: part.createdAt).map { .init(key, at: now, in: $0, horizon: horizon) }
         }
         if hits.contains(where: { $0 == nil }) { try readUncached(key, at: now, into: &hits, contents: contents) }
         return FeatureRow(plan: plan, first: hits[0]!, rest: hits.dropFirst().map { $0! })
@@ -114,7 +114,7 @@ public final class FeatureReader: Sendable {
                 let horizon = PointInTime.Horizon(asOf: now, runs: transaction.runs)
                 for (p, part) in plan.parts.enumerated() where hits[p] == nil {
                     if let snapshot = try transaction.snapshot(of: part.view) {
-                        hits[p] = .init(columns: snapshot.features, match: PointInTime.match(key, at: now, in: snapshot, horizon: horizon))
+                        hits[p] = .init(key, at: now, in: snapshot, horizon: horizon)
                     } else {
                         hits[p] = try fromSQLite(part)
                     }

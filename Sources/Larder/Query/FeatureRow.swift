@@ -1,11 +1,18 @@
 /// The features of one entity, as read by a ``FeatureReader``: typed
 /// accessors by position (fastest) or by name, and a status per feature.
 ///
-/// A row refers to the cache's immutable columns rather than copying values
+/// A row refers to the cache's immutable data rather than copying values
 /// out, so building it allocates nothing when the reader's features come
-/// from one cached view. Typed accessors return `nil` for a missing or null
-/// value; asking for the wrong type (``double(at:)`` of an `int64` feature)
-/// is a programming error and traps.
+/// from one cached view. When the answer is the key's latest row (the usual
+/// online case) the fixed-width values are read from the record in the key's
+/// index slot, one cache line or two, instead of one column each. Typed
+/// accessors return `nil` for a missing or null value; asking for the wrong
+/// type (``double(at:)`` of an `int64` feature) is a programming error and
+/// traps.
+///
+/// - Complexity: every accessor by position is O(1) (string, bytes and
+///   vector accessors also copy the value out); by name it adds one hash
+///   lookup of the name.
 public struct FeatureRow: Sendable {
     /// Where one view version's answer is.
     struct Hit: Sendable {
@@ -13,6 +20,33 @@ public struct FeatureRow: Sendable {
         let columns: [Column]
         /// The rule's answer, indexing into ``columns``.
         let match: PointInTime.Match
+        /// The cached view's index table (empty for an answer from SQLite).
+        let table: [UInt64]
+        /// Where the winning row's record starts in ``table``, when the
+        /// winner is the key's latest row; -1 otherwise.
+        let record: Int
+
+        /// An answer from `columns` with no record.
+        init(columns: [Column], match: PointInTime.Match) {
+            self.columns = columns
+            self.match = match
+            table = []
+            record = -1
+        }
+
+        /// The answer of the rule for `key` at `time` in a cached view.
+        @inline(__always)
+        init<K: KeyProbe>(_ key: K, at time: Int64, in snapshot: ViewSnapshot, horizon: PointInTime.Horizon) {
+            let entry = snapshot.keys.entry(for: key)
+            match = PointInTime.match(entry, at: time, in: snapshot, horizon: horizon)
+            columns = snapshot.features
+            table = snapshot.keys.table
+            if let entry, match == .row(entry.end - 1) {
+                record = entry.slot + KeyIndex.recordOffset
+            } else {
+                record = -1
+            }
+        }
     }
 
     let plan: RetrievalPlan
@@ -34,8 +68,11 @@ public struct FeatureRow: Sendable {
     /// The status of feature `index`.
     public func status(at index: Int) -> FeatureStatus {
         let slot = plan.slots[index]
-        switch match(slot.part) {
-        case .row(let row): return isValid(slot, row) ? .present : .nullValue
+        let match = slot.part == 0 ? first.match : rest[slot.part - 1].match
+        switch match {
+        case .row(let row):
+            let present = slot.part == 0 ? FeatureRow.isPresent(first, slot, row) : FeatureRow.isPresent(rest[slot.part - 1], slot, row)
+            return present ? .present : .nullValue
         case .notFound: return .notFound
         case .outsideMaxAge: return .outsideMaxAge
         }
@@ -46,8 +83,7 @@ public struct FeatureRow: Sendable {
 
     /// The value of `float64` feature `index`, or `nil`.
     public func double(at index: Int) -> Double? {
-        guard let (slot, row) = cell(index, .float64) else { return nil }
-        return slot.part == 0 ? first.columns[slot.feature].doubles[row] : rest[slot.part - 1].columns[slot.feature].doubles[row]
+        bits(index, .float64).map { Double(bitPattern: $0) }
     }
 
     /// The value of the `float64` feature named `name`, or `nil`.
@@ -56,8 +92,7 @@ public struct FeatureRow: Sendable {
     /// The value of `int64` or `timestamp` feature `index` (timestamps in µs
     /// since the epoch), or `nil`.
     public func int64(at index: Int) -> Int64? {
-        guard let (slot, row) = cell(index, .int64, or: .timestamp) else { return nil }
-        return slot.part == 0 ? first.columns[slot.feature].ints[row] : rest[slot.part - 1].columns[slot.feature].ints[row]
+        bits(index, .int64, or: .timestamp).map { Int64(bitPattern: $0) }
     }
 
     /// The value of the `int64` or `timestamp` feature named `name`, or `nil`.
@@ -65,8 +100,7 @@ public struct FeatureRow: Sendable {
 
     /// The value of `bool` feature `index`, or `nil`.
     public func bool(at index: Int) -> Bool? {
-        guard let (slot, row) = cell(index, .bool) else { return nil }
-        return slot.part == 0 ? first.columns[slot.feature].bools[row] : rest[slot.part - 1].columns[slot.feature].bools[row]
+        bits(index, .bool).map { $0 != 0 }
     }
 
     /// The value of the `bool` feature named `name`, or `nil`.
@@ -74,8 +108,7 @@ public struct FeatureRow: Sendable {
 
     /// The value of `string` feature `index`, or `nil`.
     public func string(at index: Int) -> String? {
-        guard let (slot, row) = cell(index, .string) else { return nil }
-        return hit(slot.part).columns[slot.feature].string(row)
+        withBytes(index, .string) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The value of the `string` feature named `name`, or `nil`.
@@ -83,8 +116,7 @@ public struct FeatureRow: Sendable {
 
     /// The value of `bytes` feature `index`, or `nil`.
     public func bytes(at index: Int) -> [UInt8]? {
-        guard let (slot, row) = cell(index, .bytes) else { return nil }
-        return Array(hit(slot.part).columns[slot.feature].byteSlice(row))
+        withBytes(index, .bytes) { Array($0) }
     }
 
     /// The value of the `bytes` feature named `name`, or `nil`.
@@ -95,8 +127,10 @@ public struct FeatureRow: Sendable {
         guard case .vector(let n) = plan.slots[index].type else {
             preconditionFailure("feature \(plan.names[index]) is \(plan.slots[index].type), not a vector")
         }
-        guard let (slot, row) = cell(index, .vector(dimension: n)) else { return nil }
-        return Array(hit(slot.part).columns[slot.feature].floats[(row * n)..<((row + 1) * n)])
+        let slot = plan.slots[index]
+        let hit = slot.part == 0 ? first : rest[slot.part - 1]
+        guard case .row(let row) = hit.match, hit.columns[slot.feature].validity[row] else { return nil }
+        return Array(hit.columns[slot.feature].floats[(row * n)..<((row + 1) * n)])
     }
 
     /// The value of the `vector` feature named `name`, or `nil`.
@@ -105,8 +139,9 @@ public struct FeatureRow: Sendable {
     /// The value of feature `index` as a ``FeatureValue`` (convenient, not fast).
     public func value(at index: Int) -> FeatureValue {
         let slot = plan.slots[index]
-        guard case .row(let row) = match(slot.part) else { return .null }
-        return hit(slot.part).columns[slot.feature].value(row)
+        let hit = slot.part == 0 ? first : rest[slot.part - 1]
+        guard case .row(let row) = hit.match else { return .null }
+        return hit.columns[slot.feature].value(row)
     }
 
     /// The value of the feature named `name` as a ``FeatureValue``.
@@ -114,30 +149,60 @@ public struct FeatureRow: Sendable {
 
     // MARK: Access
     //
-    // The fast accessors read through `first` / `rest` in one expression, so
-    // that no column is copied (and no reference count touched) on the way
-    // to the value: the loads of several accessors can then overlap.
+    // The fixed-width accessors read through `first` / `rest` without
+    // copying a column (no reference count is touched on the way to the
+    // value), so the loads of consecutive accessors can overlap.
 
-    @inline(__always) private func hit(_ part: Int) -> Hit {
-        part == 0 ? first : rest[part - 1]
-    }
-
-    @inline(__always) private func match(_ part: Int) -> PointInTime.Match {
-        part == 0 ? first.match : rest[part - 1].match
-    }
-
-    @inline(__always) private func isValid(_ slot: RetrievalPlan.Slot, _ row: Int) -> Bool {
-        slot.part == 0 ? first.columns[slot.feature].validity[row] : rest[slot.part - 1].columns[slot.feature].validity[row]
-    }
-
-    /// The slot and row of feature `index` when it holds a value of `type`
-    /// (or `other`); traps when the feature has another type.
+    /// The bits of fixed-width feature `index` (see ``RecordLayout/bits(_:_:)``)
+    /// when it holds a value; traps when the feature is neither of type
+    /// `type` nor `other`.
     @inline(__always)
-    private func cell(_ index: Int, _ type: FeatureType, or other: FeatureType? = nil) -> (RetrievalPlan.Slot, Int)? {
+    private func bits(_ index: Int, _ type: FeatureType, or other: FeatureType? = nil) -> UInt64? {
         let slot = plan.slots[index]
         precondition(slot.type == type || slot.type == other, "feature \(plan.names[index]) is \(slot.type), not \(type)")
-        guard case .row(let row) = match(slot.part), isValid(slot, row) else { return nil }
-        return (slot, row)
+        return slot.part == 0 ? FeatureRow.bits(first, slot) : FeatureRow.bits(rest[slot.part - 1], slot)
+    }
+
+    @inline(__always)
+    private static func bits(_ hit: Hit, _ slot: RetrievalPlan.Slot) -> UInt64? {
+        guard case .row(let row) = hit.match, isPresent(hit, slot, row) else { return nil }
+        if hit.record >= 0 { return hit.table[hit.record + slot.recordWord] }
+        return RecordLayout.bits(hit.columns[slot.feature], row)
+    }
+
+    /// Whether the feature of `slot` holds a value in row `row`, the winner of `hit`.
+    @inline(__always)
+    private static func isPresent(_ hit: Hit, _ slot: RetrievalPlan.Slot, _ row: Int) -> Bool {
+        if hit.record >= 0, slot.recordBit >= 0 {
+            return hit.table[hit.record + slot.recordBit >> 6] & (1 << UInt64(slot.recordBit & 63)) != 0
+        }
+        return hit.columns[slot.feature].validity[row]
+    }
+
+    /// Calls `body` with the bytes of `string` or `bytes` feature `index`
+    /// when it holds a value; traps when the feature is not of type `type`.
+    private func withBytes<R>(_ index: Int, _ type: FeatureType, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        let slot = plan.slots[index]
+        precondition(slot.type == type, "feature \(plan.names[index]) is \(slot.type), not \(type)")
+        return slot.part == 0 ? FeatureRow.withBytes(first, slot, body) : FeatureRow.withBytes(rest[slot.part - 1], slot, body)
+    }
+
+    private static func withBytes<R>(_ hit: Hit, _ slot: RetrievalPlan.Slot, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard case .row(let row) = hit.match, isPresent(hit, slot, row) else { return nil }
+        let start: Int, count: Int
+        if hit.record >= 0 {
+            let length = hit.table[hit.record + slot.recordWord]
+            count = Int(length & ~RecordLayout.outOfLine)
+            if length & RecordLayout.outOfLine == 0 {
+                var packed = (hit.table[hit.record + slot.recordWord + 1], hit.table[hit.record + slot.recordWord + 2])
+                return withUnsafeBytes(of: &packed) { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            }
+            start = Int(hit.table[hit.record + slot.recordWord + 1])
+        } else {
+            start = hit.columns[slot.feature].offsets[row]
+            count = hit.columns[slot.feature].offsets[row + 1] - start
+        }
+        return hit.columns[slot.feature].bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + count)])) }
     }
 
     private func locate(_ name: String) -> Int {

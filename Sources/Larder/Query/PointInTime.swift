@@ -56,21 +56,29 @@ enum PointInTime {
     }
 
     /// The rule over a cached view: the row of `snapshot` that answers for
-    /// `key` at `time` under `horizon`.
+    /// `key` at `time` under `horizon`. The key's slot is found through the
+    /// hash index, then the overload that takes the slot applies the rule.
+    @inline(__always)
+    static func match<K: KeyProbe>(_ key: K, at time: Int64, in snapshot: ViewSnapshot, horizon: Horizon) -> Match {
+        match(snapshot.keys.entry(for: key), at: time, in: snapshot, horizon: horizon)
+    }
+
+    /// The rule over a cached view, for the key whose index slot is `entry`
+    /// (`nil`: the view has no row for the key).
     ///
-    /// The key's rows are found through the hash index; within them (sorted
-    /// by `(event, created, run)`) the last row with `event_timestamp <=
-    /// time` is found — at once when the key's last row qualifies (the index
-    /// entry holds its event time), by binary search otherwise — then the
-    /// walk goes back over rows of runs the horizon does not see. The first
-    /// visible row is the winner when it is within the TTL window.
+    /// Within the key's rows (sorted by `(event, created, run)`) the last row
+    /// with `event_timestamp <= time` is found — at once when the key's last
+    /// row qualifies (the slot holds its event time), by binary search
+    /// otherwise — then the walk goes back over rows of runs the horizon does
+    /// not see. The first visible row is the winner when it is within the
+    /// TTL window.
     ///
     /// - Complexity: O(log r) for r rows of the key when the horizon sees
     ///   every run; each row of an unseen run adds one step.
     @inline(__always)
-    static func match<K: KeyProbe>(_ key: K, at time: Int64, in snapshot: ViewSnapshot, horizon: Horizon) -> Match {
-        guard let entry = snapshot.keys.entry(for: key) else { return .notFound }
-        let first = Int(entry.start), end = Int(entry.end)
+    static func match(_ entry: KeyIndex.Entry?, at time: Int64, in snapshot: ViewSnapshot, horizon: Horizon) -> Match {
+        guard let entry else { return .notFound }
+        let first = entry.start, end = entry.end
         var low = end
         if entry.lastEvent > time {
             low = first

@@ -5,17 +5,20 @@ final class RetrievalPlan: Sendable {
     struct Part: Sendable {
         /// The view version.
         let view: FeatureView
-        /// Its rule in SQL, for when it is not cached.
-        let rule: SQLiteRule
         /// The view version's id and creation time (its cache identity).
         let id: Int64, createdAt: Int64
+        /// The rule in SQL, built up front for a plan that serves many reads.
+        private let preparedRule: SQLiteRule?
 
-        init(view: FeatureView) {
+        init(view: FeatureView, prepared: Bool) {
             self.view = view
-            rule = SQLiteRule(view: view)
             id = view.id
             createdAt = view.createdAt
+            preparedRule = prepared ? SQLiteRule(view: view) : nil
         }
+
+        /// The view's rule in SQL, for when it is not cached.
+        var rule: SQLiteRule { preparedRule ?? SQLiteRule(view: view) }
     }
 
     /// Where an output feature comes from.
@@ -26,6 +29,18 @@ final class RetrievalPlan: Sendable {
         let feature: Int
         /// The feature's type.
         let type: FeatureType
+        /// The feature's validity bit and first word in the latest-row
+        /// record of a cached key (see ``RecordLayout``); -1 when the record
+        /// does not hold it.
+        let recordBit: Int, recordWord: Int
+
+        init(part: Int, feature: Int, type: FeatureType, layout: RecordLayout) {
+            self.part = part
+            self.feature = feature
+            self.type = type
+            recordBit = layout.bit[feature] ?? -1
+            recordWord = layout.word[feature] ?? -1
+        }
     }
 
     /// The output names, one per requested feature.
@@ -35,40 +50,43 @@ final class RetrievalPlan: Sendable {
     /// One per requested feature, in request order.
     let slots: [Slot]
     /// Output positions by short name (`feature`) and full name
-    /// (`view__feature`), where the name is unambiguous.
+    /// (`view__feature`), where the name is unambiguous (prepared plans only).
     let positions: [String: Int]
 
     /// A plan for `features`, named `feature`, or `view__feature` with
-    /// `fullNames`.
+    /// `fullNames`. A `prepared` plan (a reader's, used for many reads) also
+    /// builds each view's SQL and the positions of names up front.
     ///
     /// - Throws: ``LarderError/usage(_:)`` when two features get the same name.
-    init(_ features: [ResolvedFeature], fullNames: Bool) throws(LarderError) {
+    init(_ features: [ResolvedFeature], fullNames: Bool, prepared: Bool = false) throws(LarderError) {
         var parts: [Part] = []
+        var layouts: [RecordLayout] = []
         var partOfView: [Int64: Int] = [:]
         var slots: [Slot] = []
         var names: [String] = []
-        var seen: [String: FeatureReference] = [:]
+        var seen: Set<String> = []
         for resolved in features {
             let name = fullNames ? "\(resolved.view.name)__\(resolved.feature.name)" : resolved.feature.name
-            if let other = seen[name] {
+            if !seen.insert(name).inserted {
+                let other = features[names.firstIndex(of: name)!].reference
                 throw .usage("two requested features are named \"\(name)\" (\(other) and \(resolved.reference))"
                     + (fullNames ? "; request each feature once" : "; use full names (view__feature) to tell them apart"))
             }
-            seen[name] = resolved.reference
             let part: Int
             if let known = partOfView[resolved.view.id] {
                 part = known
             } else {
                 part = parts.count
                 partOfView[resolved.view.id] = part
-                parts.append(Part(view: resolved.view))
+                parts.append(Part(view: resolved.view, prepared: prepared))
+                layouts.append(RecordLayout(resolved.view.features.map(\.type)))
             }
-            slots.append(Slot(part: part, feature: resolved.index, type: resolved.feature.type))
+            slots.append(Slot(part: part, feature: resolved.index, type: resolved.feature.type, layout: layouts[part]))
             names.append(name)
         }
         var positions: [String: Int] = [:]
         var ambiguous: Set<String> = []
-        for (i, resolved) in features.enumerated() {
+        for (i, resolved) in features.enumerated() where prepared {
             for name in [resolved.feature.name, "\(resolved.view.name)__\(resolved.feature.name)"] {
                 if positions.updateValue(i, forKey: name) != nil { ambiguous.insert(name) }
             }
