@@ -25,6 +25,9 @@ struct OnlineCommand: ParsableCommand {
     @Option(help: "json, csv or table.")
     var format: OnlineFormat = .table
 
+    @Option(help: "Cache budget in MB (default: a quarter of RAM; 0 answers from SQLite).")
+    var cacheMb: Int?
+
     enum OnlineFormat: String, ExpressibleByArgument, CaseIterable { case json, csv, table }
 
     func validate() throws {
@@ -33,7 +36,7 @@ struct OnlineCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.open()
+        let store = try options.open(cacheMegabytes: cacheMb)
         let refs = try featureRefs(store: store, features: features, featureSet: featureSet)
         let joinKeys = uniqueJoinKeys(try store.registry.resolve(refs))
         var keyColumns = joinKeys.map { Column(type: $0.type.featureType) }
