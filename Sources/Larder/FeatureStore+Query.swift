@@ -94,7 +94,7 @@ extension FeatureStore {
         }
         let answers = try answers(plan, keysFrom: spine, times: times.ints, asOf: asOf, statuses: statuses)
         let frame = FeatureFrame(names: spine.names + plan.names,
-                                 columns: spine.columns + Retrieval.featureColumns(plan, answers, rows: rows))
+                                 columns: spine.columns + Retrieval.featureColumns(plan, answers))
         return (frame, statuses ? Retrieval.statuses(plan, answers) : [])
     }
 
@@ -122,7 +122,7 @@ extension FeatureStore {
         let rows = entities.rowCount
         let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now,
                                   statuses: true, refresh: false)
-        return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers, rows: rows),
+        return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers),
                             statuses: Retrieval.statuses(plan, answers))
     }
 

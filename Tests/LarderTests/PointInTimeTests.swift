@@ -433,7 +433,7 @@ import Testing
         let merged = try #require(store.cache.contents.snapshot(of: view))
         let fresh = try #require(try store.testWithDB { try ViewSnapshot.load(view, db: $0, afterRun: nil, byteLimit: .max) })
         #expect(merged.rowCount == fresh.rowCount && merged.keys.count == fresh.keys.count)
-        #expect(merged.keys.rowStarts == fresh.keys.rowStarts)
+        #expect(merged.keys.rowStarts == fresh.keys.rowStarts && merged.keys.latest == fresh.keys.latest)
         #expect(merged.eventTimes == fresh.eventTimes && merged.createdTimes == fresh.createdTimes && merged.runIDs == fresh.runIDs)
         for c in 0..<2 { #expect(testValues(merged.keys.keys[c]) == testValues(fresh.keys.keys[c])) }
         for f in 0..<3 { #expect(testValues(merged.features[f]) == testValues(fresh.features[f])) }

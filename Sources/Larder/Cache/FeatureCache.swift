@@ -198,7 +198,8 @@ final class FeatureCache: Sendable {
             runs = runs.appending(ids: ids, committedAt: commits)
             for (id, snapshot) in snapshots where touched.contains(snapshot.view.qualifiedName) {
                 let room = budget - snapshots.reduce(0) { $0 + ($1.key == id ? 0 : $1.value.byteCount) }
-                if let delta = try ViewSnapshot.load(snapshot.view, db: db, afterRun: previous, byteLimit: room - snapshot.byteCount) {
+                if let delta = try ViewSnapshot.load(snapshot.view, db: db, afterRun: previous, byteLimit: room - snapshot.byteCount),
+                   snapshot.rowCount + delta.rowCount <= ViewSnapshot.maxRows {
                     let merged = snapshot.merging(delta)
                     if merged.byteCount <= room {
                         snapshots[id] = merged

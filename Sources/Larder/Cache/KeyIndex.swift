@@ -29,7 +29,8 @@ struct ColumnsKey: KeyProbe {
     }
 }
 
-/// Where the values of a key's latest row sit in its hash table slot.
+/// Where the values of a key's latest row sit in its record (see
+/// ``KeyIndex/latest``).
 ///
 /// The record starts with validity bits (one per feature it holds), then
 /// each feature's words in view order: one for a fixed-width value (`int64`,
@@ -92,8 +93,9 @@ struct RecordLayout: Sendable, Equatable {
         }
     }
 
-    /// Writes the record of row `row` of `features` at `record` in `table`.
-    /// The columns are read through a buffer pointer, so that none is copied.
+    /// Writes the record of row `row` of `features` at `record` in `table`
+    /// (whose words there are zero). The columns are read through a buffer
+    /// pointer, so that none is copied.
     func write(_ features: UnsafeBufferPointer<Column>, row: Int, into table: UnsafeMutableBufferPointer<UInt64>, at record: Int) {
         for f in features.indices {
             guard let bit = bit[f], let word = word[f], features[f].validity[row] else { continue }
@@ -125,32 +127,38 @@ struct RecordLayout: Sendable, Equatable {
 /// The distinct keys of one view version and where their rows are: keys in
 /// ascending order (SQLite's order: integers numerically, text by bytes,
 /// composite keys component by component), each with the range of its rows,
-/// and an open-addressing hash table from key to that range.
+/// an open-addressing hash table from key to its position, and a record of
+/// each key's latest row.
 ///
-/// Keys are stored column-wise, one ``Column`` per join key (`int64` keys as
-/// `[Int64]`, `string` keys offset-encoded), with no per-key object. The hash
-/// table is one flat `[UInt64]`, a fixed number of words per slot, with
-/// linear probing at a load factor of at most ½. A slot holds what a lookup
-/// needs next: the row range, the last row's event time, and a record of
-/// the last row's values (see ``RecordLayout``). An online
-/// lookup, whose answer is almost always the key's last row, so reads one
-/// slot and no column. Probing compares components in place, so a string
-/// key is looked up from the caller's bytes without building a `String`.
+/// Keys are stored once, column-wise, one ``Column`` per join key (`int64`
+/// keys as `[Int64]`, `string` keys offset-encoded), with no per-key object;
+/// the rows of key `k` are `rowStarts[k] ..< rowStarts[k + 1]`. The hash
+/// table is one flat `[UInt32]` of key positions plus one (0: an empty
+/// slot), with linear probing at a load factor of at most ½: four bytes per
+/// slot, so the table of 100,000 keys fits in 1 MiB and mostly stays in the
+/// CPU's caches. Probing compares components in place, so a string key is
+/// looked up from the caller's bytes without building a `String`.
 ///
-/// Slot layout, in words: the tag (the key itself for a single `int64` join
-/// key, otherwise the key's hash), `position | start << 32` (all ones for
-/// an empty slot), `end`, the last row's `event_timestamp`, then the record.
+/// **Latest rows.** An online read almost always answers with the key's
+/// last row. Its event time and feature values sit in as many columns as
+/// the view has features, plus one, a cache miss each; ``latest`` holds them
+/// once more, together, in one record per key: the event time, then the
+/// values as ``RecordLayout`` places them (validity bits, one word per
+/// fixed-width value, short strings inline). Such a read touches one or two
+/// cache lines beside the (small, mostly cached) table, keys and row starts.
+/// The records are dense, in key order, so they cost ``recordWords`` × 8
+/// bytes per key, not per row or per hash slot.
 struct KeyIndex: Sendable {
-    /// A key's slot, decoded.
+    /// A key found in the index.
     struct Entry {
-        /// Where the slot starts in ``KeyIndex/table``.
-        let slot: Int
         /// The key's position among the distinct keys.
         let position: Int
-        /// The key's rows are `start ..< end`.
+        /// The key's rows are `start ..< end` (never empty).
         let start: Int, end: Int
         /// `event_timestamp` of the key's last row (rows are sorted by event time).
         let lastEvent: Int64
+        /// Where the values of the key's last row start in ``KeyIndex/latest``.
+        let record: Int
     }
 
     /// The type of each join key.
@@ -158,62 +166,63 @@ struct KeyIndex: Sendable {
     /// The distinct keys in ascending order, one column per join key.
     let keys: [Column]
     /// The rows of key `k` are `rowStarts[k] ..< rowStarts[k + 1]`.
-    let rowStarts: [Int]
-    /// Where the last row's values sit in a slot's record.
+    let rowStarts: [UInt32]
+    /// The hash table: a key's position plus one, or 0 for an empty slot.
+    let table: [UInt32]
+    /// Where the latest row's values sit in a record, after its event time.
     let layout: RecordLayout
-    /// The hash table, ``stride`` words per slot.
-    let table: [UInt64]
-    /// Words per slot: 4, then the record.
-    let stride: Int
-    /// Where a slot's record starts, in words from the slot's start.
-    static let recordOffset = 4
+    /// Words per latest-row record: the event time, then ``layout``.
+    let recordWords: Int
+    /// The latest-row records, ``recordWords`` words per key, in key order:
+    /// key `k`'s record starts at word `k × recordWords`.
+    let latest: [UInt64]
     /// `64 - log2(slot count)`: a hash's top bits pick its slot.
     private let shift: UInt64
     /// The slot count minus one.
     private let mask: Int
-    /// Whether the key is one `int64`, which a slot's tag holds.
+    /// Whether the key is one `int64` (compared without a loop over components).
     private let isSingleInt: Bool
-    private static let emptyMark = UInt64.max
 
     /// An index of `keys` (sorted, distinct) whose rows start at `rowStarts`
-    /// (one more entry than keys: the last is the row count), over rows
-    /// whose event times are `eventTimes` and feature values `features`.
+    /// (one more entry than keys: the last is the row count), over rows whose
+    /// event times are `eventTimes` and feature values `features`.
     ///
     /// - Complexity: O(k · f) for k keys and f features.
-    init(types: [KeyType], keys: [Column], rowStarts: [Int], eventTimes: [Int64], features: [Column]) {
+    init(types: [KeyType], keys: [Column], rowStarts: [UInt32], eventTimes: [Int64], features: [Column]) {
         precondition(rowStarts.count == (keys.first?.count ?? 0) + 1, "one row start per key, plus the end")
-        precondition(eventTimes.count < Int(Int32.max), "more than 2³¹ rows in one view version")
         self.types = types
         self.keys = keys
         self.rowStarts = rowStarts
-        layout = RecordLayout(features.map(\.type))
-        stride = KeyIndex.recordOffset + layout.words
         isSingleInt = types == [.int64]
         let count = rowStarts.count - 1
         var bits: UInt64 = 1
         while (1 << bits) < count * 2 { bits += 1 }
         let slots = 1 << bits
-        let layout = layout, stride = stride, isSingleInt = isSingleInt
-        table = [UInt64](unsafeUninitializedCapacity: slots * stride) { table, initialized in
+        table = [UInt32](unsafeUninitializedCapacity: slots) { table, initialized in
             table.initialize(repeating: 0)
-            for slot in 0..<slots { table[slot * stride + 1] = KeyIndex.emptyMark }
+            for k in 0..<count {
+                var slot = Int(KeyIndex.hash(ColumnsKey(columns: keys, row: k), types: types) &>> (64 - bits))
+                while table[slot] != 0 { slot = (slot + 1) & (slots - 1) }
+                table[slot] = UInt32(k + 1)
+            }
+            initialized = slots
+        }
+        shift = 64 - bits
+        mask = slots - 1
+        let layout = RecordLayout(features.map(\.type)), recordWords = 1 + layout.words
+        self.layout = layout
+        self.recordWords = recordWords
+        latest = [UInt64](unsafeUninitializedCapacity: count * recordWords) { latest, initialized in
+            latest.initialize(repeating: 0)
             features.withUnsafeBufferPointer { features in
                 for k in 0..<count {
-                    let hash = KeyIndex.hash(ColumnsKey(columns: keys, row: k), types: types)
-                    var slot = Int(hash &>> (64 - bits))
-                    while table[slot * stride + 1] != KeyIndex.emptyMark { slot = (slot + 1) & (slots - 1) }
-                    let base = slot * stride, last = rowStarts[k + 1] - 1
-                    table[base] = isSingleInt ? UInt64(bitPattern: keys[0].ints[k]) : hash
-                    table[base + 1] = UInt64(k) | UInt64(rowStarts[k]) << 32
-                    table[base + 2] = UInt64(rowStarts[k + 1])
-                    table[base + 3] = UInt64(bitPattern: eventTimes[last])
-                    layout.write(features, row: last, into: table, at: base + KeyIndex.recordOffset)
+                    let last = Int(rowStarts[k + 1]) - 1, record = k * recordWords
+                    latest[record] = UInt64(bitPattern: eventTimes[last])
+                    layout.write(features, row: last, into: latest, at: record + 1)
                 }
             }
-            initialized = slots * stride
+            initialized = count * recordWords
         }
-        self.shift = 64 - bits
-        self.mask = slots - 1
     }
 
     /// The number of distinct keys.
@@ -221,27 +230,37 @@ struct KeyIndex: Sendable {
 
     /// The rows of key `position`.
     @inline(__always) func rows(of position: Int) -> Range<Int> {
-        rowStarts[position]..<rowStarts[position + 1]
+        Int(rowStarts[position])..<Int(rowStarts[position + 1])
     }
 
-    /// The slot of `key`, or `nil` when the view has no row for it.
+    /// The position, rows and latest record of `key`, or `nil` when the view
+    /// has no row for it.
     ///
     /// - Complexity: O(1) expected.
     @inline(__always) func entry<P: KeyProbe>(for key: P) -> Entry? {
-        let hash = KeyIndex.hash(key, types: types)
-        let tag = isSingleInt ? UInt64(bitPattern: key.int64(0)) : hash
-        var slot = Int(hash &>> shift)
+        position(of: key).map(entry(at:))
+    }
+
+    /// The position of `key` among the distinct keys, or `nil` when the view
+    /// has no row for it.
+    ///
+    /// - Complexity: O(1) expected.
+    @inline(__always) func position<P: KeyProbe>(of key: P) -> Int? {
+        var slot = Int(KeyIndex.hash(key, types: types) &>> shift)
         while true {
-            let base = slot * stride
-            let word = table[base + 1]
-            if word == KeyIndex.emptyMark { return nil }
-            let position = Int(word & 0xFFFF_FFFF)
-            if table[base] == tag, isSingleInt || matches(position, key) {
-                return Entry(slot: base, position: position, start: Int(word >> 32), end: Int(table[base + 2]),
-                             lastEvent: Int64(bitPattern: table[base + 3]))
-            }
+            let stored = Int(table[slot])
+            if stored == 0 { return nil }
+            let position = stored - 1
+            if isSingleInt ? keys[0].ints[position] == key.int64(0) : matches(position, key) { return position }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// The rows and latest record of the key at `position`.
+    @inline(__always) func entry(at position: Int) -> Entry {
+        let record = position * recordWords
+        return Entry(position: position, start: Int(rowStarts[position]), end: Int(rowStarts[position + 1]),
+                     lastEvent: Int64(bitPattern: latest[record]), record: record + 1)
     }
 
     /// Whether the key at `position` equals `key`.
@@ -321,8 +340,9 @@ struct KeyIndex: Sendable {
         return mix(h, tail)
     }
 
-    /// The approximate memory the index holds, in bytes.
+    /// The memory the index holds, in bytes: key columns, row starts, the
+    /// hash table and the latest-row records.
     var byteCount: Int {
-        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * 8 + table.count * 8
+        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * 4 + table.count * 4 + latest.count * 8
     }
 }

@@ -16,7 +16,8 @@ final class ViewSnapshot: Sendable {
     let viewID: Int64, viewCreatedAt: Int64
     /// The view's TTL in µs (0 = none).
     let ttl: Int64
-    /// The distinct keys, their row ranges and the hash index.
+    /// The distinct keys, their row ranges, the hash index and each key's
+    /// latest-row record.
     let keys: KeyIndex
     /// `event_timestamp` of each row.
     let eventTimes: [Int64]
@@ -26,8 +27,13 @@ final class ViewSnapshot: Sendable {
     let runIDs: [Int64]
     /// One column per feature of the view, in the view's order.
     let features: [Column]
-    /// The approximate memory the snapshot holds, in bytes.
+    /// The memory the snapshot's buffers hold, in bytes: the key index, the
+    /// event time, created time and run id columns, and the feature columns.
     let byteCount: Int
+    /// The most rows a snapshot holds: rows are numbered with `Int32` (see
+    /// ``PartAnswer``) and `UInt32` (see ``KeyIndex``). A view version with
+    /// more is answered from SQLite.
+    static let maxRows = Int(Int32.max)
 
     init(view: FeatureView, keys: KeyIndex, eventTimes: [Int64], createdTimes: [Int64], runIDs: [Int64], features: [Column]) {
         self.view = view
@@ -59,7 +65,7 @@ extension ViewSnapshot {
     /// only the rows of runs with a greater id (a delta).
     ///
     /// - Returns: the snapshot, or `nil` as soon as it would hold more than
-    ///   `byteLimit` bytes.
+    ///   `byteLimit` bytes or ``maxRows`` rows.
     /// - Complexity: O(n) in the rows of the table.
     static func load(_ view: FeatureView, db: Connection, afterRun: Int64?, byteLimit: Int) throws(SQLiteError) -> ViewSnapshot? {
         let keys = view.joinKeys.map { Identifier.quoted($0.name) }
@@ -73,7 +79,7 @@ extension ViewSnapshot {
         var builder = SnapshotBuilder(view: view)
         while try statement.step() {
             builder.appendRow(from: statement)
-            if builder.rowCount & 4095 == 0, builder.byteCount > byteLimit { return nil }
+            if builder.rowCount & 4095 == 0, builder.byteCount > byteLimit || builder.rowCount > maxRows { return nil }
         }
         let snapshot = builder.finish()
         return snapshot.byteCount > byteLimit ? nil : snapshot
@@ -139,15 +145,19 @@ extension ViewSnapshot {
 struct SnapshotBuilder {
     let view: FeatureView
     private var keys: [Column]
-    private var rowStarts: [Int] = []
+    private var rowStarts: [UInt32] = []
     private var eventTimes: [Int64] = []
     private var createdTimes: [Int64] = []
     private var runIDs: [Int64] = []
     private var features: [Column]
+    /// What the key index will hold per key: its row start, up to four
+    /// hash slots, and its latest-row record (see ``KeyIndex/recordWords``).
+    private let indexBytesPerKey: Int
 
     /// An empty builder for rows of `view`, with room for `capacity` rows.
     init(view: FeatureView, capacity: Int = 0) {
         self.view = view
+        indexBytesPerKey = 4 + 16 + (1 + RecordLayout(view.features.map(\.type)).words) * 8
         keys = view.joinKeys.map { Column(type: $0.type.featureType) }
         features = view.features.map { Column(type: $0.type, capacity: capacity) }
         eventTimes.reserveCapacity(capacity)
@@ -160,7 +170,7 @@ struct SnapshotBuilder {
 
     /// The approximate memory of the rows so far, in bytes.
     var byteCount: Int {
-        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * 12 + eventTimes.count * 24
+        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * indexBytesPerKey + eventTimes.count * 24
             + features.reduce(0) { $0 + $1.byteCount }
     }
 
@@ -171,7 +181,7 @@ struct SnapshotBuilder {
         let keyCount = keys.count
         if isNewKey(statement) {
             for c in 0..<keyCount { keys[c].append(from: statement, at: Int32(c)) }
-            rowStarts.append(rowCount)
+            rowStarts.append(UInt32(rowCount))
         }
         eventTimes.append(statement.int64(Int32(keyCount)))
         createdTimes.append(statement.int64(Int32(keyCount + 1)))
@@ -199,7 +209,7 @@ struct SnapshotBuilder {
     /// after the previous key.
     mutating func appendKey(_ source: [Column], _ row: Int) {
         for c in keys.indices { keys[c].append(from: source[c], row: row) }
-        rowStarts.append(rowCount)
+        rowStarts.append(UInt32(rowCount))
     }
 
     /// Appends the keys at `positions` of `snapshot` with all their rows;
@@ -207,9 +217,10 @@ struct SnapshotBuilder {
     mutating func appendKeys(of snapshot: ViewSnapshot, _ positions: Range<Int>) {
         let index = snapshot.keys
         for c in keys.indices { keys[c].append(contentsOf: index.keys[c], rows: positions) }
-        let shift = rowCount - index.rowStarts[positions.lowerBound]
-        for position in positions { rowStarts.append(index.rowStarts[position] + shift) }
-        appendRows(of: snapshot, index.rowStarts[positions.lowerBound]..<index.rowStarts[positions.upperBound])
+        let rows = Int(index.rowStarts[positions.lowerBound])..<Int(index.rowStarts[positions.upperBound])
+        let shift = UInt32(rowCount) &- UInt32(rows.lowerBound)
+        for position in positions { rowStarts.append(index.rowStarts[position] &+ shift) }
+        appendRows(of: snapshot, rows)
     }
 
     /// Appends rows `rows` of `snapshot` to the current key.
@@ -223,7 +234,7 @@ struct SnapshotBuilder {
 
     /// The snapshot of the rows appended.
     func finish() -> ViewSnapshot {
-        let index = KeyIndex(types: view.joinKeys.map(\.type), keys: keys, rowStarts: rowStarts + [rowCount],
+        let index = KeyIndex(types: view.joinKeys.map(\.type), keys: keys, rowStarts: rowStarts + [UInt32(rowCount)],
                              eventTimes: eventTimes, features: features)
         return ViewSnapshot(view: view, keys: index, eventTimes: eventTimes, createdTimes: createdTimes, runIDs: runIDs, features: features)
     }

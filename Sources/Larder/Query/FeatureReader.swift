@@ -4,10 +4,10 @@
 ///
 /// When the reader's views are cached, a read touches no SQLite, takes no
 /// lock but the cache's (to pick up its current contents) and looks up no
-/// name: it finds the key's slot in each view's hash index (which holds the
-/// key's latest row, the usual answer), applies the rule, and returns a
-/// ``FeatureRow`` that refers to the slot and the cache's columns. Views that are not cached are read from SQLite under the
-/// store's lock. A reader sees writes made through its store as soon as they
+/// name: it finds the key in each view's hash index, applies the rule, and
+/// returns a ``FeatureRow`` that refers to the key's latest-row record (the
+/// usual answer) and the cache's columns. Views that are not cached are read
+/// from SQLite under the store's lock. A reader sees writes made through its store as soon as they
 /// commit, and other processes' commits within about a quarter of a second
 /// (a read that finds the check due starts it in the background and goes on
 /// with the data it has, so no read waits for a refresh).

@@ -4,11 +4,11 @@
 /// A row refers to the cache's immutable data rather than copying values
 /// out, so building it allocates nothing when the reader's features come
 /// from one cached view. When the answer is the key's latest row (the usual
-/// online case) the fixed-width values are read from the record in the key's
-/// index slot, one cache line or two, instead of one column each. Typed
-/// accessors return `nil` for a missing or null value; asking for the wrong
-/// type (``double(at:)`` of an `int64` feature) is a programming error and
-/// traps.
+/// online case) the values are read from the key's latest-row record (see
+/// ``KeyIndex/latest``), one cache line or two, instead of one column each.
+/// Typed accessors return `nil` for a missing or null value; asking for the
+/// wrong type (``double(at:)`` of an `int64` feature) is a programming error
+/// and traps.
 ///
 /// - Complexity: every accessor by position is O(1) (string, bytes and
 ///   vector accessors also copy the value out); by name it adds one hash
@@ -20,9 +20,9 @@ public struct FeatureRow: Sendable {
         let columns: [Column]
         /// The rule's answer, indexing into ``columns``.
         let match: PointInTime.Match
-        /// The cached view's index table (empty for an answer from SQLite).
-        let table: [UInt64]
-        /// Where the winning row's record starts in ``table``, when the
+        /// The cached view's latest-row records (empty for an answer from SQLite).
+        let records: [UInt64]
+        /// Where the winning row's record starts in ``records``, when the
         /// winner is the key's latest row; -1 otherwise.
         let record: Int
 
@@ -30,7 +30,7 @@ public struct FeatureRow: Sendable {
         init(columns: [Column], match: PointInTime.Match) {
             self.columns = columns
             self.match = match
-            table = []
+            records = []
             record = -1
         }
 
@@ -40,9 +40,9 @@ public struct FeatureRow: Sendable {
             let entry = snapshot.keys.entry(for: key)
             match = PointInTime.match(entry, at: time, in: snapshot, horizon: horizon)
             columns = snapshot.features
-            table = snapshot.keys.table
+            records = snapshot.keys.latest
             if let entry, match == .row(entry.end - 1) {
-                record = entry.slot + KeyIndex.recordOffset
+                record = entry.record
             } else {
                 record = -1
             }
@@ -166,7 +166,7 @@ public struct FeatureRow: Sendable {
     @inline(__always)
     private static func bits(_ hit: Hit, _ slot: RetrievalPlan.Slot) -> UInt64? {
         guard case .row(let row) = hit.match, isPresent(hit, slot, row) else { return nil }
-        if hit.record >= 0 { return hit.table[hit.record + slot.recordWord] }
+        if hit.record >= 0 { return hit.records[hit.record + slot.recordWord] }
         return RecordLayout.bits(hit.columns[slot.feature], row)
     }
 
@@ -174,7 +174,7 @@ public struct FeatureRow: Sendable {
     @inline(__always)
     private static func isPresent(_ hit: Hit, _ slot: RetrievalPlan.Slot, _ row: Int) -> Bool {
         if hit.record >= 0, slot.recordBit >= 0 {
-            return hit.table[hit.record + slot.recordBit >> 6] & (1 << UInt64(slot.recordBit & 63)) != 0
+            return hit.records[hit.record + slot.recordBit >> 6] & (1 << UInt64(slot.recordBit & 63)) != 0
         }
         return hit.columns[slot.feature].validity[row]
     }
@@ -191,13 +191,13 @@ public struct FeatureRow: Sendable {
         guard case .row(let row) = hit.match, isPresent(hit, slot, row) else { return nil }
         let start: Int, count: Int
         if hit.record >= 0 {
-            let length = hit.table[hit.record + slot.recordWord]
+            let length = hit.records[hit.record + slot.recordWord]
             count = Int(length & ~RecordLayout.outOfLine)
             if length & RecordLayout.outOfLine == 0 {
-                var packed = (hit.table[hit.record + slot.recordWord + 1], hit.table[hit.record + slot.recordWord + 2])
+                var packed = (hit.records[hit.record + slot.recordWord + 1], hit.records[hit.record + slot.recordWord + 2])
                 return withUnsafeBytes(of: &packed) { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             }
-            start = Int(hit.table[hit.record + slot.recordWord + 1])
+            start = Int(hit.records[hit.record + slot.recordWord + 1])
         } else {
             start = hit.columns[slot.feature].offsets[row]
             count = hit.columns[slot.feature].offsets[row + 1] - start

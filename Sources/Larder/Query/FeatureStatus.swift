@@ -12,13 +12,4 @@ public enum FeatureStatus: String, Hashable, Sendable, CaseIterable, CustomStrin
 
     /// The wire spelling: `PRESENT`, `NULL_VALUE`, `NOT_FOUND`, `OUTSIDE_MAX_AGE`.
     public var description: String { rawValue }
-
-    /// The status of a feature whose column is `column`, for `match`.
-    @inline(__always) init(_ match: PointInTime.Match, in column: Column) {
-        switch match {
-        case .row(let row): self = column.validity[row] ? .present : .nullValue
-        case .notFound: self = .notFound
-        case .outsideMaxAge: self = .outsideMaxAge
-        }
-    }
 }

@@ -56,22 +56,23 @@ enum PointInTime {
     }
 
     /// The rule over a cached view: the row of `snapshot` that answers for
-    /// `key` at `time` under `horizon`. The key's slot is found through the
-    /// hash index, then the overload that takes the slot applies the rule.
+    /// `key` at `time` under `horizon`. The key is found through the hash
+    /// index, then the overload that takes the index entry applies the rule.
     @inline(__always)
     static func match<K: KeyProbe>(_ key: K, at time: Int64, in snapshot: ViewSnapshot, horizon: Horizon) -> Match {
         match(snapshot.keys.entry(for: key), at: time, in: snapshot, horizon: horizon)
     }
 
-    /// The rule over a cached view, for the key whose index slot is `entry`
+    /// The rule over a cached view, for the key whose index entry is `entry`
     /// (`nil`: the view has no row for the key).
     ///
     /// Within the key's rows (sorted by `(event, created, run)`) the last row
     /// with `event_timestamp <= time` is found — at once when the key's last
-    /// row qualifies (the slot holds its event time), by binary search
-    /// otherwise — then the walk goes back over rows of runs the horizon does
-    /// not see. The first visible row is the winner when it is within the
-    /// TTL window.
+    /// row qualifies (the usual online case: the entry holds its event time,
+    /// so no column is read), by binary search otherwise. When the horizon
+    /// sees every run that row is the candidate (no run needs a check);
+    /// otherwise the walk goes back over rows of runs the horizon does not
+    /// see. The candidate is the winner when it is within the TTL window.
     ///
     /// - Complexity: O(log r) for r rows of the key when the horizon sees
     ///   every run; each row of an unseen run adds one step.
@@ -89,6 +90,12 @@ enum PointInTime {
             }
         }
         let start = windowStart(at: time, ttl: snapshot.ttl)
+        if horizon.seesEveryRun {
+            // Every row is visible: the key exists, and the candidate is the last row at or before `time`.
+            guard low > first else { return .outsideMaxAge }
+            let event = low == end ? entry.lastEvent : snapshot.eventTimes[low - 1]
+            return event >= start ? .row(low - 1) : .outsideMaxAge
+        }
         var row = low - 1
         while row >= first {
             if horizon.admits(snapshot.runIDs[row]) {

@@ -112,13 +112,41 @@ final class RetrievalPlan: Sendable {
 }
 
 /// The answers of one view version for every row of a retrieval: the
-/// columns the winning rows are in, and one match per row.
+/// columns the winning rows are in, and one answer per row.
+///
+/// Answers are stored compactly, four bytes a row: the winning row's index
+/// into ``columns``, or a negative code for a miss (``notFound``,
+/// ``outsideMaxAge``). Gathering reads them one feature at a time (see
+/// ``Column/gathering(_:)``).
 struct PartAnswer: Sendable {
     /// One column per feature of the view (the cached snapshot's columns,
     /// or the rows fetched from SQLite).
     var columns: [Column]
-    /// The rule's answer for each row, indexing into ``columns``.
-    var matches: [PointInTime.Match]
+    /// For each row, the winning row in ``columns``, or a miss code.
+    var rows: [Int32]
+
+    /// The code of a miss whose key has no row visible at the horizon.
+    static let notFound: Int32 = -1
+    /// The code of a miss whose key has rows, none within the window.
+    static let outsideMaxAge: Int32 = -2
+
+    /// The compact form of `match`.
+    @inline(__always) static func code(_ match: PointInTime.Match) -> Int32 {
+        switch match {
+        case .row(let row): Int32(row)
+        case .notFound: notFound
+        case .outsideMaxAge: outsideMaxAge
+        }
+    }
+
+    /// The status of feature `feature` in row `row` of the answer.
+    @inline(__always) func status(_ row: Int, feature: Int) -> FeatureStatus {
+        switch rows[row] {
+        case PartAnswer.notFound: .notFound
+        case PartAnswer.outsideMaxAge: .outsideMaxAge
+        case let winner: columns[feature].validity[Int(winner)] ? .present : .nullValue
+        }
+    }
 }
 
 /// The steps of a retrieval, shared by historical, entity-less and online
@@ -158,18 +186,40 @@ enum Retrieval {
 
     /// The rule over a cached view for every row of `keys` at `times`.
     ///
+    /// Two passes, each a short loop whose iterations do not depend on one
+    /// another, so that the processor overlaps the cache misses of many
+    /// rows: the first finds each row's key in the index (a single `int64`
+    /// join key, the common case, probed straight from its column), the
+    /// second applies the rule within the key's rows.
+    ///
     /// - Complexity: O(n log r) for n rows and r rows per key.
     static func answer(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> PartAnswer {
-        var matches: [PointInTime.Match] = []
-        matches.reserveCapacity(times.count)
-        for row in times.indices {
-            if hasNullKey(keys, row) {
-                matches.append(.notFound)
+        let index = snapshot.keys
+        // Each row's key position, or -1 when the key is null or not in the view.
+        let positions = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+            if keys.count == 1, keys[0].type == .int64 {
+                let key = keys[0]
+                for row in times.indices {
+                    let position = key.validity[row] ? index.position(of: Int64Key(value: key.ints[row])) : nil
+                    out[row] = position.map(Int32.init) ?? -1
+                }
             } else {
-                matches.append(PointInTime.match(ColumnsKey(columns: keys, row: row), at: times[row], in: snapshot, horizon: horizon))
+                for row in times.indices {
+                    let position = hasNullKey(keys, row) ? nil : index.position(of: ColumnsKey(columns: keys, row: row))
+                    out[row] = position.map(Int32.init) ?? -1
+                }
             }
+            initialized = times.count
         }
-        return PartAnswer(columns: snapshot.features, matches: matches)
+        let rows = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+            for row in times.indices {
+                let position = Int(positions[row])
+                let entry = position >= 0 ? index.entry(at: position) : nil
+                out[row] = PartAnswer.code(PointInTime.match(entry, at: times[row], in: snapshot, horizon: horizon))
+            }
+            initialized = times.count
+        }
+        return PartAnswer(columns: snapshot.features, rows: rows)
     }
 
     /// The rule in SQL for every row of `keys` at `times`, one prepared
@@ -177,29 +227,25 @@ enum Retrieval {
     /// told apart (historical retrieval has no statuses).
     static func answer(_ rule: SQLiteRule, keys: [Column], times: [Int64], asOf: Int64, db: Connection, status: Bool) throws(SQLiteError) -> PartAnswer {
         var columns = rule.emptyColumns()
-        var matches: [PointInTime.Match] = []
-        matches.reserveCapacity(times.count)
+        var rows: [Int32] = []
+        rows.reserveCapacity(times.count)
         for row in times.indices {
             if hasNullKey(keys, row) {
-                matches.append(.notFound)
+                rows.append(PartAnswer.notFound)
             } else {
-                matches.append(try rule.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, db: db, into: &columns, status: status))
+                let match = try rule.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, db: db, into: &columns, status: status)
+                rows.append(PartAnswer.code(match))
             }
         }
-        return PartAnswer(columns: columns, matches: matches)
+        return PartAnswer(columns: columns, rows: rows)
     }
 
     /// One output column per requested feature: the winning row's value, or
-    /// null on a miss.
-    static func featureColumns(_ plan: RetrievalPlan, _ answers: [PartAnswer], rows: Int) -> [Column] {
+    /// null on a miss, gathered one feature at a time.
+    static func featureColumns(_ plan: RetrievalPlan, _ answers: [PartAnswer]) -> [Column] {
         plan.slots.map { slot in
             let answer = answers[slot.part]
-            let source = answer.columns[slot.feature]
-            var column = Column(type: slot.type, capacity: rows)
-            for match in answer.matches {
-                if case .row(let row) = match { column.append(from: source, row: row) } else { column.appendNull() }
-            }
-            return column
+            return answer.columns[slot.feature].gathering(answer.rows)
         }
     }
 
@@ -207,8 +253,7 @@ enum Retrieval {
     static func statuses(_ plan: RetrievalPlan, _ answers: [PartAnswer]) -> [[FeatureStatus]] {
         plan.slots.map { slot in
             let answer = answers[slot.part]
-            let source = answer.columns[slot.feature]
-            return answer.matches.map { FeatureStatus($0, in: source) }
+            return answer.rows.indices.map { answer.status($0, feature: slot.feature) }
         }
     }
 
