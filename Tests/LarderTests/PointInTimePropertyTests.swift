@@ -45,7 +45,7 @@ import Testing
 
     /// A random timeline for case `c`: keys `c * 10 + 0…2`, events 0…24 (so
     /// many ties), created 0…2, runs `runs` committed at increasing times.
-    static func timeline(case c: Int, runs: [(id: Int64, committedAt: Int64)], random: inout PointInTimeRandom) -> [Row] {
+    static func timeline(case c: Int, runs: [(id: Int64, committedAt: Int64)], random: inout SplitMix64) -> [Row] {
         var rows: [Row] = []
         var keys = Set<[Int64]>()
         for _ in 0..<Int.random(in: 0...14, using: &random) {
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func cacheSQLiteAndOracleAgree() throws {
-        var random = PointInTimeRandom(state: 20_261_126)
+        var random = SplitMix64(seed: 20_261_126)
         let stores = try PointInTimeStores()
         var definitions = Definitions(file: "property")
         definitions.entities = [Entity(name: "thing", joinKeys: [JoinKey(name: "id", type: .int64)])]
@@ -128,7 +128,7 @@ import Testing
 
     /// Historical retrieval at random times and horizons, online retrieval,
     /// readers and entity-less retrieval, on both paths, against the oracle.
-    func check(_ stores: PointInTimeStores, rows: [[[Row]]], random: inout PointInTimeRandom) throws {
+    func check(_ stores: PointInTimeStores, rows: [[[Row]]], random: inout SplitMix64) throws {
         let features = Self.ttls.indices.map { FeatureReference(view: "view_\($0)", feature: nil) }
         let now = Timestamp.now()
         // One spine per horizon: 12 queries per case, keys present or missing,

@@ -409,7 +409,7 @@ import Testing
             feature_views: [{name: v, entity: pair, ttl: 0, features: [{name: x, type: int64}, {name: s, type: string}, {name: on, type: bool}]}]
             """)
         let store = stores.cached
-        var random = PointInTimeRandom(state: 42)
+        var random = SplitMix64(seed: 42)
         func rows(run: Int64, keys: [Int], count: Int) -> [[FeatureValue]] {
             var seen = Set<[Int]>()
             return (0..<count).compactMap { _ in
@@ -440,7 +440,7 @@ import Testing
     }
 
     @Test func bitmapsAppendWordRanges() {
-        var random = PointInTimeRandom(state: 7)
+        var random = SplitMix64(seed: 7)
         var source = Bitmap()
         for _ in 0..<1000 { source.append(Bool.random(using: &random)) }
         for _ in 0..<500 {
