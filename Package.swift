@@ -53,15 +53,20 @@ var package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LarderTestSupport",
+            path: "Tests/LarderTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LarderTests",
-            dependencies: ["Larder", "LarderMigrations"],
+            dependencies: ["Larder", "LarderMigrations", "LarderTestSupport"],
             resources: [.copy("Conformance")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LarderCLITests",
-            dependencies: ["Larder", "larder"],
+            dependencies: ["Larder", "larder", "LarderTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]
