@@ -97,17 +97,6 @@ print("ok", len(rows), "rows", batches, "batches")
 @Suite struct ArrowCLITests {
     let dir = TemporaryDirectory()
 
-    /// A Python that imports pyarrow, or a recorded failure explaining how to get one.
-    static func python() -> String? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let python = ProcessInfo.processInfo.environment["LARDER_PYTHON"] ?? root + "/.build/pyarrow-venv/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            Issue.record("no Python with pyarrow at \(python): run .ci/run, or set LARDER_PYTHON")
-            return nil
-        }
-        return python
-    }
-
     /// A store with every type: 50 riders with rows that have nulls in every
     /// column, empty strings, non-ASCII text, NaN and vectors.
     func store() throws -> String {
@@ -145,7 +134,7 @@ print("ok", len(rows), "rows", batches, "batches")
 
     @Test(arguments: [70_000, 0])
     func pyarrowReadsTheTrainingSetExactlyAsTheCSV(rows: Int) throws {
-        guard let python = Self.python() else { return }
+        let python = try PyArrow.interpreter()
         let store = try store()
         let spine = try spine(rows: rows)
         let common = ["historical", "--spine", spine, "--features", "profile:*", "--store", store]

@@ -351,7 +351,7 @@ import Testing
     // MARK: pyarrow round trip
 
     @Test func arrowRoundTripsThroughPyarrow() throws {
-        guard let python = Self.pyarrowPython() else { return }
+        let python = try PyArrow.interpreter()
         let dir = TemporaryDirectory()
         let frame = try Self.generatedFrame(rows: 150)
         let empty = FeatureFrame(names: frame.names, columns: frame.columns.map { Column(type: $0.type) })
@@ -496,28 +496,6 @@ import Testing
         let (status, output, errors) = try run(python, ["-c", pythonScript] + paths, in: dir)
         try #require(status == 0, "the pyarrow script failed:\n\(String(decoding: errors, as: UTF8.self))")
         return try JSONDecoder().decode([PythonTable].self, from: output)
-    }
-
-    /// A Python interpreter that can import pyarrow: `$LARDER_PYTHON`, or
-    /// `.build/pyarrow-venv/bin/python` in the package. When there is none,
-    /// records an issue with set-up instructions (the test fails rather than
-    /// skip) and returns `nil`.
-    static func pyarrowPython() -> String? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-        let python = ProcessInfo.processInfo.environment["LARDER_PYTHON"] ?? root + "/.build/pyarrow-venv/bin/python"
-        let setUp = """
-            the Arrow round-trip test needs a Python with pyarrow; in the package root run
-              python3 -m venv .build/pyarrow-venv && .build/pyarrow-venv/bin/pip install pyarrow pandas
-            or point LARDER_PYTHON at an interpreter that has pyarrow
-            """
-        guard FileManager.default.isExecutableFile(atPath: python),
-              let (status, _, _) = try? run(python, ["-c", "import pyarrow"], in: TemporaryDirectory()), status == 0
-        else {
-            Issue.record("\(python) cannot import pyarrow: \(setUp)")
-            return nil
-        }
-        return python
     }
 
     /// Runs `executable` with `arguments`, its standard output and error
