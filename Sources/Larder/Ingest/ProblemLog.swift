@@ -53,9 +53,6 @@ struct ProblemLog: Sendable {
         return out
     }
 
-    /// Whether the current batch has bad rows.
-    var batchHasBadRows: Bool { !reasons.isEmpty }
-
     /// The validation error for everything found.
     var error: LarderError { .validation(problems: problems, total: total) }
 }

@@ -27,15 +27,6 @@ struct WriteBatch: Sendable {
     /// The number of rows.
     var count: Int { eventTimes.count }
 
-    /// Removes every row, keeping capacity.
-    mutating func removeAll() {
-        for i in keys.indices { keys[i] = Column(type: keys[i].type, capacity: count) }
-        for i in features.indices { features[i] = Column(type: features[i].type, capacity: count) }
-        eventTimes.removeAll(keepingCapacity: true)
-        createdTimes.removeAll(keepingCapacity: true)
-        lines.removeAll(keepingCapacity: true)
-    }
-
     /// Row indexes in primary-key order: keys, event time, created time.
     ///
     /// - Complexity: O(n log n).
@@ -74,49 +65,12 @@ struct WriteBatch: Sendable {
     /// The batch reordered: new row `i` is old row `order[i]`.
     func gathered(_ order: [Int]) -> WriteBatch {
         var out = self
-        out.keys = keys.map { $0.gathered(order) }
-        out.features = features.map { $0.gathered(order) }
+        let rows = order.map { Int32($0) }
+        out.keys = keys.map { $0.gathering(rows) }
+        out.features = features.map { $0.gathering(rows) }
         out.eventTimes = order.map { eventTimes[$0] }
         out.createdTimes = order.map { createdTimes[$0] }
         out.lines = order.map { lines[$0] }
-        return out
-    }
-
-    /// The batch without the rows whose bit is set in `drop`.
-    func removing(_ drop: Bitmap) -> WriteBatch {
-        var out = self
-        out.keys = keys.map { $0.filtered(dropping: drop) }
-        out.features = features.map { $0.filtered(dropping: drop) }
-        out.eventTimes = eventTimes.indices.filter { !drop[$0] }.map { eventTimes[$0] }
-        out.createdTimes = createdTimes.indices.filter { !drop[$0] }.map { createdTimes[$0] }
-        out.lines = lines.indices.filter { !drop[$0] }.map { lines[$0] }
-        return out
-    }
-}
-
-extension Column {
-    /// The column reordered: new row `i` is old row `order[i]`.
-    ///
-    /// - Complexity: O(n), one pass per buffer.
-    func gathered(_ order: [Int]) -> Column {
-        var out = Column(type: type, capacity: order.count)
-        for i in order { out.validity.append(validity[i]) }
-        switch type {
-        case .int64, .timestamp: out.ints = order.map { ints[$0] }
-        case .float64: out.doubles = order.map { doubles[$0] }
-        case .bool: out.bools = order.map { bools[$0] }
-        case .string, .bytes:
-            for i in order { out.bytes.append(contentsOf: bytes[offsets[i]..<offsets[i + 1]]); out.offsets.append(out.bytes.count) }
-        case .vector(let n):
-            for i in order { out.floats.append(contentsOf: floats[(i * n)..<((i + 1) * n)]) }
-        }
-        return out
-    }
-
-    /// The column without the rows whose bit is set in `drop`.
-    func filtered(dropping drop: Bitmap) -> Column {
-        var out = Column(type: type, capacity: count)
-        for row in 0..<count where !drop[row] { out.append(from: self, row: row) }
         return out
     }
 }
