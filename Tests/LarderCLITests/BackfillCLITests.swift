@@ -215,3 +215,29 @@ func goodRow(_ id: Int) -> String {
         #expect(utc.status == 0, "\(utc.stderr)")
     }
 }
+
+@Suite struct BackfillProgressTests {
+    /// With stderr on a terminal (a pseudo-terminal from `script`), a progress
+    /// line with rows, rows/s and the percentage of input read is shown;
+    /// without one, only the summary.
+    @Test func progressLineOnlyOnATerminal() throws {
+        let dir = TemporaryDirectory()
+        let store = dir.file("p.db")
+        #expect(try CLI.run(["apply", try dir.write("defs.yaml", exampleDefinitions), "--store", store]).status == 0)
+        let rows = (0..<100).map { "\(1000 + $0),2026-11-26T10:00:00Z,0.5,0.5,3,oslo" }
+        let input = try dir.write("in.csv", (["driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city"] + rows).joined(separator: "\n") + "\n")
+        let plain = try CLI.run(["backfill", "driver_stats", "--input", input, "--store", store])
+        #expect(plain.status == 0 && plain.stderr.isEmpty && plain.stdout.hasPrefix("rows written: 100,"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(CLI.executable) backfill driver_stats --input \(input) --store \(store)", "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("100 rows, ") && text.contains(" rows/s, 100%"), "\(text)")
+        #expect(text.contains("rows written: 100, rows rejected: 0, run id: 2"))
+    }
+}
