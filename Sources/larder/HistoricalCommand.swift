@@ -85,7 +85,7 @@ struct HistoricalCommand: ParsableCommand {
             horizon = try parseTime(m.asOf, assumeUTC: false, option: "as_of")
             if spinePath == nil { spinePath = m.spine }
             atTime = try m.at.map { try parseTime($0, assumeUTC: false, option: "at") }
-            if let path = spinePath, let sha = m.spineSHA256, try fileSHA256(path) != sha {
+            if let path = spinePath, let sha = m.spineSHA256, try FileSystem.sha256(path: path) != sha {
                 throw LarderError.usage("\(path) is not the spine the manifest was made with (its SHA-256 differs)")
             }
         } else {
@@ -119,10 +119,10 @@ struct HistoricalCommand: ParsableCommand {
         if let manifest {
             let m = TrainingSetManifest(
                 createdAt: Timestamp.format(Timestamp.now()), features: pinned.map(\.description), fullNames: useFullNames,
-                asOf: Timestamp.format(horizon), spine: spinePath, spineSHA256: try spinePath.map(fileSHA256),
+                asOf: Timestamp.format(horizon), spine: spinePath, spineSHA256: try spinePath.map { try FileSystem.sha256(path: $0) },
                 at: atTime.map(Timestamp.format), columns: frame.names, rows: frame.rowCount,
                 resultSHA256: try TrainingSetManifest.canonicalSHA256(of: frame))
-            try writeFile(manifest, try m.json())
+            try FileSystem.writeText(manifest, try m.json())
         }
     }
 }
@@ -150,11 +150,6 @@ func parseTime(_ text: String, assumeUTC: Bool, option: String) throws -> Int64 
     case .success(let t): return t
     case .failure(let error): throw LarderError.usage("\(option) \"\(text)\": \(error)")
     }
-}
-
-/// SHA-256 of a file's bytes.
-func fileSHA256(_ path: String) throws -> String {
-    try FileSystem.sha256(path: path)
 }
 
 extension OutputFormat {

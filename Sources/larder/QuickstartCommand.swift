@@ -21,7 +21,7 @@ struct QuickstartCommand: ParsableCommand {
         for suffix in ["", "-wal", "-shm"] { unlink(storePath + suffix) }
         let definitionsPath = dir + "/driver_stats.yaml"
         let dataPath = dir + "/driver_stats.csv"
-        try writeFile(definitionsPath, Quickstart.definitionsYAML)
+        try FileSystem.writeText(definitionsPath, Quickstart.definitionsYAML)
         print("1. wrote the definitions \(definitionsPath)")
         let lastHour = Quickstart.hour(before: Timestamp.now())
         let rows = try Quickstart.writeDataset(to: dataPath, lastHour: lastHour)
@@ -79,14 +79,6 @@ struct QuickstartCommand: ParsableCommand {
               larder historical --at \(Timestamp.format(lastHour)) --feature-set driver_ranking --output - --store \(storePath)
             """)
     }
-}
-
-/// Writes `text` to `path`, replacing it.
-func writeFile(_ path: String, _ text: String) throws {
-    guard let file = fopen(path, "wb") else { throw LarderError.io(path: path, message: String(cString: strerror(errno))) }
-    defer { fclose(file) }
-    let bytes = Array(text.utf8)
-    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw LarderError.io(path: path, message: String(cString: strerror(errno))) }
 }
 
 /// `text` with every line indented by three spaces.

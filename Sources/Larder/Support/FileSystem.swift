@@ -20,6 +20,14 @@ public enum FileSystem {
         return source.contentSHA256
     }
 
+    /// Writes `text` to `path`, replacing the file.
+    public static func writeText(_ path: String, _ text: String) throws(LarderError) {
+        guard let file = fopen(path, "wb") else { throw .io(path: path, message: String(cString: strerror(errno))) }
+        let bytes = Array(text.utf8)
+        let written = fwrite(bytes, 1, bytes.count, file)
+        guard fclose(file) == 0, written == bytes.count else { throw .io(path: path, message: String(cString: strerror(errno))) }
+    }
+
     /// Reads a whole (small) file as UTF-8 text.
     public static func readText(_ path: String) throws(LarderError) -> String {
         guard let file = fopen(path, "rb") else {
