@@ -1,3 +1,5 @@
+import class Foundation.Thread
+
 /// Which stored rows an export includes.
 public struct ExportRange: Sendable {
     /// Only rows with `event_timestamp >= from` (µs), when set.
@@ -22,7 +24,8 @@ extension FeatureStore {
     /// `created_timestamp`, `run_id`, then the features.
     ///
     /// - Returns: the number of rows written.
-    /// - Complexity: O(rows); memory is bounded by one batch.
+    /// - Complexity: O(rows); memory is bounded by three batches (one being
+    ///   read, two waiting to be written).
     @discardableResult
     public func export(view: String, version: Int? = nil, range: ExportRange = ExportRange(),
                        format: OutputFormat, output: String) throws(LarderError) -> Int {
@@ -35,30 +38,55 @@ extension FeatureStore {
             var sql = "SELECT \(columns) FROM \(Identifier.quoted(target.tableName)) WHERE event_timestamp >= ?1 AND event_timestamp < ?2"
             if range.asOf != nil { sql += " AND \(ViewTable.runColumn) IN (SELECT id FROM runs WHERE committed_at <= ?3)" }
             sql += " ORDER BY \(key)"
-            var writer = try format.makeWriter(path: output, names: names, types: types)
-            // A read transaction: the export sees one consistent snapshot even while others write.
-            try state.db.execute("BEGIN")
-            defer { try? state.db.execute("COMMIT") }
-            let statement = try state.db.statement(sql)
-            defer { statement.reset() }
-            statement.bind(range.from ?? Int64.min, at: 1)
-            statement.bind(range.to ?? Int64.max, at: 2)
-            if let asOf = range.asOf { statement.bind(asOf, at: 3) }
-            var total = 0
-            var batch = types.map { Column(type: $0, capacity: 65_536) }
-            while try statement.step() {
-                for i in batch.indices { batch[i].append(from: statement, at: Int32(i)) }
-                if batch[0].count == 65_536 {
-                    try writer.write(batch, rows: 0..<batch[0].count)
-                    total += batch[0].count
-                    batch = types.map { Column(type: $0, capacity: 65_536) }
+            // Formatting and writing run on a second thread, so that SQLite's reading and the
+            // output's formatting overlap on the machine's two cores.
+            let batches = HandoffQueue<[Column]?>(capacity: 2)
+            let outcome = HandoffQueue<Result<Int, LarderError>>(capacity: 1)
+            let thread = Thread {
+                do {
+                    var writer = try format.makeWriter(path: output, names: names, types: types)
+                    var total = 0
+                    while let next = batches.take(), let batch = next {
+                        try writer.write(batch, rows: 0..<batch[0].count)
+                        total += batch[0].count
+                    }
+                    try writer.finish()
+                    _ = outcome.put(.success(total))
+                } catch {
+                    batches.close()
+                    _ = outcome.put(.failure(LarderError(error)))
                 }
             }
-            if batch[0].count > 0 || total == 0 {
-                try writer.write(batch, rows: 0..<batch[0].count)
-                total += batch[0].count
+            thread.start()
+            var readError: LarderError?
+            do {
+                // A read transaction: the export sees one consistent snapshot even while others write.
+                try state.db.execute("BEGIN")
+                defer { try? state.db.execute("COMMIT") }
+                let statement = try state.db.statement(sql)
+                defer { statement.reset() }
+                statement.bind(range.from ?? Int64.min, at: 1)
+                statement.bind(range.to ?? Int64.max, at: 2)
+                if let asOf = range.asOf { statement.bind(asOf, at: 3) }
+                var batch = types.map { Column(type: $0, capacity: 65_536) }
+                var sent = 0
+                reading: while try statement.step() {
+                    for i in batch.indices { batch[i].append(from: statement, at: Int32(i)) }
+                    if batch[0].count == 65_536 {
+                        guard batches.put(batch) else { break reading }
+                        sent += 1
+                        batch = types.map { Column(type: $0, capacity: 65_536) }
+                    }
+                }
+                if batch[0].count > 0 || sent == 0 { _ = batches.put(batch) }
+            } catch {
+                readError = LarderError(error)
             }
-            try writer.finish()
+            _ = batches.put(nil)
+            let written = outcome.take()
+            if let readError { throw readError }
+            guard let written else { throw LarderError.io(path: output, message: "the export's writer stopped") }
+            let total = try written.get()
             return total
         }
     }
