@@ -144,6 +144,64 @@ import Testing
         #expect(bytes.prefix(6) == Data("ARROW1".utf8) && bytes.suffix(6) == Data("ARROW1".utf8))
     }
 
+    @Test func compositeStringKeysAndTwoEntitiesInOneSpine() throws {
+        let defs = try dir.write("multi.yaml", """
+            entities:
+              - name: driver
+                join_keys: [{name: driver_id, type: int64}]
+              - name: zone
+                join_keys: [{name: city, type: string}, {name: zone, type: int64}]
+            feature_views:
+              - name: driver_stats
+                entity: driver
+                ttl: 1d
+                features: [{name: rate, type: float64}]
+              - name: zone_stats
+                entity: zone
+                features: [{name: demand, type: int64}, {name: emb, type: "vector<float32, 2>"}]
+            feature_sets:
+              - name: both
+                features: [driver_stats:rate, zone_stats:*]
+            """)
+        #expect(try CLI.run(["apply", defs, "--store", store]).status == 0)
+        let drivers = try dir.write("d.csv", "driver_id,event_timestamp,rate\n2,2026-11-01T00:00:00Z,0.7\n1,2026-11-01T00:00:00Z,0.5\n")
+        #expect(try CLI.run(["backfill", "driver_stats", "--input", drivers, "--store", store]).status == 0)
+        let zones = try dir.write("z.jsonl", """
+            {"city":"oslo","zone":2,"event_timestamp":"2026-11-01T00:00:00+01:00","demand":7,"emb":null}
+            {"city":"oslo","zone":1,"event_timestamp":"2026-11-01T00:00:00Z","demand":5,"emb":[1,2]}
+            {"city":"bergen","zone":1,"event_timestamp":"2026-10-01T00:00:00Z","demand":3,"emb":[0.5,0.25]}
+
+            """)
+        let zoned = try CLI.run(["backfill", "zone_stats", "--input", zones, "--store", store])
+        #expect(zoned.status == 0, "\(zoned.stderr)")
+        let spinePath = try dir.write("s.csv", """
+            driver_id,city,zone,event_timestamp
+            1,oslo,1,2026-11-01T12:00:00Z
+            2,oslo,2,2026-11-03T00:00:00Z
+            3,paris,1,2026-11-03T00:00:00Z
+            ,bergen,1,2026-11-03T00:00:00Z
+
+            """)
+        let result = try CLI.run(["historical", "--spine", spinePath, "--feature-set", "both", "--output", "-", "--store", store])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == """
+            driver_id,city,zone,event_timestamp,rate,demand,emb
+            1,oslo,1,2026-11-01T12:00:00.000000Z,0.5,5,"[1.0,2.0]"
+            2,oslo,2,2026-11-03T00:00:00.000000Z,,7,
+            3,paris,1,2026-11-03T00:00:00.000000Z,,,
+            ,bergen,1,2026-11-03T00:00:00.000000Z,,3,"[0.5,0.25]"
+
+            """)
+        let online = try CLI.run(["online", "--features", "zone_stats:demand", "--entity", "city=bergen,zone=1", "--entity", "city=oslo,zone=9",
+                                  "--format", "csv", "--store", store])
+        #expect(online.stdout == "city,zone,demand\nbergen,1,3\noslo,9,\n")
+        let scoring = try CLI.run(["historical", "--at", "2026-11-02T00:00:00Z", "--features", "zone_stats:demand", "--output", "-", "--store", store])
+        #expect(scoring.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }
+                == ["bergen,1", "oslo,1", "oslo,2"])
+        let mixed = try CLI.run(["historical", "--at", "2026-11-02T00:00:00Z", "--feature-set", "both", "--output", "-", "--store", store])
+        #expect(mixed.status == 1 && mixed.stderr.contains("different join keys"))
+    }
+
     func isoNow() -> String {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: Date().addingTimeInterval(-60))
