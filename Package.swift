@@ -60,7 +60,7 @@ var package = Package(
         ),
         .testTarget(
             name: "LarderTests",
-            dependencies: ["Larder", "LarderMigrations", "LarderTestSupport"],
+            dependencies: ["Larder", "LarderMigrations", "LarderTestSupport", "CLarderSupport"],
             resources: [.copy("Conformance")],
             swiftSettings: swiftSettings
         ),

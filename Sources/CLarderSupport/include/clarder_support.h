@@ -6,8 +6,11 @@
 /// Whether this CPU has the SHA-256 instructions (x86 SHA extensions).
 int clarder_sha256_hw_available(void);
 
-/// Compresses `blocks` 64-byte blocks into `state` with the SHA-256
-/// instructions. Call only when clarder_sha256_hw_available() is true.
-void clarder_sha256_hw_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+/// Compresses `blocks` 64-byte blocks into the SHA-256 `state`, with the
+/// CPU's SHA instructions when it has them, portable C otherwise.
+void clarder_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+
+/// The portable C compression alone (for tests that compare both paths).
+void clarder_sha256_portable_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
 #endif
