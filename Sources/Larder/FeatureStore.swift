@@ -105,7 +105,7 @@ public final class FeatureStore: Sendable {
                 let current = try Registry.load(state.db)
                 let (plan, target) = try Registry.plan(definitions, against: current)
                 if dryRun || !plan.changesSomething { return plan }
-                try Registry.execute(plan, definitions: definitions, target: target, current: current, carryData: carryData, db: state.db)
+                try Registry.execute(plan, target: target, current: current, carryData: carryData, db: state.db)
                 return plan
             }
             state.registry = try Registry.load(state.db)

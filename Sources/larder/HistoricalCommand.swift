@@ -94,11 +94,11 @@ struct HistoricalCommand: ParsableCommand {
         }
         let useFullNames = expected?.fullNames ?? fullNames
         // Pin every reference to the version it resolves to now, so a manifest is exact.
-        let pinned = try store.registry.resolve(refs).map(\.reference)
+        let resolved = try store.registry.resolve(refs)
+        let pinned = resolved.map(\.reference)
         let frame: FeatureFrame
         if let path = spinePath {
-            let joinKeys = uniqueJoinKeys(try store.registry.resolve(refs))
-            let spineFrame = try SpineReader.read(path: path, joinKeys: joinKeys, options: spineOptions)
+            let spineFrame = try SpineReader.read(path: path, joinKeys: uniqueJoinKeys(resolved), options: spineOptions)
             frame = try store.historicalFeatures(spine: spineFrame, features: pinned, asOf: horizon, fullNames: useFullNames)
         } else if let atTime {
             frame = try store.historicalFeatures(at: atTime, features: pinned, asOf: horizon, fullNames: useFullNames)
@@ -109,8 +109,10 @@ struct HistoricalCommand: ParsableCommand {
         var writer = try outputFormat.makeWriter(path: output, names: frame.names, types: frame.columns.map(\.type))
         try writer.write(frame)
         try writer.finish()
+        // The canonical hash is computed once, for the check and for the new manifest.
+        let resultSHA256 = expected != nil || manifest != nil ? try TrainingSetManifest.canonicalSHA256(of: frame) : ""
         if let expected {
-            let sha = try TrainingSetManifest.canonicalSHA256(of: frame)
+            let sha = resultSHA256
             guard sha == expected.resultSHA256, frame.rowCount == expected.rows else {
                 throw LarderError.usage("the result differs from the manifest's (rows \(frame.rowCount) vs \(expected.rows), sha256 \(sha.prefix(16))… vs \(expected.resultSHA256.prefix(16))…): the store no longer holds the data it was made from")
             }
@@ -121,7 +123,7 @@ struct HistoricalCommand: ParsableCommand {
                 createdAt: Timestamp.format(Timestamp.now()), features: pinned.map(\.description), fullNames: useFullNames,
                 asOf: Timestamp.format(horizon), spine: spinePath, spineSHA256: try spinePath.map { try FileSystem.sha256(path: $0) },
                 at: atTime.map(Timestamp.format), columns: frame.names, rows: frame.rowCount,
-                resultSHA256: try TrainingSetManifest.canonicalSHA256(of: frame))
+                resultSHA256: resultSHA256)
             try FileSystem.writeText(manifest, try m.json())
         }
     }

@@ -58,7 +58,7 @@ struct CSVWriter: FrameWriter {
             }
         case .float64:
             chunk.appendCells(rows, validity: column.validity, null: "") { row, out in
-                appendDouble(column.doubles[row], to: &out)
+                appendNumber(column.doubles[row], to: &out)
             }
         case .bool:
             chunk.appendCells(rows, validity: column.validity, null: "") { row, out in
@@ -88,7 +88,7 @@ struct CSVWriter: FrameWriter {
                 let start = row * dimension
                 for i in start..<(start + dimension) {
                     if i > start { out.append(comma) }
-                    appendFloat(column.floats[i], to: &out)
+                    appendNumber(column.floats[i], to: &out)
                 }
                 out.append(UInt8(ascii: "]"))
                 if dimension > 1 { out.append(quote) }
@@ -114,19 +114,9 @@ struct CSVWriter: FrameWriter {
         out.append(quote)
     }
 
-    /// Appends a `float64` value: shortest round-trip, or `NaN`, `inf`, `-inf`.
-    @inline(__always) private static func appendDouble(_ value: Double, to out: inout [UInt8]) {
-        if value.isFinite {
-            TextFormatting.appendFinite(value, to: &out)
-        } else if value.isNaN {
-            TextFormatting.appendASCII("NaN", to: &out)
-        } else {
-            TextFormatting.appendASCII(value < 0 ? "-inf" : "inf", to: &out)
-        }
-    }
-
-    /// Appends a vector element: shortest round-trip, or `NaN`, `inf`, `-inf`.
-    @inline(__always) private static func appendFloat(_ value: Float, to out: inout [UInt8]) {
+    /// Appends a `float64` value or a vector element: shortest round-trip,
+    /// or `NaN`, `inf`, `-inf`.
+    @inline(__always) private static func appendNumber<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F, to out: inout [UInt8]) {
         if value.isFinite {
             TextFormatting.appendFinite(value, to: &out)
         } else if value.isNaN {

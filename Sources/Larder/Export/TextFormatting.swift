@@ -24,14 +24,8 @@ enum TextFormatting {
     /// digits straight into the buffer (through `TextOutputStream`'s
     /// underscored `_writeASCII` hook) saved about 3% of a CSV export, too
     /// little to lean on an underscored API.
-    @inline(__always) static func appendFinite(_ value: Double, to out: inout [UInt8]) {
-        var text = value.description
-        text.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    /// Appends a finite `value` in Swift's shortest round-trip form for
-    /// `Float` (`0.1`, `1.25`, `1e-05`).
-    @inline(__always) static func appendFinite(_ value: Float, to out: inout [UInt8]) {
+    /// `Float` values get `Float`'s shortest form (`0.1`, `1.25`, `1e-05`).
+    @inline(__always) static func appendFinite<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F, to out: inout [UInt8]) {
         var text = value.description
         text.withUTF8 { out.append(contentsOf: $0) }
     }

@@ -151,8 +151,8 @@ enum Registry {
 
     // MARK: Executing
 
-    /// Carries out `plan` (as computed from `definitions`); run inside a transaction.
-    static func execute(_ plan: ApplyPlan, definitions: Definitions, target: RegistrySnapshot, current: RegistrySnapshot,
+    /// Carries out `plan`, whose end state is `target`; run inside a transaction.
+    static func execute(_ plan: ApplyPlan, target: RegistrySnapshot, current: RegistrySnapshot,
                         carryData: Bool, db: Connection) throws {
         let now = Timestamp.now()
         for step in plan.steps where step.action != .unchanged {
