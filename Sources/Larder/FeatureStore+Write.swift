@@ -8,16 +8,23 @@ extension FeatureStore {
     /// ``LarderError/validation(problems:total:)`` listing the first 20 as
     /// `FILE:LINE: column COLUMN: value "VALUE": reason`; nothing is written.
     ///
+    /// A reject file that is the store's or the input's is refused before
+    /// anything is read; it appears, complete, once the run has committed.
+    ///
     /// - Complexity: O(rows); memory is bounded by one batch (`options.batchRows`).
     public func backfill(view: String, version: Int? = nil, input: String, options: IngestOptions = IngestOptions(),
                          progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(LarderError) -> IngestResult {
-        try withState { state in
+        let outputs = try OutputFiles(store: path, inputs: [.init("input", path: input)],
+                                      outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
+        let result = try withState { state in
             let target = try state.registry.view(view, version: version)
-            let result = try Backfill(view: target, input: input, options: options, progress: progress).run(db: state.db)
+            let result = try Backfill(view: target, input: input, options: options, progress: progress).run(db: state.db, outputs: outputs)
             // The next query in this process sees the run: load it into the cache now.
             if result.runID != nil { try refreshCache(db: state.db) }
             return result
         }
+        try outputs.commit()
+        return result
     }
 
     /// Writes a frame of typed columns to `view` as one ingest run.

@@ -69,7 +69,7 @@ struct BackfillCommand: ParsableCommand {
         var ingest = IngestOptions()
         ingest.format = format
         ingest.onError = onError
-        ingest.rejectFile = rejectFile
+        ingest.rejectFile = rejectFile.map(Destination.init(argument:))
         ingest.assumeUTC = assumeUTC
         ingest.timeUnit = timeUnit
         ingest.eventTimeColumn = eventTimeColumn

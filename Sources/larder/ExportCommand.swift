@@ -34,7 +34,8 @@ struct ExportCommand: ParsableCommand {
         range.from = try from.map { try parseTime($0, assumeUTC: false, option: "--from") }
         range.to = try to.map { try parseTime($0, assumeUTC: false, option: "--to") }
         range.asOf = try asOf.map { try parseTime($0, assumeUTC: false, option: "--as-of") }
-        let rows = try store.export(view: name, version: version, range: range, format: format ?? OutputFormat.guess(for: output), output: output)
+        let rows = try store.export(view: name, version: version, range: range, format: format ?? OutputFormat.guess(for: output),
+                                    to: Destination(argument: output))
         if output != "-" { writeStandardError("exported \(rows) rows to \(output)\n") }
     }
 }

@@ -73,70 +73,22 @@ struct HistoricalCommand: ParsableCommand {
         var spineOptions = IngestOptions()
         spineOptions.assumeUTC = assumeUTC
         spineOptions.timeUnit = timeUnit
-        let refs: [FeatureReference]
-        let horizon: Int64
-        var spinePath = spine
-        var atTime = try at.map { try parseTime($0, assumeUTC: assumeUTC, option: "--at") }
-        var expected: TrainingSetManifest?
+        let request: TrainingSetRequest
         if let fromManifest {
-            let m = try TrainingSetManifest.load(path: fromManifest)
-            expected = m
-            refs = try m.features.map { try FeatureReference(parsing: $0) }
-            horizon = try parseTime(m.asOf, assumeUTC: false, option: "as_of")
-            if spinePath == nil { spinePath = m.spine }
-            atTime = try m.at.map { try parseTime($0, assumeUTC: false, option: "at") }
-            if let path = spinePath, let sha = m.spineSHA256, try FileSystem.sha256(path: path) != sha {
-                throw LarderError.usage("\(path) is not the spine the manifest was made with (its SHA-256 differs)")
-            }
+            request = try TrainingSetRequest(reproducing: fromManifest, spine: spine, spineOptions: spineOptions)
         } else {
-            refs = try featureRefs(store: store, features: features, featureSet: featureSet)
-            horizon = try asOf.map { try parseTime($0, assumeUTC: assumeUTC, option: "--as-of") } ?? Timestamp.now()
+            let rows: TrainingSetRequest.Rows = if let spine { .spine(spine) } else { .at(try parseTime(at!, assumeUTC: assumeUTC, option: "--at")) }
+            request = TrainingSetRequest(
+                rows: rows, features: try featureRefs(store: store, features: features, featureSet: featureSet),
+                asOf: try asOf.map { try parseTime($0, assumeUTC: assumeUTC, option: "--as-of") }, fullNames: fullNames,
+                spineOptions: spineOptions)
         }
-        let useFullNames = expected?.fullNames ?? fullNames
-        // Pin every reference to the version it resolves to now, so a manifest is exact.
-        let resolved = try store.registry.resolve(refs)
-        let pinned = resolved.map(\.reference)
-        let frame: FeatureFrame
-        if let path = spinePath {
-            let spineFrame = try SpineReader.read(path: path, joinKeys: uniqueJoinKeys(resolved), options: spineOptions)
-            frame = try store.historicalFeatures(spine: spineFrame, features: pinned, asOf: horizon, fullNames: useFullNames)
-        } else if let atTime {
-            frame = try store.historicalFeatures(at: atTime, features: pinned, asOf: horizon, fullNames: useFullNames)
-        } else {
-            throw LarderError.usage("the manifest has neither a spine nor an --at time")
-        }
-        let outputFormat = format ?? OutputFormat.guess(for: output)
-        var writer = try outputFormat.makeWriter(path: output, names: frame.names, types: frame.columns.map(\.type))
-        try writer.write(frame)
-        try writer.finish()
-        // The canonical hash is computed once, for the check and for the new manifest.
-        let resultSHA256 = expected != nil || manifest != nil ? try TrainingSetManifest.canonicalSHA256(of: frame) : ""
-        if let expected {
-            let sha = resultSHA256
-            guard sha == expected.resultSHA256, frame.rowCount == expected.rows else {
-                throw LarderError.usage("the result differs from the manifest's (rows \(frame.rowCount) vs \(expected.rows), sha256 \(sha.prefix(16))… vs \(expected.resultSHA256.prefix(16))…): the store no longer holds the data it was made from")
-            }
-            writeStandardError("reproduced \(frame.rowCount) rows; result sha256 matches the manifest\n")
-        }
-        if let manifest {
-            let m = TrainingSetManifest(
-                createdAt: Timestamp.format(Timestamp.now()), features: pinned.map(\.description), fullNames: useFullNames,
-                asOf: Timestamp.format(horizon), spine: spinePath, spineSHA256: try spinePath.map { try FileSystem.sha256(path: $0) },
-                at: atTime.map(Timestamp.format), columns: frame.names, rows: frame.rowCount,
-                resultSHA256: resultSHA256)
-            try FileSystem.writeText(manifest, try m.json())
+        let summary = try store.writeTrainingSet(request, format: format ?? OutputFormat.guess(for: output),
+                                                 to: Destination(argument: output), manifest: manifest.map(Destination.init(argument:)))
+        if summary.reproduced {
+            writeStandardError("reproduced \(summary.rows) rows; result sha256 matches the manifest\n")
         }
     }
-}
-
-/// The join keys of the views of `features`, each name once, in order.
-func uniqueJoinKeys(_ features: [ResolvedFeature]) -> [JoinKey] {
-    var seen: Set<String> = []
-    var keys: [JoinKey] = []
-    for feature in features {
-        for key in feature.view.joinKeys where seen.insert(key.name).inserted { keys.append(key) }
-    }
-    return keys
 }
 
 /// The references named by `--features` or `--feature-set`.

@@ -38,7 +38,7 @@ struct OnlineCommand: ParsableCommand {
     func run() throws {
         let store = try options.open(cacheMegabytes: cacheMb)
         let refs = try featureRefs(store: store, features: features, featureSet: featureSet)
-        let joinKeys = uniqueJoinKeys(try store.registry.resolve(refs))
+        let joinKeys = try store.registry.resolve(refs).uniqueJoinKeys
         var keyColumns = joinKeys.map { Column(type: $0.type.featureType) }
         for entity in entities {
             var given: [String: String] = [:]
@@ -72,7 +72,7 @@ struct OnlineCommand: ParsableCommand {
                 }),
             ]).rendered)
         case .csv:
-            var writer = try OutputFormat.csv.makeWriter(path: "-", names: joinKeys.map(\.name) + result.featureNames,
+            var writer = try OutputFormat.csv.makeWriter(to: .standardOutput, names: joinKeys.map(\.name) + result.featureNames,
                                                          types: keyColumns.map(\.type) + result.values.map(\.type))
             try writer.write(FeatureFrame(names: joinKeys.map(\.name) + result.featureNames, columns: keyColumns + result.values))
             try writer.finish()

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Larder
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `larder quickstart`: a demo store made from bundled definitions and a
 /// generated dataset.
@@ -12,27 +9,21 @@ struct QuickstartCommand: ParsableCommand {
         commandName: "quickstart",
         abstract: "Make a demo store (1,000 drivers × hourly stats over 30 days) and show what Larder does.")
 
-    @Option(help: "The folder for the demo files (made if missing; its larder.db is recreated).")
+    @Option(help: "The folder for the demo files (made if missing; its larder.db is replaced once the new one is complete).")
     var dir = "larder-quickstart"
 
     func run() throws {
-        mkdir(dir, 0o755)
-        let storePath = dir + "/larder.db"
-        for suffix in ["", "-wal", "-shm"] { unlink(storePath + suffix) }
-        let definitionsPath = dir + "/driver_stats.yaml"
-        let dataPath = dir + "/driver_stats.csv"
-        try FileSystem.writeText(definitionsPath, Quickstart.definitionsYAML)
-        print("1. wrote the definitions \(definitionsPath)")
         let lastHour = Quickstart.hour(before: Timestamp.now())
-        let rows = try Quickstart.writeDataset(to: dataPath, lastHour: lastHour)
-        print("2. generated \(rows) rows of hourly driver stats in \(dataPath)")
-        let store = try FeatureStore(path: storePath)
-        let plan = try store.apply(try Definitions.load(path: definitionsPath))
-        print("3. applied them to the new store \(storePath):")
-        print(plan.description.split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
-        let run = try store.backfill(view: "driver_stats", input: dataPath)
+        let demo = try Quickstart.make(in: dir, lastHour: lastHour)
+        print("1. wrote the definitions \(demo.definitionsPath)")
+        print("2. generated \(demo.dataRows) rows of hourly driver stats in \(demo.dataPath)")
+        print("3. applied them to the new store \(demo.storePath):")
+        print(demo.plan.description.split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+        let run = demo.run
         print("4. backfilled them as run \(run.runID ?? 0): \(run.rowsWritten) rows in \(String(format3: run.seconds)) s "
               + "(\(Int(Double(run.rowsWritten) / max(run.seconds, 0.001))) rows/s), every row validated")
+        let store = try FeatureStore(path: demo.storePath, options: .init(create: false))
+        let storePath = demo.storePath
 
         let drivers = [1001, 1002, 1003, 99_999]
         var ids = Column(type: .int64)

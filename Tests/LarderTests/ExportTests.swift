@@ -212,14 +212,14 @@ import Testing
         let frame = try Self.smallFrame()
         for format in OutputFormat.allCases {
             let path = dir.file("out.\(format.rawValue)")
-            var writer = try format.makeWriter(path: path, names: frame.names, types: frame.columns.map(\.type))
+            var writer = try format.makeWriter(to: .file(path), names: frame.names, types: frame.columns.map(\.type))
             try writer.write(frame)
             try writer.finish()
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
             #expect(bytes == (try Self.memoryOutput(format, frame)), "\(format) file differs from the output in memory")
         }
         let error = #expect(throws: LarderError.self) {
-            _ = try OutputFormat.csv.makeWriter(path: dir.file("missing/out.csv"), names: [], types: [])
+            _ = try OutputFormat.csv.makeWriter(to: .file(dir.file("missing/out.csv")), names: [], types: [])
         }
         guard case .io(let path, let message)? = error else {
             Issue.record("expected an I/O error, got \(String(describing: error))")
@@ -234,7 +234,7 @@ import Testing
         var column = Column(type: .string)
         let value = String(repeating: "x", count: 1000)
         for _ in 0..<3000 { column.append(value) }
-        var writer = try OutputFormat.csv.makeWriter(path: path, names: ["s"], types: [.string])
+        var writer = try OutputFormat.csv.makeWriter(to: .file(path), names: ["s"], types: [.string])
         try writer.write([column], rows: 0..<3000)
         try writer.finish()
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
@@ -360,7 +360,7 @@ import Testing
         for (name, data) in [("full", frame), ("empty", empty)] {
             for container in [ArrowWriter.Container.file, .stream] {
                 let path = dir.file("\(name).\(container == .file ? "arrow" : "arrows")")
-                var writer = ArrowWriter(schema: schema, sink: try ByteSink.open(path: path), container: container, batchRows: 7)
+                var writer = ArrowWriter(schema: schema, sink: try ByteSink.open(.file(path)), container: container, batchRows: 7)
                 try writer.write(data, rows: 0..<(data.rowCount / 2))
                 try writer.write(data, rows: (data.rowCount / 2)..<data.rowCount)
                 try writer.finish()
@@ -368,7 +368,7 @@ import Testing
             }
         }
         let factoryPath = dir.file("factory.feather")
-        var factoryWriter = try OutputFormat.arrow.makeWriter(path: factoryPath, names: frame.names, types: schema.types)
+        var factoryWriter = try OutputFormat.arrow.makeWriter(to: .file(factoryPath), names: frame.names, types: schema.types)
         try factoryWriter.write(frame)
         try factoryWriter.finish()
         cases.append((factoryPath, frame, 1))

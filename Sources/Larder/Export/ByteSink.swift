@@ -22,28 +22,49 @@ struct ByteSink {
     var buffer: [UInt8] = []
     /// The open file, or `nil` for a memory sink.
     private let file: OutputFile?
+    /// The temporary file behind `file`, when writing to a file.
+    private let pending: PendingFile?
+    /// Whether ``close()`` renames the pending file into place (a sink of a
+    /// standalone writer), or leaves that to its ``OutputFiles``.
+    private let commitsOnClose: Bool
     /// Bytes already handed to the operating system.
     private var flushed = 0
 
-    private init(path: String, file: OutputFile?) {
+    private init(path: String, file: OutputFile?, pending: PendingFile?, commitsOnClose: Bool) {
         self.path = path
         self.file = file
+        self.pending = pending
+        self.commitsOnClose = commitsOnClose
         buffer.reserveCapacity(file == nil ? 0 : Self.flushThreshold + Self.flushThreshold / 4)
     }
 
-    /// A sink that writes to `path`, created or truncated, or to standard
-    /// output when `path` is `-`.
-    static func open(path: String) throws(LarderError) -> ByteSink {
-        if path == "-" { return ByteSink(path: path, file: OutputFile(descriptor: STDOUT_FILENO, owned: false)) }
-        let descriptor = posixOpen(path)
-        guard descriptor >= 0 else { throw .io(path: path, message: "cannot open for writing: \(lastErrorText())") }
-        return ByteSink(path: path, file: OutputFile(descriptor: descriptor, owned: true))
+    /// A sink that writes to `pending`'s temporary file; with
+    /// `commitsOnClose`, ``close()`` renames it into place.
+    init(pending: PendingFile, commitsOnClose: Bool) {
+        self.init(path: pending.target, file: OutputFile(descriptor: pending.descriptor), pending: pending, commitsOnClose: commitsOnClose)
+    }
+
+    /// A sink that writes to standard output.
+    static func standardOutput() -> ByteSink {
+        ByteSink(path: "-", file: OutputFile(descriptor: STDOUT_FILENO), pending: nil, commitsOnClose: false)
+    }
+
+    /// A sink for `destination` on its own: a file appears, complete, when
+    /// the sink is closed.
+    static func open(_ destination: Destination) throws(LarderError) -> ByteSink {
+        switch destination {
+        case .standardOutput: standardOutput()
+        case .file(let path): ByteSink(pending: try PendingFile(target: path), commitsOnClose: true)
+        }
     }
 
     /// A sink that keeps everything in ``buffer``.
     static func memory() -> ByteSink {
-        ByteSink(path: "<memory>", file: nil)
+        ByteSink(path: "<memory>", file: nil, pending: nil, commitsOnClose: false)
     }
+
+    /// Whether the sink writes to standard output (which cannot seek).
+    var isStandardOutput: Bool { file != nil && pending == nil }
 
     /// The number of bytes written to the sink so far, flushed or not: the
     /// position in the output of the next byte.
@@ -88,29 +109,17 @@ struct ByteSink {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes, then closes the file (standard output stays open).
+    /// Flushes; a standalone file sink then renames its file into place.
     mutating func close() throws(LarderError) {
         try flush()
-        try file?.close(path: path)
+        if commitsOnClose { try pending?.commit() }
     }
 }
 
-/// An open file descriptor, closed when the last sink copy that holds it
-/// goes away without ``close(path:)`` (after an error, say).
-private final class OutputFile {
+/// An open file descriptor that a sink writes to; its owner (a
+/// ``PendingFile``, or the process for standard output) closes it.
+private struct OutputFile {
     let descriptor: Int32
-    /// Whether the descriptor is ours to close (false for standard output).
-    private let owned: Bool
-    private var isOpen = true
-
-    init(descriptor: Int32, owned: Bool) {
-        self.descriptor = descriptor
-        self.owned = owned
-    }
-
-    deinit {
-        if owned, isOpen { _ = posixClose(descriptor) }
-    }
 
     /// Writes all of `bytes`, retrying short writes and interruptions.
     func writeAll(_ bytes: UnsafeRawBufferPointer, path: String) throws(LarderError) {
@@ -126,27 +135,12 @@ private final class OutputFile {
             remaining -= written
         }
     }
-
-    /// Closes the descriptor if it is ours.
-    func close(path: String) throws(LarderError) {
-        guard owned, isOpen else { return }
-        isOpen = false
-        if posixClose(descriptor) != 0 { throw .io(path: path, message: "cannot close: \(lastErrorText())") }
-    }
 }
 
 // The system calls, under names that the sink's own methods do not shadow.
 
-private func posixOpen(_ path: String) -> Int32 {
-    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-}
-
 private func posixWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)
-}
-
-private func posixClose(_ descriptor: Int32) -> Int32 {
-    close(descriptor)
 }
 
 private func lastErrorText() -> String {

@@ -3,12 +3,14 @@
 /// A writer is opened with a schema (column names and types), receives
 /// batches of rows one at a time and writes them out as they come, so an
 /// export of any size runs in bounded memory. Call ``finish()`` once, after
-/// the last batch: it writes what the format needs at the end, flushes and
-/// closes the output. A writer that is dropped without ``finish()`` (after an
-/// error, say) closes its file but leaves it incomplete.
+/// the last batch: it writes what the format needs at the end and flushes the
+/// output; a file appears, complete, only then (it is written beside its
+/// path and renamed into place). A writer that is dropped without
+/// ``finish()`` (after an error, say) removes what it wrote and leaves the
+/// path as it was.
 ///
 /// ```swift
-/// var writer = try OutputFormat.csv.makeWriter(path: "-", names: frame.names,
+/// var writer = try OutputFormat.csv.makeWriter(to: .file("train.csv"), names: frame.names,
 ///                                              types: frame.columns.map(\.type))
 /// try writer.write(frame)
 /// try writer.finish()
@@ -22,8 +24,8 @@ public protocol FrameWriter {
     ///   the output cannot be written.
     mutating func write(_ columns: [Column], rows: Range<Int>) throws(LarderError)
 
-    /// Writes the end of the output, flushes it and closes it. Call it once,
-    /// last.
+    /// Writes the end of the output and flushes it; a file is then renamed
+    /// into place. Call it once, last.
     ///
     /// - Throws: ``LarderError/io(path:message:)`` when the output cannot be
     ///   written or closed.
@@ -63,19 +65,24 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     /// batches hold at most 65,536 rows.
     case arrow
 
-    /// Opens a writer of this format for `path` (`-` for standard output),
-    /// creating or truncating the file, for columns named `names` of types
-    /// `types`.
+    /// Opens a writer of this format to `destination`, for columns named
+    /// `names` of types `types`. A file is written beside its path and
+    /// renamed into place by the writer's ``FrameWriter/finish()``.
     ///
     /// - Throws: ``LarderError/io(path:message:)`` when the file cannot be
-    ///   opened.
-    public func makeWriter(path: String, names: [String], types: [FeatureType]) throws(LarderError) -> any FrameWriter {
+    ///   created.
+    public func makeWriter(to destination: Destination, names: [String], types: [FeatureType]) throws(LarderError) -> any FrameWriter {
+        makeWriter(sink: try ByteSink.open(destination), names: names, types: types)
+    }
+
+    /// A writer of this format over `sink`: an Arrow file, or an Arrow stream
+    /// on standard output, which cannot seek.
+    func makeWriter(sink: ByteSink, names: [String], types: [FeatureType]) -> any FrameWriter {
         let schema = ExportSchema(names: names, types: types)
-        let sink = try ByteSink.open(path: path)
         switch self {
         case .csv: return CSVWriter(schema: schema, sink: sink)
         case .jsonl: return JSONLinesWriter(schema: schema, sink: sink)
-        case .arrow: return ArrowWriter(schema: schema, sink: sink, container: path == "-" ? .stream : .file)
+        case .arrow: return ArrowWriter(schema: schema, sink: sink, container: sink.isStandardOutput ? .stream : .file)
         }
     }
 }

@@ -66,6 +66,51 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// The manifest format this Larder writes and reads.
+    public static let currentVersion = 1
+
+    /// What replaying the manifest needs, checked: its pinned references,
+    /// its horizon and its entity-less time (nil for a spine retrieval).
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` naming `path` and the field when
+    ///   the format version is not ``currentVersion``, a reference is not
+    ///   pinned to a version, a time does not parse, the manifest has both or
+    ///   neither of a spine and an `at` time, or a count or hash is malformed.
+    public func validated(path: String) throws(LarderError) -> (features: [FeatureReference], asOf: Int64, at: Int64?) {
+        func invalid(_ field: String, _ message: String) -> LarderError { .usage("\(path): \(field): \(message)") }
+        guard manifestVersion == Self.currentVersion else {
+            throw invalid("larder_manifest", "format version \(manifestVersion) is not one this Larder reads (\(Self.currentVersion))")
+        }
+        guard !features.isEmpty else { throw invalid("features", "no features") }
+        var refs: [FeatureReference] = []
+        for text in features {
+            let ref: FeatureReference
+            do { ref = try FeatureReference(parsing: text) } catch { throw invalid("features", "\(error)") }
+            guard ref.version != nil, ref.feature != nil else { throw invalid("features", "\"\(text)\" is not pinned to one feature of one version (view@N:feature)") }
+            refs.append(ref)
+        }
+        func time(_ field: String, _ text: String) throws(LarderError) -> Int64 {
+            switch Timestamp.parse(text) {
+            case .success(let t): return t
+            case .failure(let error): throw invalid(field, "\"\(text)\": \(error)")
+            }
+        }
+        _ = try time("created_at", createdAt)
+        let horizon = try time("as_of", asOf)
+        let atTime = try at.map { text throws(LarderError) in try time("at", text) }
+        guard (spine == nil) != (at == nil) else { throw invalid("spine", "a manifest has either a spine or an at time") }
+        if spine != nil, spineSHA256.map(Self.isSHA256) != true { throw invalid("spine_sha256", "not a SHA-256 (64 hex digits)") }
+        guard Self.isSHA256(resultSHA256) else { throw invalid("result_sha256", "not a SHA-256 (64 hex digits)") }
+        guard rows >= 0 else { throw invalid("rows", "\(rows) is negative") }
+        guard !columns.isEmpty else { throw invalid("columns", "no columns") }
+        return (refs, horizon, atTime)
+    }
+
+    /// Whether `text` is 64 lowercase hex digits.
+    private static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     /// SHA-256 of `frame` written as CSV: the canonical form a manifest pins.
     public static func canonicalSHA256(of frame: FeatureFrame) throws(LarderError) -> String {
         var writer = CSVWriter(schema: ExportSchema(names: frame.names, types: frame.columns.map(\.type)), sink: .memory())

@@ -19,23 +19,29 @@ public struct ExportRange: Sendable {
 
 extension FeatureStore {
     /// Streams the rows of `view` at `version` (latest when nil) in `range` to
-    /// `output` (`-` for stdout) in `format`, in primary-key order, 65,536
-    /// rows at a time: columns are the join keys, `event_timestamp`,
-    /// `created_timestamp`, `run_id`, then the features.
+    /// `destination` in `format`, in primary-key order, 65,536 rows at a time:
+    /// columns are the join keys, `event_timestamp`, `created_timestamp`,
+    /// `run_id`, then the features. A file is written beside its path and
+    /// renamed into place only when the export is complete; a path that is
+    /// one of the store's own files is refused before anything is written.
     ///
     /// - Returns: the number of rows written.
     /// - Complexity: O(rows); memory is bounded by three batches (one being
     ///   read, two waiting to be written).
     @discardableResult
     public func export(view: String, version: Int? = nil, range: ExportRange = ExportRange(),
-                       format: OutputFormat, output: String) throws(LarderError) -> Int {
-        try withState { state in
+                       format: OutputFormat, to destination: Destination) throws(LarderError) -> Int {
+        let outputs = try OutputFiles(store: path, inputs: [], outputs: [.init("output", destination: destination)])
+        let pending: PendingFile? = if case .file(let file) = destination { try outputs.file(file) } else { nil }
+        return try withState { state in
             let target = try state.registry.view(view, version: version)
             let names = target.joinKeys.map(\.name) + ["event_timestamp", "created_timestamp", "run_id"] + target.features.map(\.name)
             let types = target.joinKeys.map(\.type.featureType) + [.timestamp, .timestamp, .int64] + target.features.map(\.type)
             let columns = ViewTable.columns(target).map(Identifier.quoted).joined(separator: ", ")
             let key = (target.joinKeys.map { Identifier.quoted($0.name) } + ["event_timestamp", "created_timestamp", ViewTable.runColumn]).joined(separator: ", ")
-            var sql = "SELECT \(columns) FROM \(Identifier.quoted(target.tableName)) WHERE event_timestamp >= ?1 AND event_timestamp < ?2"
+            var sql = "SELECT \(columns) FROM \(Identifier.quoted(target.tableName)) WHERE 1"
+            if range.from != nil { sql += " AND event_timestamp >= ?1" }
+            if range.to != nil { sql += " AND event_timestamp < ?2" }
             if range.asOf != nil { sql += " AND \(ViewTable.runColumn) IN (SELECT id FROM runs WHERE committed_at <= ?3)" }
             sql += " ORDER BY \(key)"
             // Formatting and writing run on a second thread, so that SQLite's reading and the
@@ -44,7 +50,8 @@ extension FeatureStore {
             let outcome = HandoffQueue<Result<Int, LarderError>>(capacity: 1)
             let thread = Thread {
                 do {
-                    var writer = try format.makeWriter(path: output, names: names, types: types)
+                    let sink = pending.map { ByteSink(pending: $0, commitsOnClose: false) } ?? .standardOutput()
+                    var writer = format.makeWriter(sink: sink, names: names, types: types)
                     var total = 0
                     while let next = batches.take(), let batch = next {
                         try writer.write(batch, rows: 0..<batch[0].count)
@@ -65,8 +72,8 @@ extension FeatureStore {
                 defer { try? state.db.execute("COMMIT") }
                 let statement = try state.db.statement(sql)
                 defer { statement.reset() }
-                statement.bind(range.from ?? Int64.min, at: 1)
-                statement.bind(range.to ?? Int64.max, at: 2)
+                if let from = range.from { statement.bind(from, at: 1) }
+                if let to = range.to { statement.bind(to, at: 2) }
                 if let asOf = range.asOf { statement.bind(asOf, at: 3) }
                 var batch = types.map { Column(type: $0, capacity: 65_536) }
                 var sent = 0
@@ -85,8 +92,9 @@ extension FeatureStore {
             _ = batches.put(nil)
             let written = outcome.take()
             if let readError { throw readError }
-            guard let written else { throw LarderError.io(path: output, message: "the export's writer stopped") }
+            guard let written else { throw LarderError.io(path: destination.description, message: "the export's writer stopped") }
             let total = try written.get()
+            try outputs.commit()
             return total
         }
     }

@@ -40,8 +40,9 @@ struct Backfill {
         case failure(LarderError)
     }
 
-    /// Runs the backfill on `db`.
-    func run(db: Connection) throws -> IngestResult {
+    /// Runs the backfill on `db`; the reject file (skip mode) goes through
+    /// `outputs`, which the caller commits once the run has.
+    func run(db: Connection, outputs: OutputFiles) throws -> IngestResult {
         let clock = Stopwatch()
         let keepRaw = options.onError == .skip
         let started = Timestamp.now()
@@ -52,7 +53,7 @@ struct Backfill {
                                     contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)
             }
         }
-        let rejects = try options.rejectFile.map { try RejectFile(path: $0) }
+        let rejects = try options.rejectFile.map { destination throws(LarderError) in RejectFile(sink: try outputs.sink(for: destination)) }
         if keepRaw, rejects == nil {
             throw LarderError.usage("--on-error skip needs --reject-file FILE for the rejected lines")
         }
@@ -96,7 +97,8 @@ struct Backfill {
         if rowsSeen == 0 {
             log.add(ValidationProblem(file: input, line: 1, column: "", value: "", reason: "the input has no data rows"), row: nil)
         }
-        if options.onError == .stop || rowsSeen == 0, log.total > 0 {
+        // Stop mode rejects the run on any problem; skip mode when no row is left to commit.
+        if log.total > 0, options.onError == .stop || writer.rowsWritten == 0 {
             writer.rollback()
             throw log.error
         }
@@ -181,26 +183,23 @@ func openRecordReader(source: ByteSource, format: IngestOptions.Format, jsonColu
 /// The `--reject-file` of `--on-error skip`: one JSON object per rejected
 /// record, `{"line": N, "reasons": [...], "record": "raw text"}`.
 final class RejectFile {
-    let path: String
-    private let file: UnsafeMutablePointer<FILE>
+    private var sink: ByteSink
 
-    init(path: String) throws(LarderError) {
-        guard let file = fopen(path, "wb") else { throw .io(path: path, message: String(cString: strerror(errno))) }
-        self.path = path
-        self.file = file
+    init(sink: ByteSink) {
+        self.sink = sink
     }
 
     /// Appends one rejected record.
     func write(line: Int, reasons: [String], raw: some Collection<UInt8>) throws(LarderError) {
         var text = "{\"line\":\(line),\"reasons\":[" + reasons.map(jsonQuoted).joined(separator: ",") + "],\"record\":"
         text += jsonQuoted(String(decoding: raw, as: UTF8.self)) + "}\n"
-        let bytes = Array(text.utf8)
-        guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw .io(path: path, message: String(cString: strerror(errno))) }
+        sink.buffer.append(contentsOf: text.utf8)
+        try sink.flushIfFull()
     }
 
-    /// Flushes and closes the file.
+    /// Flushes what is buffered.
     func close() throws(LarderError) {
-        guard fclose(file) == 0 else { throw .io(path: path, message: String(cString: strerror(errno))) }
+        try sink.close()
     }
 }
 

@@ -125,7 +125,10 @@ enum FieldParser {
         case .text, .number:
             if let unit = options.timeUnit, let n = int64(bytes) {
                 let (v, overflow) = n.multipliedReportingOverflow(by: unit.microseconds)
-                return overflow ? .failure(TimestampFailure(reason: "epoch out of range")) : .success(v)
+                guard !overflow, Timestamp.supported.contains(v) else {
+                    return .failure(TimestampFailure(reason: "epoch is outside years 0001–9999 (UTC)"))
+                }
+                return .success(v)
             }
             if kind == .number || int64(bytes) != nil {
                 return .failure(TimestampFailure(reason: options.timeUnit == nil

@@ -48,17 +48,19 @@ struct FrameWrite {
         let order = batch.primaryKeyOrder()
         batch = batch.gathered(order)
         log = log.gathered(order)
+        if log.total > 0 { throw log.error }
         let writer = try RunWriter(db: db, view: view, source: file, startedAt: started)
-        try writer.write(batch, log: &log, file: file)
-        if log.total > 0 {
-            writer.rollback()
-            throw log.error
-        }
+        // Decided inside the run's write transaction, before any row is written.
         let sha = frame.contentSHA256()
         if options.skipIfUnchanged, try writer.committedRun(withContent: sha) != nil {
             writer.rollback()
             return IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
                                 contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)
+        }
+        try writer.write(batch, log: &log, file: file)
+        if log.total > 0 {
+            writer.rollback()
+            throw log.error
         }
         try writer.commit(contentSHA256: sha, rejected: 0)
         return IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,

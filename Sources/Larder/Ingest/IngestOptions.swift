@@ -32,8 +32,9 @@ public struct IngestOptions: Sendable {
     public var format: Format?
     /// Stop or skip on bad rows.
     public var onError: OnError = .stop
-    /// Where `--on-error skip` writes the bad lines, each with its reasons.
-    public var rejectFile: String?
+    /// Where `--on-error skip` writes the bad lines, each with its reasons:
+    /// a file appears, complete, only when the run has committed.
+    public var rejectFile: Destination?
     /// Read timestamps without an offset as UTC.
     public var assumeUTC = false
     /// Accept integer epochs in this unit.

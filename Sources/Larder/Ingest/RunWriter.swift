@@ -96,9 +96,10 @@ final class RunWriter {
         try Self.committedRun(of: view, withContent: sha256, db: db)
     }
 
-    /// The id of a run committed to `view` with content `sha256`, if any.
+    /// The id of a run committed to `view` with content `sha256` that wrote
+    /// rows, if any (a run whose every row was rejected wrote nothing).
     static func committedRun(of view: FeatureView, withContent sha256: String, db: Connection) throws -> Int64? {
-        let s = try db.statement("SELECT id FROM runs WHERE view = ? AND version = ? AND content_sha256 = ? AND committed_at > 0 ORDER BY id LIMIT 1")
+        let s = try db.statement("SELECT id FROM runs WHERE view = ? AND version = ? AND content_sha256 = ? AND committed_at > 0 AND rows > 0 ORDER BY id LIMIT 1")
         s.bind(view.name, at: 1)
         s.bind(Int64(view.version), at: 2)
         s.bind(sha256, at: 3)

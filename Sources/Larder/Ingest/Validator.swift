@@ -1,5 +1,5 @@
 /// Checks typed rows against a view version's rules: join keys present,
-/// expectations (`not_null`, `min`, `max`, `allowed`, `allow_nan`). The same
+/// times within years 0001–9999 (``Timestamp/supported``), expectations (`not_null`, `min`, `max`, `allowed`, `allow_nan`). The same
 /// checks run for every writer (CLI, library, HTTP).
 struct Validator {
     let view: FeatureView
@@ -33,11 +33,16 @@ struct Validator {
                 log.add(problem(batch, row, key.name, "", "join key is null"), row: row)
             }
         }
+        for (name, times) in [("event_timestamp", batch.eventTimes), ("created_timestamp", batch.createdTimes)] {
+            for row in rows where !log.badRows[row] && !Timestamp.supported.contains(times[row]) {
+                log.add(problem(batch, row, name, String(times[row]), Timestamp.ParseError.unsupportedYear.description), row: row)
+            }
+        }
         for (f, feature) in view.features.enumerated() {
             let e = feature.expectations
             let column = batch.features[f]
             let checksNaN = !e.allowNaN && (feature.type == .float64 || feature.type.isVector)
-            guard e.notNull || e.min != nil || e.max != nil || e.allowed != nil || checksNaN else { continue }
+            guard e.notNull || e.min != nil || e.max != nil || e.allowed != nil || checksNaN || feature.type == .timestamp else { continue }
             for row in rows where !log.badRows[row] {
                 guard column.validity[row] else {
                     if e.notNull { log.add(problem(batch, row, feature.name, "", "null, but the feature expects not_null"), row: row) }
@@ -56,6 +61,7 @@ struct Validator {
         switch type {
         case .int64, .timestamp:
             let v = column.ints[row]
+            if type == .timestamp, !Timestamp.supported.contains(v) { return Timestamp.ParseError.unsupportedYear.description }
             if let min = e.min, Double(v) < min { return "below min \(format(min))" }
             if let max = e.max, Double(v) > max { return "above max \(format(max))" }
             if let allowed = allowedInts[f], !allowed.contains(v) { return "not one of the allowed values \(e.allowed!)" }

@@ -2,12 +2,14 @@
 /// from a CSV or JSON Lines file into a ``FeatureFrame``.
 ///
 /// Join key columns are typed by their entity (`int64` or `string`; an empty
-/// field is a null key, which gets null features), `event_timestamp` is
+/// field is a null key, which gets null features) under the backfill's rules
+/// (in JSON Lines an `int64` key is a JSON number and a `string` key a JSON
+/// string), `event_timestamp` is
 /// parsed as a timestamp (RFC 3339, or an epoch with a time unit), and every
 /// other CSV column is kept as text and passed through. JSON Lines spines
 /// keep only the join keys and `event_timestamp`.
 public enum SpineReader {
-    /// Reads the spine at `path` (`-` for stdin).
+    /// Reads the spine at `path` (`-` for stdin), and the SHA-256 of its bytes.
     ///
     /// - Parameters:
     ///   - joinKeys: the join keys of every requested view's entity.
@@ -15,8 +17,10 @@ public enum SpineReader {
     /// - Throws: ``LarderError/validation(problems:total:)`` naming
     ///   file:line:column for a value that does not parse, a missing key or
     ///   event time column.
-    public static func read(path: String, joinKeys: [JoinKey], options: IngestOptions = IngestOptions()) throws(LarderError) -> FeatureFrame {
+    public static func read(path: String, joinKeys: [JoinKey],
+                            options: IngestOptions = IngestOptions()) throws(LarderError) -> (frame: FeatureFrame, sha256: String) {
         let source = try ByteSource(path: path)
+        let isJSON = options.resolvedFormat(for: path) == .jsonl
         var (reader, names) = try openRecordReader(source: source, format: options.resolvedFormat(for: path),
                                                    jsonColumns: joinKeys.map(\.name) + [options.eventTimeColumn],
                                                    ignoreUnknownKeys: true, keepRawRecords: false)
@@ -62,18 +66,25 @@ public enum SpineReader {
                                 problem(raw.lines[row], names[c], String(decoding: bytes, as: UTF8.self), reason.reason)
                             }
                         case .int64:
-                            if let v = FieldParser.int64(bytes), kind == .text || kind == .number { columns[c].append(v) } else {
+                            if let v = FieldParser.int64(bytes), (kind == .text && !isJSON) || kind == .number { columns[c].append(v) } else {
                                 columns[c].appendNull()
-                                problem(raw.lines[row], names[c], String(decoding: bytes, as: UTF8.self), "not an int64")
+                                problem(raw.lines[row], names[c], String(decoding: bytes, as: UTF8.self),
+                                        isJSON && kind != .number ? "expected int64, found a JSON \(kind)" : "not an int64")
                             }
                         default:
-                            columns[c].append(bytes: bytes)
+                            if keyTypes[names[c]] == .string, kind != .text {
+                                columns[c].appendNull()
+                                problem(raw.lines[row], names[c], String(decoding: bytes, as: UTF8.self), "expected string, found a JSON \(kind)")
+                            } else {
+                                columns[c].append(bytes: bytes)
+                            }
                         }
                     }
                 }
             }
         }
         guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
-        return FeatureFrame(names: names, columns: columns)
+        source.consume(source.unconsumed.count)
+        return (FeatureFrame(names: names, columns: columns), source.contentSHA256)
     }
 }

@@ -37,48 +37,96 @@ public enum Quickstart {
         time / 3_600_000_000 * 3_600_000_000
     }
 
-    /// Writes the demo dataset as CSV to `path`: `drivers` drivers (ids 1001…)
+    /// What ``make(in:lastHour:)`` made.
+    public struct Demo: Sendable {
+        /// The store, `DIR/larder.db`.
+        public var storePath: String
+        /// The definitions file, `DIR/driver_stats.yaml`.
+        public var definitionsPath: String
+        /// The generated data, `DIR/driver_stats.csv`.
+        public var dataPath: String
+        /// Rows in the data file.
+        public var dataRows: Int
+        /// What applying the definitions did.
+        public var plan: ApplyPlan
+        /// The backfill of the data.
+        public var run: IngestResult
+    }
+
+    /// Makes the demo in the folder `dir` (created if missing): the
+    /// definitions, the dataset (see ``writeDataset(to:lastHour:drivers:days:seed:)``)
+    /// and a store with both. Each file appears complete or not at all: the
+    /// new store is built beside `DIR/larder.db` and renamed over it only
+    /// once it is complete, so a failure leaves an earlier demo store as it was.
+    public static func make(in dir: String, lastHour: Int64) throws(LarderError) -> Demo {
+        if !FilePath.isDirectory(dir), mkdir(dir, 0o777) != 0 {
+            throw .io(path: dir, message: "cannot make the folder: \(FilePath.lastError())")
+        }
+        let storePath = dir + "/larder.db"
+        let definitionsPath = dir + "/driver_stats.yaml"
+        let dataPath = dir + "/driver_stats.csv"
+        let files = try OutputFiles(store: storePath, inputs: [], outputs: [
+            .init("definitions", destination: .file(definitionsPath)), .init("dataset", destination: .file(dataPath)),
+        ])
+        var definitions = try files.sink(for: .file(definitionsPath))
+        definitions.buffer.append(contentsOf: definitionsYAML.utf8)
+        try definitions.close()
+        var data = try files.sink(for: .file(dataPath))
+        let rows = try writeDataset(to: &data, lastHour: lastHour)
+        try data.close()
+        try files.commit()
+
+        let store = try OutputFiles(store: nil, inputs: [.init("definitions", path: definitionsPath), .init("dataset", path: dataPath)],
+                                    outputs: [.init("store", destination: .file(storePath))])
+        let building = try store.file(storePath)
+        let (plan, run) = try fill(store: building.temporaryPath, definitionsPath: definitionsPath, dataPath: dataPath)
+        try StoreFiles.checkpoint(storePath)
+        try store.commit()
+        return Demo(storePath: storePath, definitionsPath: definitionsPath, dataPath: dataPath, dataRows: rows, plan: plan, run: run)
+    }
+
+    /// Applies the definitions and backfills the data into a new store at
+    /// `path`, and closes it.
+    private static func fill(store path: String, definitionsPath: String, dataPath: String) throws(LarderError) -> (ApplyPlan, IngestResult) {
+        let store = try FeatureStore(path: path, options: .init(cacheBytes: 0))
+        let plan = try store.apply(try Definitions.parse(yaml: definitionsYAML, file: definitionsPath))
+        let run = try store.backfill(view: "driver_stats", input: dataPath)
+        return (plan, run)
+    }
+
+    /// Writes the demo dataset as CSV to `sink`: `drivers` drivers (ids 1001…)
     /// with one row per hour over `days` days, the last hour being `lastHour`
     /// (µs), so that online reads of a fresh demo find features within their
     /// 7-day TTL. Values come from a fixed seed: every run makes the same
     /// values. About 3 % of `city` values are empty (null).
     ///
     /// - Returns: the number of data rows written.
-    @discardableResult
-    public static func writeDataset(to path: String, lastHour: Int64, drivers: Int = 1_000, days: Int = 30,
-                                    seed: UInt64 = 42) throws(LarderError) -> Int {
+    static func writeDataset(to sink: inout ByteSink, lastHour: Int64, drivers: Int = 1_000, days: Int = 30,
+                             seed: UInt64 = 42) throws(LarderError) -> Int {
         let startTime = lastHour - Int64(days * 24 - 1) * 3_600_000_000
-        guard let file = fopen(path, "wb") else { throw .io(path: path, message: String(cString: strerror(errno))) }
-        defer { fclose(file) }
         var random = SplitMix64(seed: seed)
-        var out: [UInt8] = []
-        out.reserveCapacity(1 << 20)
-        out.append(contentsOf: "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n".utf8)
+        sink.buffer.append(contentsOf: "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n".utf8)
         let cities = ["berlin", "lisbon", "oslo", "paris"]
         var rows = 0
         for hour in 0..<(days * 24) {
             let time = startTime + Int64(hour) * 3_600_000_000
             for driver in 0..<drivers {
-                out.append(contentsOf: String(1001 + driver).utf8)
-                out.append(0x2C)
-                Timestamp.write(time, into: &out)
-                out.append(0x2C)
-                out.append(contentsOf: String(Double(random.next() % 1_000_000) / 1_000_000).utf8)
-                out.append(0x2C)
-                out.append(contentsOf: String(Double(random.next() % 1_000_000) / 1_000_000).utf8)
-                out.append(0x2C)
-                out.append(contentsOf: String(random.next() % 500).utf8)
-                out.append(0x2C)
-                if random.next() % 100 >= 3 { out.append(contentsOf: cities[(driver + hour / 24) % cities.count].utf8) }
-                out.append(0x0A)
+                sink.buffer.append(contentsOf: String(1001 + driver).utf8)
+                sink.buffer.append(0x2C)
+                Timestamp.write(time, into: &sink.buffer)
+                sink.buffer.append(0x2C)
+                sink.buffer.append(contentsOf: String(Double(random.next() % 1_000_000) / 1_000_000).utf8)
+                sink.buffer.append(0x2C)
+                sink.buffer.append(contentsOf: String(Double(random.next() % 1_000_000) / 1_000_000).utf8)
+                sink.buffer.append(0x2C)
+                sink.buffer.append(contentsOf: String(random.next() % 500).utf8)
+                sink.buffer.append(0x2C)
+                if random.next() % 100 >= 3 { sink.buffer.append(contentsOf: cities[(driver + hour / 24) % cities.count].utf8) }
+                sink.buffer.append(0x0A)
                 rows += 1
-                if out.count > (1 << 20) - 256 {
-                    guard fwrite(out, 1, out.count, file) == out.count else { throw .io(path: path, message: String(cString: strerror(errno))) }
-                    out.removeAll(keepingCapacity: true)
-                }
+                try sink.flushIfFull()
             }
         }
-        guard fwrite(out, 1, out.count, file) == out.count else { throw .io(path: path, message: String(cString: strerror(errno))) }
         return rows
     }
 }

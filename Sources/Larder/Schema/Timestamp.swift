@@ -8,8 +8,14 @@ import Darwin
 ///
 /// Parsing reads RFC 3339 straight from bytes (`2026-11-26T10:00:00Z`,
 /// `2026-11-26 10:00:00.123+01:00`); formatting writes
-/// `2026-11-26T10:00:00.000000Z`.
+/// `2026-11-26T10:00:00.000000Z`. Every stored time lies in ``supported``
+/// (years 0001–9999), so that it prints with a four-digit year and reads
+/// back as the same time.
 public enum Timestamp {
+    /// The times Larder stores: 0001-01-01T00:00:00Z through
+    /// 9999-12-31T23:59:59.999999Z, in µs since the epoch.
+    public static let supported: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
+
     /// Why a timestamp could not be parsed.
     public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         /// The text is not RFC 3339.
@@ -20,6 +26,8 @@ public enum Timestamp {
         case outOfRange
         /// More than microsecond precision with non-zero digits.
         case tooPrecise
+        /// A valid time outside years 0001–9999 in UTC (``supported``).
+        case unsupportedYear
 
         public var description: String {
             switch self {
@@ -27,6 +35,7 @@ public enum Timestamp {
             case .missingOffset: "timestamp has no UTC offset (add Z or ±HH:MM, or pass --assume-utc)"
             case .outOfRange: "timestamp has a field out of range"
             case .tooPrecise: "timestamp has sub-microsecond digits (Larder stores microseconds)"
+            case .unsupportedYear: "timestamp is outside years 0001–9999 (UTC)"
             }
         }
     }
@@ -101,7 +110,8 @@ public enum Timestamp {
         else { return .failure(.outOfRange) }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return .success(Int64(seconds) * 1_000_000 + Int64(micros))
+        let time = Int64(seconds) * 1_000_000 + Int64(micros)
+        return supported.contains(time) ? .success(time) : .failure(.unsupportedYear)
     }
 
     /// Appends `2026-11-26T10:00:00.000000Z` for `micros` to `out`.

@@ -1,0 +1,150 @@
+/// What a training set is built for: the rows of a spine file, or every
+/// entity at one time (semantics §3), with the features, the horizon and the
+/// naming. `larder historical` is this request plus an output.
+public struct TrainingSetRequest: Sendable {
+    /// The rows a training set has.
+    public enum Rows: Sendable, Equatable {
+        /// One row per row of the spine file at this path (`-` for stdin).
+        case spine(String)
+        /// Entity-less: one row per entity key, at this time (µs since the epoch).
+        case at(Int64)
+    }
+
+    /// The rows.
+    public var rows: Rows
+    /// The features; each is pinned to the version it resolves to when the
+    /// training set is made.
+    public var features: [FeatureReference]
+    /// Only runs committed at or before this time are seen (µs); nil means now.
+    public var asOf: Int64?
+    /// Name feature columns `view__feature`.
+    public var fullNames: Bool
+    /// How the spine is read (`assumeUTC`, `timeUnit`, `format`, `eventTimeColumn`).
+    public var spineOptions: IngestOptions
+    /// When reproducing a manifest: the manifest the result must match, and its path.
+    public private(set) var expected: (manifest: TrainingSetManifest, path: String)?
+
+    /// A training set of `features` for `rows`.
+    public init(rows: Rows, features: [FeatureReference], asOf: Int64? = nil, fullNames: Bool = false,
+                spineOptions: IngestOptions = IngestOptions()) {
+        self.rows = rows
+        self.features = features
+        self.asOf = asOf
+        self.fullNames = fullNames
+        self.spineOptions = spineOptions
+    }
+
+    /// The retrieval the manifest at `path` describes: its features, horizon,
+    /// naming and rows (its spine, or `spine` in its place, which must have
+    /// the same SHA-256). The result must then match the manifest's row count
+    /// and hash, or the training set is refused and nothing is written.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` for a manifest that is not valid
+    ///   (see ``TrainingSetManifest/validated(path:)``).
+    public init(reproducing path: String, spine: String? = nil, spineOptions: IngestOptions = IngestOptions()) throws(LarderError) {
+        let manifest = try TrainingSetManifest.load(path: path)
+        let valid = try manifest.validated(path: path)
+        if let at = valid.at {
+            if spine != nil { throw .usage("\(path): the manifest is of an entity-less retrieval (at \(manifest.at ?? "")); it takes no spine") }
+            rows = .at(at)
+        } else {
+            rows = .spine(spine ?? manifest.spine ?? "")
+        }
+        features = valid.features
+        asOf = valid.asOf
+        fullNames = manifest.fullNames
+        self.spineOptions = spineOptions
+        expected = (manifest, path)
+    }
+}
+
+/// What writing a training set did.
+public struct TrainingSetSummary: Sendable, Equatable {
+    /// Rows written.
+    public var rows: Int
+    /// The output's column names.
+    public var columns: [String]
+    /// SHA-256 of the canonical result, when a manifest was written or checked.
+    public var resultSHA256: String?
+    /// Whether the result was checked against a manifest and matched it.
+    public var reproduced: Bool
+}
+
+extension FeatureStore {
+    /// Makes the training set `request` describes and writes it to `output`
+    /// in `format`, and a manifest of it to `manifest` when given (semantics
+    /// §3). Every file appears complete or not at all: nothing is renamed
+    /// into place until the result is written and, when reproducing a
+    /// manifest, found identical to it. Outputs that are the store's files,
+    /// the spine, the manifest being reproduced or each other are refused
+    /// before anything is read.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` for an unsafe output, a spine that
+    ///   differs from the manifest's, or a result that differs from it;
+    ///   ``LarderError/validation(problems:total:)`` for a bad spine.
+    @discardableResult
+    public func writeTrainingSet(_ request: TrainingSetRequest, format: OutputFormat, to output: Destination,
+                                 manifest: Destination? = nil) throws(LarderError) -> TrainingSetSummary {
+        var inputs: [OutputFiles.Input] = []
+        if case .spine(let spine) = request.rows { inputs.append(.init("spine", path: spine)) }
+        if let expected = request.expected { inputs.append(.init("manifest being reproduced", path: expected.path)) }
+        let outputs = try OutputFiles(store: path, inputs: inputs,
+                                      outputs: [.init("output", destination: output)] + (manifest.map { [.init("manifest", destination: $0)] } ?? []))
+        let horizon = request.asOf ?? Timestamp.now()
+        // Pin every reference to the version it resolves to now, so a manifest is exact.
+        let resolved = try registry.resolve(request.features)
+        let pinned = resolved.map(\.reference)
+        let frame: FeatureFrame
+        var spineSHA256: String?
+        switch request.rows {
+        case .spine(let spine):
+            if spine.isEmpty { throw .usage("no spine: give one (the manifest names none)") }
+            let read = try SpineReader.read(path: spine, joinKeys: resolved.uniqueJoinKeys, options: request.spineOptions)
+            spineSHA256 = read.sha256
+            if let expected = request.expected, let sha = expected.manifest.spineSHA256, read.sha256 != sha {
+                throw .usage("\(spine) is not the spine \(expected.path) was made with (its SHA-256 differs)")
+            }
+            frame = try historicalFeatures(spine: read.frame, features: pinned, asOf: horizon, fullNames: request.fullNames)
+        case .at(let time):
+            frame = try historicalFeatures(at: time, features: pinned, asOf: horizon, fullNames: request.fullNames)
+        }
+        var writer = format.makeWriter(sink: try outputs.sink(for: output), names: frame.names, types: frame.columns.map(\.type))
+        try writer.write(frame)
+        try writer.finish()
+        let resultSHA256 = request.expected != nil || manifest != nil ? try TrainingSetManifest.canonicalSHA256(of: frame) : nil
+        if let (expected, manifestPath) = request.expected {
+            guard resultSHA256 == expected.resultSHA256, frame.rowCount == expected.rows, frame.names == expected.columns else {
+                throw .usage("the result differs from \(manifestPath)'s (rows \(frame.rowCount) vs \(expected.rows), sha256 \(resultSHA256?.prefix(16) ?? "")… vs \(expected.resultSHA256.prefix(16))…): the store no longer holds the data it was made from; nothing was written")
+            }
+        }
+        if let manifest, let resultSHA256 {
+            var spine: String?
+            var at: String?
+            switch request.rows {
+            case .spine(let path): spine = path
+            case .at(let time): at = Timestamp.format(time)
+            }
+            let m = TrainingSetManifest(
+                createdAt: Timestamp.format(Timestamp.now()), features: pinned.map(\.description), fullNames: request.fullNames,
+                asOf: Timestamp.format(horizon), spine: spine, spineSHA256: spineSHA256, at: at, columns: frame.names,
+                rows: frame.rowCount, resultSHA256: resultSHA256)
+            var sink = try outputs.sink(for: manifest)
+            sink.buffer.append(contentsOf: try m.json().utf8)
+            try sink.close()
+        }
+        try outputs.commit()
+        return TrainingSetSummary(rows: frame.rowCount, columns: frame.names, resultSHA256: resultSHA256, reproduced: request.expected != nil)
+    }
+}
+
+extension Array where Element == ResolvedFeature {
+    /// The join keys of these features' views, each name once, in order.
+    public var uniqueJoinKeys: [JoinKey] {
+        var seen: Set<String> = []
+        var keys: [JoinKey] = []
+        for feature in self {
+            for key in feature.view.joinKeys where seen.insert(key.name).inserted { keys.append(key) }
+        }
+        return keys
+    }
+}

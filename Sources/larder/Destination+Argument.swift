@@ -1,0 +1,9 @@
+import Larder
+
+extension Destination {
+    /// The destination a command-line argument names: `-` is standard
+    /// output, anything else a file path.
+    init(argument: String) {
+        self = argument == "-" ? .standardOutput : .file(argument)
+    }
+}
