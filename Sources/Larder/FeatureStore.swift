@@ -1,3 +1,4 @@
+import CLarderSQLite
 import Synchronization
 
 /// The façade users hold: one store file, its registry, its writes and its
@@ -40,25 +41,26 @@ public final class FeatureStore: Sendable {
     /// The columnar cache the queries read (see FeatureStore+Query.swift).
     let cache: FeatureCache
 
-    /// Opens the store at `path`, applying any store migrations it lacks.
+    /// Opens the store at `path`, applying any store migrations it lacks. A
+    /// store that cannot be written (a write-protected file, or a folder that
+    /// cannot be written) opens for reading; writes to it then fail.
     ///
     /// Throws ``LarderError/storeTooNew(path:storeVersion:supportedVersion:)``
     /// for a store written by a newer Larder, and ``LarderError/io(path:message:)``
-    /// when the file does not exist and `options.create` is false.
+    /// naming the path and the cause when it is no store: missing (unless
+    /// `options.create`), a directory, an empty file (unless `options.create`),
+    /// not a database, not a Larder store, or damaged.
     public init(path: String, options: Options = Options()) throws(LarderError) {
-        if !options.create, !FileSystem.exists(path) {
-            throw .io(path: path, message: "no store here (create one with `larder init --store \(path)`)")
-        }
         self.path = path
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget)
+        let db = try StoreFiles.open(path, create: options.create, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         do {
-            let db = try Connection(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
             try StoreMigrator.migrate(db)
             let registry = try Registry.load(db)
             let dataVersion = try db.queryInt("PRAGMA data_version")
             state = Mutex(State(db: db, registry: registry, dataVersion: dataVersion))
         } catch {
-            throw LarderError(error)
+            throw LarderError(error, store: path)
         }
     }
 
@@ -75,7 +77,7 @@ public final class FeatureStore: Sendable {
                 return try body(&state)
             }
         } catch {
-            throw LarderError(error)
+            throw LarderError(error, store: path)
         }
     }
 
@@ -127,11 +129,32 @@ public final class FeatureStore: Sendable {
 }
 
 extension LarderError {
-    /// Wraps any error thrown inside Larder as a ``LarderError``.
-    init(_ error: any Error) {
+    /// Wraps any error thrown inside Larder as a ``LarderError``; SQLite's
+    /// errors about the store file itself (read-only, full disk, I/O,
+    /// damage, a long-held write lock) name the store at `store` and say what
+    /// to do.
+    init(_ error: any Error, store: String? = nil) {
         switch error {
         case let error as LarderError: self = error
-        case let error as SQLiteError: self = .store(error)
+        case let error as SQLiteError:
+            guard let store else {
+                self = .store(error)
+                return
+            }
+            switch error.primaryCode {
+            case SQLITE_READONLY:
+                self = .io(path: store, message: "the store is read-only here (\(error.message)); reading works, writing needs write access to the file and its folder")
+            case SQLITE_FULL:
+                self = .io(path: store, message: "the disk is full (\(error.message)); nothing of this write was kept")
+            case SQLITE_IOERR:
+                self = .io(path: store, message: "cannot read or write the store (\(error.message)); nothing of this write was kept")
+            case SQLITE_CORRUPT, SQLITE_NOTADB:
+                self = .io(path: store, message: "the store is damaged (\(error.message)); restore it from a copy")
+            case SQLITE_BUSY:
+                self = .io(path: store, message: "another run is being written to this store and held it past the busy timeout; try again when it has committed")
+            default:
+                self = .store(error)
+            }
         default: self = .usage("\(error)")
         }
     }

@@ -22,6 +22,9 @@ struct LarderCommand: AsyncParsableCommand {
     /// Parses and runs, mapping errors to the exit statuses of semantics §4:
     /// 1 for usage and validation errors, 2 for I/O and store errors.
     static func main() async {
+        // Past a file-size limit (`ulimit -f`), a write fails with EFBIG and is
+        // reported, instead of the signal killing the process mid-write.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -87,7 +87,7 @@ extension FeatureStore {
                 }
                 if batch[0].count > 0 || sent == 0 { _ = batches.put(batch) }
             } catch {
-                readError = LarderError(error)
+                readError = LarderError(error, store: path)
             }
             _ = batches.put(nil)
             let written = outcome.take()

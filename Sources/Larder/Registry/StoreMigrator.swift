@@ -10,12 +10,15 @@ enum StoreMigrator {
     /// `BEGIN IMMEDIATE` transaction. Returns the versions applied.
     @discardableResult
     static func migrate(_ db: Connection) throws -> [Int] {
+        // Fast path, a read only: nothing to do (so a read-only store opens).
+        if try hasMigrationTable(db), try currentVersion(db) == supportedVersion { return [] }
+        if db.isReadOnly {
+            throw LarderError.io(path: db.path, message: "the store needs upgrading to schema version \(supportedVersion), but it is read-only here")
+        }
         try db.execute("""
             CREATE TABLE IF NOT EXISTS larder_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT
             """)
-        // Fast path without the write lock: nothing to do.
-        if try currentVersion(db) == supportedVersion { return [] }
         return try db.transaction {
             let current = try currentVersion(db)
             if current > supportedVersion {
@@ -35,6 +38,12 @@ enum StoreMigrator {
         }
     }
 
+    /// Whether the store has its migrations table (a new file has none).
+    static func hasMigrationTable(_ db: Connection) throws -> Bool {
+        try db.queryInt("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'larder_migrations'") == 1
+    }
+
+    /// The schema version the store records.
     static func currentVersion(_ db: Connection) throws -> Int {
         let version = Int(try db.queryInt("SELECT COALESCE(MAX(version), 0) FROM larder_migrations"))
         if version > supportedVersion {

@@ -12,14 +12,33 @@ public final class Connection {
     public let path: String
     private var cache: [String: Statement] = [:]
 
-    /// Opens (creating it if needed) the database at `path`.
+    /// How a connection may use its database.
+    public enum Access: Sendable {
+        /// Read and write, creating the file if needed; a write-protected file
+        /// is opened for reading (writes then fail with `SQLITE_READONLY`).
+        case readWrite
+        /// Read only: nothing about the file is changed.
+        case readOnly
+        /// Read only, without taking locks or making the WAL's `-shm` file:
+        /// for a store in a folder that cannot be written, which then cannot
+        /// change while it is read. See <https://www.sqlite.org/uri.html#uriimmutable>.
+        case immutable
+    }
+
+    /// Opens the database at `path`.
     ///
-    /// - Parameter busyTimeoutMilliseconds: how long a statement waits for
-    ///   another process's lock before failing with `SQLITE_BUSY`.
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 10_000) throws(SQLiteError) {
+    /// - Parameters:
+    ///   - busyTimeoutMilliseconds: how long a statement waits for another
+    ///     process's lock before failing with `SQLITE_BUSY`.
+    ///   - access: read and write (the default), read only, or immutable.
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 10_000, access: Access = .readWrite) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = switch access {
+        case .readWrite: sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        case .readOnly: sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        case .immutable:
+            sqlite3_open_v2("file:" + Self.uriEscaped(path) + "?immutable=1", &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+        }
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(code: rc, connection: db, sql: nil)
             sqlite3_close_v2(db)
@@ -41,13 +60,33 @@ public final class Connection {
     /// The page cache of an ordinary connection: 64 MiB.
     public static let defaultCacheKiB = 65_536
 
+    /// `path` as a URI filename: `%`, `?`, `#` and non-ASCII bytes percent-encoded.
+    private static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            if byte >= 0x80 || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") {
+                out += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            } else {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out
+    }
+
+    /// Whether the connection can only read (a write-protected file, or an
+    /// immutable open).
+    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
     private func setUp() throws(SQLiteError) {
-        // 16 KiB pages (only takes effect when the file is new): fewer, fuller
-        // B-tree pages make bulk inserts ~15 % faster than the 4 KiB default.
-        try execute("PRAGMA page_size = 16384")
-        let mode = try queryText("PRAGMA journal_mode = WAL")
-        guard mode.lowercased() == "wal" else {
-            throw SQLiteError(code: SQLITE_ERROR, message: "could not switch \(path) to WAL mode (journal_mode is \(mode))", sql: "PRAGMA journal_mode = WAL")
+        // A read-only store is read as it is: its journal mode cannot be set.
+        if !isReadOnly {
+            // 16 KiB pages (only takes effect when the file is new): fewer, fuller
+            // B-tree pages make bulk inserts ~15 % faster than the 4 KiB default.
+            try execute("PRAGMA page_size = 16384")
+            let mode = try queryText("PRAGMA journal_mode = WAL")
+            guard mode.lowercased() == "wal" else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "could not switch \(path) to WAL mode (journal_mode is \(mode))", sql: "PRAGMA journal_mode = WAL")
+            }
         }
         // Debian's SQLite defaults to FULL and does not remember NORMAL: set it on every connection.
         try execute("PRAGMA synchronous = NORMAL")

@@ -12,6 +12,17 @@ public enum FileSystem {
         access(path, F_OK) == 0
     }
 
+    /// The size in bytes of the file at `path` (0 when it cannot be read).
+    static func size(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    /// Whether this process may create and write files in the folder `path`.
+    static func isWritable(_ path: String) -> Bool {
+        access(path, W_OK) == 0
+    }
+
     /// SHA-256 (hex) of the file at `path`, read in 1 MiB chunks.
     public static func sha256(path: String) throws(LarderError) -> String {
         let source = try ByteSource(path: path)
