@@ -58,6 +58,13 @@ var package = Package(
             path: "Tests/LarderTestSupport",
             swiftSettings: swiftSettings
         ),
+        // The crash and concurrency suites' child process: library writes.
+        .executableTarget(
+            name: "larder-test-writer",
+            dependencies: ["Larder", "LarderTestSupport"],
+            path: "Tests/LarderTestWriter",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LarderTests",
             dependencies: ["Larder", "LarderMigrations", "LarderTestSupport", "CLarderSupport"],
@@ -66,7 +73,7 @@ var package = Package(
         ),
         .testTarget(
             name: "LarderCLITests",
-            dependencies: ["Larder", "larder", "LarderTestSupport"],
+            dependencies: ["Larder", "larder", "larder-test-writer", "LarderTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

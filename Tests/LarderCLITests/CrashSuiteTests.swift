@@ -1,0 +1,191 @@
+import Foundation
+import Larder
+import Testing
+
+/// The crash-safety suite (docs/reliability.md): for each write path, seeded
+/// trials kill a child process with SIGKILL at a random moment of a write;
+/// after each the store is sound, the runs committed before are intact row
+/// for row, the killed write left either nothing or all of itself, and the
+/// retried command succeeds.
+///
+/// `LARDER_CRASH_TRIALS` sets the trials per path: 20 by default, so that
+/// `swift test` stays quick; docs/reliability.md gives the command of the
+/// full run.
+@Suite(.serialized) struct CrashSuiteTests {
+    static let trials = Int(ProcessInfo.processInfo.environment["LARDER_CRASH_TRIALS"] ?? "") ?? 20
+    let dir = TemporaryDirectory()
+
+    /// How one trial ended.
+    enum Outcome: String, CaseIterable {
+        case killedBeforeCommit = "killed before its commit: no trace"
+        case killedAfterCommit = "killed after its commit: complete"
+        case finishedFirst = "finished before the kill: complete"
+    }
+
+    /// A write path under test: the command that writes, and what the store
+    /// must hold once it has.
+    struct WritePath {
+        var name: String
+        /// The child's executable and arguments for trial `k` with `rows` rows on `store`.
+        var command: (_ store: String, _ k: Int, _ rows: Int) throws -> (String, [String])
+        /// Whether the write of trial `k` is in `store` (throws when it is there but not whole).
+        var committed: (_ store: String, _ k: Int, _ rows: Int) throws -> Bool
+    }
+
+    /// The rows of `view` (at `version`) as exported, keyed by `value`, with
+    /// the run id of each: `user_id|event µs|created µs|score` → run.
+    static func content(_ store: String, view: String = "events") throws -> [Int64: (row: String, run: Int64)] {
+        let export = try CLI.run(["export", view, "--output", "-", "--store", store])
+        guard export.status == 0 else { throw CrashSuiteError("export failed: \(export.stderr)") }
+        var rows: [Int64: (String, Int64)] = [:]
+        for line in export.stdout.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard let value = Int64(f[4]), let run = Int64(f[3]),
+                  case .success(let event) = Timestamp.parse(f[1]), case .success(let created) = Timestamp.parse(f[2])
+            else { throw CrashSuiteError("unexpected export line \(line)") }
+            rows[value] = ("\(f[0])|\(event)|\(created)|\(f[5])", run)
+        }
+        return rows
+    }
+
+    /// What run `k` of `count` rows must hold, in the form of ``content(_:view:)``.
+    static func expected(run k: Int, count: Int) -> [Int64: String] {
+        var rows: [Int64: String] = [:]
+        for row in ReliabilityData.rows(run: k, count: count) {
+            rows[row.value] = "\(row.key)|\(row.event)|\(row.created)|\(row.score)"
+        }
+        return rows
+    }
+
+    /// A store with the definitions and runs 0 and 1 (1,000 rows each), closed.
+    func baseStore() throws -> String {
+        let store = dir.file("base.db")
+        #expect(try CLI.run(["apply", try dir.write("defs.yaml", ReliabilityData.definitions), "--store", store]).status == 0)
+        for k in 0..<2 {
+            let input = try dir.write("base-\(k).csv", ReliabilityData.csv(run: k, count: 1_000))
+            let result = try CLI.run(["backfill", "events", "--input", input, "--time-unit", "us", "--store", store])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        return store
+    }
+
+    /// The paths: a CLI backfill, a library write and `apply --carry-data`.
+    func paths() throws -> [WritePath] {
+        let writer = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("larder-test-writer").path
+        let carried = try dir.write("defs-v2.yaml", ReliabilityData.definitions.trimmingCharacters(in: .newlines)
+            + "\n      - {name: extra, type: int64}\n")
+        /// A run of `events@1` is in `store`: all of run k, or none of it.
+        func runCommitted(_ store: String, _ k: Int, _ rows: Int) throws -> Bool {
+            let stored = try Self.content(store)
+            let expected = Self.expected(run: k, count: rows)
+            let present = stored.filter { expected[$0.key] != nil }
+            if present.isEmpty { return false }
+            guard present.count == expected.count, present.allSatisfy({ expected[$0.key] == $0.value.row }),
+                  Set(present.map(\.value.run)).count == 1 else {
+                throw CrashSuiteError("run \(k) is partial: \(present.count) of \(expected.count) rows")
+            }
+            return true
+        }
+        return [
+            WritePath(name: "backfill", command: { store, k, rows in
+                let input = try dir.write("run-\(k).csv", ReliabilityData.csv(run: k, count: rows))
+                return (CLI.executable, ["backfill", "events", "--input", input, "--time-unit", "us", "--store", store])
+            }, committed: runCommitted),
+            WritePath(name: "library write", command: { store, k, rows in
+                (writer, ["write", store, String(k), String(rows)])
+            }, committed: runCommitted),
+            WritePath(name: "apply --carry-data", command: { store, _, _ in
+                (CLI.executable, ["apply", carried, "--carry-data", "--store", store])
+            }, committed: { store, _, _ in
+                let registry = try FeatureStore(path: store, options: .init(create: false, cacheBytes: 0)).registry
+                guard let versions = registry.views["events"]?.map(\.version) else { throw CrashSuiteError("events is gone") }
+                if versions == [1] { return false }
+                guard versions == [1, 2] else { throw CrashSuiteError("versions \(versions)") }
+                let before = try Self.content(store, view: "events@1"), after = try Self.content(store, view: "events@2")
+                guard before.count == after.count, before.allSatisfy({ after[$0.key]?.row.hasPrefix($0.value.row) == true }) else {
+                    throw CrashSuiteError("version 2 holds \(after.count) rows of version 1's \(before.count)")
+                }
+                return true
+            }),
+        ]
+    }
+
+    @Test func killedWritesLeaveNothingOrEverything() throws {
+        let base = try baseStore()
+        let baseContent = try Self.content(base)
+        #expect(baseContent.count == 2_000)
+        var report: [String] = []
+        for (p, path) in try paths().enumerated() {
+            var random = SplitMix64(seed: UInt64(p + 1) * 7_919)
+            // Calibrate: how long one whole write takes here.
+            let calibration = dir.file("calibrate-\(p).db")
+            try FileManager.default.copyItem(atPath: base, toPath: calibration)
+            let started = Date()
+            let (executable, arguments) = try path.command(calibration, 2, 12_000)
+            let whole = try runToEnd(executable, arguments)
+            #expect(whole.status == 0, "\(path.name): \(whole.stderr)")
+            let duration = Date().timeIntervalSince(started)
+            var outcomes: [Outcome: Int] = [:]
+            for trial in 0..<Self.trials {
+                let k = 2 + trial
+                let rows = 4_000 + Int(random.next() % 12_000)
+                let store = dir.file("trial.db")
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+                try FileManager.default.copyItem(atPath: base, toPath: store)
+                let (executable, arguments) = try path.command(store, k, rows)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                let delay = Double(random.next() % 1_000) / 1_000 * duration * 1.3
+                Thread.sleep(forTimeInterval: delay)
+                let wasRunning = process.isRunning
+                if wasRunning { kill(process.processIdentifier, SIGKILL) }
+                process.waitUntilExit()
+                let context = "\(path.name) trial \(trial) (seeded, kill at \(Int(delay * 1000)) ms)"
+                let reopened = try FeatureStore(path: store, options: .init(create: false, cacheBytes: 0))
+                #expect(try reopened.integrityCheck() == "ok", "\(context)")
+                let runsBefore = try Self.content(store).filter { baseContent[$0.key] != nil }
+                #expect(runsBefore.count == 2_000 && runsBefore.allSatisfy { baseContent[$0.key]?.row == $0.value.row },
+                        "\(context): the runs committed before changed")
+                let committed = try path.committed(store, k, rows)
+                let outcome: Outcome = !wasRunning ? .finishedFirst : committed ? .killedAfterCommit : .killedBeforeCommit
+                outcomes[outcome, default: 0] += 1
+                if !committed {
+                    #expect(wasRunning, "\(context): the write finished but is not in the store")
+                    let retry = try runToEnd(executable, arguments)
+                    #expect(retry.status == 0, "\(context): the retry failed: \(retry.stderr)")
+                    #expect(try path.committed(store, k, rows), "\(context): the retry is not in the store")
+                }
+            }
+            let line = "crash suite, \(path.name): \(Self.trials) trials; "
+                + Outcome.allCases.map { "\(outcomes[$0] ?? 0) \($0.rawValue)" }.joined(separator: "; ")
+            report.append(line)
+            #expect((outcomes[.killedBeforeCommit] ?? 0) >= Self.trials / 5, "\(line): too few kills landed mid-write")
+        }
+        print(report.joined(separator: "\n"))
+    }
+
+    /// Runs `executable arguments` to the end.
+    func runToEnd(_ executable: String, _ arguments: [String]) throws -> CLIResult {
+        if executable == CLI.executable { return try CLI.run(arguments) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus, stdout: "", stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A failed check inside the suite's helpers.
+struct CrashSuiteError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,50 @@
+// A child process for the crash and concurrency suites: writes runs of
+// ReliabilityData through the library's write API (FeatureStore.write).
+//
+//   larder-test-writer write STORE K ROWS           one run, K, of ROWS rows
+//   larder-test-writer loop STORE FIRST ROWS SECONDS runs FIRST, FIRST+1, … for SECONDS,
+//                                                   printing "K RUN_ID" as each commits
+import Foundation
+import Larder
+import LarderTestSupport
+
+/// Run `k` of `count` rows as a frame of typed columns.
+func frame(run k: Int, count: Int) -> FeatureFrame {
+    var key = Column(type: .int64), event = Column(type: .timestamp), created = Column(type: .timestamp)
+    var value = Column(type: .int64), score = Column(type: .float64)
+    for row in ReliabilityData.rows(run: k, count: count) {
+        key.append(row.key)
+        event.append(row.event)
+        created.append(row.created)
+        value.append(row.value)
+        score.append(row.score)
+    }
+    return FeatureFrame(names: ["user_id", "event_timestamp", "created_timestamp", "value", "score"],
+                        columns: [key, event, created, value, score])
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 5, let first = Int(arguments[3]), let rows = Int(arguments[4]) else {
+    FileHandle.standardError.write(Data("usage: larder-test-writer write STORE K ROWS | loop STORE FIRST ROWS SECONDS\n".utf8))
+    exit(64)
+}
+do {
+    let store = try FeatureStore(path: arguments[2], options: .init(create: false, cacheBytes: 0))
+    switch arguments[1] {
+    case "write":
+        try store.write(view: "events", frame: frame(run: first, count: rows))
+    case "loop":
+        let end = Date().addingTimeInterval(Double(arguments[5]) ?? 5)
+        var k = first
+        while Date() < end {
+            let result = try store.write(view: "events", frame: frame(run: k, count: rows))
+            FileHandle.standardOutput.write(Data("\(k) \(result.runID ?? -1)\n".utf8))
+            k += 1
+        }
+    default:
+        exit(64)
+    }
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(2)
+}
