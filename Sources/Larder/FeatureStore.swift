@@ -15,13 +15,20 @@ public final class FeatureStore: Sendable {
         /// while they fit, the others are answered from SQLite. `nil` means a
         /// quarter of physical memory; 0 caches nothing.
         public var cacheBytes: Int?
+        /// Commit with `synchronous = FULL`: a committed run survives a power
+        /// loss or an operating-system crash, at the cost of an `fsync` of the
+        /// WAL on every commit. The default (`NORMAL`) survives a crash of the
+        /// process; after a power loss the last commits may roll back, never
+        /// partly. See <https://www.sqlite.org/pragma.html#pragma_synchronous>.
+        public var durable: Bool
 
         /// Defaults: create the file, wait up to 10 s for locks, cache up to a
-        /// quarter of physical memory.
-        public init(create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000, cacheBytes: Int? = nil) {
+        /// quarter of physical memory, `synchronous = NORMAL`.
+        public init(create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000, cacheBytes: Int? = nil, durable: Bool = false) {
             self.create = create
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.cacheBytes = cacheBytes
+            self.durable = durable
         }
     }
 
@@ -55,6 +62,7 @@ public final class FeatureStore: Sendable {
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget)
         let db = try StoreFiles.open(path, create: options.create, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         do {
+            if options.durable { try db.execute("PRAGMA synchronous = FULL") }
             try StoreMigrator.migrate(db)
             let registry = try Registry.load(db)
             let dataVersion = try db.queryInt("PRAGMA data_version")

@@ -21,7 +21,7 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         let definitions = try Definitions.load(path: file)
-        let store = try FeatureStore(path: options.path)
+        let store = try FeatureStore(path: options.path, options: .init(durable: options.durable))
         let plan = try store.apply(definitions, carryData: carryData, dryRun: dryRun)
         if !plan.steps.isEmpty { print(plan.description) }
         if dryRun {

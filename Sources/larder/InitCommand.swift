@@ -8,7 +8,7 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let store = try FeatureStore(path: options.path)
+        let store = try FeatureStore(path: options.path, options: .init(durable: options.durable))
         print("store \(store.path) ready (schema version \(try store.schemaVersion()))")
     }
 }

@@ -11,6 +11,9 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The store file (default: $LARDER_STORE, else ./larder.db).")
     var store: String?
 
+    @Flag(help: "Commit with SQLite's synchronous=FULL: a committed write survives a power loss, not only a crash.")
+    var durable = false
+
     /// The store path after applying the fallbacks.
     var path: String {
         if let store { return store }
@@ -21,7 +24,7 @@ struct StoreOptions: ParsableArguments {
     /// Opens the existing store (an error when there is none), with a cache
     /// budget of `cacheMegabytes` when given.
     func open(cacheMegabytes: Int? = nil) throws -> FeatureStore {
-        try FeatureStore(path: path, options: .init(create: false, cacheBytes: cacheMegabytes.map { $0 << 20 }))
+        try FeatureStore(path: path, options: .init(create: false, cacheBytes: cacheMegabytes.map { $0 << 20 }, durable: durable))
     }
 }
 

@@ -52,6 +52,12 @@ import Testing
         #expect(try db.queryInt("PRAGMA foreign_keys") == 1)
     }
 
+    @Test func durableStoresCommitWithFullSync() throws {
+        let dir = TemporaryDirectory()
+        #expect(try FeatureStore(path: dir.file("normal.db")).testInt("PRAGMA synchronous") == 1)
+        #expect(try FeatureStore(path: dir.file("durable.db"), options: .init(durable: true)).testInt("PRAGMA synchronous") == 2)
+    }
+
     @Test func transactionRollsBackOnError() throws {
         let dir = TemporaryDirectory()
         let db = try Connection(path: dir.file("c.db"))
