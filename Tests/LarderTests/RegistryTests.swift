@@ -121,6 +121,41 @@ import Testing
         #expect { try s.drop(view: "driver_stats", version: 2) } throws: { "\($0)".contains("driver_ranking") }
     }
 
+    @Test func droppedVersionNumbersAreNeverReused() throws {
+        let s = try store()
+        // Without the feature set, which would pin the latest version.
+        let yaml = exampleDefinitions.components(separatedBy: "feature_sets:")[0]
+        let twoDays = yaml.replacingOccurrences(of: "ttl: 7d", with: "ttl: 2d")
+        try s.apply(try definitions(yaml))
+        try s.apply(try definitions(twoDays))
+        let csv = try dir.write("rows.csv", """
+            driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city
+            1001,2026-11-26T10:00:00Z,0.5,0.25,7,oslo
+
+            """)
+        var options = IngestOptions()
+        options.skipIfUnchanged = true
+        #expect(try s.backfill(view: "driver_stats", input: csv, options: options).runID != nil)
+        try s.drop(view: "driver_stats", version: 2)
+        // The same schema as the dropped version 2, applied again: version 3.
+        let plan = try s.apply(try definitions(twoDays))
+        #expect(actions(plan)["feature view driver_stats"] == .newVersion(3))
+        #expect(try s.registry.views["driver_stats"]?.map(\.version) == [1, 3])
+        // Version 2's run is still listed as version 2's, not as version 3's.
+        #expect(try s.runs(view: "driver_stats").map(\.version) == [2])
+        // The identical input was committed to the dropped version 2 only: it is written to version 3.
+        let rewritten = try s.backfill(view: "driver_stats", input: csv, options: options)
+        #expect(rewritten.runID != nil)
+        #expect(try s.rowCount(view: "driver_stats") == 1)
+        #expect(try s.runs(view: "driver_stats").map(\.version) == [3, 2])
+        // A view whose every version was dropped continues its numbering.
+        try s.drop(view: "driver_stats", version: 1)
+        try s.drop(view: "driver_stats", version: 3)
+        let again = try s.apply(try definitions(yaml))
+        #expect(actions(again)["feature view driver_stats"] == .newVersion(4))
+        #expect(try s.registry.views["driver_stats"]?.map(\.version) == [4])
+    }
+
     @Test func featureSetPinsVersionsAndMovesWithNewOnes() throws {
         let s = try store()
         try s.apply(try definitions(exampleDefinitions))

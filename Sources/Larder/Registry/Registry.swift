@@ -40,6 +40,11 @@ enum Registry {
             let view = FeatureView(id: id, version: Int(versions.int64(2)), definition: definition, joinKeys: keys, createdAt: versions.int64(9))
             snapshot.views[view.name, default: []].append(view)
         }
+        let issued = try db.statement("SELECT view, last_version FROM view_version_numbers")
+        defer { issued.reset() }
+        while try issued.step() {
+            snapshot.lastIssuedVersions[issued.text(0)] = Int(issued.int64(1))
+        }
         let sets = try db.statement("SELECT name, version, refs, description, created_at FROM feature_sets ORDER BY name, version")
         defer { sets.reset() }
         while try sets.step() {
@@ -80,20 +85,23 @@ enum Registry {
             var detail = ""
             if let latest = current.latest(view.name) {
                 if view.schemaDiffers(from: latest.definition) || entity.joinKeys != latest.joinKeys {
-                    action = .newVersion(latest.version + 1)
+                    action = .newVersion(current.nextVersion(of: view.name))
                     detail = schemaChange(from: latest, to: view, keys: entity.joinKeys)
                 } else if view != latest.definition {
                     action = .updateMetadata
                 } else {
                     action = .unchanged
                 }
+            } else if let last = current.lastIssuedVersions[view.name] {
+                action = .newVersion(current.nextVersion(of: view.name))
+                detail = "versions up to \(last) were dropped"
             } else {
                 action = .create
             }
             plan.steps.append(.init(kind: "feature view", name: view.name, action: action, detail: detail))
             switch action {
             case .create, .newVersion:
-                let version = (current.latest(view.name)?.version ?? 0) + 1
+                let version = current.nextVersion(of: view.name)
                 next.views[view.name, default: []].append(FeatureView(id: -1, version: version, definition: view, joinKeys: entity.joinKeys, createdAt: 0))
             case .updateMetadata:
                 var all = next.views[view.name]!
@@ -216,6 +224,13 @@ enum Registry {
         insert.bind(createdAt, at: 10)
         try insert.run()
         let id = db.lastInsertRowID
+        let issued = try db.statement("""
+            INSERT INTO view_version_numbers (view, last_version) VALUES (?1, ?2)
+            ON CONFLICT(view) DO UPDATE SET last_version = max(last_version, excluded.last_version)
+            """)
+        issued.bind(view.name, at: 1)
+        issued.bind(Int64(view.version), at: 2)
+        try issued.run()
         try insertFeatures(view.features, versionID: id, db: db)
         try ViewTable.create(view, db: db)
     }
@@ -256,7 +271,8 @@ enum Registry {
     }
 
     /// Removes one version of a view: its table and its registry rows. Its
-    /// runs stay listed (rows carried to a newer version still name them).
+    /// runs stay listed (rows carried to a newer version still name them),
+    /// and its number is never issued again (`view_version_numbers`).
     static func drop(_ view: FeatureView, snapshot: RegistrySnapshot, db: Connection) throws {
         let users = snapshot.featureSets.values.compactMap(\.last).filter { set in
             set.features.contains { $0.view == view.name && $0.version == view.version }
