@@ -64,15 +64,54 @@ import Testing
         #expect(try s.registry.view("driver_stats", version: 1).features.count == 4)
     }
 
-    @Test func entityChangeMakesNewVersion() throws {
+    @Test(arguments: [
+        ("[{name: driver_id, type: string}]", "driver_id int64 → string"),
+        ("[{name: driver_key, type: int64}]", "driver_id int64 → driver_key int64"),
+        ("[{name: driver_id, type: int64}, {name: city_id, type: string}]", "driver_id int64 → driver_id int64, city_id string"),
+    ])
+    func joinKeyChangeIsASchemaChange(_ keys: String, _ change: String) throws {
         let s = try store()
         try s.apply(try definitions(exampleDefinitions))
-        let yaml = exampleDefinitions.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: [{name: driver_id, type: string}]")
+        let yaml = exampleDefinitions.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: \(keys)")
         let plan = try s.apply(try definitions(yaml))
-        #expect(actions(plan)["entity driver"] == .updateMetadata)
+        #expect(actions(plan)["entity driver"] == .changeJoinKeys)
         #expect(actions(plan)["feature view driver_stats"] == .newVersion(2))
-        #expect(try s.registry.view("driver_stats").joinKeys == [JoinKey(name: "driver_id", type: .string)])
+        #expect(plan.description.contains("entity driver: change join keys (\(change))"), "\(plan)")
+        #expect(plan.description.contains("feature view driver_stats: new version 2 (join keys changed: \(change))"), "\(plan)")
+        let entity = try #require(try s.registry.entities["driver"])
+        #expect(try s.registry.view("driver_stats").joinKeys == entity.joinKeys)
         #expect(try s.registry.view("driver_stats", version: 1).joinKeys == [JoinKey(name: "driver_id", type: .int64)])
+        // The new table is keyed the new way.
+        for key in entity.joinKeys {
+            let type = key.type == .int64 ? "INTEGER" : "TEXT"
+            #expect(try s.testInt("SELECT COUNT(*) FROM pragma_table_info('fv_driver_stats_v2') WHERE name = '\(key.name)' AND type = '\(type)' AND pk > 0") == 1)
+        }
+    }
+
+    @Test func joinKeyChangeRefusesToLeaveAViewOfTheEntityBehind() throws {
+        let s = try store()
+        let extra = exampleDefinitions.replacingOccurrences(of: "feature_sets:", with: """
+              - name: driver_extra
+                entity: driver
+                features: [{name: rating, type: float64}]
+            feature_sets:
+            """)
+        try s.apply(try definitions(extra))
+        let tables = try s.testTables()
+        // driver_extra is not in this file: its table would stay keyed by an int64.
+        let yaml = exampleDefinitions.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: [{name: driver_id, type: string}]")
+        #expect {
+            try s.apply(try definitions(yaml))
+        } throws: { error in
+            guard let error = error as? LarderError, case .definitions("defs.yaml", 3, "entities[0].join_keys", let message) = error else { return false }
+            return error.exitCode == 1 && message.contains("entity \"driver\"") && message.contains("driver_id int64 → string")
+                && message.contains("feature view \"driver_extra\" (driver_extra@1) is not in this file")
+        }
+        #expect(try s.testTables() == tables)
+        #expect(try s.registry.entities["driver"]?.joinKeys == [JoinKey(name: "driver_id", type: .int64)])
+        // With the view in the file, both views get a new version.
+        let both = try s.apply(try definitions(extra.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: [{name: driver_id, type: string}]")))
+        #expect(actions(both)["feature view driver_stats"] == .newVersion(2) && actions(both)["feature view driver_extra"] == .newVersion(2))
     }
 
     @Test func carryDataCopiesRowsInTheSameTransaction() throws {

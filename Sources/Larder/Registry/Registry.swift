@@ -63,14 +63,29 @@ enum Registry {
     static func plan(_ definitions: Definitions, against current: RegistrySnapshot) throws(LarderError) -> (ApplyPlan, RegistrySnapshot) {
         var plan = ApplyPlan()
         var next = current
-        for entity in definitions.entities {
+        let viewsInFile = Set(definitions.featureViews.map(\.name))
+        for (i, entity) in definitions.entities.enumerated() {
             let action: ApplyPlan.Action
+            var detail = ""
             if let existing = current.entities[entity.name] {
-                action = existing == entity ? .unchanged : .updateMetadata
+                if existing.joinKeys != entity.joinKeys {
+                    action = .changeJoinKeys
+                    detail = joinKeyChange(from: existing.joinKeys, to: entity.joinKeys)
+                    // A view left out of the file would keep a table keyed the old way.
+                    for name in current.views.keys.sorted() where !viewsInFile.contains(name) {
+                        if let latest = current.latest(name), latest.definition.entity == entity.name, latest.joinKeys != entity.joinKeys {
+                            throw definitions.error("entities[\(i)].join_keys", "the join keys of entity \"\(entity.name)\" change (\(detail)), "
+                                + "but its feature view \"\(name)\" (\(latest.qualifiedName)) is not in this file: "
+                                + "add it, so that it gets a new version with the new keys")
+                        }
+                    }
+                } else {
+                    action = existing == entity ? .unchanged : .updateMetadata
+                }
             } else {
                 action = .create
             }
-            plan.steps.append(.init(kind: "entity", name: entity.name, action: action, detail: ""))
+            plan.steps.append(.init(kind: "entity", name: entity.name, action: action, detail: detail))
             next.entities[entity.name] = entity
         }
         for (i, view) in definitions.featureViews.enumerated() {
@@ -107,7 +122,7 @@ enum Registry {
                 var all = next.views[view.name]!
                 all[all.count - 1].definition = view
                 next.views[view.name] = all
-            case .unchanged:
+            case .unchanged, .changeJoinKeys: // (the latter is for entities only)
                 break
             }
         }
@@ -141,7 +156,11 @@ enum Registry {
 
     private static func schemaChange(from old: FeatureView, to new: FeatureViewDefinition, keys: [JoinKey]) -> String {
         var parts: [String] = []
-        if old.definition.entity != new.entity || old.joinKeys != keys { parts.append("entity or join keys changed") }
+        if old.definition.entity != new.entity {
+            parts.append("entity \(old.definition.entity) → \(new.entity)")
+        } else if old.joinKeys != keys {
+            parts.append("join keys changed: \(joinKeyChange(from: old.joinKeys, to: keys))")
+        }
         if old.ttl != new.ttl { parts.append("ttl \(DurationText.format(old.ttl)) → \(DurationText.format(new.ttl))") }
         let oldNames = Set(old.features.map(\.name)), newNames = Set(new.features.map(\.name))
         let added = new.features.map(\.name).filter { !oldNames.contains($0) }
@@ -155,6 +174,17 @@ enum Registry {
         }
         if parts.isEmpty { parts.append("feature order changed") }
         return parts.joined(separator: "; ")
+    }
+
+    /// `driver_id int64 → string` for one changed key, or both lists in full
+    /// (`driver_id int64 → driver_id int64, city string`) when keys were added,
+    /// removed or renamed.
+    private static func joinKeyChange(from old: [JoinKey], to new: [JoinKey]) -> String {
+        if old.count == new.count, zip(old, new).allSatisfy({ $0.name == $1.name }) {
+            return zip(old, new).filter { $0.type != $1.type }.map { "\($0.name) \($0.type) → \($1.type)" }.joined(separator: ", ")
+        }
+        let list = { (keys: [JoinKey]) in keys.map { "\($0.name) \($0.type)" }.joined(separator: ", ") }
+        return "\(list(old)) → \(list(new))"
     }
 
     // MARK: Executing
