@@ -66,12 +66,16 @@ public enum LarderError: Error, Sendable, CustomStringConvertible {
     case storeTooNew(path: String, storeVersion: Int, supportedVersion: Int)
     /// SQLite reported an error.
     case store(SQLiteError)
+    /// The store holds something Larder could not have written (a registry
+    /// row with an unknown type, bad JSON, a bad name or a dangling
+    /// reference); `message` names the table, the row and the column.
+    case corruptStore(path: String, message: String)
 
     /// The CLI exit status for this error: 1 user error, 2 I/O or store error.
     public var exitCode: Int32 {
         switch self {
         case .invalidIdentifier, .definitions, .validation, .notFound, .usage: 1
-        case .io, .storeTooNew, .store: 2
+        case .io, .storeTooNew, .store, .corruptStore: 2
         }
     }
 
@@ -88,6 +92,7 @@ public enum LarderError: Error, Sendable, CustomStringConvertible {
         case .storeTooNew(let path, let storeVersion, let supported):
             "\(path): the store has schema version \(storeVersion), but this Larder supports up to \(supported); upgrade Larder to open it"
         case .store(let error): error.description
+        case .corruptStore(let path, let message): "\(path): corrupt store: \(message)"
         }
     }
 }

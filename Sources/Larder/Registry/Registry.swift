@@ -4,57 +4,6 @@ import Foundation
 /// feature sets. Every function takes the connection it runs on; writes are
 /// meant to run inside the caller's transaction.
 enum Registry {
-    // MARK: Loading
-
-    /// Loads the whole registry.
-    static func load(_ db: Connection) throws -> RegistrySnapshot {
-        var snapshot = RegistrySnapshot()
-        let entities = try db.statement("SELECT name, join_keys, description FROM entities")
-        defer { entities.reset() }
-        while try entities.step() {
-            let keys = try decode([StoredJoinKey].self, entities.text(1)).map { JoinKey(name: $0.name, type: KeyType(rawValue: $0.type) ?? .int64) }
-            snapshot.entities[entities.text(0)] = Entity(name: entities.text(0), joinKeys: keys, description: entities.text(2))
-        }
-        var featuresByVersion: [Int64: [FeatureDefinition]] = [:]
-        let features = try db.statement("SELECT view_version_id, name, type, expectations, description FROM features ORDER BY view_version_id, position")
-        defer { features.reset() }
-        while try features.step() {
-            let stored = try decode(StoredExpectations.self, features.text(3))
-            let feature = FeatureDefinition(
-                name: features.text(1), type: FeatureType(parsing: features.text(2)) ?? .string,
-                expectations: stored.expectations, description: features.text(4))
-            featuresByVersion[features.int64(0), default: []].append(feature)
-        }
-        let versions = try db.statement("""
-            SELECT id, view, version, entity, join_keys, ttl_us, description, owner, tags, created_at
-            FROM view_versions ORDER BY view, version
-            """)
-        defer { versions.reset() }
-        while try versions.step() {
-            let id = versions.int64(0)
-            let keys = try decode([StoredJoinKey].self, versions.text(4)).map { JoinKey(name: $0.name, type: KeyType(rawValue: $0.type) ?? .int64) }
-            let definition = FeatureViewDefinition(
-                name: versions.text(1), entity: versions.text(3), ttl: versions.int64(5),
-                features: featuresByVersion[id] ?? [], description: versions.text(6), owner: versions.text(7),
-                tags: try decode([String: String].self, versions.text(8)))
-            let view = FeatureView(id: id, version: Int(versions.int64(2)), definition: definition, joinKeys: keys, createdAt: versions.int64(9))
-            snapshot.views[view.name, default: []].append(view)
-        }
-        let issued = try db.statement("SELECT view, last_version FROM view_version_numbers")
-        defer { issued.reset() }
-        while try issued.step() {
-            snapshot.lastIssuedVersions[issued.text(0)] = Int(issued.int64(1))
-        }
-        let sets = try db.statement("SELECT name, version, refs, description, created_at FROM feature_sets ORDER BY name, version")
-        defer { sets.reset() }
-        while try sets.step() {
-            let refs = try decode([String].self, sets.text(2)).map { try FeatureReference(parsing: $0) }
-            let set = FeatureSet(name: sets.text(0), version: Int(sets.int64(1)), features: refs, description: sets.text(3), createdAt: sets.int64(4))
-            snapshot.featureSets[set.name, default: []].append(set)
-        }
-        return snapshot
-    }
-
     // MARK: Planning
 
     /// Compares `definitions` with `current` and decides each object's action.
@@ -353,10 +302,6 @@ enum Registry {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
 
