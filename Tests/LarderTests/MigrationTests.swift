@@ -119,6 +119,21 @@ import Testing
         #expect(!db.isInTransaction)
     }
 
+    @Test func sqliteErrorDescriptionShortensAHugeStatement() throws {
+        let dir = TemporaryDirectory()
+        let db = try Connection(path: dir.file("c.db"))
+        let sql = "CREATE TABLE wide (\n    " + (0..<3000).map { "c\($0) REAL" }.joined(separator: ",\n    ") + "\n)"
+        #expect {
+            try db.execute(sql)
+        } throws: { error in
+            guard let e = error as? SQLiteError else { return false }
+            #expect(e.description.hasPrefix("SQLite error 1: too many columns on wide (in: CREATE TABLE wide ( c0 REAL, c1 REAL, "), "\(e)")
+            #expect(e.description.hasSuffix("… (\(sql.utf8.count) bytes))"), "\(e)")
+            #expect(e.description.count < 300, "\(e)")
+            return e.sql == sql
+        }
+    }
+
     @Test func sqliteErrorCarriesCodeMessageAndStatement() throws {
         let dir = TemporaryDirectory()
         let db = try Connection(path: dir.file("c.db"))

@@ -140,6 +140,42 @@ import Testing
         #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v2") == 0)
     }
 
+    @Test func viewWithMoreFeaturesThanATableHoldsIsADefinitionsError() throws {
+        func yaml(features count: Int) -> String {
+            """
+            entities:
+              - name: driver
+                join_keys: [{name: driver_id, type: int64}]
+            feature_views:
+              - name: wide
+                entity: driver
+                features:
+
+            """ + (0..<count).map { "      - {name: f\($0), type: float64}\n" }.joined()
+        }
+        let s = try store()
+        // One join key and three fixed columns: 1996 features fill SQLite's 2000 columns exactly.
+        try s.apply(try definitions(yaml(features: 1996)))
+        var row: [String: FeatureValue] = ["driver_id": .int64(1), "event_timestamp": .timestamp(10)]
+        for i in 0..<1996 { row["f\(i)"] = .float64(Double(i)) }
+        try s.write(view: "wide", rows: [row])
+        #expect(try s.testInt("SELECT f1995 FROM fv_wide_v1") == 1995)
+        let read = try s.historicalFeatures(spine: try testSpine(key: "driver_id", keys: [1], times: [10]), features: [FeatureReference(view: "wide", feature: nil)])
+        #expect(read["f1995"].map(testValues) == [.float64(1995)])
+        let tables = try s.testTables()
+        for count in [1997, 3000] {
+            #expect {
+                try s.apply(try definitions(yaml(features: count)))
+            } throws: { error in
+                guard let error = error as? LarderError, case .definitions("defs.yaml", 8, "feature_views[0].features", let message) = error else { return false }
+                #expect(message == "\(count) features are too many: a table holds at most 2000 columns (SQLite's limit), and 4 of them "
+                    + "are the join keys, event_timestamp, created_timestamp, __run_id, so this view can have at most 1996 features")
+                return error.exitCode == 1
+            }
+        }
+        #expect(try s.testTables() == tables)
+    }
+
     @Test func dryRunChangesNothing() throws {
         let s = try store()
         let plan = try s.apply(try definitions(exampleDefinitions), dryRun: true)

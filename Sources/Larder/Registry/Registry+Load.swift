@@ -1,3 +1,4 @@
+import CLarderSQLite
 import Foundation
 
 extension Registry {
@@ -9,6 +10,8 @@ extension Registry {
     /// table, the row and the column, instead of being read as something else.
     static func load(_ db: Connection) throws -> RegistrySnapshot {
         var snapshot = RegistrySnapshot()
+        // See <https://www.sqlite.org/c3ref/limit.html>.
+        snapshot.columnLimit = Int(sqlite3_limit(db.handle, SQLITE_LIMIT_COLUMN, -1))
         let entities = try db.statement("SELECT name, join_keys, description FROM entities")
         defer { entities.reset() }
         while try entities.step() {

@@ -45,6 +45,12 @@ enum Registry {
             for (j, feature) in view.features.enumerated() where entity.joinKeys.contains(where: { $0.name == feature.name }) {
                 throw definitions.error("\(key).features[\(j)].name", "feature \"\(feature.name)\" has the name of a join key of entity \"\(entity.name)\"")
             }
+            let otherColumns = entity.joinKeys.count + ViewTable.fixedColumns.count
+            if otherColumns + view.features.count > current.columnLimit {
+                throw definitions.error("\(key).features", "\(view.features.count) features are too many: a table holds at most "
+                    + "\(current.columnLimit) columns (SQLite's limit), and \(otherColumns) of them are the join keys, "
+                    + "\(ViewTable.fixedColumns.joined(separator: ", ")), so this view can have at most \(current.columnLimit - otherColumns) features")
+            }
             let action: ApplyPlan.Action
             var detail = ""
             if let latest = current.latest(view.name) {

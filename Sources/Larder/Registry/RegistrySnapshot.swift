@@ -10,6 +10,10 @@ public struct RegistrySnapshot: Sendable {
     /// The highest version ever issued per view name, dropped versions
     /// included (table `view_version_numbers`).
     var lastIssuedVersions: [String: Int] = [:]
+    /// The most columns a table may have on the connection that loaded this
+    /// snapshot (`SQLITE_LIMIT_COLUMN`, 2000 in a default SQLite build): a view
+    /// whose table would need more is refused when it is applied.
+    var columnLimit = 2000
 
     /// The latest version of the view named `name`.
     public func latest(_ name: String) -> FeatureView? { views[name]?.last }
