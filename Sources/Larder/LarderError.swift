@@ -51,7 +51,8 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
 public enum LarderError: Error, Sendable, CustomStringConvertible {
     /// A name breaks the identifier rules.
     case invalidIdentifier(String, reason: String)
-    /// A mistake in a definitions file, at `file:line`, under `key`.
+    /// A mistake in a definitions file, at `file:line`, under `key` (empty
+    /// for a YAML syntax error).
     case definitions(file: String, line: Int, key: String, message: String)
     /// Input data was refused; at most the first 20 problems are kept, and
     /// `total` counts them all.
@@ -82,7 +83,7 @@ public enum LarderError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidIdentifier(_, let reason): reason
-        case .definitions(let file, let line, let key, let message): "\(file):\(line): \(key): \(message)"
+        case .definitions(let file, let line, let key, let message): "\(file):\(line): \(key.isEmpty ? "" : "\(key): ")\(message)"
         case .validation(let problems, let total):
             (["input rejected: \(total) problem\(total == 1 ? "" : "s")\(total > problems.count ? " (first \(problems.count) shown)" : ""); nothing was written"]
                 + problems.map(\.description)).joined(separator: "\n")
