@@ -32,6 +32,7 @@ var package = Package(
             exclude: ["README.md"],
             resources: [
                 .embedInCode("m0001_init.sql"),
+                .embedInCode("m0002_view_version_numbers.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -13,4 +13,6 @@ public struct Migration: Sendable {
 /// A test checks that every `m*.sql` file in `migrations/` appears here.
 public let storeMigrations: [Migration] = [
     Migration(version: 1, fileName: "m0001_init.sql", sql: String(decoding: PackageResources.m0001_init_sql, as: UTF8.self)),
+    Migration(version: 2, fileName: "m0002_view_version_numbers.sql",
+              sql: String(decoding: PackageResources.m0002_view_version_numbers_sql, as: UTF8.self)),
 ]

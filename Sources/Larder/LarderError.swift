@@ -51,7 +51,8 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
 public enum LarderError: Error, Sendable, CustomStringConvertible {
     /// A name breaks the identifier rules.
     case invalidIdentifier(String, reason: String)
-    /// A mistake in a definitions file, at `file:line`, under `key`.
+    /// A mistake in a definitions file, at `file:line`, under `key` (empty
+    /// for a YAML syntax error).
     case definitions(file: String, line: Int, key: String, message: String)
     /// Input data was refused; at most the first 20 problems are kept, and
     /// `total` counts them all.
@@ -66,19 +67,23 @@ public enum LarderError: Error, Sendable, CustomStringConvertible {
     case storeTooNew(path: String, storeVersion: Int, supportedVersion: Int)
     /// SQLite reported an error.
     case store(SQLiteError)
+    /// The store holds something Larder could not have written (a registry
+    /// row with an unknown type, bad JSON, a bad name or a dangling
+    /// reference); `message` names the table, the row and the column.
+    case corruptStore(path: String, message: String)
 
     /// The CLI exit status for this error: 1 user error, 2 I/O or store error.
     public var exitCode: Int32 {
         switch self {
         case .invalidIdentifier, .definitions, .validation, .notFound, .usage: 1
-        case .io, .storeTooNew, .store: 2
+        case .io, .storeTooNew, .store, .corruptStore: 2
         }
     }
 
     public var description: String {
         switch self {
         case .invalidIdentifier(_, let reason): reason
-        case .definitions(let file, let line, let key, let message): "\(file):\(line): \(key): \(message)"
+        case .definitions(let file, let line, let key, let message): "\(file):\(line): \(key.isEmpty ? "" : "\(key): ")\(message)"
         case .validation(let problems, let total):
             (["input rejected: \(total) problem\(total == 1 ? "" : "s")\(total > problems.count ? " (first \(problems.count) shown)" : ""); nothing was written"]
                 + problems.map(\.description)).joined(separator: "\n")
@@ -88,6 +93,7 @@ public enum LarderError: Error, Sendable, CustomStringConvertible {
         case .storeTooNew(let path, let storeVersion, let supported):
             "\(path): the store has schema version \(storeVersion), but this Larder supports up to \(supported); upgrade Larder to open it"
         case .store(let error): error.description
+        case .corruptStore(let path, let message): "\(path): corrupt store: \(message)"
         }
     }
 }

@@ -32,7 +32,26 @@ import Testing
         ("feature named like a join key", "{name: acc_rate, type: float64}", "{name: driver_id, type: float64}", 11,
          "feature_views[0].features[1].name", "join key"),
         // libyaml notices the unclosed list on the line after it.
-        ("YAML syntax", "ttl: 7d", "ttl: [7d", 8, "", "YAML syntax"),
+        ("YAML syntax", "ttl: 7d", "ttl: [7d", 8, "",
+         "YAML syntax: did not find expected ',' or ']' (column 16, while parsing a flow sequence at line 7, column 10)"),
+        ("control character", "ttl: 7d", "ttl: 7d\u{7}", 7, "", "YAML: control characters are not allowed (column 12)"),
+        // Duplicate keys: at the second occurrence, with the key path.
+        ("duplicate key", "    ttl: 7d\n", "    ttl: 7d\n    owner: me\n    ttl: 1d\n", 9,
+         "feature_views[0].ttl", "duplicate key (column 5; first at line 7, column 5)"),
+        ("duplicate key three times", "    ttl: 7d\n", "    ttl: 7d\n    ttl: 1d\n    ttl: 2d\n", 8,
+         "feature_views[0].ttl", "duplicate key (column 5; first at line 7, column 5)"),
+        ("duplicate quoted key", "    ttl: 7d\n", "    ttl: 7d\n    \"ttl\": 1d\n", 8,
+         "feature_views[0].ttl", "duplicate key"),
+        ("duplicate key in a flow mapping", "{name: acc_rate, type: float64}", "{name: acc_rate, type: float64, name: rate}", 11,
+         "feature_views[0].features[1].name", "duplicate key (column 41; first at line 11, column 10)"),
+        ("duplicate top-level key", "feature_sets:", "feature_views: []\nfeature_sets:", 14,
+         "feature_views", "duplicate key (column 1; first at line 4, column 1)"),
+        ("two duplicate keys in one mapping", "    ttl: 7d\n", "    ttl: 7d\n    entity: driver\n    ttl: 1d\n", 8,
+         "feature_views[0].entity", "duplicate key (column 5; first at line 6, column 5)"),
+        ("duplicate key in the fourth list item", "{name: city, type: string}", "{name: city, type: string, type: bytes}", 13,
+         "feature_views[0].features[3].type", "duplicate key (column 36; first at line 13, column 22)"),
+        // An escaped first occurrence cannot be matched in the text: its own line.
+        ("duplicate escaped key", "    ttl: 7d\n", "    \"\\x74tl\": 7d\n    ttl: 1d\n", 7, "ttl", "duplicate key"),
     ]
 
     @Test(arguments: 0..<mistakes.count)
@@ -56,6 +75,8 @@ import Testing
             if !mistake.key.isEmpty { #expect(key == mistake.key, "\(mistake.name): \(error)") }
             #expect(message.contains(mistake.message), "\(mistake.name): \(error)")
             #expect(error.description.hasPrefix("defs.yaml:\(mistake.line): "))
+            // One line: never the file echoed back.
+            #expect(!error.description.contains("\n") && error.description.count < 300, "\(mistake.name): \(error)")
             #expect(error.exitCode == 1)
         }
         #expect(try store.testTables() == tablesBefore)

@@ -32,6 +32,58 @@ import Testing
         #expect(try reopened.testInt("SELECT COUNT(*) FROM larder_migrations") == Int64(storeMigrations.count))
     }
 
+    /// A store at schema version 1: `driver_stats@1` registered, its
+    /// version 2 dropped after a run, `old_stats` dropped entirely after runs
+    /// up to version 4, and an older feature set version pinning the dropped
+    /// `gone_stats@6`.
+    static func makeVersion1Store(at path: String) throws {
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE larder_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT")
+        try db.execute(storeMigrations[0].sql)
+        try db.execute("""
+            INSERT INTO larder_migrations VALUES (1, 'm0001_init.sql', 0);
+            INSERT INTO entities VALUES ('driver', '[{"name":"driver_id","type":"int64"}]', '');
+            INSERT INTO feature_views VALUES ('driver_stats');
+            INSERT INTO view_versions (id, view, version, entity, join_keys, ttl_us, table_name, created_at)
+                VALUES (1, 'driver_stats', 1, 'driver', '[{"name":"driver_id","type":"int64"}]', 0, 'fv_driver_stats_v1', 0);
+            INSERT INTO features (view_version_id, position, name, type) VALUES (1, 0, 'conv_rate', 'float64');
+            CREATE TABLE fv_driver_stats_v1 (driver_id INTEGER NOT NULL, event_timestamp INTEGER NOT NULL,
+                created_timestamp INTEGER NOT NULL, __run_id INTEGER NOT NULL, conv_rate REAL,
+                PRIMARY KEY (driver_id, event_timestamp, created_timestamp, __run_id)) WITHOUT ROWID;
+            INSERT INTO runs (view, version, source, content_sha256, rows, rejected, started_at, committed_at)
+                VALUES ('driver_stats', 2, 'a.csv', 'aa', 1, 0, 1, 2), ('old_stats', 3, 'b.csv', 'bb', 1, 0, 3, 4),
+                       ('old_stats', 4, 'c.csv', 'cc', 1, 0, 5, 6);
+            INSERT INTO feature_sets (name, version, refs, created_at)
+                VALUES ('ranking', 1, '["gone_stats@6:x","driver_stats@1:conv_rate"]', 0),
+                       ('ranking', 2, '["driver_stats@1:conv_rate"]', 1);
+            """)
+    }
+
+    @Test func storeAtSchemaVersion1IsMigratedWithItsHighestVersions() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("v1.db")
+        try Self.makeVersion1Store(at: path)
+        let store = try FeatureStore(path: path)
+        #expect(try store.schemaVersion() == storeMigrations.count)
+        #expect(try store.registry.lastIssuedVersions == ["driver_stats": 2, "old_stats": 4, "gone_stats": 6])
+        let yaml = """
+            entities:
+              - name: driver
+                join_keys: [{name: driver_id, type: int64}]
+            feature_views:
+              - {name: driver_stats, entity: driver, features: [{name: conv_rate, type: float64}, {name: city, type: string}]}
+              - {name: old_stats, entity: driver, features: [{name: trips, type: int64}]}
+              - {name: gone_stats, entity: driver, features: [{name: x, type: int64}]}
+            """
+        let plan = try store.apply(try Definitions.parse(yaml: yaml, file: "defs.yaml"))
+        let actions = Dictionary(uniqueKeysWithValues: plan.steps.map { ($0.name, $0.action) })
+        #expect(actions["driver_stats"] == .newVersion(3))
+        #expect(actions["old_stats"] == .newVersion(5))
+        #expect(actions["gone_stats"] == .newVersion(7))
+        #expect(try store.registry.views.mapValues { $0.map(\.version) } == ["driver_stats": [1, 3], "old_stats": [5], "gone_stats": [7]])
+        #expect(try store.runs(view: "driver_stats").map(\.version) == [2])
+    }
+
     @Test func storeFromNewerLarderIsRefused() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("s.db")
@@ -71,6 +123,21 @@ import Testing
         }
         #expect(try db.queryInt("SELECT COUNT(*) FROM t") == 0)
         #expect(!db.isInTransaction)
+    }
+
+    @Test func sqliteErrorDescriptionShortensAHugeStatement() throws {
+        let dir = TemporaryDirectory()
+        let db = try Connection(path: dir.file("c.db"))
+        let sql = "CREATE TABLE wide (\n    " + (0..<3000).map { "c\($0) REAL" }.joined(separator: ",\n    ") + "\n)"
+        #expect {
+            try db.execute(sql)
+        } throws: { error in
+            guard let e = error as? SQLiteError else { return false }
+            #expect(e.description.hasPrefix("SQLite error 1: too many columns on wide (in: CREATE TABLE wide ( c0 REAL, c1 REAL, "), "\(e)")
+            #expect(e.description.hasSuffix("… (\(sql.utf8.count) bytes))"), "\(e)")
+            #expect(e.description.count < 300, "\(e)")
+            return e.sql == sql
+        }
     }
 
     @Test func sqliteErrorCarriesCodeMessageAndStatement() throws {

@@ -349,7 +349,7 @@ import Testing
         #expect(testValues(historical["x"]!) == [.int64(400)])
         #expect(store.cache.contents.snapshot(of: view)?.rowCount == 4)
 
-        // A version dropped and created again is not answered from the old snapshot.
+        // A dropped version's snapshot is not used for the version that follows it.
         let v2 = { (ttl: String) in try Definitions.parse(yaml: """
             entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
             feature_views: [{name: v, entity: thing, ttl: \(ttl), features: [{name: x, type: int64}]}]
@@ -364,7 +364,8 @@ import Testing
         try store.drop(view: "v", version: 2)
         try store.apply(v2("7s"))
         let again = try store.registry.view("v")
-        #expect(again.version == 2 && again.createdAt != first.createdAt)
+        // Version numbers are never reused: the dropped 2 is followed by 3.
+        #expect(again.version == 3 && again.createdAt != first.createdAt)
         #expect(testValues(try store.historicalFeatures(spine: spine, features: [FeatureReference(parsing: "v:x")])["x"]!) == [.null])
         #expect(testValues(try store.historicalFeatures(spine: spine, features: [FeatureReference(parsing: "v@1:x")])["x"]!) == [.int64(400)])
         #expect(store.cache.contents.snapshot(of: first) == nil)

@@ -64,15 +64,54 @@ import Testing
         #expect(try s.registry.view("driver_stats", version: 1).features.count == 4)
     }
 
-    @Test func entityChangeMakesNewVersion() throws {
+    @Test(arguments: [
+        ("[{name: driver_id, type: string}]", "driver_id int64 → string"),
+        ("[{name: driver_key, type: int64}]", "driver_id int64 → driver_key int64"),
+        ("[{name: driver_id, type: int64}, {name: city_id, type: string}]", "driver_id int64 → driver_id int64, city_id string"),
+    ])
+    func joinKeyChangeIsASchemaChange(_ keys: String, _ change: String) throws {
         let s = try store()
         try s.apply(try definitions(exampleDefinitions))
-        let yaml = exampleDefinitions.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: [{name: driver_id, type: string}]")
+        let yaml = exampleDefinitions.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: \(keys)")
         let plan = try s.apply(try definitions(yaml))
-        #expect(actions(plan)["entity driver"] == .updateMetadata)
+        #expect(actions(plan)["entity driver"] == .changeJoinKeys)
         #expect(actions(plan)["feature view driver_stats"] == .newVersion(2))
-        #expect(try s.registry.view("driver_stats").joinKeys == [JoinKey(name: "driver_id", type: .string)])
+        #expect(plan.description.contains("entity driver: change join keys (\(change))"), "\(plan)")
+        #expect(plan.description.contains("feature view driver_stats: new version 2 (join keys changed: \(change))"), "\(plan)")
+        let entity = try #require(try s.registry.entities["driver"])
+        #expect(try s.registry.view("driver_stats").joinKeys == entity.joinKeys)
         #expect(try s.registry.view("driver_stats", version: 1).joinKeys == [JoinKey(name: "driver_id", type: .int64)])
+        // The new table is keyed the new way.
+        for key in entity.joinKeys {
+            let type = key.type == .int64 ? "INTEGER" : "TEXT"
+            #expect(try s.testInt("SELECT COUNT(*) FROM pragma_table_info('fv_driver_stats_v2') WHERE name = '\(key.name)' AND type = '\(type)' AND pk > 0") == 1)
+        }
+    }
+
+    @Test func joinKeyChangeRefusesToLeaveAViewOfTheEntityBehind() throws {
+        let s = try store()
+        let extra = exampleDefinitions.replacingOccurrences(of: "feature_sets:", with: """
+              - name: driver_extra
+                entity: driver
+                features: [{name: rating, type: float64}]
+            feature_sets:
+            """)
+        try s.apply(try definitions(extra))
+        let tables = try s.testTables()
+        // driver_extra is not in this file: its table would stay keyed by an int64.
+        let yaml = exampleDefinitions.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: [{name: driver_id, type: string}]")
+        #expect {
+            try s.apply(try definitions(yaml))
+        } throws: { error in
+            guard let error = error as? LarderError, case .definitions("defs.yaml", 3, "entities[0].join_keys", let message) = error else { return false }
+            return error.exitCode == 1 && message.contains("entity \"driver\"") && message.contains("driver_id int64 → string")
+                && message.contains("feature view \"driver_extra\" (driver_extra@1) is not in this file")
+        }
+        #expect(try s.testTables() == tables)
+        #expect(try s.registry.entities["driver"]?.joinKeys == [JoinKey(name: "driver_id", type: .int64)])
+        // With the view in the file, both views get a new version.
+        let both = try s.apply(try definitions(extra.replacingOccurrences(of: "join_keys: [{name: driver_id, type: int64}]", with: "join_keys: [{name: driver_id, type: string}]")))
+        #expect(actions(both)["feature view driver_stats"] == .newVersion(2) && actions(both)["feature view driver_extra"] == .newVersion(2))
     }
 
     @Test func carryDataCopiesRowsInTheSameTransaction() throws {
@@ -101,6 +140,42 @@ import Testing
         #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v2") == 0)
     }
 
+    @Test func viewWithMoreFeaturesThanATableHoldsIsADefinitionsError() throws {
+        func yaml(features count: Int) -> String {
+            """
+            entities:
+              - name: driver
+                join_keys: [{name: driver_id, type: int64}]
+            feature_views:
+              - name: wide
+                entity: driver
+                features:
+
+            """ + (0..<count).map { "      - {name: f\($0), type: float64}\n" }.joined()
+        }
+        let s = try store()
+        // One join key and three fixed columns: 1996 features fill SQLite's 2000 columns exactly.
+        try s.apply(try definitions(yaml(features: 1996)))
+        var row: [String: FeatureValue] = ["driver_id": .int64(1), "event_timestamp": .timestamp(10)]
+        for i in 0..<1996 { row["f\(i)"] = .float64(Double(i)) }
+        try s.write(view: "wide", rows: [row])
+        #expect(try s.testInt("SELECT f1995 FROM fv_wide_v1") == 1995)
+        let read = try s.historicalFeatures(spine: try testSpine(key: "driver_id", keys: [1], times: [10]), features: [FeatureReference(view: "wide", feature: nil)])
+        #expect(read["f1995"].map(testValues) == [.float64(1995)])
+        let tables = try s.testTables()
+        for count in [1997, 3000] {
+            #expect {
+                try s.apply(try definitions(yaml(features: count)))
+            } throws: { error in
+                guard let error = error as? LarderError, case .definitions("defs.yaml", 8, "feature_views[0].features", let message) = error else { return false }
+                #expect(message == "\(count) features are too many: a table holds at most 2000 columns (SQLite's limit), and 4 of them "
+                    + "are the join keys, event_timestamp, created_timestamp, __run_id, so this view can have at most 1996 features")
+                return error.exitCode == 1
+            }
+        }
+        #expect(try s.testTables() == tables)
+    }
+
     @Test func dryRunChangesNothing() throws {
         let s = try store()
         let plan = try s.apply(try definitions(exampleDefinitions), dryRun: true)
@@ -119,6 +194,41 @@ import Testing
         #expect(throws: LarderError.self) { try s.drop(view: "driver_stats", version: 7) }
         // Version 2 is pinned by the latest version of driver_ranking.
         #expect { try s.drop(view: "driver_stats", version: 2) } throws: { "\($0)".contains("driver_ranking") }
+    }
+
+    @Test func droppedVersionNumbersAreNeverReused() throws {
+        let s = try store()
+        // Without the feature set, which would pin the latest version.
+        let yaml = exampleDefinitions.components(separatedBy: "feature_sets:")[0]
+        let twoDays = yaml.replacingOccurrences(of: "ttl: 7d", with: "ttl: 2d")
+        try s.apply(try definitions(yaml))
+        try s.apply(try definitions(twoDays))
+        let csv = try dir.write("rows.csv", """
+            driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city
+            1001,2026-11-26T10:00:00Z,0.5,0.25,7,oslo
+
+            """)
+        var options = IngestOptions()
+        options.skipIfUnchanged = true
+        #expect(try s.backfill(view: "driver_stats", input: csv, options: options).runID != nil)
+        try s.drop(view: "driver_stats", version: 2)
+        // The same schema as the dropped version 2, applied again: version 3.
+        let plan = try s.apply(try definitions(twoDays))
+        #expect(actions(plan)["feature view driver_stats"] == .newVersion(3))
+        #expect(try s.registry.views["driver_stats"]?.map(\.version) == [1, 3])
+        // Version 2's run is still listed as version 2's, not as version 3's.
+        #expect(try s.runs(view: "driver_stats").map(\.version) == [2])
+        // The identical input was committed to the dropped version 2 only: it is written to version 3.
+        let rewritten = try s.backfill(view: "driver_stats", input: csv, options: options)
+        #expect(rewritten.runID != nil)
+        #expect(try s.rowCount(view: "driver_stats") == 1)
+        #expect(try s.runs(view: "driver_stats").map(\.version) == [3, 2])
+        // A view whose every version was dropped continues its numbering.
+        try s.drop(view: "driver_stats", version: 1)
+        try s.drop(view: "driver_stats", version: 3)
+        let again = try s.apply(try definitions(yaml))
+        #expect(actions(again)["feature view driver_stats"] == .newVersion(4))
+        #expect(try s.registry.views["driver_stats"]?.map(\.version) == [4])
     }
 
     @Test func featureSetPinsVersionsAndMovesWithNewOnes() throws {

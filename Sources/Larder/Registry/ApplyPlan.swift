@@ -9,6 +9,10 @@ public struct ApplyPlan: Sendable, CustomStringConvertible {
         case updateMetadata
         /// The schema changed: a new version with this number is created.
         case newVersion(Int)
+        /// An entity's join keys changed (their names, types or number): a
+        /// schema change for every view of the entity, each of which gets a
+        /// new version in the same apply.
+        case changeJoinKeys
         /// Identical to what the store holds.
         case unchanged
 
@@ -17,6 +21,7 @@ public struct ApplyPlan: Sendable, CustomStringConvertible {
             case .create: "create"
             case .updateMetadata: "update metadata"
             case .newVersion(let n): "new version \(n)"
+            case .changeJoinKeys: "change join keys"
             case .unchanged: "unchanged"
             }
         }

@@ -37,18 +37,9 @@ public struct Definitions: Sendable {
         } catch let error as LarderError {
             throw error
         } catch let error as YamlError {
-            throw yamlError(error, file: file)
+            throw YAMLErrorReport.error(error, yaml: yaml, file: file)
         } catch {
             throw .definitions(file: file, line: 1, key: "", message: "\(error)")
-        }
-    }
-
-    private static func yamlError(_ error: YamlError, file: String) -> LarderError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return .definitions(file: file, line: mark.line, key: "", message: "YAML syntax: \(problem)")
-        default:
-            return .definitions(file: file, line: 1, key: "", message: "YAML: \(error)")
         }
     }
 }

@@ -4,52 +4,6 @@ import Foundation
 /// feature sets. Every function takes the connection it runs on; writes are
 /// meant to run inside the caller's transaction.
 enum Registry {
-    // MARK: Loading
-
-    /// Loads the whole registry.
-    static func load(_ db: Connection) throws -> RegistrySnapshot {
-        var snapshot = RegistrySnapshot()
-        let entities = try db.statement("SELECT name, join_keys, description FROM entities")
-        defer { entities.reset() }
-        while try entities.step() {
-            let keys = try decode([StoredJoinKey].self, entities.text(1)).map { JoinKey(name: $0.name, type: KeyType(rawValue: $0.type) ?? .int64) }
-            snapshot.entities[entities.text(0)] = Entity(name: entities.text(0), joinKeys: keys, description: entities.text(2))
-        }
-        var featuresByVersion: [Int64: [FeatureDefinition]] = [:]
-        let features = try db.statement("SELECT view_version_id, name, type, expectations, description FROM features ORDER BY view_version_id, position")
-        defer { features.reset() }
-        while try features.step() {
-            let stored = try decode(StoredExpectations.self, features.text(3))
-            let feature = FeatureDefinition(
-                name: features.text(1), type: FeatureType(parsing: features.text(2)) ?? .string,
-                expectations: stored.expectations, description: features.text(4))
-            featuresByVersion[features.int64(0), default: []].append(feature)
-        }
-        let versions = try db.statement("""
-            SELECT id, view, version, entity, join_keys, ttl_us, description, owner, tags, created_at
-            FROM view_versions ORDER BY view, version
-            """)
-        defer { versions.reset() }
-        while try versions.step() {
-            let id = versions.int64(0)
-            let keys = try decode([StoredJoinKey].self, versions.text(4)).map { JoinKey(name: $0.name, type: KeyType(rawValue: $0.type) ?? .int64) }
-            let definition = FeatureViewDefinition(
-                name: versions.text(1), entity: versions.text(3), ttl: versions.int64(5),
-                features: featuresByVersion[id] ?? [], description: versions.text(6), owner: versions.text(7),
-                tags: try decode([String: String].self, versions.text(8)))
-            let view = FeatureView(id: id, version: Int(versions.int64(2)), definition: definition, joinKeys: keys, createdAt: versions.int64(9))
-            snapshot.views[view.name, default: []].append(view)
-        }
-        let sets = try db.statement("SELECT name, version, refs, description, created_at FROM feature_sets ORDER BY name, version")
-        defer { sets.reset() }
-        while try sets.step() {
-            let refs = try decode([String].self, sets.text(2)).map { try FeatureReference(parsing: $0) }
-            let set = FeatureSet(name: sets.text(0), version: Int(sets.int64(1)), features: refs, description: sets.text(3), createdAt: sets.int64(4))
-            snapshot.featureSets[set.name, default: []].append(set)
-        }
-        return snapshot
-    }
-
     // MARK: Planning
 
     /// Compares `definitions` with `current` and decides each object's action.
@@ -58,14 +12,29 @@ enum Registry {
     static func plan(_ definitions: Definitions, against current: RegistrySnapshot) throws(LarderError) -> (ApplyPlan, RegistrySnapshot) {
         var plan = ApplyPlan()
         var next = current
-        for entity in definitions.entities {
+        let viewsInFile = Set(definitions.featureViews.map(\.name))
+        for (i, entity) in definitions.entities.enumerated() {
             let action: ApplyPlan.Action
+            var detail = ""
             if let existing = current.entities[entity.name] {
-                action = existing == entity ? .unchanged : .updateMetadata
+                if existing.joinKeys != entity.joinKeys {
+                    action = .changeJoinKeys
+                    detail = joinKeyChange(from: existing.joinKeys, to: entity.joinKeys)
+                    // A view left out of the file would keep a table keyed the old way.
+                    for name in current.views.keys.sorted() where !viewsInFile.contains(name) {
+                        if let latest = current.latest(name), latest.definition.entity == entity.name, latest.joinKeys != entity.joinKeys {
+                            throw definitions.error("entities[\(i)].join_keys", "the join keys of entity \"\(entity.name)\" change (\(detail)), "
+                                + "but its feature view \"\(name)\" (\(latest.qualifiedName)) is not in this file: "
+                                + "add it, so that it gets a new version with the new keys")
+                        }
+                    }
+                } else {
+                    action = existing == entity ? .unchanged : .updateMetadata
+                }
             } else {
                 action = .create
             }
-            plan.steps.append(.init(kind: "entity", name: entity.name, action: action, detail: ""))
+            plan.steps.append(.init(kind: "entity", name: entity.name, action: action, detail: detail))
             next.entities[entity.name] = entity
         }
         for (i, view) in definitions.featureViews.enumerated() {
@@ -76,30 +45,39 @@ enum Registry {
             for (j, feature) in view.features.enumerated() where entity.joinKeys.contains(where: { $0.name == feature.name }) {
                 throw definitions.error("\(key).features[\(j)].name", "feature \"\(feature.name)\" has the name of a join key of entity \"\(entity.name)\"")
             }
+            let otherColumns = entity.joinKeys.count + ViewTable.fixedColumns.count
+            if otherColumns + view.features.count > current.columnLimit {
+                throw definitions.error("\(key).features", "\(view.features.count) features are too many: a table holds at most "
+                    + "\(current.columnLimit) columns (SQLite's limit), and \(otherColumns) of them are the join keys, "
+                    + "\(ViewTable.fixedColumns.joined(separator: ", ")), so this view can have at most \(current.columnLimit - otherColumns) features")
+            }
             let action: ApplyPlan.Action
             var detail = ""
             if let latest = current.latest(view.name) {
                 if view.schemaDiffers(from: latest.definition) || entity.joinKeys != latest.joinKeys {
-                    action = .newVersion(latest.version + 1)
+                    action = .newVersion(current.nextVersion(of: view.name))
                     detail = schemaChange(from: latest, to: view, keys: entity.joinKeys)
                 } else if view != latest.definition {
                     action = .updateMetadata
                 } else {
                     action = .unchanged
                 }
+            } else if let last = current.lastIssuedVersions[view.name] {
+                action = .newVersion(current.nextVersion(of: view.name))
+                detail = "versions up to \(last) were dropped"
             } else {
                 action = .create
             }
             plan.steps.append(.init(kind: "feature view", name: view.name, action: action, detail: detail))
             switch action {
             case .create, .newVersion:
-                let version = (current.latest(view.name)?.version ?? 0) + 1
+                let version = current.nextVersion(of: view.name)
                 next.views[view.name, default: []].append(FeatureView(id: -1, version: version, definition: view, joinKeys: entity.joinKeys, createdAt: 0))
             case .updateMetadata:
                 var all = next.views[view.name]!
                 all[all.count - 1].definition = view
                 next.views[view.name] = all
-            case .unchanged:
+            case .unchanged, .changeJoinKeys: // (the latter is for entities only)
                 break
             }
         }
@@ -133,7 +111,11 @@ enum Registry {
 
     private static func schemaChange(from old: FeatureView, to new: FeatureViewDefinition, keys: [JoinKey]) -> String {
         var parts: [String] = []
-        if old.definition.entity != new.entity || old.joinKeys != keys { parts.append("entity or join keys changed") }
+        if old.definition.entity != new.entity {
+            parts.append("entity \(old.definition.entity) → \(new.entity)")
+        } else if old.joinKeys != keys {
+            parts.append("join keys changed: \(joinKeyChange(from: old.joinKeys, to: keys))")
+        }
         if old.ttl != new.ttl { parts.append("ttl \(DurationText.format(old.ttl)) → \(DurationText.format(new.ttl))") }
         let oldNames = Set(old.features.map(\.name)), newNames = Set(new.features.map(\.name))
         let added = new.features.map(\.name).filter { !oldNames.contains($0) }
@@ -147,6 +129,17 @@ enum Registry {
         }
         if parts.isEmpty { parts.append("feature order changed") }
         return parts.joined(separator: "; ")
+    }
+
+    /// `driver_id int64 → string` for one changed key, or both lists in full
+    /// (`driver_id int64 → driver_id int64, city string`) when keys were added,
+    /// removed or renamed.
+    private static func joinKeyChange(from old: [JoinKey], to new: [JoinKey]) -> String {
+        if old.count == new.count, zip(old, new).allSatisfy({ $0.name == $1.name }) {
+            return zip(old, new).filter { $0.type != $1.type }.map { "\($0.name) \($0.type) → \($1.type)" }.joined(separator: ", ")
+        }
+        let list = { (keys: [JoinKey]) in keys.map { "\($0.name) \($0.type)" }.joined(separator: ", ") }
+        return "\(list(old)) → \(list(new))"
     }
 
     // MARK: Executing
@@ -216,6 +209,13 @@ enum Registry {
         insert.bind(createdAt, at: 10)
         try insert.run()
         let id = db.lastInsertRowID
+        let issued = try db.statement("""
+            INSERT INTO view_version_numbers (view, last_version) VALUES (?1, ?2)
+            ON CONFLICT(view) DO UPDATE SET last_version = max(last_version, excluded.last_version)
+            """)
+        issued.bind(view.name, at: 1)
+        issued.bind(Int64(view.version), at: 2)
+        try issued.run()
         try insertFeatures(view.features, versionID: id, db: db)
         try ViewTable.create(view, db: db)
     }
@@ -256,7 +256,8 @@ enum Registry {
     }
 
     /// Removes one version of a view: its table and its registry rows. Its
-    /// runs stay listed (rows carried to a newer version still name them).
+    /// runs stay listed (rows carried to a newer version still name them),
+    /// and its number is never issued again (`view_version_numbers`).
     static func drop(_ view: FeatureView, snapshot: RegistrySnapshot, db: Connection) throws {
         let users = snapshot.featureSets.values.compactMap(\.last).filter { set in
             set.features.contains { $0.view == view.name && $0.version == view.version }
@@ -307,10 +308,6 @@ enum Registry {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
 

@@ -7,9 +7,23 @@ public struct RegistrySnapshot: Sendable {
     public var views: [String: [FeatureView]] = [:]
     /// Every version of every feature set, by name, oldest first.
     public var featureSets: [String: [FeatureSet]] = [:]
+    /// The highest version ever issued per view name, dropped versions
+    /// included (table `view_version_numbers`).
+    var lastIssuedVersions: [String: Int] = [:]
+    /// The most columns a table may have on the connection that loaded this
+    /// snapshot (`SQLITE_LIMIT_COLUMN`, 2000 in a default SQLite build): a view
+    /// whose table would need more is refused when it is applied.
+    var columnLimit = 2000
 
     /// The latest version of the view named `name`.
     public func latest(_ name: String) -> FeatureView? { views[name]?.last }
+
+    /// The number the next version of the view named `name` gets: one more
+    /// than any version ever issued, so that the number of a dropped version
+    /// (whose runs stay listed under it) is never reused.
+    func nextVersion(of name: String) -> Int {
+        max(latest(name)?.version ?? 0, lastIssuedVersions[name] ?? 0) + 1
+    }
 
     /// The view named `name` at `version` (latest when nil), or a `notFound` error.
     public func view(_ name: String, version: Int? = nil) throws(LarderError) -> FeatureView {

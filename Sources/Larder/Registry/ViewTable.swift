@@ -11,10 +11,12 @@
 enum ViewTable {
     /// The name of the run id column.
     static let runColumn = "__run_id"
+    /// The columns every view table has between its join keys and its features.
+    static let fixedColumns = ["event_timestamp", "created_timestamp", runColumn]
 
     /// Every column name of `view`'s table, in table order.
     static func columns(_ view: FeatureView) -> [String] {
-        view.joinKeys.map(\.name) + ["event_timestamp", "created_timestamp", runColumn] + view.features.map(\.name)
+        view.joinKeys.map(\.name) + fixedColumns + view.features.map(\.name)
     }
 
     /// Creates the table of `view`.

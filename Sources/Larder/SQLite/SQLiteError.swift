@@ -27,9 +27,23 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
         self.init(code: code, message: message, sql: sql)
     }
 
+    /// `SQLite error CODE: MESSAGE (in: SQL)`, with the SQL shortened by
+    /// ``excerpt(_:)`` (``sql`` keeps all of it).
     public var description: String {
         var text = "SQLite error \(code): \(message)"
-        if let sql { text += " (in: \(sql))" }
+        if let sql { text += " (in: \(Self.excerpt(sql)))" }
         return text
+    }
+
+    /// The longest statement, in characters, that a description shows whole.
+    static let excerptLength = 200
+
+    /// `sql` on one line (each run of white space as one space), cut after
+    /// ``excerptLength`` characters with its full size noted, so that a
+    /// message never echoes a statement of thousands of columns.
+    static func excerpt(_ sql: String) -> String {
+        let oneLine = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard oneLine.count > excerptLength else { return oneLine }
+        return oneLine.prefix(excerptLength) + "… (\(sql.utf8.count) bytes)"
     }
 }
