@@ -76,21 +76,21 @@ extension FeatureStore {
     func historical(spine: FeatureFrame, plan: RetrievalPlan, asOf: Int64,
                     statuses: Bool) throws(LarderError) -> (frame: FeatureFrame, statuses: [[FeatureStatus]]) {
         guard let times = spine["event_timestamp"] else {
-            throw .usage("the spine has no event_timestamp column; it has \(spine.names.joined(separator: ", "))")
+            throw .invalidInput("the spine has no event_timestamp column; it has \(spine.names.joined(separator: ", "))")
         }
         guard times.type == .timestamp || times.type == .int64 else {
-            throw .usage("the spine's event_timestamp column is \(times.type), not timestamp")
+            throw .invalidInput("the spine's event_timestamp column is \(times.type), not timestamp")
         }
         let rows = spine.rowCount
         for (name, column) in zip(spine.names, spine.columns) where column.count != rows {
-            throw .usage("the spine's column \"\(name)\" has \(column.count) rows, not \(rows)")
+            throw .invalidInput("the spine's column \"\(name)\" has \(column.count) rows, not \(rows)")
         }
         if times.validity.nonzeroBitCount != rows {
             let row = (0..<rows).first { !times.validity[$0] } ?? 0
-            throw .usage("spine row \(row + 1) has no event_timestamp")
+            throw .invalidInput("spine row \(row + 1) has no event_timestamp")
         }
         for name in plan.names where spine.names.contains(name) {
-            throw .usage("the feature \"\(name)\" has the name of a spine column" + (name.contains("__") ? "" : "; use full names (view__feature)"))
+            throw .invalidInput("the feature \"\(name)\" has the name of a spine column" + (name.contains("__") ? "" : "; use full names (view__feature)"))
         }
         let answers = try answers(plan, keysFrom: spine, times: times.ints, asOf: asOf, statuses: statuses)
         let frame = FeatureFrame(names: spine.names + plan.names,
@@ -180,7 +180,7 @@ extension FeatureStore {
     // MARK: Steps
 
     private func plan(_ features: [FeatureReference], fullNames: Bool, prepared: Bool = false) throws(LarderError) -> RetrievalPlan {
-        guard !features.isEmpty else { throw .usage("no features requested") }
+        guard !features.isEmpty else { throw .invalidInput("no features requested") }
         let resolved = try withState { try $0.registry.resolve(features) }
         return try RetrievalPlan(resolved, fullNames: fullNames, prepared: prepared)
     }

@@ -45,7 +45,7 @@ public struct TrainingSetRequest: Sendable {
         let manifest = try TrainingSetManifest.load(path: path)
         let valid = try manifest.validated(path: path)
         if let at = valid.at {
-            if spine != nil { throw .usage("\(path): the manifest is of an entity-less retrieval (at \(manifest.at ?? "")); it takes no spine") }
+            if spine != nil { throw .invalidInput("\(path): the manifest is of an entity-less retrieval (at \(manifest.at ?? "")); it takes no spine") }
             rows = .at(at)
         } else {
             rows = .spine(spine ?? manifest.spine ?? "")
@@ -98,11 +98,11 @@ extension FeatureStore {
         var spineSHA256: String?
         switch request.rows {
         case .spine(let spine):
-            if spine.isEmpty { throw .usage("no spine: give one (the manifest names none)") }
+            if spine.isEmpty { throw .invalidInput("no spine: give one (the manifest names none)") }
             let read = try SpineReader.read(path: spine, joinKeys: resolved.uniqueJoinKeys, options: request.spineOptions)
             spineSHA256 = read.sha256
             if let expected = request.expected, let sha = expected.manifest.spineSHA256, read.sha256 != sha {
-                throw .usage("\(spine) is not the spine \(expected.path) was made with (its SHA-256 differs)")
+                throw .conflict("\(spine) is not the spine \(expected.path) was made with (its SHA-256 differs)")
             }
             frame = try historicalFeatures(spine: read.frame, features: pinned, asOf: horizon, fullNames: request.fullNames)
         case .at(let time):
@@ -114,7 +114,7 @@ extension FeatureStore {
         let resultSHA256 = request.expected != nil || manifest != nil ? try TrainingSetManifest.canonicalSHA256(of: frame) : nil
         if let (expected, manifestPath) = request.expected {
             guard resultSHA256 == expected.resultSHA256, frame.rowCount == expected.rows, frame.names == expected.columns else {
-                throw .usage("the result differs from \(manifestPath)'s (rows \(frame.rowCount) vs \(expected.rows), sha256 \(resultSHA256?.prefix(16) ?? "")… vs \(expected.resultSHA256.prefix(16))…): the store no longer holds the data it was made from; nothing was written")
+                throw .conflict("the result differs from \(manifestPath)'s (rows \(frame.rowCount) vs \(expected.rows), sha256 \(resultSHA256?.prefix(16) ?? "")… vs \(expected.resultSHA256.prefix(16))…): the store no longer holds the data it was made from; nothing was written")
             }
         }
         if let manifest, let resultSHA256 {

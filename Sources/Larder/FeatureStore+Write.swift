@@ -52,7 +52,7 @@ extension FeatureStore {
     public func write(view: String, version: Int? = nil, rows: [[String: FeatureValue]],
                       options: IngestOptions = IngestOptions()) throws(LarderError) -> IngestResult {
         let target = try registry.view(view, version: version)
-        guard let first = rows.first else { throw .usage("nothing to write: no rows") }
+        guard let first = rows.first else { throw .invalidInput("nothing to write: no rows") }
         let names = first.keys.sorted()
         var columns: [Column] = []
         for name in names {
@@ -68,7 +68,7 @@ extension FeatureStore {
             }
             var column = Column(type: type, capacity: rows.count)
             for (i, row) in rows.enumerated() {
-                guard let value = row[name] else { throw .usage("row \(i + 1) has no value for \"\(name)\" (use .null for null)") }
+                guard let value = row[name] else { throw .invalidInput("row \(i + 1) has no value for \"\(name)\" (use .null for null)") }
                 do { try column.append(value) } catch {
                     throw .validation(problems: [ValidationProblem(file: "write", line: i + 1, column: name, value: value.description,
                                                                    reason: "not a \(type)")], total: 1)

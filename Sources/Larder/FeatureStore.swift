@@ -151,19 +151,19 @@ extension LarderError {
             }
             switch error.primaryCode {
             case SQLITE_READONLY:
-                self = .io(path: store, message: "the store is read-only here (\(error.message)); reading works, writing needs write access to the file and its folder")
+                self = .storage(path: store, message: "the store is read-only here (\(error.message)); reading works, writing needs write access to the file and its folder")
             case SQLITE_FULL:
-                self = .io(path: store, message: "the disk is full (\(error.message)); nothing of this write was kept")
+                self = .storage(path: store, message: "the disk is full (\(error.message)); nothing of this write was kept")
             case SQLITE_IOERR:
-                self = .io(path: store, message: "cannot read or write the store (\(error.message)); nothing of this write was kept")
+                self = .storage(path: store, message: "cannot read or write the store (\(error.message)); nothing of this write was kept")
             case SQLITE_CORRUPT, SQLITE_NOTADB:
-                self = .io(path: store, message: "the store is damaged (\(error.message)); restore it from a copy")
+                self = .storage(path: store, message: "the store is damaged (\(error.message)); restore it from a copy")
             case SQLITE_BUSY:
-                self = .io(path: store, message: "another run is being written to this store and held it past the busy timeout; try again when it has committed")
+                self = .storage(path: store, message: "another run is being written to this store and held it past the busy timeout; try again when it has committed")
             default:
-                self = .store(error)
+                self = .store(error, path: store)
             }
-        default: self = .usage("\(error)")
+        default: self = LarderError(.storage, "\(error)", path: store)
         }
     }
 }

@@ -44,56 +44,120 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Every error Larder reports, with what a user needs to act on it.
+/// Every error Larder reports: a ``Category`` that each client maps in one
+/// table (the CLI to exit codes, a server to HTTP statuses, Python to
+/// exception classes), a message a user can act on, the file it concerns,
+/// and, for refused input data, the problem lines.
 ///
-/// ``exitCode`` maps each case to the CLI's exit status: 1 for user errors
-/// (usage, definitions, validation), 2 for I/O and store errors.
-public enum LarderError: Error, Sendable, CustomStringConvertible {
-    /// A name breaks the identifier rules.
-    case invalidIdentifier(String, reason: String)
-    /// A mistake in a definitions file, at `file:line`, under `key` (empty
-    /// for a YAML syntax error).
-    case definitions(file: String, line: Int, key: String, message: String)
-    /// Input data was refused; at most the first 20 problems are kept, and
-    /// `total` counts them all.
-    case validation(problems: [ValidationProblem], total: Int)
-    /// A view, version, feature, feature set or entity that does not exist.
-    case notFound(String)
-    /// A request that cannot be carried out as asked.
-    case usage(String)
-    /// A file could not be read or written.
-    case io(path: String, message: String)
-    /// The store file was written by a newer Larder.
-    case storeTooNew(path: String, storeVersion: Int, supportedVersion: Int)
-    /// SQLite reported an error.
-    case store(SQLiteError)
-    /// The store holds something Larder could not have written (a registry
-    /// row with an unknown type, bad JSON, a bad name or a dangling
-    /// reference); `message` names the table, the row and the column.
-    case corruptStore(path: String, message: String)
+/// ```swift
+/// do { try store.backfill(view: "driver_stats", input: "stats.csv") }
+/// catch let error where error.category == .invalidInput {
+///     for problem in error.problems { print(problem) }  // FILE:LINE: column C: value "V": reason
+/// }
+/// ```
+public struct LarderError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure an error is. New categories may be added: match
+    /// the ones you handle and treat the others as ``storage``.
+    public struct Category: Hashable, Sendable, CustomStringConvertible {
+        /// The category's name, in snake case (`invalid_input`).
+        public let name: String
 
-    /// The CLI exit status for this error: 1 user error, 2 I/O or store error.
-    public var exitCode: Int32 {
-        switch self {
-        case .invalidIdentifier, .definitions, .validation, .notFound, .usage: 1
-        case .io, .storeTooNew, .store, .corruptStore: 2
-        }
+        /// Input that cannot be used as given: data that fails validation, a
+        /// definitions mistake, a malformed reference, time or argument.
+        public static let invalidInput = Category(name: "invalid_input")
+        /// A view, version, feature, feature set or entity that does not exist.
+        public static let notFound = Category(name: "not_found")
+        /// A request refused because of what is already there: an output that
+        /// would replace the store or an input, a version that a feature set
+        /// pins, a store that no longer gives a manifest's result.
+        public static let conflict = Category(name: "conflict")
+        /// The store itself: missing, damaged, read-only, full, too new, held
+        /// by another writer past the busy timeout, or an SQLite failure.
+        public static let storage = Category(name: "storage")
+        /// Another file (an input or an output) cannot be read or written.
+        public static let io = Category(name: "io")
+
+        /// The category's name.
+        public var description: String { name }
     }
 
+    /// The kind of failure.
+    public let category: Category
+    /// What went wrong, naming the file, line, value or object concerned.
+    public let message: String
+    /// The file the error concerns, when there is one (the store, an input,
+    /// an output, a definitions file).
+    public let path: String?
+    /// The line of ``path`` the error is at, when known (a definitions mistake).
+    public let line: Int?
+    /// For refused input data: the first 20 problems, in input order.
+    public let problems: [ValidationProblem]
+    /// For refused input data: how many problems there were in all.
+    public let totalProblems: Int
+
+    /// An error of `category` with `message`, concerning `path`.
+    package init(_ category: Category, _ message: String, path: String? = nil, line: Int? = nil,
+                 problems: [ValidationProblem] = [], totalProblems: Int = 0) {
+        self.category = category
+        self.message = message
+        self.path = path
+        self.line = line
+        self.problems = problems
+        self.totalProblems = totalProblems
+    }
+
+    /// The message, then one line per problem.
     public var description: String {
-        switch self {
-        case .invalidIdentifier(_, let reason): reason
-        case .definitions(let file, let line, let key, let message): "\(file):\(line): \(key.isEmpty ? "" : "\(key): ")\(message)"
-        case .validation(let problems, let total):
-            (["input rejected: \(total) problem\(total == 1 ? "" : "s")\(total > problems.count ? " (first \(problems.count) shown)" : ""); nothing was written"]
-                + problems.map(\.description)).joined(separator: "\n")
-        case .notFound(let what): what
-        case .usage(let message): message
-        case .io(let path, let message): "\(path): \(message)"
-        case .storeTooNew(let path, let storeVersion, let supported):
-            "\(path): the store has schema version \(storeVersion), but this Larder supports up to \(supported); upgrade Larder to open it"
-        case .store(let error): error.description
-        case .corruptStore(let path, let message): "\(path): corrupt store: \(message)"
-        }
+        ([message] + problems.map(\.description)).joined(separator: "\n")
+    }
+
+    // MARK: The errors Larder raises
+
+    /// Input that cannot be used as given.
+    package static func invalidInput(_ message: String) -> LarderError { LarderError(.invalidInput, message) }
+
+    /// An object that does not exist.
+    package static func notFound(_ message: String) -> LarderError { LarderError(.notFound, message) }
+
+    /// A request refused because of what is already there.
+    package static func conflict(_ message: String) -> LarderError { LarderError(.conflict, message) }
+
+    /// A file other than the store that cannot be read or written.
+    package static func io(path: String, message: String) -> LarderError { LarderError(.io, "\(path): \(message)", path: path) }
+
+    /// A problem with the store at `path`.
+    package static func storage(path: String, message: String) -> LarderError { LarderError(.storage, "\(path): \(message)", path: path) }
+
+    /// A name that breaks the identifier rules; `reason` says which and why.
+    package static func invalidIdentifier(_ name: String, reason: String) -> LarderError { LarderError(.invalidInput, reason) }
+
+    /// A mistake in a definitions file, at `file:line`, under `key` (empty
+    /// for a YAML syntax error).
+    package static func definitions(file: String, line: Int, key: String, message: String) -> LarderError {
+        LarderError(.invalidInput, "\(file):\(line): \(key.isEmpty ? "" : "\(key): ")\(message)", path: file, line: line)
+    }
+
+    /// Input data refused: the first 20 `problems` of `total`; nothing was written.
+    package static func validation(problems: [ValidationProblem], total: Int) -> LarderError {
+        let shown = total > problems.count ? " (first \(problems.count) shown)" : ""
+        return LarderError(.invalidInput, "input rejected: \(total) problem\(total == 1 ? "" : "s")\(shown); nothing was written",
+                           path: problems.first?.file, problems: problems, totalProblems: total)
+    }
+
+    /// A store written by a newer Larder.
+    package static func storeTooNew(path: String, storeVersion: Int, supportedVersion: Int) -> LarderError {
+        .storage(path: path, message: "the store has schema version \(storeVersion), but this Larder supports up to \(supportedVersion); upgrade Larder to open it")
+    }
+
+    /// A store holding something Larder could not have written (a registry
+    /// row with an unknown type, bad JSON, a bad name or a dangling
+    /// reference); `message` names the table, the row and the column.
+    package static func corruptStore(path: String, message: String) -> LarderError {
+        .storage(path: path, message: "corrupt store: \(message)")
+    }
+
+    /// An error SQLite reported on the store at `path` (when known).
+    package static func store(_ error: SQLiteError, path: String? = nil) -> LarderError {
+        LarderError(.storage, path.map { "\($0): \(error.description)" } ?? error.description, path: path)
     }
 }

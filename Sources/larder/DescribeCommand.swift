@@ -42,9 +42,9 @@ struct DescribeCommand: ParsableCommand {
 /// Splits `VIEW@N` into its name and version (nil when absent).
 func parseVersioned(_ text: String) throws -> (String, Int?) {
     let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-    guard parts.count <= 2, !parts[0].isEmpty else { throw LarderError.usage("expected VIEW or VIEW@N, got \"\(text)\"") }
+    guard parts.count <= 2, !parts[0].isEmpty else { throw LarderError.invalidInput("expected VIEW or VIEW@N, got \"\(text)\"") }
     guard parts.count == 2 else { return (text, nil) }
-    guard let n = Int(parts[1]), n >= 1 else { throw LarderError.usage("\"\(parts[1])\" is not a version number in \"\(text)\"") }
+    guard let n = Int(parts[1]), n >= 1 else { throw LarderError.invalidInput("\"\(parts[1])\" is not a version number in \"\(text)\"") }
     return (String(parts[0]), n)
 }
 

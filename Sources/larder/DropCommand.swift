@@ -12,7 +12,7 @@ struct DropCommand: ParsableCommand {
 
     func run() throws {
         let (name, version) = try parseVersioned(view)
-        guard let version else { throw LarderError.usage("say which version to drop: \(name)@N (see `larder versions \(name)`)") }
+        guard let version else { throw LarderError.invalidInput("say which version to drop: \(name)@N (see `larder versions \(name)`)") }
         try options.open().drop(view: name, version: version)
         print("dropped \(name)@\(version)")
     }

@@ -95,14 +95,14 @@ struct HistoricalCommand: ParsableCommand {
 func featureRefs(store: FeatureStore, features: String?, featureSet: String?) throws -> [FeatureReference] {
     if let features { return try FeatureReference.parseList(features) }
     if let featureSet { return try store.registry.featureSet(featureSet).features }
-    throw LarderError.usage("give --features REFS or --feature-set NAME")
+    throw LarderError.invalidInput("give --features REFS or --feature-set NAME")
 }
 
 /// Parses an RFC 3339 time given on the command line.
 func parseTime(_ text: String, assumeUTC: Bool, option: String) throws -> Int64 {
     switch Timestamp.parse(text, assumeUTC: assumeUTC) {
     case .success(let t): return t
-    case .failure(let error): throw LarderError.usage("\(option) \"\(text)\": \(error)")
+    case .failure(let error): throw LarderError.invalidInput("\(option) \"\(text)\": \(error)")
     }
 }
 

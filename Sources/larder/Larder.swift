@@ -34,7 +34,7 @@ struct LarderCommand: AsyncParsableCommand {
             }
         } catch let error as LarderError {
             printError(error.description)
-            Glibc.exit(error.exitCode)
+            Glibc.exit(exitStatus(error.category))
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -43,6 +43,16 @@ struct LarderCommand: AsyncParsableCommand {
             printError(fullMessage(for: error))
             Glibc.exit(code == .failure || code.rawValue == 64 ? 1 : code.rawValue)
         }
+    }
+}
+
+/// The exit status for an error of `category` (semantics §5): 1 when the
+/// request or its input was wrong and nothing was written, 2 when the store
+/// or a file failed. Categories added later count as store failures.
+func exitStatus(_ category: LarderError.Category) -> Int32 {
+    switch category {
+    case .invalidInput, .notFound, .conflict: 1
+    default: 2
     }
 }
 

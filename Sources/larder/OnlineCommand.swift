@@ -44,21 +44,21 @@ struct OnlineCommand: ParsableCommand {
             var given: [String: String] = [:]
             for pair in entity.split(separator: ",") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { throw LarderError.usage("--entity \"\(entity)\": expected KEY=VALUE") }
+                guard parts.count == 2 else { throw LarderError.invalidInput("--entity \"\(entity)\": expected KEY=VALUE") }
                 given[String(parts[0])] = String(parts[1])
             }
             for (k, key) in joinKeys.enumerated() {
                 guard let text = given.removeValue(forKey: key.name) else {
-                    throw LarderError.usage("--entity \"\(entity)\" lacks join key \(key.name)")
+                    throw LarderError.invalidInput("--entity \"\(entity)\" lacks join key \(key.name)")
                 }
                 if key.type == .int64 {
-                    guard let value = Int64(text) else { throw LarderError.usage("--entity \"\(entity)\": \(key.name) \"\(text)\" is not an int64") }
+                    guard let value = Int64(text) else { throw LarderError.invalidInput("--entity \"\(entity)\": \(key.name) \"\(text)\" is not an int64") }
                     keyColumns[k].append(value)
                 } else {
                     keyColumns[k].append(text)
                 }
             }
-            if let extra = given.keys.sorted().first { throw LarderError.usage("--entity \"\(entity)\": \(extra) is not a join key of these features") }
+            if let extra = given.keys.sorted().first { throw LarderError.invalidInput("--entity \"\(entity)\": \(extra) is not a join key of these features") }
         }
         let result = try store.onlineFeatures(entities: FeatureFrame(names: joinKeys.map(\.name), columns: keyColumns),
                                               features: refs, fullNames: fullNames)

@@ -251,7 +251,7 @@ import Testing
         options.timeUnit = .us
         let error = #expect(throws: LarderError.self) { try waiting.backfill(view: "events", input: input, options: options) }
         #expect("\(error.map { "\($0)" } ?? "")".contains("another run is being written to this store"), "\(String(describing: error))")
-        #expect(error?.exitCode == 2)
+        #expect(error?.category == .storage)
         try lock.fileHandleForWriting.close()
         while !blocked.isFinished { Thread.sleep(forTimeInterval: 0.01) }
     }

@@ -66,18 +66,18 @@ import Testing
             try store.apply(try Definitions.parse(yaml: yaml, file: "defs.yaml"))
             Issue.record("\(mistake.name): no error")
         } catch {
-            guard case .definitions(let file, let line, let key, let message) = error else {
+            guard let error = error as? LarderError, error.category == .invalidInput, let line = error.line else {
                 Issue.record("\(mistake.name): wrong error \(error)")
                 return
             }
-            #expect(file == "defs.yaml")
+            #expect(error.path == "defs.yaml")
             #expect(line == mistake.line, "\(mistake.name): \(error)")
-            if !mistake.key.isEmpty { #expect(key == mistake.key, "\(mistake.name): \(error)") }
-            #expect(message.contains(mistake.message), "\(mistake.name): \(error)")
+            if !mistake.key.isEmpty { #expect(error.message.hasPrefix("defs.yaml:\(line): \(mistake.key): "), "\(mistake.name): \(error)") }
+            #expect(error.message.contains(mistake.message), "\(mistake.name): \(error)")
             #expect(error.description.hasPrefix("defs.yaml:\(mistake.line): "))
             // One line: never the file echoed back.
             #expect(!error.description.contains("\n") && error.description.count < 300, "\(mistake.name): \(error)")
-            #expect(error.exitCode == 1)
+
         }
         #expect(try store.testTables() == tablesBefore)
         #expect(try store.registry.entities.isEmpty && store.registry.views.isEmpty)

@@ -221,11 +221,8 @@ import Testing
         let error = #expect(throws: LarderError.self) {
             _ = try OutputFormat.csv.makeWriter(to: .file(dir.file("missing/out.csv")), names: [], types: [])
         }
-        guard case .io(let path, let message)? = error else {
-            Issue.record("expected an I/O error, got \(String(describing: error))")
-            return
-        }
-        #expect(path.hasSuffix("missing/out.csv") && message.contains("No such file"))
+        #expect(error?.category == .io)
+        #expect(error?.path?.hasSuffix("missing/out.csv") == true && error?.message.contains("No such file") == true, "\(String(describing: error))")
     }
 
     @Test func largeOutputIsFlushedInChunks() throws {

@@ -91,7 +91,7 @@ import Testing
         #expect {
             _ = try FeatureStore(path: path)
         } throws: { error in
-            guard case LarderError.storeTooNew(_, 99, storeMigrations.count) = error else { return false }
+            guard (error as? LarderError)?.category == .storage else { return false }
             return "\(error)".contains("schema version 99") && "\(error)".contains("supports up to \(storeMigrations.count)")
         }
     }

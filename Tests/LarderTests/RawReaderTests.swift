@@ -112,7 +112,7 @@ import Testing
         do {
             try body()
         } catch let error as LarderError {
-            if case .validation(let problems, let total) = error, total == 1 { return problems.first }
+            if error.category == .invalidInput, error.totalProblems == 1 { return error.problems.first }
             Issue.record("unexpected error \(error)")
         } catch {
             Issue.record("unexpected error \(error)")
@@ -322,10 +322,9 @@ import Testing
             _ = try ByteSource(path: "/nonexistent/larder/input.csv")
             Issue.record("expected an error")
         } catch {
-            guard case .io(let path, let message) = error else { Issue.record("wrong error \(error)"); return }
-            #expect(path == "/nonexistent/larder/input.csv")
-            #expect(message.contains("No such file"))
-            #expect(error.exitCode == 2)
+            guard let error = error as? LarderError, error.category == .io else { Issue.record("wrong error \(error)"); return }
+            #expect(error.path == "/nonexistent/larder/input.csv")
+            #expect(error.message.contains("No such file"))
         }
     }
 

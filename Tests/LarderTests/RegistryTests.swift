@@ -103,8 +103,10 @@ import Testing
         #expect {
             try s.apply(try definitions(yaml))
         } throws: { error in
-            guard let error = error as? LarderError, case .definitions("defs.yaml", 3, "entities[0].join_keys", let message) = error else { return false }
-            return error.exitCode == 1 && message.contains("entity \"driver\"") && message.contains("driver_id int64 → string")
+            guard let error = error as? LarderError, error.path == "defs.yaml", error.line == 3,
+                  error.message.hasPrefix("defs.yaml:3: entities[0].join_keys: ") else { return false }
+            let message = error.message
+            return error.category == .invalidInput && message.contains("entity \"driver\"") && message.contains("driver_id int64 → string")
                 && message.contains("feature view \"driver_extra\" (driver_extra@1) is not in this file")
         }
         #expect(try s.testTables() == tables)
@@ -167,10 +169,10 @@ import Testing
             #expect {
                 try s.apply(try definitions(yaml(features: count)))
             } throws: { error in
-                guard let error = error as? LarderError, case .definitions("defs.yaml", 8, "feature_views[0].features", let message) = error else { return false }
-                #expect(message == "\(count) features are too many: a table holds at most 2000 columns (SQLite's limit), and 4 of them "
+                guard let error = error as? LarderError, error.path == "defs.yaml", error.line == 8 else { return false }
+                #expect(error.message == "defs.yaml:8: feature_views[0].features: \(count) features are too many: a table holds at most 2000 columns (SQLite's limit), and 4 of them "
                     + "are the join keys, event_timestamp, created_timestamp, __run_id, so this view can have at most 1996 features")
-                return error.exitCode == 1
+                return error.category == .invalidInput
             }
         }
         #expect(try s.testTables() == tables)

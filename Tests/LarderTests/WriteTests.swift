@@ -34,8 +34,8 @@ import Testing
             ])
         } throws: { error in
             // One problem per row: the first rule it breaks.
-            guard case LarderError.validation(let problems, 1) = error else { return false }
-            return problems.map(\.description) == ["write:1: column conv_rate: value \"1.5\": above max 1"]
+            guard let error = error as? LarderError, error.category == .invalidInput, error.totalProblems == 1 else { return false }
+            return error.problems.map(\.description) == ["write:1: column conv_rate: value \"1.5\": above max 1"]
         }
         #expect(try s.rowCount(view: "driver_stats") == 0)
         #expect(try s.runs(view: "driver_stats").isEmpty)

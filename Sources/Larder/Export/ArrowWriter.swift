@@ -72,7 +72,7 @@ struct ArrowWriter: FrameWriter {
             var end = min(start + batchRows, rows.upperBound)
             while let column = Self.firstOverflowing(columns, rows: start..<end) {
                 guard end - start > 1 else {
-                    throw .usage("row \(start) of column \(schema.names[column]) is over 2 GiB, more than Arrow's 32-bit offsets reach")
+                    throw .invalidInput("row \(start) of column \(schema.names[column]) is over 2 GiB, more than Arrow's 32-bit offsets reach")
                 }
                 end = start + (end - start) / 2
             }

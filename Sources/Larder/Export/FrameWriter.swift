@@ -104,14 +104,14 @@ struct ExportSchema {
     /// Throws unless `columns` match the schema and all hold `rows`.
     func check(_ columns: [Column], rows: Range<Int>) throws(LarderError) {
         guard columns.count == types.count else {
-            throw .usage("a writer of \(types.count) columns was given \(columns.count)")
+            throw .invalidInput("a writer of \(types.count) columns was given \(columns.count)")
         }
         for (i, column) in columns.enumerated() {
             guard column.type == types[i] else {
-                throw .usage("column \(names[i]) is declared \(types[i]) but holds \(column.type) values")
+                throw .invalidInput("column \(names[i]) is declared \(types[i]) but holds \(column.type) values")
             }
             guard rows.lowerBound >= 0, rows.upperBound <= column.count else {
-                throw .usage("rows \(rows) are outside column \(names[i]) of \(column.count) rows")
+                throw .invalidInput("rows \(rows) are outside column \(names[i]) of \(column.count) rows")
             }
         }
     }

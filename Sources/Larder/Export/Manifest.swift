@@ -53,7 +53,7 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
     public func json() throws(LarderError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do { return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n" } catch { throw .usage("cannot encode the manifest: \(error)") }
+        do { return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n" } catch { throw .io(path: "manifest", message: "cannot encode the manifest: \(error)") }
     }
 
     /// Reads a manifest file.
@@ -62,7 +62,7 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(TrainingSetManifest.self, from: Data(text.utf8))
         } catch {
-            throw .usage("\(path): not a Larder manifest (\(error))")
+            throw .invalidInput("\(path): not a Larder manifest (\(error))")
         }
     }
 
@@ -77,7 +77,7 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
     ///   pinned to a version, a time does not parse, the manifest has both or
     ///   neither of a spine and an `at` time, or a count or hash is malformed.
     public func validated(path: String) throws(LarderError) -> (features: [FeatureReference], asOf: Int64, at: Int64?) {
-        func invalid(_ field: String, _ message: String) -> LarderError { .usage("\(path): \(field): \(message)") }
+        func invalid(_ field: String, _ message: String) -> LarderError { .invalidInput("\(path): \(field): \(message)") }
         guard manifestVersion == Self.currentVersion else {
             throw invalid("larder_manifest", "format version \(manifestVersion) is not one this Larder reads (\(Self.currentVersion))")
         }

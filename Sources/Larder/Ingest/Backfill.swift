@@ -55,7 +55,7 @@ struct Backfill {
         }
         let rejects = try options.rejectFile.map { destination throws(LarderError) in RejectFile(sink: try outputs.sink(for: destination)) }
         if keepRaw, rejects == nil {
-            throw LarderError.usage("--on-error skip needs --reject-file FILE for the rejected lines")
+            throw LarderError.invalidInput("--on-error skip needs --reject-file FILE for the rejected lines")
         }
         let queue = HandoffQueue<Handoff>(capacity: 2)
         let producer = self

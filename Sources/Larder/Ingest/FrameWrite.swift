@@ -15,7 +15,7 @@ struct FrameWrite {
         func typed(_ index: Int, _ expected: FeatureType, _ name: String) throws(LarderError) -> Column {
             let column = frame.columns[index]
             guard column.type == expected || (expected == .timestamp && column.type == .int64) else {
-                throw .usage("column \"\(frame.names[index])\" is \(column.type), but \(name) is \(expected)")
+                throw .invalidInput("column \"\(frame.names[index])\" is \(column.type), but \(name) is \(expected)")
             }
             return column
         }

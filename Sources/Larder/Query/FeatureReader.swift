@@ -72,7 +72,7 @@ public final class FeatureReader: Sendable {
     }
 
     private func keyMismatch(_ given: String) -> LarderError {
-        .usage("\(plan.parts.map(\.view.qualifiedName).joined(separator: ", ")) are looked up by \(Retrieval.describe(joinKeys)), not by \(given)")
+        .invalidInput("\(plan.parts.map(\.view.qualifiedName).joined(separator: ", ")) are looked up by \(Retrieval.describe(joinKeys)), not by \(given)")
     }
 
     private func read<K: KeyProbe>(_ key: K) throws(LarderError) -> FeatureRow {

@@ -69,7 +69,7 @@ final class RetrievalPlan: Sendable {
             let name = fullNames ? "\(resolved.view.name)__\(resolved.feature.name)" : resolved.feature.name
             if !seen.insert(name).inserted {
                 let other = features[names.firstIndex(of: name)!].reference
-                throw .usage("two requested features are named \"\(name)\" (\(other) and \(resolved.reference))"
+                throw .invalidInput("two requested features are named \"\(name)\" (\(other) and \(resolved.reference))"
                     + (fullNames ? "; request each feature once" : "; use full names (view__feature) to tell them apart"))
             }
             let part: Int
@@ -104,7 +104,7 @@ final class RetrievalPlan: Sendable {
     func sharedJoinKeys() throws(LarderError) -> [JoinKey] {
         let keys = parts.first?.view.joinKeys ?? []
         if let other = parts.first(where: { $0.view.joinKeys != keys }) {
-            throw .usage("\(parts[0].view.qualifiedName) and \(other.view.qualifiedName) have different join keys"
+            throw .invalidInput("\(parts[0].view.qualifiedName) and \(other.view.qualifiedName) have different join keys"
                 + " (\(Retrieval.describe(keys)) and \(Retrieval.describe(other.view.joinKeys))); look them up separately")
         }
         return keys
@@ -165,13 +165,13 @@ enum Retrieval {
         var columns: [Column] = []
         for key in view.joinKeys {
             guard let column = frame[key.name] else {
-                throw .usage("no column \"\(key.name)\" (join key of \(view.qualifiedName)) in the input; it has \(frame.names.joined(separator: ", "))")
+                throw .invalidInput("no column \"\(key.name)\" (join key of \(view.qualifiedName)) in the input; it has \(frame.names.joined(separator: ", "))")
             }
             guard column.type == key.type.featureType else {
-                throw .usage("column \"\(key.name)\" is \(column.type), but the join key \(key.name) of \(view.qualifiedName) is \(key.type)")
+                throw .invalidInput("column \"\(key.name)\" is \(column.type), but the join key \(key.name) of \(view.qualifiedName) is \(key.type)")
             }
             guard column.count == rows else {
-                throw .usage("column \"\(key.name)\" has \(column.count) rows, not \(rows)")
+                throw .invalidInput("column \"\(key.name)\" has \(column.count) rows, not \(rows)")
             }
             columns.append(column)
         }

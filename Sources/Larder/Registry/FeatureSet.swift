@@ -18,15 +18,15 @@ public struct FeatureReference: Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws(LarderError) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw .usage("feature reference \"\(text)\" must look like view:feature, view@2:feature or view:*")
+            throw .invalidInput("feature reference \"\(text)\" must look like view:feature, view@2:feature or view:*")
         }
         let viewPart = parts[0].split(separator: "@", omittingEmptySubsequences: false)
-        guard viewPart.count <= 2 else { throw .usage("feature reference \"\(text)\" has more than one @") }
+        guard viewPart.count <= 2 else { throw .invalidInput("feature reference \"\(text)\" has more than one @") }
         view = String(viewPart[0])
         try Identifier.validate(view)
         if viewPart.count == 2 {
             guard let n = Int(viewPart[1]), n >= 1 else {
-                throw .usage("feature reference \"\(text)\": version \"\(viewPart[1])\" is not a positive number")
+                throw .invalidInput("feature reference \"\(text)\": version \"\(viewPart[1])\" is not a positive number")
             }
             version = n
         }
@@ -40,7 +40,7 @@ public struct FeatureReference: Hashable, Sendable, CustomStringConvertible {
         for part in text.split(separator: ",") {
             refs.append(try FeatureReference(parsing: part.trimmingCharacters(in: " ")))
         }
-        guard !refs.isEmpty else { throw .usage("no feature references given") }
+        guard !refs.isEmpty else { throw .invalidInput("no feature references given") }
         return refs
     }
 

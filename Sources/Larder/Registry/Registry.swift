@@ -263,7 +263,7 @@ enum Registry {
             set.features.contains { $0.view == view.name && $0.version == view.version }
         }
         if !users.isEmpty {
-            throw LarderError.usage("cannot drop \(view.qualifiedName): feature set\(users.count == 1 ? "" : "s") \(users.map(\.name).sorted().joined(separator: ", ")) pin\(users.count == 1 ? "s" : "") it (apply a new version of the set first)")
+            throw LarderError.conflict("cannot drop \(view.qualifiedName): feature set\(users.count == 1 ? "" : "s") \(users.map(\.name).sorted().joined(separator: ", ")) pin\(users.count == 1 ? "s" : "") it (apply a new version of the set first)")
         }
         db.clearStatementCache()
         try db.execute("DROP TABLE IF EXISTS \(Identifier.quoted(view.tableName))")

@@ -13,7 +13,7 @@ enum StoreMigrator {
         // Fast path, a read only: nothing to do (so a read-only store opens).
         if try hasMigrationTable(db), try currentVersion(db) == supportedVersion { return [] }
         if db.isReadOnly {
-            throw LarderError.io(path: db.path, message: "the store needs upgrading to schema version \(supportedVersion), but it is read-only here")
+            throw LarderError.storage(path: db.path, message: "the store needs upgrading to schema version \(supportedVersion), but it is read-only here")
         }
         try db.execute("""
             CREATE TABLE IF NOT EXISTS larder_migrations (

@@ -32,7 +32,7 @@ enum ViewTable {
     /// in both with the same type keep their values; the others are null.
     static func copyRows(from old: FeatureView, to new: FeatureView, db: Connection) throws {
         guard old.joinKeys == new.joinKeys else {
-            throw LarderError.usage("cannot carry data from \(old.qualifiedName) to \(new.qualifiedName): the join keys differ")
+            throw LarderError.conflict("cannot carry data from \(old.qualifiedName) to \(new.qualifiedName): the join keys differ")
         }
         let target = columns(new).map(Identifier.quoted).joined(separator: ", ")
         let fixed = (old.joinKeys.map(\.name) + ["event_timestamp", "created_timestamp", runColumn]).map(Identifier.quoted)

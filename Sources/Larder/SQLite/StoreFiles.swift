@@ -19,13 +19,13 @@ enum StoreFiles {
     ///   `create`), a directory, an empty file (without `create`), a file that
     ///   is not a database or not a Larder store, or one that cannot be read.
     static func open(_ path: String, create: Bool, busyTimeoutMilliseconds: Int32) throws(LarderError) -> Connection {
-        if path.isEmpty { throw .usage("the store path is empty") }
-        if FilePath.isDirectory(path) { throw .io(path: path, message: "is a directory, not a store file") }
+        if path.isEmpty { throw .invalidInput("the store path is empty") }
+        if FilePath.isDirectory(path) { throw .storage(path: path, message: "is a directory, not a store file") }
         let exists = FileSystem.exists(path)
         if !create {
-            guard exists else { throw .io(path: path, message: "no store here (create one with `larder init --store \(path)`)") }
+            guard exists else { throw .storage(path: path, message: "no store here (create one with `larder init --store \(path)`)") }
             if FileSystem.size(path) == 0 {
-                throw .io(path: path, message: "is an empty file, not a Larder store (remove it, or make a store with `larder init --store \(path)`)")
+                throw .storage(path: path, message: "is an empty file, not a Larder store (remove it, or make a store with `larder init --store \(path)`)")
             }
         }
         let folder = FilePath.split(path).folder
@@ -36,16 +36,16 @@ enum StoreFiles {
                 let probe = try openReading(path, access: .readOnly, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
                                             immutableFallback: immutableFallback)
                 guard try StoreMigrator.hasMigrationTable(probe) else {
-                    throw LarderError.io(path: path, message: "is an SQLite database, but not a Larder store (it has no larder_migrations table)")
+                    throw LarderError.storage(path: path, message: "is an SQLite database, but not a Larder store (it has no larder_migrations table)")
                 }
             }
             return try openReading(path, access: .readWrite, busyTimeoutMilliseconds: busyTimeoutMilliseconds, immutableFallback: immutableFallback)
         } catch let error as SQLiteError {
             switch error.primaryCode {
-            case SQLITE_NOTADB: throw .io(path: path, message: "is not a Larder store (not an SQLite database)")
-            case SQLITE_CORRUPT: throw .io(path: path, message: "the store is damaged (\(error.message)); restore it from a copy")
-            case SQLITE_CANTOPEN: throw .io(path: path, message: "cannot open the store (\(error.message)): check that its folder exists and can be read")
-            default: throw .io(path: path, message: "cannot open the store: \(error.message)")
+            case SQLITE_NOTADB: throw .storage(path: path, message: "is not a Larder store (not an SQLite database)")
+            case SQLITE_CORRUPT: throw .storage(path: path, message: "the store is damaged (\(error.message)); restore it from a copy")
+            case SQLITE_CANTOPEN: throw .storage(path: path, message: "cannot open the store (\(error.message)): check that its folder exists and can be read")
+            default: throw .storage(path: path, message: "cannot open the store: \(error.message)")
             }
         } catch {
             throw LarderError(error)
@@ -85,7 +85,7 @@ enum StoreFiles {
             throw LarderError(error)
         }
         if FileSystem.exists(path + "-wal") {
-            throw .usage("\(path) is open in another process; close it before replacing it")
+            throw .conflict("\(path) is open in another process; close it before replacing it")
         }
     }
 }

@@ -167,7 +167,7 @@ public struct Column: Sendable {
         case (.bytes(let v), .bytes): v.withUnsafeBytes { append(bytes: $0) }
         case (.vector(let v), .vector(let n)) where v.count == n: append(vector: v)
         default:
-            throw .usage("value \(value) does not fit a column of type \(type)")
+            throw .invalidInput("value \(value) does not fit a column of type \(type)")
         }
     }
 }

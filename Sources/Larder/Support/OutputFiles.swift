@@ -57,19 +57,19 @@ package final class OutputFiles {
         let storeFiles = store.map { path in ([""] + StoreFiles.suffixes).map { (path + $0, $0) } } ?? []
         for (i, output) in outputs.enumerated() {
             for earlier in outputs[..<i] where Self.same(earlier.destination, output.destination) {
-                throw .usage("the \(earlier.role) and the \(output.role) both go to \(output.destination); give each its own file")
+                throw .invalidInput("the \(earlier.role) and the \(output.role) both go to \(output.destination); give each its own file")
             }
             guard case .file(let path) = output.destination else { continue }
-            if path.isEmpty { throw .usage("the \(output.role) path is empty") }
-            if FilePath.isDirectory(path) { throw .usage("the \(output.role) \(path) is a directory; give a file path") }
+            if path.isEmpty { throw .invalidInput("the \(output.role) path is empty") }
+            if FilePath.isDirectory(path) { throw .invalidInput("the \(output.role) \(path) is a directory; give a file path") }
             let folder = FilePath.split(path).folder
             guard FilePath.isDirectory(folder) else { throw .io(path: path, message: "cannot write the \(output.role): no folder \(folder)") }
             for (file, suffix) in storeFiles where FilePath.sameFile(path, file) {
                 let what = suffix.isEmpty ? "the store itself" : "the store's \(suffix.dropFirst()) file"
-                throw .usage("refusing to write the \(output.role) to \(path): it is \(what) (\(file)); an output never replaces the store")
+                throw .conflict("refusing to write the \(output.role) to \(path): it is \(what) (\(file)); an output never replaces the store")
             }
             for input in inputs where input.path != "-" && FilePath.sameFile(path, input.path) {
-                throw .usage("refusing to write the \(output.role) to \(path): it is the \(input.role) (\(input.path)); an output never replaces an input")
+                throw .conflict("refusing to write the \(output.role) to \(path): it is the \(input.role) (\(input.path)); an output never replaces an input")
             }
         }
         self.outputs = outputs
