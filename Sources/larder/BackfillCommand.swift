@@ -65,7 +65,7 @@ struct BackfillCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (name, version) = try parseVersioned(view)
+        let reference = try ViewReference(parsing: view)
         var ingest = IngestOptions()
         ingest.format = format
         ingest.onError = onError
@@ -81,7 +81,7 @@ struct BackfillCommand: ParsableCommand {
         let showProgress = isatty(2) != 0
         var progress: (@Sendable (IngestProgress) -> Void)?
         if showProgress { progress = { printProgress($0) } }
-        let result = try store.backfill(view: name, version: version, input: input, options: ingest, progress: progress)
+        let result = try store.backfill(view: reference.name, version: reference.version, input: input, options: ingest, progress: progress)
         if showProgress { writeStandardError("\r\u{1B}[K") }
         if result.skippedUnchanged {
             print("unchanged: this content (sha256 \(result.contentSHA256.prefix(16))…) was already committed to \(result.view)@\(result.version); nothing written")

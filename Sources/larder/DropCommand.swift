@@ -11,9 +11,11 @@ struct DropCommand: ParsableCommand {
     var view: String
 
     func run() throws {
-        let (name, version) = try parseVersioned(view)
-        guard let version else { throw LarderError.invalidInput("say which version to drop: \(name)@N (see `larder versions \(name)`)") }
-        try options.open().drop(view: name, version: version)
-        print("dropped \(name)@\(version)")
+        let reference = try ViewReference(parsing: view)
+        guard let version = reference.version else {
+            throw ValidationError("say which version to drop: \(reference.name)@N (see `larder versions \(reference.name)`)")
+        }
+        try options.open().drop(view: reference.name, version: version)
+        print("dropped \(reference)")
     }
 }

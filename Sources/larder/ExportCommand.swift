@@ -28,13 +28,13 @@ struct ExportCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let (name, version) = try parseVersioned(view)
+        let reference = try ViewReference(parsing: view)
         let store = try options.open()
         var range = ExportRange()
         range.from = try from.map { try parseTime($0, assumeUTC: false, option: "--from") }
         range.to = try to.map { try parseTime($0, assumeUTC: false, option: "--to") }
         range.asOf = try asOf.map { try parseTime($0, assumeUTC: false, option: "--as-of") }
-        let rows = try store.export(view: name, version: version, range: range, format: format ?? OutputFormat.guess(for: output),
+        let rows = try store.export(view: reference.name, version: reference.version, range: range, format: format ?? OutputFormat.guess(for: output),
                                     to: Destination(argument: output))
         if output != "-" { writeStandardError("exported \(rows) rows to \(output)\n") }
     }

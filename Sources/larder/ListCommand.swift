@@ -17,14 +17,7 @@ struct ListCommand: ParsableCommand {
         let sets = registry.featureSets.values.compactMap(\.last).sorted { $0.name < $1.name }
         switch format {
         case .json:
-            var items: [JSONValue] = []
-            items += entities.map { .object(["kind": "entity", "name": .string($0.name), "join_keys": .array($0.joinKeys.map { .string("\($0.name):\($0.type)") })]) }
-            items += views.map { view in
-                .object(["kind": "feature_view", "name": .string(view.name), "version": .int(view.version), "entity": .string(view.definition.entity),
-                         "ttl": .string(DurationText.format(view.ttl)), "features": .int(view.features.count)])
-            }
-            items += sets.map { .object(["kind": "feature_set", "name": .string($0.name), "version": .int($0.version), "features": .int($0.features.count)]) }
-            print(JSONValue.array(items).rendered)
+            print(registry.catalogJSON())
         case .text:
             if entities.isEmpty && views.isEmpty && sets.isEmpty {
                 print("the store is empty (apply a definitions file with `larder apply FILE.yaml`)")

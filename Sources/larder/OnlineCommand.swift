@@ -38,49 +38,21 @@ struct OnlineCommand: ParsableCommand {
     func run() throws {
         let store = try options.open(cacheMegabytes: cacheMb)
         let refs = try featureRefs(store: store, features: features, featureSet: featureSet)
-        let joinKeys = try store.registry.resolve(refs).uniqueJoinKeys
-        var keyColumns = joinKeys.map { Column(type: $0.type.featureType) }
-        for entity in entities {
-            var given: [String: String] = [:]
-            for pair in entity.split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { throw LarderError.invalidInput("--entity \"\(entity)\": expected KEY=VALUE") }
-                given[String(parts[0])] = String(parts[1])
-            }
-            for (k, key) in joinKeys.enumerated() {
-                guard let text = given.removeValue(forKey: key.name) else {
-                    throw LarderError.invalidInput("--entity \"\(entity)\" lacks join key \(key.name)")
-                }
-                if key.type == .int64 {
-                    guard let value = Int64(text) else { throw LarderError.invalidInput("--entity \"\(entity)\": \(key.name) \"\(text)\" is not an int64") }
-                    keyColumns[k].append(value)
-                } else {
-                    keyColumns[k].append(text)
-                }
-            }
-            if let extra = given.keys.sorted().first { throw LarderError.invalidInput("--entity \"\(entity)\": \(extra) is not a join key of these features") }
-        }
-        let result = try store.onlineFeatures(entities: FeatureFrame(names: joinKeys.map(\.name), columns: keyColumns),
-                                              features: refs, fullNames: fullNames)
+        let entityFrame = try EntityRows.parse(entities, joinKeys: try store.registry.resolve(refs).uniqueJoinKeys)
+        let result = try store.onlineFeatures(entities: entityFrame, features: refs, fullNames: fullNames)
         switch format {
         case .json:
-            print(JSONValue.object([
-                "metadata": .object(["feature_names": .array(result.featureNames.map { .string($0) })]),
-                "results": .array(result.values.indices.map { f in
-                    .object(["values": .array((0..<result.entityCount).map { jsonValue(result.values[f], $0) }),
-                             "statuses": .array(result.statuses[f].map { .string($0.rawValue) })])
-                }),
-            ]).rendered)
+            print(result.json(entities: entityFrame))
         case .csv:
-            var writer = try OutputFormat.csv.makeWriter(to: .standardOutput, names: joinKeys.map(\.name) + result.featureNames,
-                                                         types: keyColumns.map(\.type) + result.values.map(\.type))
-            try writer.write(FeatureFrame(names: joinKeys.map(\.name) + result.featureNames, columns: keyColumns + result.values))
+            var writer = try OutputFormat.csv.makeWriter(to: .standardOutput, names: entityFrame.names + result.featureNames,
+                                                         types: entityFrame.columns.map(\.type) + result.values.map(\.type))
+            try writer.write(FeatureFrame(names: entityFrame.names + result.featureNames, columns: entityFrame.columns + result.values))
             try writer.finish()
         case .table:
-            let header = joinKeys.map(\.name) + result.featureNames
+            let header = entityFrame.names + result.featureNames
             var rows: [[String]] = []
             for e in 0..<result.entityCount {
-                var row = keyColumns.map { $0.value(e).description }
+                var row = entityFrame.columns.map { $0.value(e).description }
                 for f in result.values.indices {
                     let status = result.statuses[f][e]
                     row.append(status == .present ? result.values[f].value(e).text : status.rawValue)
@@ -89,20 +61,6 @@ struct OnlineCommand: ParsableCommand {
             }
             print(alignedTable(header: header, rows: rows))
         }
-    }
-}
-
-/// Row `row` of `column` as a JSON value.
-func jsonValue(_ column: Column, _ row: Int) -> JSONValue {
-    switch column.value(row) {
-    case .null: .null
-    case .int64(let v): .int(Int(v))
-    case .float64(let v): v.isFinite ? .double(v) : .string(v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"))
-    case .bool(let v): .bool(v)
-    case .string(let v): .string(v)
-    case .timestamp(let v): .string(Timestamp.format(v))
-    case .bytes: .string(column.value(row).text)
-    case .vector(let v): .array(v.map { .double(Double($0)) })
     }
 }
 

@@ -17,11 +17,7 @@ struct RunsCommand: ParsableCommand {
         let runs = try options.open().runs(view: view)
         switch format {
         case .json:
-            print(JSONValue.array(runs.map { r in
-                .object(["id": .int(Int(r.id)), "version": .int(r.version), "rows": .int(r.rows), "rejected": .int(r.rejected),
-                         "content_sha256": .string(r.contentSHA256), "source": .string(r.source),
-                         "started_at": .string(Timestamp.format(r.startedAt)), "committed_at": .string(Timestamp.format(r.committedAt))])
-            }).rendered)
+            print(runs.json())
         case .text:
             if runs.isEmpty { print("no runs for \(view) yet (write some with `larder backfill \(view) --input FILE`)") }
             for r in runs {

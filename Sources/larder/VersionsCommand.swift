@@ -15,17 +15,11 @@ struct VersionsCommand: ParsableCommand {
 
     func run() throws {
         let registry = try options.open().registry
-        _ = try registry.view(view)
-        let versions = registry.views[view] ?? []
         switch format {
         case .json:
-            print(JSONValue.array(versions.map { v in
-                .object(["version": .int(v.version), "created_at": .string(Timestamp.format(v.createdAt)),
-                         "ttl": .string(DurationText.format(v.ttl)), "entity": .string(v.definition.entity),
-                         "features": .array(v.features.map { .string("\($0.name):\($0.type)") })])
-            }).rendered)
+            print(try registry.versionsJSON(of: view))
         case .text:
-            for v in versions {
+            for v in registry.views[view] ?? [] {
                 print("\(v.qualifiedName)  created \(Timestamp.format(v.createdAt))  ttl \(DurationText.format(v.ttl))  features: \(v.features.map { "\($0.name) \($0.type)" }.joined(separator: ", "))")
             }
         }

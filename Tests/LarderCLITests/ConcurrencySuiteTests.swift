@@ -134,8 +134,8 @@ import Testing
                         Issue.record("reader \(t): online value \(String(describing: read.value)) for key \(read.key) was never the answer")
                         continue
                     }
-                    // Every run committed 0.5 s before the read began is visible; none committed after it ended.
-                    let mustSee = committedAt.prefix { $0 < read.began - 500_000 }.count
+                    // Every run committed 1 s before the read began is visible (other processes: within 1 s); none committed after it ended.
+                    let mustSee = committedAt.prefix { $0 < read.began - 1_000_000 }.count
                     let maySee = committedAt.prefix { $0 <= read.ended }.count
                     let low = max(seen, mustSee, range.lowerBound)
                     #expect(low <= min(maySee, range.upperBound),

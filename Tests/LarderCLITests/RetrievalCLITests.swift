@@ -119,10 +119,13 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let results = json?["results"] as? [[String: Any]]
-        #expect((json?["metadata"] as? [String: Any])?["feature_names"] as? [String] == ["conv_rate", "city"])
-        #expect(results?[0]["statuses"] as? [String] == ["PRESENT", "OUTSIDE_MAX_AGE", "NOT_FOUND"])
-        #expect(results?[1]["statuses"] as? [String] == ["NULL_VALUE", "OUTSIDE_MAX_AGE", "NOT_FOUND"])
-        #expect((results?[0]["values"] as? [Any])?.first as? Double == 0.25)
+        // The shape of semantics §8: the join key column first, then each feature.
+        #expect((json?["metadata"] as? [String: Any])?["feature_names"] as? [String] == ["driver_id", "conv_rate", "city"])
+        #expect(results?[0]["values"] as? [Int] == [2002, 1001, 9])
+        #expect(results?[0]["statuses"] as? [String] == ["PRESENT", "PRESENT", "PRESENT"])
+        #expect(results?[1]["statuses"] as? [String] == ["PRESENT", "OUTSIDE_MAX_AGE", "NOT_FOUND"])
+        #expect(results?[2]["statuses"] as? [String] == ["NULL_VALUE", "OUTSIDE_MAX_AGE", "NOT_FOUND"])
+        #expect((results?[1]["values"] as? [Any])?.first as? Double == 0.25)
         let bad = try CLI.run(["online", "--features", "driver_stats:conv_rate", "--entity", "rider=1", "--store", store])
         #expect(bad.status == 1)
     }

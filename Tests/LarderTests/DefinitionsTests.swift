@@ -66,7 +66,7 @@ import Testing
             try store.apply(try Definitions.parse(yaml: yaml, file: "defs.yaml"))
             Issue.record("\(mistake.name): no error")
         } catch {
-            guard let error = error as? LarderError, error.category == .invalidInput, let line = error.line else {
+            guard error.category == .invalidInput, let line = error.line else {
                 Issue.record("\(mistake.name): wrong error \(error)")
                 return
             }

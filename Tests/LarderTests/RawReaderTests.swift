@@ -322,7 +322,7 @@ import Testing
             _ = try ByteSource(path: "/nonexistent/larder/input.csv")
             Issue.record("expected an error")
         } catch {
-            guard let error = error as? LarderError, error.category == .io else { Issue.record("wrong error \(error)"); return }
+            guard error.category == .io else { Issue.record("wrong error \(error)"); return }
             #expect(error.path == "/nonexistent/larder/input.csv")
             #expect(error.message.contains("No such file"))
         }

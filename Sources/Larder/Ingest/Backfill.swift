@@ -191,8 +191,8 @@ final class RejectFile {
 
     /// Appends one rejected record.
     func write(line: Int, reasons: [String], raw: some Collection<UInt8>) throws(LarderError) {
-        var text = "{\"line\":\(line),\"reasons\":[" + reasons.map(jsonQuoted).joined(separator: ",") + "],\"record\":"
-        text += jsonQuoted(String(decoding: raw, as: UTF8.self)) + "}\n"
+        var text = "{\"line\":\(line),\"reasons\":[" + reasons.map(JSONValue.quoted).joined(separator: ",") + "],\"record\":"
+        text += JSONValue.quoted(String(decoding: raw, as: UTF8.self)) + "}\n"
         sink.buffer.append(contentsOf: text.utf8)
         try sink.flushIfFull()
     }
@@ -201,25 +201,6 @@ final class RejectFile {
     func close() throws(LarderError) {
         try sink.close()
     }
-}
-
-/// `text` as a JSON string literal (control characters escaped).
-public func jsonQuoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case let c where c.value < 0x20:
-            let hex = String(c.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 /// Wall-clock time since creation.

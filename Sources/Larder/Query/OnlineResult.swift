@@ -13,3 +13,26 @@ public struct OnlineResult: Sendable {
     /// The number of entities.
     public var entityCount: Int { values.first?.count ?? 0 }
 }
+
+extension OnlineResult {
+    /// The answer in the JSON shape of semantics §8 (Feast's feature
+    /// server): `{"metadata": {"feature_names": [keys…, features…]},
+    /// "results": [{"values": […], "statuses": […]}, …]}`, one result per
+    /// column — the join keys of `entities` first (status `PRESENT`), then
+    /// each feature — with entity order kept.
+    public func json(entities: FeatureFrame) -> String {
+        let rows = 0..<entityCount
+        var results: [JSONValue] = entities.columns.map { column in
+            .object(["values": .array(rows.map { JSONValue(column, row: $0) }),
+                     "statuses": .array(rows.map { _ in .string(FeatureStatus.present.rawValue) })])
+        }
+        results += values.indices.map { f in
+            .object(["values": .array(rows.map { JSONValue(values[f], row: $0) }),
+                     "statuses": .array(statuses[f].map { .string($0.rawValue) })])
+        }
+        return JSONValue.object([
+            "metadata": .object(["feature_names": .array((entities.names + featureNames).map { .string($0) })]),
+            "results": .array(results),
+        ]).rendered
+    }
+}
