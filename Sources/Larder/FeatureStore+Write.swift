@@ -14,17 +14,7 @@ extension FeatureStore {
     /// - Complexity: O(rows); memory is bounded by one batch (`options.batchRows`).
     public func backfill(view: String, version: Int? = nil, input: String, options: IngestOptions = IngestOptions(),
                          progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(LarderError) -> IngestResult {
-        let outputs = try OutputFiles(store: path, inputs: [.init("input", path: input)],
-                                      outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
-        let result = try withState { state in
-            let target = try state.registry.view(view, version: version)
-            let result = try Backfill(view: target, input: input, options: options, progress: progress).run(db: state.db, outputs: outputs)
-            // The next query in this process sees the run: load it into the cache now.
-            if result.runID != nil { try refreshCache(db: state.db) }
-            return result
-        }
-        try outputs.commit()
-        return result
+        try ingest(FileSource(path: input), into: view, version: version, options: options, progress: progress)
     }
 
     /// Writes a frame of typed columns to `view` as one ingest run.
@@ -37,12 +27,25 @@ extension FeatureStore {
     @discardableResult
     public func write(view: String, version: Int? = nil, frame: FeatureFrame,
                       options: IngestOptions = IngestOptions()) throws(LarderError) -> IngestResult {
-        try withState { state in
+        try ingest(FrameSource(frame: frame), into: view, version: version, options: options, progress: nil)
+    }
+
+    /// Runs `source` through the ingest pipeline into `view` as one run,
+    /// then brings this process's cache up to date and puts the reject file
+    /// (skip mode) in place.
+    private func ingest(_ source: some IngestSource, into view: String, version: Int?, options: IngestOptions,
+                        progress: (@Sendable (IngestProgress) -> Void)?) throws(LarderError) -> IngestResult {
+        let outputs = try OutputFiles(store: path, inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
+                                      outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
+        let result = try withState { state in
             let target = try state.registry.view(view, version: version)
-            let result = try FrameWrite(view: target, frame: frame, options: options).run(db: state.db)
+            let result = try IngestPipeline(view: target, source: source, options: options, progress: progress).run(db: state.db, outputs: outputs)
+            // The next query in this process sees the run: load it into the cache now.
             if result.runID != nil { try refreshCache(db: state.db) }
             return result
         }
+        try outputs.commit()
+        return result
     }
 
     /// Writes rows given as name → value dictionaries: a convenience over

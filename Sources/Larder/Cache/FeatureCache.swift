@@ -134,17 +134,11 @@ final class FeatureCache: Sendable {
     /// way it is meant to be used: call it after a commit) it runs in that
     /// transaction.
     func transaction<R>(db: Connection, _ body: (Transaction) throws -> R) throws -> R {
-        let own = !db.isInTransaction
-        if own { try db.execute("BEGIN") }
-        do {
+        func work() throws -> R {
             try refresh(db: db)
-            let result = try body(Transaction(cache: self, db: db))
-            if own { try db.execute("COMMIT") }
-            return result
-        } catch {
-            if own, db.isInTransaction { try? db.execute("ROLLBACK") }
-            throw error
+            return try body(Transaction(cache: self, db: db))
         }
+        return db.isInTransaction ? try work() : try db.transaction(.deferred, work)
     }
 
     /// Swaps in new contents.

@@ -68,24 +68,24 @@ extension FeatureStore {
             var readError: LarderError?
             do {
                 // A read transaction: the export sees one consistent snapshot even while others write.
-                try state.db.execute("BEGIN")
-                defer { try? state.db.execute("COMMIT") }
-                let statement = try state.db.statement(sql)
-                defer { statement.reset() }
-                if let from = range.from { statement.bind(from, at: 1) }
-                if let to = range.to { statement.bind(to, at: 2) }
-                if let asOf = range.asOf { statement.bind(asOf, at: 3) }
-                var batch = types.map { Column(type: $0, capacity: 65_536) }
-                var sent = 0
-                reading: while try statement.step() {
-                    for i in batch.indices { batch[i].append(from: statement, at: Int32(i)) }
-                    if batch[0].count == 65_536 {
-                        guard batches.put(batch) else { break reading }
-                        sent += 1
-                        batch = types.map { Column(type: $0, capacity: 65_536) }
+                try state.db.transaction(.deferred) {
+                    let statement = try state.db.statement(sql)
+                    defer { statement.reset() }
+                    if let from = range.from { statement.bind(from, at: 1) }
+                    if let to = range.to { statement.bind(to, at: 2) }
+                    if let asOf = range.asOf { statement.bind(asOf, at: 3) }
+                    var batch = types.map { Column(type: $0, capacity: 65_536) }
+                    var sent = 0
+                    reading: while try statement.step() {
+                        for i in batch.indices { batch[i].append(from: statement, at: Int32(i)) }
+                        if batch[0].count == 65_536 {
+                            guard batches.put(batch) else { break reading }
+                            sent += 1
+                            batch = types.map { Column(type: $0, capacity: 65_536) }
+                        }
                     }
+                    if batch[0].count > 0 || sent == 0 { _ = batches.put(batch) }
                 }
-                if batch[0].count > 0 || sent == 0 { _ = batches.put(batch) }
             } catch {
                 readError = LarderError(error, store: path)
             }

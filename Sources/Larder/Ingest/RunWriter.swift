@@ -1,6 +1,7 @@
-/// Writes one ingest run into one view version, inside one `BEGIN IMMEDIATE`
-/// transaction: none of the run's rows is visible until ``commit(contentSHA256:rejected:)``,
-/// and if the process dies first SQLite's journal discards them all.
+/// Writes one ingest run into one view version, inside the caller's write
+/// transaction (``IngestPipeline`` opens it): none of the run's rows is
+/// visible until that transaction commits, and if the process dies first
+/// SQLite's journal discards them all.
 ///
 /// Rows go in with `INSERT OR IGNORE` through one cached prepared statement;
 /// a row that inserts nothing repeats `(key, event_timestamp,
@@ -10,47 +11,33 @@ final class RunWriter {
     let view: FeatureView
     /// The run's id (its `runs` row is inserted first, so rows can carry it).
     let runID: Int64
-    /// When the run started (µs): the default created time.
-    let startedAt: Int64
     /// Rows inserted so far.
     private(set) var rowsWritten = 0
     private let insert: Statement
-    private var open = true
 
     /// The page cache while a run is written: 200 MiB, so that a large run's
     /// dirty pages stay in memory until the commit instead of spilling to the
     /// WAL and being read back (1M rows: 2.0 s → 1.7 s).
     static let cacheKiB = 204_800
 
-    /// Begins the run's transaction and registers the run.
-    init(db: Connection, view: FeatureView, source: String, startedAt: Int64 = Timestamp.now()) throws {
+    /// Registers the run (uncommitted until the caller's transaction commits).
+    init(db: Connection, view: FeatureView, source: String, startedAt: Int64) throws {
         self.db = db
         self.view = view
-        self.startedAt = startedAt
-        try db.setCacheSize(kibibytes: Self.cacheKiB)
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let run = try db.statement("""
-                INSERT INTO runs (view, version, source, content_sha256, rows, rejected, started_at, committed_at)
-                VALUES (?, ?, ?, '', 0, 0, ?, 0)
-                """)
-            run.bind(view.name, at: 1)
-            run.bind(Int64(view.version), at: 2)
-            run.bind(source, at: 3)
-            run.bind(startedAt, at: 4)
-            try run.run()
-            runID = db.lastInsertRowID
-            let columns = ViewTable.columns(view).map(Identifier.quoted).joined(separator: ", ")
-            let marks = Array(repeating: "?", count: ViewTable.columns(view).count).joined(separator: ", ")
-            insert = try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns)) VALUES (\(marks))")
-        } catch {
-            try? db.execute("ROLLBACK")
-            try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB)
-            throw error
-        }
+        let run = try db.statement("""
+            INSERT INTO runs (view, version, source, content_sha256, rows, rejected, started_at, committed_at)
+            VALUES (?, ?, ?, '', 0, 0, ?, 0)
+            """)
+        run.bind(view.name, at: 1)
+        run.bind(Int64(view.version), at: 2)
+        run.bind(source, at: 3)
+        run.bind(startedAt, at: 4)
+        try run.run()
+        runID = db.lastInsertRowID
+        let columns = ViewTable.columns(view).map(Identifier.quoted).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: ViewTable.columns(view).count).joined(separator: ", ")
+        insert = try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns)) VALUES (\(marks))")
     }
-
-    deinit { rollback() }
 
     /// Inserts the rows of `batch` that are not marked bad in `log`; a row
     /// that duplicates an earlier row of the run is logged as a problem.
@@ -90,12 +77,6 @@ final class RunWriter {
         }
     }
 
-    /// The id of a run already committed to this view version with the same
-    /// content, if any.
-    func committedRun(withContent sha256: String) throws -> Int64? {
-        try Self.committedRun(of: view, withContent: sha256, db: db)
-    }
-
     /// The id of a run committed to `view` with content `sha256` that wrote
     /// rows, if any (a run whose every row was rejected wrote nothing).
     static func committedRun(of view: FeatureView, withContent sha256: String, db: Connection) throws -> Int64? {
@@ -107,8 +88,9 @@ final class RunWriter {
         return try s.step() ? s.int64(0) : nil
     }
 
-    /// Records the run's figures and commits: from here on its rows are visible.
-    func commit(contentSHA256: String, rejected: Int) throws {
+    /// Records the run's figures and its commit time; the caller's commit
+    /// then makes its rows visible.
+    func finish(contentSHA256: String, rejected: Int) throws {
         let s = try db.statement("UPDATE runs SET content_sha256 = ?, rows = ?, rejected = ?, committed_at = ? WHERE id = ?")
         s.bind(contentSHA256, at: 1)
         s.bind(Int64(rowsWritten), at: 2)
@@ -116,17 +98,6 @@ final class RunWriter {
         s.bind(Timestamp.now(), at: 4)
         s.bind(runID, at: 5)
         try s.run()
-        try db.execute("COMMIT")
-        open = false
-        try db.setCacheSize(kibibytes: Connection.defaultCacheKiB)
-    }
-
-    /// Abandons the run: nothing of it stays.
-    func rollback() {
-        guard open else { return }
-        try? db.execute("ROLLBACK")
-        open = false
-        try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB)
     }
 }
 

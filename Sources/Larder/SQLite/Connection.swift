@@ -152,18 +152,49 @@ public final class Connection {
     /// Whether the connection is inside a transaction.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error thrown by
-    /// `body` (or by the commit) rolls the transaction back and is rethrown.
+    /// How a transaction takes its locks.
     /// See <https://www.sqlite.org/lang_transaction.html>.
-    public func transaction<R>(_ body: () throws -> R) throws -> R {
-        try execute("BEGIN IMMEDIATE")
+    public enum TransactionKind: Sendable {
+        /// A read transaction until its first write (`BEGIN`): a consistent
+        /// snapshot for readers.
+        case deferred
+        /// The write lock at once (`BEGIN IMMEDIATE`): for writers, so that
+        /// planning and writing see the same state.
+        case immediate
+    }
+
+    /// How a transaction ends: committed or rolled back, with the body's result.
+    public enum TransactionEnd<R> {
+        /// Commit, then return the value.
+        case commit(R)
+        /// Roll back (nothing is kept), then return the value.
+        case rollback(R)
+    }
+
+    /// The one transaction helper: runs `body` inside a transaction of
+    /// `kind` and commits or rolls back as the body decides; an error thrown
+    /// by `body` (or by the commit) rolls the transaction back and is
+    /// rethrown.
+    public func transaction<R>(_ kind: TransactionKind, deciding body: () throws -> TransactionEnd<R>) throws -> R {
+        try execute(kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
+            switch try body() {
+            case .commit(let result):
+                try execute("COMMIT")
+                return result
+            case .rollback(let result):
+                try execute("ROLLBACK")
+                return result
+            }
         } catch {
             if isInTransaction { try? execute("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Runs `body` inside a transaction of `kind` (`BEGIN IMMEDIATE` by
+    /// default) and commits; an error rolls it back and is rethrown.
+    public func transaction<R>(_ kind: TransactionKind = .immediate, _ body: () throws -> R) throws -> R {
+        try transaction(kind, deciding: { .commit(try body()) })
     }
 }

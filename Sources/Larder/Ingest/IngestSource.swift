@@ -1,0 +1,156 @@
+/// Where an ingest run's rows come from. A source reads its input and types
+/// it batch by batch into the view's columns; ``IngestPipeline`` validates,
+/// sorts and writes what it hands over, the same way for every source.
+protocol IngestSource: Sendable {
+    /// The run's `source` and the file name in problem messages: the path,
+    /// `-` for standard input, `write` for a frame from the library.
+    var label: String { get }
+
+    /// The file read, which no output of the run may replace (nil for a frame).
+    var inputPath: String? { get }
+
+    /// The content hash, when it can be known before any row is read (a
+    /// frame; a file, by reading it once); nil for standard input.
+    func hashBeforeReading() throws(LarderError) -> String?
+
+    /// Reads and types the input in batches of at most `options.batchRows`
+    /// rows, in input order, handing each to `emit` until the input ends or
+    /// `emit` returns false; returns the content hash (SHA-256).
+    func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
+                 emit: (TypedBatch) -> Bool) throws(LarderError) -> String
+}
+
+/// A batch a source has typed, before validation.
+struct TypedBatch {
+    /// The rows, in input order.
+    var batch: WriteBatch
+    /// The problems found while typing (rows marked bad).
+    var log: ProblemLog
+    /// Records that could not be split into fields.
+    var badRecords: [BadRecord] = []
+    /// The raw text of each row (kept in skip mode, for the reject file).
+    var raw: [ArraySlice<UInt8>] = []
+    /// Progress after this batch.
+    var progress: IngestProgress
+}
+
+/// A CSV or JSON Lines file, or standard input (`-`).
+struct FileSource: IngestSource {
+    let path: String
+
+    var label: String { path }
+
+    var inputPath: String? { path }
+
+    func hashBeforeReading() throws(LarderError) -> String? {
+        path == "-" ? nil : try FileSystem.sha256(path: path)
+    }
+
+    func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
+                 emit: (TypedBatch) -> Bool) throws(LarderError) -> String {
+        let keepRaw = options.onError == .skip
+        let format = options.resolvedFormat(for: path)
+        let source = try ByteSource(path: path)
+        let jsonColumns = view.joinKeys.map(\.name) + [options.eventTimeColumn, options.createdTimeColumn] + view.features.map(\.name)
+        var (reader, names) = try openRecordReader(source: source, format: format, jsonColumns: jsonColumns,
+                                                   ignoreUnknownKeys: options.ignoreUnknownColumns, keepRawRecords: keepRaw)
+        let mapping = try InputMapping.make(names: names, view: view, options: options, file: path)
+        let typer = BatchTyper(view: view, mapping: mapping, options: options, file: path, names: names,
+                               isJSON: format == .jsonl, defaultCreated: started)
+        var raw = RawBatch()
+        var rowsRead = 0
+        while try reader.next(into: &raw, maxRows: options.batchRows) {
+            var typed = TypedBatch(batch: WriteBatch(view: view, capacity: raw.rowCount), log: ProblemLog(),
+                                   progress: IngestProgress(rows: 0, bytesRead: 0, totalBytes: nil, seconds: 0))
+            typed.log.startBatch(rows: raw.rowCount)
+            typer.type(raw, into: &typed.batch, log: &typed.log)
+            rowsRead += raw.rowCount + raw.badRecords.count
+            typed.badRecords = raw.badRecords
+            if keepRaw { typed.raw = (0..<raw.rowCount).map { raw.rawRecord(row: $0) ?? [] } }
+            typed.progress = IngestProgress(rows: rowsRead, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, seconds: clock.seconds)
+            guard emit(typed) else { break }
+        }
+        source.consume(source.unconsumed.count)
+        return source.contentSHA256
+    }
+}
+
+/// Typed columns from the library (``FeatureStore/write(view:version:frame:options:)``):
+/// one batch, already typed; only the column types are checked.
+struct FrameSource: IngestSource {
+    let frame: FeatureFrame
+    /// The frame's content hash, computed once.
+    let sha256: String
+
+    init(frame: FeatureFrame) {
+        self.frame = frame
+        sha256 = frame.contentSHA256()
+    }
+
+    var label: String { "write" }
+
+    var inputPath: String? { nil }
+
+    func hashBeforeReading() throws(LarderError) -> String? { sha256 }
+
+    func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
+                 emit: (TypedBatch) -> Bool) throws(LarderError) -> String {
+        let mapping = try InputMapping.make(names: frame.names, view: view, options: options, file: label)
+        var batch = WriteBatch(view: view, capacity: frame.rowCount)
+        batch.lines = Array(stride(from: 1, through: frame.rowCount, by: 1))
+        func typed(_ index: Int, _ expected: FeatureType, _ name: String) throws(LarderError) -> Column {
+            let column = frame.columns[index]
+            guard column.type == expected || (expected == .timestamp && column.type == .int64) else {
+                throw .invalidInput("column \"\(frame.names[index])\" is \(column.type), but \(name) is \(expected)")
+            }
+            return column
+        }
+        for (k, key) in view.joinKeys.enumerated() {
+            batch.keys[k] = try typed(mapping.keys[k], key.type.featureType, "join key \(key.name)")
+        }
+        var log = ProblemLog()
+        log.startBatch(rows: frame.rowCount)
+        let event = try typed(mapping.event, .timestamp, "event_timestamp")
+        for row in 0..<frame.rowCount {
+            batch.eventTimes.append(event.ints[row])
+            if !event.validity[row] {
+                log.add(ValidationProblem(file: label, line: row + 1, column: frame.names[mapping.event], value: "", reason: "event time is null"), row: row)
+            }
+        }
+        if let created = mapping.created {
+            let column = try typed(created, .timestamp, "created_timestamp")
+            for row in 0..<frame.rowCount { batch.createdTimes.append(column.validity[row] ? column.ints[row] : started) }
+        } else {
+            batch.createdTimes = Array(repeating: started, count: frame.rowCount)
+        }
+        for (f, feature) in view.features.enumerated() {
+            if let index = mapping.features[f] {
+                batch.features[f] = try typed(index, feature.type, "feature \(feature.name)")
+            } else {
+                var nulls = Column(type: feature.type, capacity: frame.rowCount)
+                for _ in 0..<frame.rowCount { nulls.appendNull() }
+                batch.features[f] = nulls
+            }
+        }
+        _ = emit(TypedBatch(batch: batch, log: log, progress: IngestProgress(rows: frame.rowCount, bytesRead: 0, totalBytes: nil, seconds: clock.seconds)))
+        return sha256
+    }
+}
+
+extension FeatureFrame {
+    /// SHA-256 over the names, types, validity and value buffers of every column.
+    func contentSHA256() -> String {
+        var h = SHA256()
+        for (name, column) in zip(names, columns) {
+            h.update(Array("\(name):\(column.type):\(column.count);".utf8))
+            column.validity.words.withUnsafeBytes { h.update($0) }
+            column.ints.withUnsafeBytes { h.update($0) }
+            column.doubles.withUnsafeBytes { h.update($0) }
+            h.update(column.bools.map { $0 ? 1 : 0 })
+            column.offsets.withUnsafeBytes { h.update($0) }
+            column.bytes.withUnsafeBytes { h.update($0) }
+            column.floats.withUnsafeBytes { h.update($0) }
+        }
+        return h.finalize()
+    }
+}
