@@ -6,9 +6,9 @@ import Darwin
 
 /// The demo behind `larder quickstart`: a bundled definitions file and a
 /// seeded, generated dataset of hourly driver statistics.
-public enum Quickstart {
+package enum Quickstart {
     /// The definitions the demo applies (the example of semantics §6, with a few more features).
-    public static let definitionsYAML = """
+    package static let definitionsYAML = """
         # Larder quick start: one entity, one feature view, one feature set.
         entities:
           - name: driver
@@ -33,24 +33,24 @@ public enum Quickstart {
 
     /// The start of the hour before `time` (µs): the last hour of a dataset
     /// that ends now.
-    public static func hour(before time: Int64) -> Int64 {
+    package static func hour(before time: Int64) -> Int64 {
         time / 3_600_000_000 * 3_600_000_000
     }
 
     /// What ``make(in:lastHour:)`` made.
-    public struct Demo: Sendable {
+    package struct Demo: Sendable {
         /// The store, `DIR/larder.db`.
-        public var storePath: String
+        package var storePath: String
         /// The definitions file, `DIR/driver_stats.yaml`.
-        public var definitionsPath: String
+        package var definitionsPath: String
         /// The generated data, `DIR/driver_stats.csv`.
-        public var dataPath: String
+        package var dataPath: String
         /// Rows in the data file.
-        public var dataRows: Int
+        package var dataRows: Int
         /// What applying the definitions did.
-        public var plan: ApplyPlan
+        package var plan: ApplyPlan
         /// The backfill of the data.
-        public var run: IngestResult
+        package var run: IngestResult
     }
 
     /// Makes the demo in the folder `dir` (created if missing): the
@@ -58,7 +58,7 @@ public enum Quickstart {
     /// and a store with both. Each file appears complete or not at all: the
     /// new store is built beside `DIR/larder.db` and renamed over it only
     /// once it is complete, so a failure leaves an earlier demo store as it was.
-    public static func make(in dir: String, lastHour: Int64) throws(LarderError) -> Demo {
+    package static func make(in dir: String, lastHour: Int64) throws(LarderError) -> Demo {
         if !FilePath.isDirectory(dir), mkdir(dir, 0o777) != 0 {
             throw .io(path: dir, message: "cannot make the folder: \(FilePath.lastError())")
         }

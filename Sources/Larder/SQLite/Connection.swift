@@ -6,14 +6,14 @@ import CLarderSQLite
 /// A connection is not thread-safe: hold it in one place (``FeatureStore``
 /// keeps its connections behind a mutex) and use it from one thread at a time.
 /// See <https://www.sqlite.org/c3ref/open.html> and <https://www.sqlite.org/wal.html>.
-public final class Connection {
+package final class Connection {
     let handle: OpaquePointer
     /// The path of the database file.
-    public let path: String
+    package let path: String
     private var cache: [String: Statement] = [:]
 
     /// How a connection may use its database.
-    public enum Access: Sendable {
+    package enum Access: Sendable {
         /// Read and write, creating the file if needed; a write-protected file
         /// is opened for reading (writes then fail with `SQLITE_READONLY`).
         case readWrite
@@ -31,7 +31,7 @@ public final class Connection {
     ///   - busyTimeoutMilliseconds: how long a statement waits for another
     ///     process's lock before failing with `SQLITE_BUSY`.
     ///   - access: read and write (the default), read only, or immutable.
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 10_000, access: Access = .readWrite) throws(SQLiteError) {
+    package init(path: String, busyTimeoutMilliseconds: Int32 = 10_000, access: Access = .readWrite) throws(SQLiteError) {
         var db: OpaquePointer?
         let rc = switch access {
         case .readWrite: sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
@@ -58,7 +58,7 @@ public final class Connection {
     }
 
     /// The page cache of an ordinary connection: 64 MiB.
-    public static let defaultCacheKiB = 65_536
+    package static let defaultCacheKiB = 65_536
 
     /// `path` as a URI filename: `%`, `?`, `#` and non-ASCII bytes percent-encoded.
     private static func uriEscaped(_ path: String) -> String {
@@ -75,7 +75,7 @@ public final class Connection {
 
     /// Whether the connection can only read (a write-protected file, or an
     /// immutable open).
-    public var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+    package var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     private func setUp() throws(SQLiteError) {
         // A read-only store is read as it is: its journal mode cannot be set.
@@ -96,13 +96,13 @@ public final class Connection {
 
     /// Sets the most memory SQLite's page cache may use.
     /// See <https://www.sqlite.org/pragma.html#pragma_cache_size>.
-    public func setCacheSize(kibibytes: Int) throws(SQLiteError) {
+    package func setCacheSize(kibibytes: Int) throws(SQLiteError) {
         try execute("PRAGMA cache_size = -\(kibibytes)")
     }
 
     /// Runs one or more SQL statements that take no parameters.
     /// See <https://www.sqlite.org/c3ref/exec.html>.
-    public func execute(_ sql: String) throws(SQLiteError) {
+    package func execute(_ sql: String) throws(SQLiteError) {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if rc != SQLITE_OK {
@@ -114,7 +114,7 @@ public final class Connection {
 
     /// The cached prepared statement for `sql`, prepared on first use.
     /// The statement is reset and its bindings cleared before it is returned.
-    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+    package func statement(_ sql: String) throws(SQLiteError) -> Statement {
         if let cached = cache[sql] {
             cached.reset()
             return cached
@@ -125,36 +125,36 @@ public final class Connection {
     }
 
     /// Drops every cached statement (needed before dropping tables they use).
-    public func clearStatementCache() {
+    package func clearStatementCache() {
         cache.removeAll()
     }
 
     /// The first column of the first row of `sql` as text ("" when no row).
-    public func queryText(_ sql: String) throws(SQLiteError) -> String {
+    package func queryText(_ sql: String) throws(SQLiteError) -> String {
         let statement = try statement(sql)
         defer { statement.reset() }
         return try statement.step() ? statement.text(0) : ""
     }
 
     /// The first column of the first row of `sql` as an integer (0 when no row).
-    public func queryInt(_ sql: String) throws(SQLiteError) -> Int64 {
+    package func queryInt(_ sql: String) throws(SQLiteError) -> Int64 {
         let statement = try statement(sql)
         defer { statement.reset() }
         return try statement.step() ? statement.int64(0) : 0
     }
 
     /// The rowid of the last inserted row.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// The number of rows the last statement inserted, updated or deleted.
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    package var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// Whether the connection is inside a transaction.
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    package var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// How a transaction takes its locks.
     /// See <https://www.sqlite.org/lang_transaction.html>.
-    public enum TransactionKind: Sendable {
+    package enum TransactionKind: Sendable {
         /// A read transaction until its first write (`BEGIN`): a consistent
         /// snapshot for readers.
         case deferred
@@ -164,7 +164,7 @@ public final class Connection {
     }
 
     /// How a transaction ends: committed or rolled back, with the body's result.
-    public enum TransactionEnd<R> {
+    package enum TransactionEnd<R> {
         /// Commit, then return the value.
         case commit(R)
         /// Roll back (nothing is kept), then return the value.
@@ -175,7 +175,7 @@ public final class Connection {
     /// `kind` and commits or rolls back as the body decides; an error thrown
     /// by `body` (or by the commit) rolls the transaction back and is
     /// rethrown.
-    public func transaction<R>(_ kind: TransactionKind, deciding body: () throws -> TransactionEnd<R>) throws -> R {
+    package func transaction<R>(_ kind: TransactionKind, deciding body: () throws -> TransactionEnd<R>) throws -> R {
         try execute(kind == .immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             switch try body() {
@@ -194,7 +194,7 @@ public final class Connection {
 
     /// Runs `body` inside a transaction of `kind` (`BEGIN IMMEDIATE` by
     /// default) and commits; an error rolls it back and is rethrown.
-    public func transaction<R>(_ kind: TransactionKind = .immediate, _ body: () throws -> R) throws -> R {
+    package func transaction<R>(_ kind: TransactionKind = .immediate, _ body: () throws -> R) throws -> R {
         try transaction(kind, deciding: { .commit(try body()) })
     }
 }

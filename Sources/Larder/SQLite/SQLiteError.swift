@@ -4,16 +4,16 @@ import CLarderSQLite
 /// statement that failed.
 ///
 /// See <https://www.sqlite.org/rescode.html>.
-public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+package struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// The extended result code (`SQLITE_CONSTRAINT_PRIMARYKEY`, `SQLITE_BUSY`, …).
-    public let code: Int32
+    package let code: Int32
     /// SQLite's message for the error.
-    public let message: String
+    package let message: String
     /// The SQL that was being prepared or run, when there was one.
-    public let sql: String?
+    package let sql: String?
 
     /// The primary result code (the low byte of ``code``).
-    public var primaryCode: Int32 { code & 0xFF }
+    package var primaryCode: Int32 { code & 0xFF }
 
     init(code: Int32, message: String, sql: String?) {
         self.code = code
@@ -29,7 +29,7 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 
     /// `SQLite error CODE: MESSAGE (in: SQL)`, with the SQL shortened by
     /// ``excerpt(_:)`` (``sql`` keeps all of it).
-    public var description: String {
+    package var description: String {
         var text = "SQLite error \(code): \(message)"
         if let sql { text += " (in: \(Self.excerpt(sql)))" }
         return text

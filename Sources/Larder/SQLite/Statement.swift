@@ -6,10 +6,10 @@ import CLarderSQLite
 /// Binding and reading go straight to `sqlite3_bind_*` / `sqlite3_column_*`
 /// with no intermediate value enum.
 /// See <https://www.sqlite.org/c3ref/stmt.html>.
-public final class Statement {
+package final class Statement {
     let handle: OpaquePointer
     /// The SQL text the statement was prepared from.
-    public let sql: String
+    package let sql: String
     unowned let connection: Connection
 
     init(connection: Connection, sql: String) throws(SQLiteError) {
@@ -26,37 +26,37 @@ public final class Statement {
     deinit { sqlite3_finalize(handle) }
 
     /// Resets the statement and clears its bindings, ready for the next use.
-    public func reset() {
+    package func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
 
     /// Resets the statement but keeps its bindings: for a loop that rebinds
     /// every parameter of every row.
-    @inline(__always) public func resetKeepingBindings() {
+    @inline(__always) package func resetKeepingBindings() {
         sqlite3_reset(handle)
     }
 
     // MARK: Binding (1-based parameter indexes, as in SQLite)
 
     /// Binds an integer to parameter `index` (1-based).
-    @inline(__always) public func bind(_ value: Int64, at index: Int32) {
+    @inline(__always) package func bind(_ value: Int64, at index: Int32) {
         sqlite3_bind_int64(handle, index, value)
     }
 
     /// Binds a double to parameter `index` (1-based).
-    @inline(__always) public func bind(_ value: Double, at index: Int32) {
+    @inline(__always) package func bind(_ value: Double, at index: Int32) {
         sqlite3_bind_double(handle, index, value)
     }
 
     /// Binds text to parameter `index` (1-based); SQLite copies it.
-    @inline(__always) public func bind(_ value: String, at index: Int32) {
+    @inline(__always) package func bind(_ value: String, at index: Int32) {
         var value = value
         value.withUTF8 { bindText(UnsafeRawBufferPointer($0), at: index) }
     }
 
     /// Binds UTF-8 bytes as text to parameter `index` (1-based); SQLite copies them.
-    @inline(__always) public func bindText(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
+    @inline(__always) package func bindText(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
         if let base = bytes.baseAddress {
             sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), sqliteTransient)
         } else {
@@ -65,7 +65,7 @@ public final class Statement {
     }
 
     /// Binds bytes as a blob to parameter `index` (1-based); SQLite copies them.
-    @inline(__always) public func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
+    @inline(__always) package func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
         if let base = bytes.baseAddress {
             sqlite3_bind_blob(handle, index, base, Int32(bytes.count), sqliteTransient)
         } else {
@@ -74,7 +74,7 @@ public final class Statement {
     }
 
     /// Binds SQL NULL to parameter `index` (1-based).
-    @inline(__always) public func bindNull(at index: Int32) {
+    @inline(__always) package func bindNull(at index: Int32) {
         sqlite3_bind_null(handle, index)
     }
 
@@ -83,7 +83,7 @@ public final class Statement {
     /// Advances to the next row. Returns `true` when a row is available and
     /// `false` when the statement is done.
     @discardableResult
-    public func step() throws(SQLiteError) -> Bool {
+    package func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -96,7 +96,7 @@ public final class Statement {
     }
 
     /// Runs the statement to completion, ignoring any rows, then resets it.
-    public func run() throws(SQLiteError) {
+    package func run() throws(SQLiteError) {
         defer { reset() }
         while try step() {}
     }
@@ -104,22 +104,22 @@ public final class Statement {
     // MARK: Reading (0-based column indexes, as in SQLite)
 
     /// Whether column `index` (0-based) of the current row is NULL.
-    @inline(__always) public func isNull(_ index: Int32) -> Bool {
+    @inline(__always) package func isNull(_ index: Int32) -> Bool {
         sqlite3_column_type(handle, index) == SQLITE_NULL
     }
 
     /// Column `index` (0-based) of the current row as an integer.
-    @inline(__always) public func int64(_ index: Int32) -> Int64 {
+    @inline(__always) package func int64(_ index: Int32) -> Int64 {
         sqlite3_column_int64(handle, index)
     }
 
     /// Column `index` (0-based) of the current row as a double.
-    @inline(__always) public func double(_ index: Int32) -> Double {
+    @inline(__always) package func double(_ index: Int32) -> Double {
         sqlite3_column_double(handle, index)
     }
 
     /// Column `index` (0-based) of the current row as text (empty when NULL).
-    public func text(_ index: Int32) -> String {
+    package func text(_ index: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, index) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
@@ -127,7 +127,7 @@ public final class Statement {
 
     /// Calls `body` with the bytes of column `index` (0-based) of the current
     /// row, valid only during the call; no copy is made.
-    @inline(__always) public func withBytes<R>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    @inline(__always) package func withBytes<R>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let pointer = sqlite3_column_blob(handle, index)
         let count = Int(sqlite3_column_bytes(handle, index))
         return try body(UnsafeRawBufferPointer(start: pointer, count: count))

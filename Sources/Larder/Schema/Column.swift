@@ -15,19 +15,19 @@ public struct Column: Sendable {
     /// The type of the values.
     public let type: FeatureType
     /// Bit set = value present, clear = null.
-    public var validity = Bitmap()
+    public internal(set) var validity = Bitmap()
     /// Values of `int64` and `timestamp` columns.
-    public var ints: [Int64] = []
+    public internal(set) var ints: [Int64] = []
     /// Values of `float64` columns.
-    public var doubles: [Double] = []
+    public internal(set) var doubles: [Double] = []
     /// Values of `bool` columns.
-    public var bools: [Bool] = []
+    public internal(set) var bools: [Bool] = []
     /// Start offsets into ``bytes`` of `string` and `bytes` values, plus the end.
-    public var offsets: [Int] = [0]
+    public internal(set) var offsets: [Int] = [0]
     /// Concatenated UTF-8 (`string`) or raw (`bytes`) values.
-    public var bytes: [UInt8] = []
+    public internal(set) var bytes: [UInt8] = []
     /// Concatenated elements of `vector` values.
-    public var floats: [Float] = []
+    public internal(set) var floats: [Float] = []
 
     /// An empty column of `type`.
     public init(type: FeatureType, capacity: Int = 0) {
@@ -75,19 +75,19 @@ public struct Column: Sendable {
     }
 
     /// Appends an `int64` or `timestamp` value.
-    @inlinable public mutating func append(_ value: Int64) {
+    public mutating func append(_ value: Int64) {
         validity.append(true)
         ints.append(value)
     }
 
     /// Appends a `float64` value.
-    @inlinable public mutating func append(_ value: Double) {
+    public mutating func append(_ value: Double) {
         validity.append(true)
         doubles.append(value)
     }
 
     /// Appends a `bool` value.
-    @inlinable public mutating func append(_ value: Bool) {
+    public mutating func append(_ value: Bool) {
         validity.append(true)
         bools.append(value)
     }

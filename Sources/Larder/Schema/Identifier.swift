@@ -1,12 +1,12 @@
 /// The rules for names of entities, join keys, views, features and feature
 /// sets (semantics §1): `[a-z_][a-z0-9_]{0,62}`, not starting with `__`, and
 /// not one of the reserved column names.
-public enum Identifier {
+package enum Identifier {
     /// Column names that every view table has and that no user name may take.
-    public static let reservedColumns: Set<String> = ["event_timestamp", "created_timestamp"]
+    package static let reservedColumns: Set<String> = ["event_timestamp", "created_timestamp"]
 
     /// Why `name` is not a valid identifier, or `nil` when it is.
-    public static func problem(with name: String) -> String? {
+    package static func problem(with name: String) -> String? {
         let bytes = Array(name.utf8)
         guard let first = bytes.first else { return "an identifier cannot be empty" }
         guard bytes.count <= 63 else { return "identifier \"\(name)\" is longer than 63 characters" }
@@ -25,7 +25,7 @@ public enum Identifier {
     }
 
     /// Throws ``LarderError/invalidIdentifier(_:reason:)`` unless `name` is valid.
-    public static func validate(_ name: String) throws(LarderError) {
+    package static func validate(_ name: String) throws(LarderError) {
         if let reason = problem(with: name) { throw .invalidIdentifier(name, reason: reason) }
     }
 

@@ -6,9 +6,9 @@ import Darwin
 
 /// The few file-system questions Larder asks, answered with POSIX calls.
 /// Public for the CLI, which asks the same ones.
-public enum FileSystem {
+package enum FileSystem {
     /// Whether something exists at `path`.
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
@@ -24,7 +24,7 @@ public enum FileSystem {
     }
 
     /// SHA-256 (hex) of the file at `path`, read in 1 MiB chunks.
-    public static func sha256(path: String) throws(LarderError) -> String {
+    package static func sha256(path: String) throws(LarderError) -> String {
         let source = try ByteSource(path: path)
         while try source.fill() { source.consume(source.unconsumed.count) }
         source.consume(source.unconsumed.count)
@@ -32,7 +32,7 @@ public enum FileSystem {
     }
 
     /// Writes `text` to `path`, replacing the file.
-    public static func writeText(_ path: String, _ text: String) throws(LarderError) {
+    package static func writeText(_ path: String, _ text: String) throws(LarderError) {
         guard let file = fopen(path, "wb") else { throw .io(path: path, message: String(cString: strerror(errno))) }
         let bytes = Array(text.utf8)
         let written = fwrite(bytes, 1, bytes.count, file)
@@ -40,7 +40,7 @@ public enum FileSystem {
     }
 
     /// Reads a whole (small) file as UTF-8 text.
-    public static func readText(_ path: String) throws(LarderError) -> String {
+    package static func readText(_ path: String) throws(LarderError) -> String {
         guard let file = fopen(path, "rb") else {
             throw .io(path: path, message: String(cString: strerror(errno)))
         }

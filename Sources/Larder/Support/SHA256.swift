@@ -4,19 +4,19 @@ import CLarderSupport
 /// of training-set manifests. The block compression is C
 /// (`Sources/CLarderSupport/sha256.c`): the CPU's SHA instructions when it
 /// has them, portable C otherwise; buffering and padding are here.
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
     /// A hasher with nothing hashed yet.
-    public init() { pending.reserveCapacity(64) }
+    package init() { pending.reserveCapacity(64) }
 
     /// Hashes `bytes`.
     ///
     /// - Complexity: O(n).
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard var base = bytes.baseAddress else { return }
         var count = bytes.count
         length &+= UInt64(count)
@@ -40,13 +40,13 @@ public struct SHA256: Sendable {
     }
 
     /// Hashes `bytes`.
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
+    package mutating func update(_ bytes: some Sequence<UInt8>) {
         let array = Array(bytes)
         array.withUnsafeBytes { update($0) }
     }
 
     /// The digest of everything hashed, as 64 lowercase hex digits.
-    public func finalize() -> String {
+    package func finalize() -> String {
         var copy = self
         let bitLength = length &* 8
         var tail: [UInt8] = [0x80]
@@ -65,7 +65,7 @@ public struct SHA256: Sendable {
     }
 
     /// The hex digest of `bytes`.
-    public static func hash(_ bytes: some Sequence<UInt8>) -> String {
+    package static func hash(_ bytes: some Sequence<UInt8>) -> String {
         var h = SHA256()
         h.update(bytes)
         return h.finalize()
