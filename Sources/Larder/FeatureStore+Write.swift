@@ -35,7 +35,7 @@ extension FeatureStore {
     /// (skip mode) in place.
     private func ingest(_ source: some IngestSource, into view: String, version: Int?, options: IngestOptions,
                         progress: (@Sendable (IngestProgress) -> Void)?) throws(LarderError) -> IngestResult {
-        let outputs = try OutputFiles(store: path, inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
+        let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
                                       outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
         let result = try withState { state in
             let target = try state.registry.view(view, version: version)
@@ -113,26 +113,4 @@ extension FeatureStore {
             return runs
         }
     }
-}
-
-/// One committed write: the unit of data versioning.
-public struct IngestRun: Sendable, Equatable {
-    /// The run id (monotonic).
-    public var id: Int64
-    /// The view written to.
-    public var view: String
-    /// The view version written to.
-    public var version: Int
-    /// The input file (`-` for stdin, `write` for the library API).
-    public var source: String
-    /// SHA-256 of the input.
-    public var contentSHA256: String
-    /// Rows committed.
-    public var rows: Int
-    /// Rows rejected (`--on-error skip`).
-    public var rejected: Int
-    /// When the run started (µs since the epoch).
-    public var startedAt: Int64
-    /// When it committed (µs since the epoch).
-    public var committedAt: Int64
 }

@@ -153,3 +153,13 @@ final class ByteSource {
         .io(path: path, message: "\(what): \(String(cString: strerror(errno)))")
     }
 }
+
+extension ByteSource {
+    /// SHA-256 (hex) of the file at `path`, read in 1 MiB chunks.
+    static func sha256(path: String) throws(LarderError) -> String {
+        let source = try ByteSource(path: path)
+        while try source.fill() { source.consume(source.unconsumed.count) }
+        source.consume(source.unconsumed.count)
+        return source.contentSHA256
+    }
+}

@@ -43,7 +43,7 @@ struct FileSource: IngestSource {
     var inputPath: String? { path }
 
     func hashBeforeReading() throws(LarderError) -> String? {
-        path == "-" ? nil : try FileSystem.sha256(path: path)
+        path == "-" ? nil : try ByteSource.sha256(path: path)
     }
 
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,

@@ -65,7 +65,7 @@ package enum Quickstart {
         let storePath = dir + "/larder.db"
         let definitionsPath = dir + "/driver_stats.yaml"
         let dataPath = dir + "/driver_stats.csv"
-        let files = try OutputFiles(store: storePath, inputs: [], outputs: [
+        let files = try OutputFiles(store: StoreFiles.all(storePath), inputs: [], outputs: [
             .init("definitions", destination: .file(definitionsPath)), .init("dataset", destination: .file(dataPath)),
         ])
         var definitions = try files.sink(for: .file(definitionsPath))
@@ -76,7 +76,7 @@ package enum Quickstart {
         try data.close()
         try files.commit()
 
-        let store = try OutputFiles(store: nil, inputs: [.init("definitions", path: definitionsPath), .init("dataset", path: dataPath)],
+        let store = try OutputFiles(store: [], inputs: [.init("definitions", path: definitionsPath), .init("dataset", path: dataPath)],
                                     outputs: [.init("store", destination: .file(storePath))])
         let building = try store.file(storePath)
         let (plan, run) = try fill(store: building.temporaryPath, definitionsPath: definitionsPath, dataPath: dataPath)

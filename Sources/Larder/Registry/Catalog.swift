@@ -63,15 +63,3 @@ extension Expectations: CustomStringConvertible {
         return parts.isEmpty ? "" : "{\(parts.joined(separator: ", "))}"
     }
 }
-
-extension Array where Element == IngestRun {
-    /// The runs as a JSON array of objects with `id`, `version`, `rows`,
-    /// `rejected`, `content_sha256`, `source`, `started_at`, `committed_at`.
-    public func json() -> String {
-        JSONValue.array(map { r in
-            .object(["id": .int(Int(r.id)), "version": .int(r.version), "rows": .int(r.rows), "rejected": .int(r.rejected),
-                     "content_sha256": .string(r.contentSHA256), "source": .string(r.source),
-                     "started_at": .string(Timestamp.format(r.startedAt)), "committed_at": .string(Timestamp.format(r.committedAt))])
-        }).rendered
-    }
-}

@@ -11,7 +11,7 @@ enum StoreMigrator {
     @discardableResult
     static func migrate(_ db: Connection) throws -> [Int] {
         // Fast path, a read only: nothing to do (so a read-only store opens).
-        if try hasMigrationTable(db), try currentVersion(db) == supportedVersion { return [] }
+        if try db.hasTable("larder_migrations"), try currentVersion(db) == supportedVersion { return [] }
         if db.isReadOnly {
             throw LarderError.storage(path: db.path, message: "the store needs upgrading to schema version \(supportedVersion), but it is read-only here")
         }
@@ -36,11 +36,6 @@ enum StoreMigrator {
             }
             return applied
         }
-    }
-
-    /// Whether the store has its migrations table (a new file has none).
-    static func hasMigrationTable(_ db: Connection) throws -> Bool {
-        try db.queryInt("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'larder_migrations'") == 1
     }
 
     /// The schema version the store records.

@@ -143,6 +143,14 @@ package final class Connection {
         return try statement.step() ? statement.int64(0) : 0
     }
 
+    /// Whether the database has a table named `name`.
+    package func hasTable(_ name: String) throws(SQLiteError) -> Bool {
+        let statement = try statement("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?")
+        defer { statement.reset() }
+        statement.bind(name, at: 1)
+        return try statement.step() && statement.int64(0) == 1
+    }
+
     /// The rowid of the last inserted row.
     package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 

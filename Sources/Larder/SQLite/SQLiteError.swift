@@ -47,3 +47,10 @@ package struct SQLiteError: Error, Sendable, CustomStringConvertible {
         return oneLine.prefix(excerptLength) + "… (\(sql.utf8.count) bytes)"
     }
 }
+
+extension LarderError {
+    /// An error SQLite reported on the store at `path` (when known).
+    package static func store(_ error: SQLiteError, path: String? = nil) -> LarderError {
+        LarderError(.storage, path.map { "\($0): \(error.description)" } ?? error.description, path: path)
+    }
+}

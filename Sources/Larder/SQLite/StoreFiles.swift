@@ -6,6 +6,11 @@ enum StoreFiles {
     /// What SQLite appends to the database's path for its companion files.
     static let suffixes = ["-wal", "-shm", "-journal"]
 
+    /// The store at `path` and its companion files, the database first.
+    static func all(_ path: String) -> [String] {
+        [path] + suffixes.map { path + $0 }
+    }
+
     /// Opens the store at `path` and reads its header, so that a path that
     /// is no store fails here, with the path and the cause, rather than at
     /// the first query. A store in a folder that cannot be written (so SQLite
@@ -35,7 +40,7 @@ enum StoreFiles {
                 // Look before changing anything: a file that is not a Larder store is left as it is.
                 let probe = try openReading(path, access: .readOnly, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
                                             immutableFallback: immutableFallback)
-                guard try StoreMigrator.hasMigrationTable(probe) else {
+                guard try probe.hasTable("larder_migrations") else {
                     throw LarderError.storage(path: path, message: "is an SQLite database, but not a Larder store (it has no larder_migrations table)")
                 }
             }

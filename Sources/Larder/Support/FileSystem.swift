@@ -23,14 +23,6 @@ package enum FileSystem {
         access(path, W_OK) == 0
     }
 
-    /// SHA-256 (hex) of the file at `path`, read in 1 MiB chunks.
-    package static func sha256(path: String) throws(LarderError) -> String {
-        let source = try ByteSource(path: path)
-        while try source.fill() { source.consume(source.unconsumed.count) }
-        source.consume(source.unconsumed.count)
-        return source.contentSHA256
-    }
-
     /// Writes `text` to `path`, replacing the file.
     package static func writeText(_ path: String, _ text: String) throws(LarderError) {
         guard let file = fopen(path, "wb") else { throw .io(path: path, message: String(cString: strerror(errno))) }

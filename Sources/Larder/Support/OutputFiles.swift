@@ -6,7 +6,7 @@
 /// committed are removed, leaving their targets as they were.
 ///
 /// ```swift
-/// let outputs = try OutputFiles(store: store.path, inputs: [.init("spine", path: spine)],
+/// let outputs = try OutputFiles(store: StoreFiles.all(store.path), inputs: [.init("spine", path: spine)],
 ///                               outputs: [.init("output", destination: output)])
 /// var sink = try outputs.sink(for: output)   // … write …
 /// try outputs.commit()
@@ -47,14 +47,14 @@ package final class OutputFiles {
     /// The order in which pending files were opened (and are committed).
     private var order: [String] = []
 
-    /// Checks `outputs` against the store at `store` (its file, `-wal`,
-    /// `-shm` and `-journal`), every input and each other; writes nothing.
+    /// Checks `outputs` against the store's files `store` (the database
+    /// first, then its companions, such as `-wal`), every input and each
+    /// other; writes nothing.
     ///
     /// - Throws: ``LarderError/usage(_:)`` naming the output and what it
     ///   would overwrite, or an output that is a directory or an empty path;
     ///   ``LarderError/io(path:message:)`` when an output's folder does not exist.
-    package init(store: String?, inputs: [Input], outputs: [Output]) throws(LarderError) {
-        let storeFiles = store.map { path in ([""] + StoreFiles.suffixes).map { (path + $0, $0) } } ?? []
+    package init(store: [String], inputs: [Input], outputs: [Output]) throws(LarderError) {
         for (i, output) in outputs.enumerated() {
             for earlier in outputs[..<i] where Self.same(earlier.destination, output.destination) {
                 throw .invalidInput("the \(earlier.role) and the \(output.role) both go to \(output.destination); give each its own file")
@@ -64,8 +64,8 @@ package final class OutputFiles {
             if FilePath.isDirectory(path) { throw .invalidInput("the \(output.role) \(path) is a directory; give a file path") }
             let folder = FilePath.split(path).folder
             guard FilePath.isDirectory(folder) else { throw .io(path: path, message: "cannot write the \(output.role): no folder \(folder)") }
-            for (file, suffix) in storeFiles where FilePath.sameFile(path, file) {
-                let what = suffix.isEmpty ? "the store itself" : "the store's \(suffix.dropFirst()) file"
+            for file in store where FilePath.sameFile(path, file) {
+                let what = file == store[0] ? "the store itself" : "the store's \(file.dropFirst(store[0].count + 1)) file"
                 throw .conflict("refusing to write the \(output.role) to \(path): it is \(what) (\(file)); an output never replaces the store")
             }
             for input in inputs where input.path != "-" && FilePath.sameFile(path, input.path) {

@@ -25,7 +25,10 @@ final class PendingFile: @unchecked Sendable {
     /// the permissions a new file gets (0666 less the umask).
     init(target: String) throws(LarderError) {
         let (folder, name) = FilePath.split(target)
-        var random = SplitMix64(seed: UInt64(truncatingIfNeeded: Timestamp.now()) ^ UInt64(UInt32(bitPattern: getpid())) << 32)
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var random = SplitMix64(seed: UInt64(truncatingIfNeeded: now.tv_nsec) ^ UInt64(truncatingIfNeeded: now.tv_sec) << 30
+            ^ UInt64(UInt32(bitPattern: getpid())) << 40)
         for _ in 0..<100 {
             let suffix = String(random.next() % 0x1_0000_0000, radix: 36)
             let path = folder + "/." + name + ".tmp-" + suffix

@@ -31,7 +31,7 @@ extension FeatureStore {
     @discardableResult
     public func export(view: String, version: Int? = nil, range: ExportRange = ExportRange(),
                        format: OutputFormat, to destination: Destination) throws(LarderError) -> Int {
-        let outputs = try OutputFiles(store: path, inputs: [], outputs: [.init("output", destination: destination)])
+        let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: [], outputs: [.init("output", destination: destination)])
         let pending: PendingFile? = if case .file(let file) = destination { try outputs.file(file) } else { nil }
         return try withState { state in
             let target = try state.registry.view(view, version: version)

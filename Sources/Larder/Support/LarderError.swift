@@ -155,9 +155,4 @@ public struct LarderError: Error, Sendable, Equatable, CustomStringConvertible {
     package static func corruptStore(path: String, message: String) -> LarderError {
         .storage(path: path, message: "corrupt store: \(message)")
     }
-
-    /// An error SQLite reported on the store at `path` (when known).
-    package static func store(_ error: SQLiteError, path: String? = nil) -> LarderError {
-        LarderError(.storage, path.map { "\($0): \(error.description)" } ?? error.description, path: path)
-    }
 }

@@ -1,0 +1,33 @@
+/// One committed write: the unit of data versioning.
+public struct IngestRun: Sendable, Equatable {
+    /// The run id (monotonic).
+    public var id: Int64
+    /// The view written to.
+    public var view: String
+    /// The view version written to.
+    public var version: Int
+    /// The input file (`-` for stdin, `write` for the library API).
+    public var source: String
+    /// SHA-256 of the input.
+    public var contentSHA256: String
+    /// Rows committed.
+    public var rows: Int
+    /// Rows rejected (`--on-error skip`).
+    public var rejected: Int
+    /// When the run started (µs since the epoch).
+    public var startedAt: Int64
+    /// When it committed (µs since the epoch).
+    public var committedAt: Int64
+}
+
+extension Array where Element == IngestRun {
+    /// The runs as a JSON array of objects with `id`, `version`, `rows`,
+    /// `rejected`, `content_sha256`, `source`, `started_at`, `committed_at`.
+    public func json() -> String {
+        JSONValue.array(map { r in
+            .object(["id": .int(Int(r.id)), "version": .int(r.version), "rows": .int(r.rows), "rejected": .int(r.rejected),
+                     "content_sha256": .string(r.contentSHA256), "source": .string(r.source),
+                     "started_at": .string(Timestamp.format(r.startedAt)), "committed_at": .string(Timestamp.format(r.committedAt))])
+        }).rendered
+    }
+}
