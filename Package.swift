@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 // Larder: an embedded feature store for Swift over one SQLite file.
 
 import PackageDescription
@@ -7,6 +7,8 @@ import class Foundation.ProcessInfo
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // No warnings: every one of our targets fails to build on one.
+    .treatAllWarnings(as: .error),
 ]
 
 var package = Package(

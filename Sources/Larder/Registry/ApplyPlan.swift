@@ -16,6 +16,7 @@ public struct ApplyPlan: Sendable, CustomStringConvertible {
         /// Identical to what the store holds.
         case unchanged
 
+        /// The text a user reads for this value.
         public var description: String {
             switch self {
             case .create: "create"
@@ -44,6 +45,7 @@ public struct ApplyPlan: Sendable, CustomStringConvertible {
     /// Whether anything would change.
     public var changesSomething: Bool { steps.contains { $0.action != .unchanged } }
 
+    /// The text a user reads for this value.
     public var description: String {
         steps.map { step in
             "\(step.kind) \(step.name): \(step.action)" + (step.detail.isEmpty ? "" : " (\(step.detail))")

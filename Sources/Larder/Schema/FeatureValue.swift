@@ -24,6 +24,7 @@ public enum FeatureValue: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The text a user reads for this value.
     public var description: String {
         switch self {
         case .null: "null"

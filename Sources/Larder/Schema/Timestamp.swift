@@ -29,6 +29,7 @@ public enum Timestamp {
         /// A valid time outside years 0001–9999 in UTC (``supported``).
         case unsupportedYear
 
+        /// The text a user reads for this value.
         public var description: String {
             switch self {
             case .malformed: "not an RFC 3339 timestamp (expected e.g. 2026-11-26T10:00:00Z)"
