@@ -121,3 +121,46 @@ import Testing
         #expect(validation.hasPrefix("input rejected: 1 problem"))
     }
 }
+
+/// Training-set manifests: every field is sealed by the manifest's checksum.
+@Suite struct ManifestTests {
+    static let manifest = TrainingSetManifest(
+        createdAt: "2026-12-01T10:00:00.000000Z", features: ["driver_stats@1:conv_rate"], fullNames: false,
+        asOf: "2026-12-01T09:00:00.000000Z", spine: "spine.csv", spineSHA256: String(repeating: "a", count: 64), at: nil,
+        columns: ["driver_id", "event_timestamp", "conv_rate"], rows: 2, resultSHA256: String(repeating: "b", count: 64))
+
+    /// The manifest as written, decoded again.
+    static func written(_ manifest: TrainingSetManifest) throws -> TrainingSetManifest {
+        try JSONDecoder().decode(TrainingSetManifest.self, from: Data(try manifest.json().utf8))
+    }
+
+    @Test func aWrittenManifestValidates() throws {
+        let read = try Self.written(Self.manifest)
+        #expect(read.manifestSHA256?.count == 64)
+        let valid = try read.validated(path: "m.json")
+        #expect(valid.features == [FeatureReference(view: "driver_stats", version: 1, feature: "conv_rate")])
+        #expect(valid.at == nil)
+    }
+
+    @Test func tamperingWithAnyFieldIsDetected() throws {
+        let edits: [(String, (inout TrainingSetManifest) -> Void)] = [
+            ("created_at", { $0.createdAt = "2026-12-01T10:00:01.000000Z" }),
+            ("features", { $0.features = ["driver_stats@2:conv_rate"] }),
+            ("full_names", { $0.fullNames = true }),
+            ("as_of", { $0.asOf = "2026-12-01T09:00:01.000000Z" }),
+            ("spine", { $0.spine = "other.csv" }),
+            ("spine_sha256", { $0.spineSHA256 = String(repeating: "c", count: 64) }),
+            ("columns", { $0.columns = ["driver_id", "event_timestamp", "rate"] }),
+            ("rows", { $0.rows = 3 }),
+            ("result_sha256", { $0.resultSHA256 = String(repeating: "d", count: 64) }),
+        ]
+        for (field, edit) in edits {
+            var tampered = try Self.written(Self.manifest)
+            edit(&tampered)
+            #expect(throws: LarderError.self, "\(field)") { _ = try tampered.validated(path: "m.json") }
+            do { _ = try tampered.validated(path: "m.json") } catch {
+                #expect(error.category == .invalidInput && error.message.contains("m.json: manifest_sha256: the manifest was edited"), "\(field): \(error)")
+            }
+        }
+    }
+}

@@ -28,6 +28,10 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
     public var rows: Int
     /// SHA-256 of the canonical result: the result written as CSV.
     public var resultSHA256: String
+    /// SHA-256 of the manifest's other fields (compact JSON, sorted keys),
+    /// set by ``json()``: an edit of any field is detected on replay.
+    /// Manifests written before it existed have none and are read as they are.
+    public var manifestSHA256: String?
 
     /// A manifest of a retrieval that produced `rows` rows named `columns`.
     public init(createdAt: String, features: [String], fullNames: Bool, asOf: String, spine: String?, spineSHA256: String?,
@@ -47,13 +51,25 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case manifestVersion = "larder_manifest", createdAt = "created_at", features, fullNames = "full_names", asOf = "as_of"
         case spine, spineSHA256 = "spine_sha256", at, columns, rows, resultSHA256 = "result_sha256"
+        case manifestSHA256 = "manifest_sha256"
     }
 
-    /// The manifest as pretty JSON with sorted keys.
+    /// The manifest as pretty JSON with sorted keys, with its checksum.
     public func json() throws(LarderError) -> String {
+        var sealed = self
+        sealed.manifestSHA256 = try checksum()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do { return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n" } catch { throw .io(path: "manifest", message: "cannot encode the manifest: \(error)") }
+        do { return String(decoding: try encoder.encode(sealed), as: UTF8.self) + "\n" } catch { throw .io(path: "manifest", message: "cannot encode the manifest: \(error)") }
+    }
+
+    /// SHA-256 of every field but ``manifestSHA256``, as compact JSON with sorted keys.
+    private func checksum() throws(LarderError) -> String {
+        var unsealed = self
+        unsealed.manifestSHA256 = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do { return SHA256.hash(Array(try encoder.encode(unsealed))) } catch { throw .io(path: "manifest", message: "cannot encode the manifest: \(error)") }
     }
 
     /// Reads a manifest file.
@@ -80,6 +96,9 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
         func invalid(_ field: String, _ message: String) -> LarderError { .invalidInput("\(path): \(field): \(message)") }
         guard manifestVersion == Self.currentVersion else {
             throw invalid("larder_manifest", "format version \(manifestVersion) is not one this Larder reads (\(Self.currentVersion))")
+        }
+        if let manifestSHA256, try checksum() != manifestSHA256 {
+            throw invalid("manifest_sha256", "the manifest was edited after it was written (its checksum differs)")
         }
         guard !features.isEmpty else { throw invalid("features", "no features") }
         var refs: [FeatureReference] = []
