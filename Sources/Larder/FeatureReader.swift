@@ -76,7 +76,7 @@ public final class FeatureReader: Sendable {
     }
 
     private func read<K: KeyProbe>(_ key: K) throws(LarderError) -> FeatureRow {
-        let now = Timestamp.now()
+        let now = Timestamp.nowMicroseconds()
         let cache = store.cache
         if cache.claimCheck(now: now) { store.refreshCacheInBackground() }
         let contents = cache.contents

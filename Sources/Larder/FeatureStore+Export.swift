@@ -2,15 +2,15 @@ import class Foundation.Thread
 
 /// Which stored rows an export includes.
 public struct ExportRange: Sendable {
-    /// Only rows with `event_timestamp >= from` (µs), when set.
-    public var from: Int64?
-    /// Only rows with `event_timestamp < to` (µs), when set.
-    public var to: Int64?
-    /// Only rows of runs committed at or before `asOf` (µs), when set.
-    public var asOf: Int64?
+    /// Only rows with `event_timestamp >= from`, when set.
+    public var from: Timestamp?
+    /// Only rows with `event_timestamp < to`, when set.
+    public var to: Timestamp?
+    /// Only rows of runs committed at or before `asOf`, when set.
+    public var asOf: Timestamp?
 
     /// Every row.
-    public init(from: Int64? = nil, to: Int64? = nil, asOf: Int64? = nil) {
+    public init(from: Timestamp? = nil, to: Timestamp? = nil, asOf: Timestamp? = nil) {
         self.from = from
         self.to = to
         self.asOf = asOf
@@ -71,9 +71,9 @@ extension FeatureStore {
                 try state.db.transaction(.deferred) {
                     let statement = try state.db.statement(sql)
                     defer { statement.reset() }
-                    if let from = range.from { statement.bind(from, at: 1) }
-                    if let to = range.to { statement.bind(to, at: 2) }
-                    if let asOf = range.asOf { statement.bind(asOf, at: 3) }
+                    if let from = range.from { statement.bind(from.microseconds, at: 1) }
+                    if let to = range.to { statement.bind(to.microseconds, at: 2) }
+                    if let asOf = range.asOf { statement.bind(asOf.microseconds, at: 3) }
                     var batch = types.map { Column(type: $0, capacity: 65_536) }
                     var sent = 0
                     reading: while try statement.step() {

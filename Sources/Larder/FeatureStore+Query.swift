@@ -9,6 +9,21 @@ import Synchronization
 extension FeatureStore {
     // MARK: Historical retrieval
 
+    /// The references a request names: a comma-separated list
+    /// (`view:feature,view@2:feature,view:*`), or the pinned references of the
+    /// latest version of a feature set; exactly one of the two.
+    ///
+    /// - Throws: ``LarderError/Category/invalidInput`` for a malformed list or
+    ///   when both or neither are given; ``LarderError/Category/notFound`` for
+    ///   an unknown feature set.
+    public func featureReferences(_ list: String?, featureSet: String?) throws(LarderError) -> [FeatureReference] {
+        switch (list, featureSet) {
+        case (let list?, nil): return try FeatureReference.parseList(list)
+        case (nil, let set?): return try registry.featureSet(set).features
+        default: throw .invalidInput("give either a list of feature references or a feature set, not both or neither")
+        }
+    }
+
     /// Training data: for each spine row, the features as they were at the
     /// row's `event_timestamp`, seen from the horizon `asOf`.
     ///
@@ -21,8 +36,8 @@ extension FeatureStore {
     /// spine row in spine order. A row whose key is null gets nulls.
     ///
     /// - Parameters:
-    ///   - asOf: only runs committed at or before this time are seen (µs
-    ///     since the epoch); `nil` means now.
+    ///   - asOf: only runs committed at or before this time are seen; `nil`
+    ///     means now.
     /// - Throws: ``LarderError/usage(_:)`` for a spine that lacks a join key
     ///   or `event_timestamp`, a column of the wrong type, or two features
     ///   with the same output name; ``LarderError/notFound(_:)`` for an
@@ -30,10 +45,10 @@ extension FeatureStore {
     /// - Complexity: O(n · (v log r + f)) for n spine rows, v views, r rows
     ///   per key and f features, when the views are cached; one indexed SQLite
     ///   query per spine row and view otherwise.
-    public func historicalFeatures(spine: FeatureFrame, features: [FeatureReference], asOf: Int64? = nil,
+    public func historicalFeatures(spine: FeatureFrame, features: [FeatureReference], asOf: Timestamp? = nil,
                                    fullNames: Bool = false) throws(LarderError) -> FeatureFrame {
         let plan = try plan(features, fullNames: fullNames)
-        return try historical(spine: spine, plan: plan, asOf: asOf ?? Timestamp.now(), statuses: false).frame
+        return try historical(spine: spine, plan: plan, asOf: asOf?.microseconds ?? Timestamp.nowMicroseconds(), statuses: false).frame
     }
 
     /// Batch scoring: every entity key with a row (visible at `asOf`) in the
@@ -47,9 +62,9 @@ extension FeatureStore {
     ///   keys or two features the same output name; ``LarderError/notFound(_:)``
     ///   for an unknown view or feature.
     /// - Complexity: O(k · (v log r + f)) for k keys when the views are cached.
-    public func historicalFeatures(at time: Int64, features: [FeatureReference], asOf: Int64? = nil,
+    public func historicalFeatures(at time: Timestamp, features: [FeatureReference], asOf: Timestamp? = nil,
                                    fullNames: Bool = false) throws(LarderError) -> FeatureFrame {
-        let asOf = asOf ?? Timestamp.now()
+        let asOf = asOf?.microseconds ?? Timestamp.nowMicroseconds()
         let plan = try plan(features, fullNames: fullNames)
         let joinKeys = try plan.sharedJoinKeys()
         let keys = try withState { state in
@@ -66,7 +81,7 @@ extension FeatureStore {
         }
         let rows = keys.first?.count ?? 0
         var times = Column(type: .timestamp, capacity: rows)
-        for _ in 0..<rows { times.append(time) }
+        for _ in 0..<rows { times.append(time.microseconds) }
         let spine = FeatureFrame(names: joinKeys.map(\.name) + ["event_timestamp"], columns: keys + [times])
         return try historical(spine: spine, plan: plan, asOf: asOf, statuses: false).frame
     }
@@ -118,7 +133,7 @@ extension FeatureStore {
     public func onlineFeatures(entities: FeatureFrame, features: [FeatureReference],
                                fullNames: Bool = false) throws(LarderError) -> OnlineResult {
         let plan = try plan(features, fullNames: fullNames)
-        let now = Timestamp.now()
+        let now = Timestamp.nowMicroseconds()
         let rows = entities.rowCount
         let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now,
                                   statuses: true, refresh: false)
@@ -199,7 +214,7 @@ extension FeatureStore {
         var keys: [[Column]] = []
         for part in plan.parts { keys.append(try Retrieval.keyColumns(of: part.view, in: frame, rows: times.count)) }
         if !refresh {
-            if cache.claimCheck(now: Timestamp.now()) { refreshCacheInBackground() }
+            if cache.claimCheck(now: Timestamp.nowMicroseconds()) { refreshCacheInBackground() }
             let contents = cache.contents
             let snapshots = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
             if snapshots.count == plan.parts.count {

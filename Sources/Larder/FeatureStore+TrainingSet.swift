@@ -6,8 +6,8 @@ public struct TrainingSetRequest: Sendable {
     public enum Rows: Sendable, Equatable {
         /// One row per row of the spine file at this path (`-` for stdin).
         case spine(String)
-        /// Entity-less: one row per entity key, at this time (µs since the epoch).
-        case at(Int64)
+        /// Entity-less: one row per entity key, at this time.
+        case at(Timestamp)
     }
 
     /// The rows.
@@ -15,8 +15,8 @@ public struct TrainingSetRequest: Sendable {
     /// The features; each is pinned to the version it resolves to when the
     /// training set is made.
     public var features: [FeatureReference]
-    /// Only runs committed at or before this time are seen (µs); nil means now.
-    public var asOf: Int64?
+    /// Only runs committed at or before this time are seen; nil means now.
+    public var asOf: Timestamp?
     /// Name feature columns `view__feature`.
     public var fullNames: Bool
     /// How the spine is read (`assumeUTC`, `timeUnit`, `format`, `eventTimeColumn`).
@@ -25,7 +25,7 @@ public struct TrainingSetRequest: Sendable {
     public private(set) var expected: (manifest: TrainingSetManifest, path: String)?
 
     /// A training set of `features` for `rows`.
-    public init(rows: Rows, features: [FeatureReference], asOf: Int64? = nil, fullNames: Bool = false,
+    public init(rows: Rows, features: [FeatureReference], asOf: Timestamp? = nil, fullNames: Bool = false,
                 spineOptions: IngestOptions = IngestOptions()) {
         self.rows = rows
         self.features = features
@@ -90,7 +90,7 @@ extension FeatureStore {
         if let expected = request.expected { inputs.append(.init("manifest being reproduced", path: expected.path)) }
         let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: inputs,
                                       outputs: [.init("output", destination: output)] + (manifest.map { [.init("manifest", destination: $0)] } ?? []))
-        let horizon = request.asOf ?? Timestamp.now()
+        let horizon = request.asOf ?? Timestamp.now
         // Pin every reference to the version it resolves to now, so a manifest is exact.
         let resolved = try registry.resolve(request.features)
         let pinned = resolved.map(\.reference)
@@ -122,11 +122,11 @@ extension FeatureStore {
             var at: String?
             switch request.rows {
             case .spine(let path): spine = path
-            case .at(let time): at = Timestamp.format(time)
+            case .at(let time): at = time.description
             }
             let m = TrainingSetManifest(
-                createdAt: Timestamp.format(Timestamp.now()), features: pinned.map(\.description), fullNames: request.fullNames,
-                asOf: Timestamp.format(horizon), spine: spine, spineSHA256: spineSHA256, at: at, columns: frame.names,
+                createdAt: Timestamp.format(Timestamp.nowMicroseconds()), features: pinned.map(\.description), fullNames: request.fullNames,
+                asOf: horizon.description, spine: spine, spineSHA256: spineSHA256, at: at, columns: frame.names,
                 rows: frame.rowCount, resultSHA256: resultSHA256)
             var sink = try outputs.sink(for: manifest)
             sink.buffer.append(contentsOf: try m.json().utf8)

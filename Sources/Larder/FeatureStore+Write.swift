@@ -108,7 +108,8 @@ extension FeatureStore {
             var runs: [IngestRun] = []
             while try s.step() {
                 runs.append(IngestRun(id: s.int64(0), view: view, version: Int(s.int64(1)), source: s.text(2), contentSHA256: s.text(3),
-                                      rows: Int(s.int64(4)), rejected: Int(s.int64(5)), startedAt: s.int64(6), committedAt: s.int64(7)))
+                                      rows: Int(s.int64(4)), rejected: Int(s.int64(5)), startedAt: Timestamp(microseconds: s.int64(6)),
+                                      committedAt: Timestamp(microseconds: s.int64(7))))
             }
             return runs
         }

@@ -34,7 +34,7 @@ struct ExportCommand: ParsableCommand {
         range.from = try from.map { try parseTime($0, assumeUTC: false, option: "--from") }
         range.to = try to.map { try parseTime($0, assumeUTC: false, option: "--to") }
         range.asOf = try asOf.map { try parseTime($0, assumeUTC: false, option: "--as-of") }
-        let rows = try store.export(view: reference.name, version: reference.version, range: range, format: format ?? OutputFormat.guess(for: output),
+        let rows = try store.export(view: reference.name, version: reference.version, range: range, format: format ?? OutputFormat(guessingFrom: output),
                                     to: Destination(argument: output))
         if output != "-" { writeStandardError("exported \(rows) rows to \(output)\n") }
     }

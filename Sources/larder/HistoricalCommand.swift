@@ -79,11 +79,11 @@ struct HistoricalCommand: ParsableCommand {
         } else {
             let rows: TrainingSetRequest.Rows = if let spine { .spine(spine) } else { .at(try parseTime(at!, assumeUTC: assumeUTC, option: "--at")) }
             request = TrainingSetRequest(
-                rows: rows, features: try featureRefs(store: store, features: features, featureSet: featureSet),
+                rows: rows, features: try store.featureReferences(features, featureSet: featureSet),
                 asOf: try asOf.map { try parseTime($0, assumeUTC: assumeUTC, option: "--as-of") }, fullNames: fullNames,
                 spineOptions: spineOptions)
         }
-        let summary = try store.writeTrainingSet(request, format: format ?? OutputFormat.guess(for: output),
+        let summary = try store.writeTrainingSet(request, format: format ?? OutputFormat(guessingFrom: output),
                                                  to: Destination(argument: output), manifest: manifest.map(Destination.init(argument:)))
         if summary.reproduced {
             writeStandardError("reproduced \(summary.rows) rows; result sha256 matches the manifest\n")
@@ -91,28 +91,11 @@ struct HistoricalCommand: ParsableCommand {
     }
 }
 
-/// The references named by `--features` or `--feature-set`.
-func featureRefs(store: FeatureStore, features: String?, featureSet: String?) throws -> [FeatureReference] {
-    if let features { return try FeatureReference.parseList(features) }
-    if let featureSet { return try store.registry.featureSet(featureSet).features }
-    throw LarderError.invalidInput("give --features REFS or --feature-set NAME")
-}
-
-/// Parses an RFC 3339 time given on the command line.
-func parseTime(_ text: String, assumeUTC: Bool, option: String) throws -> Int64 {
-    switch Timestamp.parse(text, assumeUTC: assumeUTC) {
-    case .success(let t): return t
-    case .failure(let error): throw LarderError.invalidInput("\(option) \"\(text)\": \(error)")
-    }
-}
-
-extension OutputFormat {
-    /// The format an output path suggests: `.jsonl`/`.ndjson` → jsonl,
-    /// `.arrow`/`.feather`/`.ipc` → arrow, anything else (and `-`) → csv.
-    static func guess(for path: String) -> OutputFormat {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .jsonl }
-        if lower.hasSuffix(".arrow") || lower.hasSuffix(".feather") || lower.hasSuffix(".ipc") { return .arrow }
-        return .csv
+/// Parses an RFC 3339 time given as `option` on the command line.
+func parseTime(_ text: String, assumeUTC: Bool, option: String) throws -> Timestamp {
+    do {
+        return try Timestamp(parsing: text, assumeUTC: assumeUTC)
+    } catch {
+        throw LarderError(error.category, "\(option) \(error.message)")
     }
 }

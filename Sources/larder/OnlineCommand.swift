@@ -37,7 +37,7 @@ struct OnlineCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.open(cacheMegabytes: cacheMb)
-        let refs = try featureRefs(store: store, features: features, featureSet: featureSet)
+        let refs = try store.featureReferences(features, featureSet: featureSet)
         let entityFrame = try EntityRows.parse(entities, joinKeys: try store.registry.resolve(refs).uniqueJoinKeys)
         let result = try store.onlineFeatures(entities: entityFrame, features: refs, fullNames: fullNames)
         switch format {

@@ -13,7 +13,7 @@ struct QuickstartCommand: ParsableCommand {
     var dir = "larder-quickstart"
 
     func run() throws {
-        let lastHour = Quickstart.hour(before: Timestamp.now())
+        let lastHour = Quickstart.hour(before: Timestamp.nowMicroseconds())
         let demo = try Quickstart.make(in: dir, lastHour: lastHour)
         print("1. wrote the definitions \(demo.definitionsPath)")
         print("2. generated \(demo.dataRows) rows of hourly driver stats in \(demo.dataPath)")

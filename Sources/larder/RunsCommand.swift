@@ -21,7 +21,7 @@ struct RunsCommand: ParsableCommand {
         case .text:
             if runs.isEmpty { print("no runs for \(view) yet (write some with `larder backfill \(view) --input FILE`)") }
             for r in runs {
-                print("run \(r.id)  \(view)@\(r.version)  \(r.rows) rows, \(r.rejected) rejected  committed \(Timestamp.format(r.committedAt))  sha256 \(r.contentSHA256.prefix(16))…  \(r.source)")
+                print("run \(r.id)  \(view)@\(r.version)  \(r.rows) rows, \(r.rejected) rejected  committed \(r.committedAt)  sha256 \(r.contentSHA256.prefix(16))…  \(r.source)")
             }
         }
     }

@@ -49,7 +49,7 @@ import Testing
         #expect(try CLI.run(["apply", try dir.write("defs.yaml", ReliabilityData.definitions), "--store", store]).status == 0)
         let base = try dir.write("run-0.csv", ReliabilityData.csv(run: 0, count: 1_000))
         #expect(try CLI.run(["backfill", "events", "--input", base, "--time-unit", "us", "--store", store]).status == 0)
-        let started = Timestamp.now()
+        let started = Timestamp.nowMicroseconds()
 
         // The writer: runs 1, 2, … through the library, in another process.
         let writerPath = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("larder-test-writer").path
@@ -88,7 +88,7 @@ import Testing
         }
         let runs = try inProcess.runs(view: "events").sorted { $0.id < $1.id }
         #expect(runs.count == runOfID.count && runs.count > 20, "\(runs.count) runs committed, the writer logged \(runOfID.count)")
-        let committedAt = runs.map(\.committedAt)
+        let committedAt = runs.map(\.committedAt.microseconds)
         let rowsOfRun = runs.map { run in ReliabilityData.rows(run: runOfID[run.id]!, count: run.id == 1 ? 1_000 : Self.runRows) }
 
         // Per key, the online answer after each prefix of runs: the runs at which it changes.
@@ -158,7 +158,7 @@ import Testing
             do {
                 if random.next() % 2 == 0 {
                     let (keys, times) = spine(&random, rows: 20)
-                    let asOf = max(started, Timestamp.now() - 1_500_000 - Int64(random.next() % 3_000_000))
+                    let asOf = max(started, Timestamp.nowMicroseconds() - 1_500_000 - Int64(random.next() % 3_000_000))
                     var keyColumn = Column(type: .int64), timeColumn = Column(type: .timestamp)
                     for (key, time) in zip(keys, times) {
                         keyColumn.append(key)
@@ -166,7 +166,7 @@ import Testing
                     }
                     let frame = try store.historicalFeatures(
                         spine: FeatureFrame(names: ["user_id", "event_timestamp"], columns: [keyColumn, timeColumn]),
-                        features: [FeatureReference(view: "events", feature: "value")], asOf: asOf)
+                        features: [FeatureReference(view: "events", feature: "value")], asOf: Timestamp(microseconds: asOf))
                     let values = frame["value"]!
                     log.add(HistoricalRead(keys: keys, times: times, asOf: asOf,
                                            values: (0..<values.count).map { values.isValid($0) ? values.ints[$0] : nil }))
@@ -174,10 +174,10 @@ import Testing
                     let key = Int64(random.next() % UInt64(ReliabilityData.keys))
                     var keys = Column(type: .int64)
                     keys.append(key)
-                    let began = Timestamp.now()
+                    let began = Timestamp.nowMicroseconds()
                     let answer = try store.onlineFeatures(entities: FeatureFrame(names: ["user_id"], columns: [keys]),
                                                           features: [FeatureReference(view: "events", feature: "value")])
-                    let ended = Timestamp.now()
+                    let ended = Timestamp.nowMicroseconds()
                     let value = answer.values[0]
                     online.append(OnlineRead(key: key, began: began, ended: ended, value: value.isValid(0) ? value.ints[0] : nil))
                 }
@@ -199,7 +199,7 @@ import Testing
                     let (keys, times) = spine(&random, rows: 20)
                     let text = "user_id,event_timestamp\n" + zip(keys, times).map { "\($0),\(Timestamp.format($1))" }.joined(separator: "\n") + "\n"
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
-                    let asOf = max(started, Timestamp.now() - 1_500_000 - Int64(random.next() % 3_000_000))
+                    let asOf = max(started, Timestamp.nowMicroseconds() - 1_500_000 - Int64(random.next() % 3_000_000))
                     let result = try CLI.run(["historical", "--spine", path, "--features", "events:value", "--as-of", Timestamp.format(asOf),
                                               "--output", "-", "--store", store])
                     guard result.status == 0 else { log.fail("larder historical: \(result.stderr)"); continue }
@@ -207,9 +207,9 @@ import Testing
                     log.add(HistoricalRead(keys: keys, times: times, asOf: asOf, values: values))
                 } else {
                     let key = Int64(random.next() % UInt64(ReliabilityData.keys))
-                    let began = Timestamp.now()
+                    let began = Timestamp.nowMicroseconds()
                     let result = try CLI.run(["online", "--features", "events:value", "--entity", "user_id=\(key)", "--format", "csv", "--store", store])
-                    let ended = Timestamp.now()
+                    let ended = Timestamp.nowMicroseconds()
                     guard result.status == 0 else { log.fail("larder online: \(result.stderr)"); continue }
                     let line = result.stdout.split(separator: "\n")[1]
                     online.append(OnlineRead(key: key, began: began, ended: ended,

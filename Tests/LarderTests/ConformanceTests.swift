@@ -168,13 +168,13 @@ struct ConformanceFile: Decodable, Sendable {
 
         for (i, c) in suite.cases.enumerated() {
             let plan = try RetrievalPlan(stores.cached.registry.resolve([FeatureReference(view: "case_\(i)", feature: "value")]), fullNames: false)
-            let now = Timestamp.now()
+            let now = Timestamp.nowMicroseconds()
             let horizons = Set(c.spine.map { $0.as_of ?? now })
             for asOf in horizons.sorted() {
                 let queries = c.spine.filter { ($0.as_of ?? now) == asOf }
                 let spine = FeatureFrame(names: ["k", "event_timestamp"], columns: [
                     try testColumn(types[i].key.featureType, queries.map { try $0.key.featureValue(types[i].key.featureType) }),
-                    try testColumn(.timestamp, queries.map { .timestamp($0.at) }),
+                    try testColumn(.timestamp, queries.map { .timestamp(Timestamp(microseconds: $0.at)) }),
                 ])
                 for (path, store) in stores.paths {
                     let (frame, statuses) = try store.historical(spine: spine, plan: plan, asOf: asOf, statuses: true)

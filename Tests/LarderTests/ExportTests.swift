@@ -21,16 +21,16 @@ import Testing
         let n = FeatureValue.null
         let rows: [[FeatureValue]] = [
             [.int64(1), .float64(1.0), .bool(true), .string("plain"), .bytes([0x00, 0xFF, 0x10]),
-             .timestamp(micros("2026-11-26T10:00:00Z")), .vector([0.5, 1.25])],
+             .timestamp(Timestamp(microseconds: micros("2026-11-26T10:00:00Z"))), .vector([0.5, 1.25])],
             [n, n, n, n, n, n, n],
             [.int64(.min), .float64(.nan), .bool(false), .string(""), .bytes([]),
-             .timestamp(micros("1969-12-31T23:59:59.999999Z")), .vector([-0.0, .infinity])],
+             .timestamp(Timestamp(microseconds: micros("1969-12-31T23:59:59.999999Z"))), .vector([-0.0, .infinity])],
             [.int64(.max), .float64(-0.0), .bool(true), .string("a,b \"q\"\nline"), .bytes([0x61]),
-             .timestamp(micros("1900-02-28T12:34:56.789Z")), .vector([.nan, -.infinity])],
+             .timestamp(Timestamp(microseconds: micros("1900-02-28T12:34:56.789Z"))), .vector([.nan, -.infinity])],
             [.int64(0), .float64(0.1), .bool(false), .string("naïve 東京 🙂"), .bytes([1, 2]),
              .timestamp(0), .vector([1e-5, 3])],
             [.int64(-42), .float64(1e16), .bool(true), .string("tab\there\u{1}"), .bytes([0xFB, 0xFF]),
-             .timestamp(micros("2000-02-29T00:00:00.000001Z")), .vector([0, 0])],
+             .timestamp(Timestamp(microseconds: micros("2000-02-29T00:00:00.000001Z"))), .vector([0, 0])],
             [.int64(7), .float64(-.infinity), n, .string("crlf\r\n"), n, n, .vector([2, -2])],
             [.int64(8), .float64(.leastNonzeroMagnitude), .bool(true), .string("back\\slash"), .bytes([]),
              .timestamp(1), .vector([0.1, -1.5])],
@@ -60,7 +60,7 @@ import Testing
                 i % 4 == 3 ? .null : .bool(i % 3 == 0),
                 i % 7 == 4 ? .null : i % 7 == 0 ? .string("") : .string(words[i % words.count]),
                 i % 8 == 5 ? .null : i % 8 == 0 ? .bytes([]) : .bytes([UInt8(i & 255), 0, 255, UInt8(i % 7)]),
-                i % 9 == 6 ? .null : .timestamp(-315_619_200_000_000 + Int64(i) * 3_600_000_123),
+                i % 9 == 6 ? .null : .timestamp(Timestamp(microseconds: -315_619_200_000_000 + Int64(i) * 3_600_000_123)),
                 i % 10 == 7 ? .null : .vector([Float(i) * 0.5, -Float(i), i % 2 == 0 ? .nan : 1e-3]),
             ]
             for (c, value) in values.enumerated() { try columns[c].append(value) }

@@ -130,7 +130,7 @@ import Testing
     /// readers and entity-less retrieval, on both paths, against the oracle.
     func check(_ stores: PointInTimeStores, rows: [[[Row]]], random: inout SplitMix64) throws {
         let features = Self.ttls.indices.map { FeatureReference(view: "view_\($0)", feature: nil) }
-        let now = Timestamp.now()
+        let now = Timestamp.nowMicroseconds()
         // One spine per horizon: 12 queries per case, keys present or missing,
         // times before, between, at and after the rows.
         var queries: [Int64: [(key: Int64, time: Int64, c: Int)]] = [:]
@@ -144,7 +144,7 @@ import Testing
         for (asOf, spine) in queries {
             let frame = try testSpine(keys: spine.map(\.key), times: spine.map(\.time))
             for (path, store) in stores.paths {
-                let result = try store.historicalFeatures(spine: frame, features: features, asOf: asOf == .max ? nil : asOf, fullNames: true)
+                let result = try store.historicalFeatures(spine: frame, features: features, asOf: asOf == .max ? nil : Timestamp(microseconds: asOf), fullNames: true)
                 let plan = try RetrievalPlan(store.registry.resolve(features), fullNames: true)
                 let statuses = try store.historical(spine: frame, plan: plan, asOf: asOf == .max ? now : asOf, statuses: true).statuses
                 for v in Self.ttls.indices {
@@ -193,11 +193,11 @@ import Testing
                 expectedKeys += seen.sorted()
             }
             for (path, store) in stores.paths {
-                let result = try store.historicalFeatures(at: time, features: features, asOf: asOf == .max ? nil : asOf, fullNames: true)
+                let result = try store.historicalFeatures(at: Timestamp(microseconds: time), features: features, asOf: asOf == .max ? nil : Timestamp(microseconds: asOf), fullNames: true)
                 #expect(result.names.prefix(2) == ["id", "event_timestamp"])
                 #expect(testValues(result["id"]!) == expectedKeys.map { .int64($0) }, "[\(path)] entity-less keys at \(time) as of \(asOf)")
                 guard result.rowCount == expectedKeys.count else { continue }
-                #expect(testValues(result["event_timestamp"]!).allSatisfy { $0 == .timestamp(time) })
+                #expect(testValues(result["event_timestamp"]!).allSatisfy { $0 == .timestamp(Timestamp(microseconds: time)) })
                 for v in Self.ttls.indices {
                     let numbers = result["view_\(v)__number"]!
                     for (r, key) in expectedKeys.enumerated() {

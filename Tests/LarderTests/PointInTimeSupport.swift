@@ -69,7 +69,8 @@ extension Statement {
     func testBind(_ value: FeatureValue, at index: Int32) {
         switch value {
         case .null: bindNull(at: index)
-        case .int64(let v), .timestamp(let v): bind(v, at: index)
+        case .int64(let v): bind(v, at: index)
+        case .timestamp(let v): bind(v.microseconds, at: index)
         case .float64(let v): if v.isNaN { bind("NaN", at: index) } else { bind(v, at: index) }
         case .bool(let v): bind(Int64(v ? 1 : 0), at: index)
         case .string(let v): bind(v, at: index)
@@ -92,7 +93,7 @@ func testColumn(_ type: FeatureType, _ values: [FeatureValue]) throws -> Column 
 /// A spine of int64 keys named `key` and event times.
 func testSpine(key: String = "id", keys: [Int64], times: [Int64]) throws -> FeatureFrame {
     FeatureFrame(names: [key, "event_timestamp"],
-                 columns: [try testColumn(.int64, keys.map { .int64($0) }), try testColumn(.timestamp, times.map { .timestamp($0) })])
+                 columns: [try testColumn(.int64, keys.map { .int64($0) }), try testColumn(.timestamp, times.map { .timestamp(Timestamp(microseconds: $0)) })])
 }
 
 /// Every value of `column`.

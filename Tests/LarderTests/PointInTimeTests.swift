@@ -203,7 +203,7 @@ import Testing
 
     @Test func onlineStatusesAndTypedReader() throws {
         let stores = try PointInTimeStores(yaml: exampleDefinitions)
-        let now = Timestamp.now(), minute: Int64 = 60 * Self.second, day = 1440 * minute
+        let now = Timestamp.nowMicroseconds(), minute: Int64 = 60 * Self.second, day = 1440 * minute
         try stores.cached.testInsertRun(id: 1, view: "driver_stats", committedAt: now - minute)
         func row(_ id: Int64, _ event: Int64, _ conv: FeatureValue, _ trips: FeatureValue, _ city: FeatureValue) -> [FeatureValue] {
             [.int64(id), .int64(event), .int64(event), .int64(1), conv, .float64(0.5), trips, city]
@@ -270,7 +270,7 @@ import Testing
             """)
         try stores.cached.testInsertRun(id: 1, view: "typed", committedAt: 1)
         let long = "a string longer than sixteen bytes, ß"
-        let first: [FeatureValue] = [.int64(-7), .float64(.nan), .bool(true), .string(long), .bytes([0, 255, 1]), .timestamp(Self.base), .vector([1.5, -2, 0.25])]
+        let first: [FeatureValue] = [.int64(-7), .float64(.nan), .bool(true), .string(long), .bytes([0, 255, 1]), .timestamp(Timestamp(microseconds: Self.base)), .vector([1.5, -2, 0.25])]
         let second: [FeatureValue] = [.int64(0), .float64(0), .bool(false), .string(""), .bytes(Array(0..<20)), .timestamp(-1), .vector([0, 0, 0])]
         let nulls = [FeatureValue](repeating: .null, count: 7)
         try stores.cached.testInsertRows(view: "typed", [

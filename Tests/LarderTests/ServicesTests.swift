@@ -13,7 +13,7 @@ import Testing
         let s = try FeatureStore(path: dir.file("s.db"))
         try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         try s.write(view: "driver_stats", rows: [
-            ["driver_id": .int64(1), "event_timestamp": .timestamp(Timestamp.now() - 1_000_000), "conv_rate": .float64(0.5),
+            ["driver_id": .int64(1), "event_timestamp": .timestamp(Timestamp(microseconds: Timestamp.nowMicroseconds() - 1_000_000)), "conv_rate": .float64(0.5),
              "acc_rate": .null, "avg_daily_trips": .int64(3), "city": .string("oslo")],
         ])
         return s

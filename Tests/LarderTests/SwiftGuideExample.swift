@@ -1,3 +1,4 @@
+import Foundation
 import Larder
 
 /// The program of docs/swift.md, compiled and run by `SwiftGuideTests`: the
@@ -24,13 +25,12 @@ func swiftGuideExample(storePath: String) throws -> (trainingRows: Int, conversi
         """, file: "definitions.yaml"))
 
     // 2. Write features computed in process: one validated, atomic run.
-    let hour: Int64 = 3_600_000_000
-    let now = Timestamp.now()
+    let now = Date()
     var ids = Column(type: .int64), times = Column(type: .timestamp)
     var rates = Column(type: .float64), trips = Column(type: .int64)
-    for (id, hoursAgo, rate, count) in [(1001, 2, 0.25, 10), (1001, 1, 0.5, 12), (1002, 1, 0.75, 3)] as [(Int64, Int64, Double, Int64)] {
+    for (id, hoursAgo, rate, count) in [(1001, 2, 0.25, 10), (1001, 1, 0.5, 12), (1002, 1, 0.75, 3)] as [(Int64, Double, Double, Int64)] {
         ids.append(id)
-        times.append(now - hoursAgo * hour)
+        times.append(Timestamp(now.addingTimeInterval(-hoursAgo * 3600)))
         rates.append(rate)
         trips.append(count)
     }
@@ -40,7 +40,7 @@ func swiftGuideExample(storePath: String) throws -> (trainingRows: Int, conversi
     // 3. Train: each spine row sees the features as they were at its time.
     var spineIDs = Column(type: .int64), spineTimes = Column(type: .timestamp)
     spineIDs.append(Int64(1001))
-    spineTimes.append(now - 90 * 60_000_000)          // 90 minutes ago: the row of 2 hours ago
+    spineTimes.append(Timestamp(now.addingTimeInterval(-90 * 60)))   // 90 minutes ago: the row of 2 hours ago
     let training = try store.historicalFeatures(
         spine: FeatureFrame(names: ["driver_id", "event_timestamp"], columns: [spineIDs, spineTimes]),
         features: try store.registry.featureSet("driver_ranking").features)

@@ -65,6 +65,19 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     /// batches hold at most 65,536 rows.
     case arrow
 
+    /// The format an output path suggests: `.jsonl`/`.ndjson` → JSON Lines,
+    /// `.arrow`/`.feather`/`.ipc` → Arrow, anything else (and `-`) → CSV.
+    public init(guessingFrom path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") {
+            self = .jsonl
+        } else if lower.hasSuffix(".arrow") || lower.hasSuffix(".feather") || lower.hasSuffix(".ipc") {
+            self = .arrow
+        } else {
+            self = .csv
+        }
+    }
+
     /// Opens a writer of this format to `destination`, for columns named
     /// `names` of types `types`. A file is written beside its path and
     /// renamed into place by the writer's ``FrameWriter/finish()``.

@@ -92,7 +92,7 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
     ///   the format version is not ``currentVersion``, a reference is not
     ///   pinned to a version, a time does not parse, the manifest has both or
     ///   neither of a spine and an `at` time, or a count or hash is malformed.
-    public func validated(path: String) throws(LarderError) -> (features: [FeatureReference], asOf: Int64, at: Int64?) {
+    public func validated(path: String) throws(LarderError) -> (features: [FeatureReference], asOf: Timestamp, at: Timestamp?) {
         func invalid(_ field: String, _ message: String) -> LarderError { .invalidInput("\(path): \(field): \(message)") }
         guard manifestVersion == Self.currentVersion else {
             throw invalid("larder_manifest", "format version \(manifestVersion) is not one this Larder reads (\(Self.currentVersion))")
@@ -108,9 +108,9 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
             guard ref.version != nil, ref.feature != nil else { throw invalid("features", "\"\(text)\" is not pinned to one feature of one version (view@N:feature)") }
             refs.append(ref)
         }
-        func time(_ field: String, _ text: String) throws(LarderError) -> Int64 {
+        func time(_ field: String, _ text: String) throws(LarderError) -> Timestamp {
             switch Timestamp.parse(text) {
-            case .success(let t): return t
+            case .success(let t): return Timestamp(microseconds: t)
             case .failure(let error): throw invalid(field, "\"\(text)\": \(error)")
             }
         }

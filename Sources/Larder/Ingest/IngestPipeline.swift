@@ -45,7 +45,7 @@ struct IngestPipeline<Source: IngestSource> {
     /// goes through `outputs`, which the caller commits once the run has.
     func run(db: Connection, outputs: OutputFiles) throws -> IngestResult {
         let clock = Stopwatch()
-        let started = Timestamp.now()
+        let started = Timestamp.nowMicroseconds()
         func skipped(_ sha: String) -> IngestResult {
             IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
                          contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)

@@ -14,10 +14,10 @@ public struct IngestRun: Sendable, Equatable {
     public var rows: Int
     /// Rows rejected (`--on-error skip`).
     public var rejected: Int
-    /// When the run started (µs since the epoch).
-    public var startedAt: Int64
-    /// When it committed (µs since the epoch).
-    public var committedAt: Int64
+    /// When the run started.
+    public var startedAt: Timestamp
+    /// When it committed.
+    public var committedAt: Timestamp
 }
 
 extension Array where Element == IngestRun {
@@ -27,7 +27,7 @@ extension Array where Element == IngestRun {
         JSONValue.array(map { r in
             .object(["id": .int(Int(r.id)), "version": .int(r.version), "rows": .int(r.rows), "rejected": .int(r.rejected),
                      "content_sha256": .string(r.contentSHA256), "source": .string(r.source),
-                     "started_at": .string(Timestamp.format(r.startedAt)), "committed_at": .string(Timestamp.format(r.committedAt))])
+                     "started_at": .string(r.startedAt.description), "committed_at": .string(r.committedAt.description)])
         }).rendered
     }
 }

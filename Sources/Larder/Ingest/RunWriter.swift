@@ -95,7 +95,7 @@ final class RunWriter {
         s.bind(contentSHA256, at: 1)
         s.bind(Int64(rowsWritten), at: 2)
         s.bind(Int64(rejected), at: 3)
-        s.bind(Timestamp.now(), at: 4)
+        s.bind(Timestamp.nowMicroseconds(), at: 4)
         s.bind(runID, at: 5)
         try s.run()
     }

@@ -1,6 +1,6 @@
 /// Wall-clock time since creation.
 struct Stopwatch {
-    private let start = Timestamp.now()
+    private let start = Timestamp.nowMicroseconds()
     /// Seconds elapsed.
-    var seconds: Double { Double(Timestamp.now() - start) / 1_000_000 }
+    var seconds: Double { Double(Timestamp.nowMicroseconds() - start) / 1_000_000 }
 }

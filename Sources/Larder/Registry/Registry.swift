@@ -147,7 +147,7 @@ enum Registry {
     /// Carries out `plan`, whose end state is `target`; run inside a transaction.
     static func execute(_ plan: ApplyPlan, target: RegistrySnapshot, current: RegistrySnapshot,
                         carryData: Bool, db: Connection) throws {
-        let now = Timestamp.now()
+        let now = Timestamp.nowMicroseconds()
         for step in plan.steps where step.action != .unchanged {
             switch step.kind {
             case "entity":

@@ -30,7 +30,7 @@ enum StoreMigrator {
                 let insert = try db.statement("INSERT INTO larder_migrations (version, name, applied_at) VALUES (?, ?, ?)")
                 insert.bind(Int64(migration.version), at: 1)
                 insert.bind(migration.fileName, at: 2)
-                insert.bind(Timestamp.now(), at: 3)
+                insert.bind(Timestamp.nowMicroseconds(), at: 3)
                 try insert.run()
                 applied.append(migration.version)
             }

@@ -146,7 +146,7 @@ public struct Column: Sendable {
         guard validity[row] else { return .null }
         switch type {
         case .int64: return .int64(ints[row])
-        case .timestamp: return .timestamp(ints[row])
+        case .timestamp: return .timestamp(Timestamp(microseconds: ints[row]))
         case .float64: return .float64(doubles[row])
         case .bool: return .bool(bools[row])
         case .string: return .string(string(row))
@@ -155,11 +155,17 @@ public struct Column: Sendable {
         }
     }
 
+    /// Appends a time to a `timestamp` column.
+    public mutating func append(_ value: Timestamp) {
+        append(value.microseconds)
+    }
+
     /// Appends a ``FeatureValue``; throws when its type does not fit the column.
     public mutating func append(_ value: FeatureValue) throws(LarderError) {
         switch (value, type) {
         case (.null, _): appendNull()
-        case (.int64(let v), .int64), (.timestamp(let v), .timestamp), (.int64(let v), .timestamp): append(v)
+        case (.int64(let v), .int64), (.int64(let v), .timestamp): append(v)
+        case (.timestamp(let v), .timestamp): append(v)
         case (.float64(let v), .float64): append(v)
         case (.int64(let v), .float64): append(Double(v))
         case (.bool(let v), .bool): append(v)

@@ -7,8 +7,8 @@ public enum FeatureValue: Hashable, Sendable, CustomStringConvertible {
     case bool(Bool)
     case string(String)
     case bytes([UInt8])
-    /// Microseconds since the Unix epoch, UTC.
-    case timestamp(Int64)
+    /// A point in time.
+    case timestamp(Timestamp)
     case vector([Float])
 
     /// The value as text the way the CSV output writes it: bytes in base64,
@@ -33,7 +33,7 @@ public enum FeatureValue: Hashable, Sendable, CustomStringConvertible {
         case .bool(let v): String(v)
         case .string(let v): v
         case .bytes(let v): "<\(v.count) bytes>"
-        case .timestamp(let v): Timestamp.format(v)
+        case .timestamp(let v): v.description
         case .vector(let v): "[" + v.map { String($0) }.joined(separator: ", ") + "]"
         }
     }

@@ -56,7 +56,7 @@ package enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral {
         case .float64(let v): self = v.isFinite ? .double(v) : .string(v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"))
         case .bool(let v): self = .bool(v)
         case .string(let v): self = .string(v)
-        case .timestamp(let v): self = .string(Timestamp.format(v))
+        case .timestamp(let v): self = .string(v.description)
         case .bytes: self = .string(column.value(row).text)
         case .vector(let v): self = .array(v.map { .double(Double($0)) })
         }

@@ -3,15 +3,64 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import struct Foundation.Date
 
-/// Timestamps: Int64 microseconds since the Unix epoch, UTC (semantics §1).
+/// A point in time: microseconds since the Unix epoch, UTC (semantics §1).
 ///
 /// Parsing reads RFC 3339 straight from bytes (`2026-11-26T10:00:00Z`,
 /// `2026-11-26 10:00:00.123+01:00`); formatting writes
 /// `2026-11-26T10:00:00.000000Z`. Every stored time lies in ``supported``
 /// (years 0001–9999), so that it prints with a four-digit year and reads
-/// back as the same time.
-public enum Timestamp {
+/// back as the same time. An integer literal is a number of microseconds.
+///
+/// ```swift
+/// let t = try Timestamp(parsing: "2026-11-26T10:00:00Z")
+/// let d = Timestamp(Date())                    // from Foundation
+/// print(t, t.microseconds, Timestamp.now > t)
+/// ```
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public let microseconds: Int64
+
+    /// The time `microseconds` µs after the Unix epoch.
+    public init(microseconds: Int64) {
+        self.microseconds = microseconds
+    }
+
+    /// The time `value` µs after the Unix epoch.
+    public init(integerLiteral value: Int64) {
+        microseconds = value
+    }
+
+    /// The time of `date`, to the microsecond.
+    public init(_ date: Date) {
+        microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    /// Parses RFC 3339 text (`2026-11-26T10:00:00Z`); without an offset the
+    /// text is refused unless `assumeUTC`.
+    ///
+    /// - Throws: ``LarderError/Category/invalidInput`` quoting the text and
+    ///   saying what is wrong with it.
+    public init(parsing text: String, assumeUTC: Bool = false) throws(LarderError) {
+        switch Timestamp.parse(text, assumeUTC: assumeUTC) {
+        case .success(let micros): microseconds = micros
+        case .failure(let error): throw .invalidInput("\"\(text)\": \(error)")
+        }
+    }
+
+    /// The current time.
+    public static var now: Timestamp { Timestamp(microseconds: nowMicroseconds()) }
+
+    /// The same time as a Foundation `Date`.
+    public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
+    /// `2026-11-26T10:00:00.000000Z`.
+    public var description: String { Timestamp.format(microseconds) }
+
+    /// Whether `a` is earlier than `b`.
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
+
     /// The times Larder stores: 0001-01-01T00:00:00Z through
     /// 9999-12-31T23:59:59.999999Z, in µs since the epoch.
     public static let supported: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
@@ -43,7 +92,7 @@ public enum Timestamp {
 
     /// Parses RFC 3339 text. Without an offset the text is an error unless
     /// `assumeUTC` is true.
-    public static func parse(_ text: String, assumeUTC: Bool = false) -> Result<Int64, ParseError> {
+    package static func parse(_ text: String, assumeUTC: Bool = false) -> Result<Int64, ParseError> {
         var text = text
         return text.withUTF8 { parse(UnsafeRawBufferPointer($0), assumeUTC: assumeUTC) }
     }
@@ -52,7 +101,7 @@ public enum Timestamp {
     /// `assumeUTC` is true.
     ///
     /// - Complexity: O(n) in the length of the text, no allocation.
-    public static func parse(_ b: UnsafeRawBufferPointer, assumeUTC: Bool) -> Result<Int64, ParseError> {
+    package static func parse(_ b: UnsafeRawBufferPointer, assumeUTC: Bool) -> Result<Int64, ParseError> {
         let n = b.count
         guard n >= 19 else { return .failure(.malformed) }
         @inline(__always) func digit(_ i: Int) -> Int? {
@@ -116,7 +165,7 @@ public enum Timestamp {
     }
 
     /// Appends `2026-11-26T10:00:00.000000Z` for `micros` to `out`.
-    public static func write(_ micros: Int64, into out: inout [UInt8]) {
+    package static func write(_ micros: Int64, into out: inout [UInt8]) {
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
         if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
@@ -144,7 +193,7 @@ public enum Timestamp {
     }
 
     /// `micros` as `2026-11-26T10:00:00.000000Z`.
-    public static func format(_ micros: Int64) -> String {
+    package static func format(_ micros: Int64) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(27)
         write(micros, into: &out)
@@ -152,7 +201,7 @@ public enum Timestamp {
     }
 
     /// The current time in microseconds since the epoch.
-    public static func now() -> Int64 {
+    package static func nowMicroseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
