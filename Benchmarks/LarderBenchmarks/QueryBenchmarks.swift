@@ -16,7 +16,7 @@ struct HistoricalBenchmark: ParsableCommand {
 
         let opened = DispatchTime.now()
         let s = try FeatureStore(path: store, options: .init(create: false))
-        let spine = try SpineReader.read(path: spinePath, joinKeys: [JoinKey(name: "driver_id", type: .int64)]).frame
+        let spine = try SpineReader.read(.file(spinePath), joinKeys: [JoinKey(name: "driver_id", type: .int64)]).frame
         let first = try timed { _ = try s.historicalFeatures(spine: spine, features: features) }
         let openToFirst = seconds(since: opened)
         var warm: [Double] = []

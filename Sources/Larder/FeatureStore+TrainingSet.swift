@@ -4,8 +4,8 @@
 public struct TrainingSetRequest: Sendable {
     /// The rows a training set has.
     public enum Rows: Sendable, Equatable {
-        /// One row per row of the spine file at this path (`-` for stdin).
-        case spine(String)
+        /// One row per row of this spine (CSV or JSON Lines).
+        case spine(Source)
         /// Entity-less: one row per entity key, at this time.
         case at(Timestamp)
     }
@@ -41,14 +41,17 @@ public struct TrainingSetRequest: Sendable {
     ///
     /// - Throws: ``LarderError/usage(_:)`` for a manifest that is not valid
     ///   (see ``TrainingSetManifest/validated(path:)``).
-    public init(reproducing path: String, spine: String? = nil, spineOptions: IngestOptions = IngestOptions()) throws(LarderError) {
+    public init(reproducing path: String, spine: Source? = nil, spineOptions: IngestOptions = IngestOptions()) throws(LarderError) {
         let manifest = try TrainingSetManifest.load(path: path)
         let valid = try manifest.validated(path: path)
         if let at = valid.at {
             if spine != nil { throw .invalidInput("\(path): the manifest is of an entity-less retrieval (at \(manifest.at ?? "")); it takes no spine") }
             rows = .at(at)
         } else {
-            rows = .spine(spine ?? manifest.spine ?? "")
+            guard let source = spine ?? manifest.spine.map({ $0 == "-" ? Source.standardInput : .file($0) }) else {
+                throw .invalidInput("\(path): the manifest names no spine; give one")
+            }
+            rows = .spine(source)
         }
         features = valid.features
         asOf = valid.asOf
@@ -86,7 +89,7 @@ extension FeatureStore {
     public func writeTrainingSet(_ request: TrainingSetRequest, format: OutputFormat, to output: Destination,
                                  manifest: Destination? = nil) throws(LarderError) -> TrainingSetSummary {
         var inputs: [OutputFiles.Input] = []
-        if case .spine(let spine) = request.rows { inputs.append(.init("spine", path: spine)) }
+        if case .spine(.file(let spine)) = request.rows { inputs.append(.init("spine", path: spine)) }
         if let expected = request.expected { inputs.append(.init("manifest being reproduced", path: expected.path)) }
         let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: inputs,
                                       outputs: [.init("output", destination: output)] + (manifest.map { [.init("manifest", destination: $0)] } ?? []))
@@ -98,8 +101,7 @@ extension FeatureStore {
         var spineSHA256: String?
         switch request.rows {
         case .spine(let spine):
-            if spine.isEmpty { throw .invalidInput("no spine: give one (the manifest names none)") }
-            let read = try SpineReader.read(path: spine, joinKeys: resolved.uniqueJoinKeys, options: request.spineOptions)
+            let read = try SpineReader.read(spine, joinKeys: resolved.uniqueJoinKeys, options: request.spineOptions)
             spineSHA256 = read.sha256
             if let expected = request.expected, let sha = expected.manifest.spineSHA256, read.sha256 != sha {
                 throw .conflict("\(spine) is not the spine \(expected.path) was made with (its SHA-256 differs)")
@@ -121,7 +123,7 @@ extension FeatureStore {
             var spine: String?
             var at: String?
             switch request.rows {
-            case .spine(let path): spine = path
+            case .spine(let source): spine = source.description
             case .at(let time): at = time.description
             }
             let m = TrainingSetManifest(

@@ -2,7 +2,7 @@
 /// same typing, validation and run writer.
 extension FeatureStore {
     /// Backfills `view` (at `version`, latest when nil) from a CSV or JSON
-    /// Lines file, or stdin when `input` is `-`, as one ingest run.
+    /// Lines file or standard input, as one ingest run.
     ///
     /// With `onError == .stop` any problem rejects the whole run and throws
     /// ``LarderError/validation(problems:total:)`` listing the first 20 as
@@ -12,9 +12,9 @@ extension FeatureStore {
     /// anything is read; it appears, complete, once the run has committed.
     ///
     /// - Complexity: O(rows); memory is bounded by one batch (`options.batchRows`).
-    public func backfill(view: String, version: Int? = nil, input: String, options: IngestOptions = IngestOptions(),
+    public func backfill(view: String, version: Int? = nil, input: Source, options: IngestOptions = IngestOptions(),
                          progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(LarderError) -> IngestResult {
-        try ingest(FileSource(path: input), into: view, version: version, options: options, progress: progress)
+        try ingest(FileSource(source: input), into: view, version: version, options: options, progress: progress)
     }
 
     /// Writes a frame of typed columns to `view` as one ingest run.

@@ -81,7 +81,7 @@ struct BackfillCommand: ParsableCommand {
         let showProgress = isatty(2) != 0
         var progress: (@Sendable (IngestProgress) -> Void)?
         if showProgress { progress = { printProgress($0) } }
-        let result = try store.backfill(view: reference.name, version: reference.version, input: input, options: ingest, progress: progress)
+        let result = try store.backfill(view: reference.name, version: reference.version, input: Source(argument: input), options: ingest, progress: progress)
         if showProgress { writeStandardError("\r\u{1B}[K") }
         if result.skippedUnchanged {
             print("unchanged: this content (sha256 \(result.contentSHA256.prefix(16))…) was already committed to \(result.view)@\(result.version); nothing written")

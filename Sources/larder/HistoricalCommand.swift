@@ -75,9 +75,9 @@ struct HistoricalCommand: ParsableCommand {
         spineOptions.timeUnit = timeUnit
         let request: TrainingSetRequest
         if let fromManifest {
-            request = try TrainingSetRequest(reproducing: fromManifest, spine: spine, spineOptions: spineOptions)
+            request = try TrainingSetRequest(reproducing: fromManifest, spine: spine.map(Source.init(argument:)), spineOptions: spineOptions)
         } else {
-            let rows: TrainingSetRequest.Rows = if let spine { .spine(spine) } else { .at(try parseTime(at!, assumeUTC: assumeUTC, option: "--at")) }
+            let rows: TrainingSetRequest.Rows = if let spine { .spine(Source(argument: spine)) } else { .at(try parseTime(at!, assumeUTC: assumeUTC, option: "--at")) }
             request = TrainingSetRequest(
                 rows: rows, features: try store.featureReferences(features, featureSet: featureSet),
                 asOf: try asOf.map { try parseTime($0, assumeUTC: assumeUTC, option: "--as-of") }, fullNames: fullNames,

@@ -241,7 +241,7 @@ import Testing
         // A long write holds the store's write lock: a backfill reading a pipe that stays open.
         let lock = Pipe()
         let blocked = Thread {
-            _ = try? holder.backfill(view: "events", input: "/dev/fd/\(lock.fileHandleForReading.fileDescriptor)",
+            _ = try? holder.backfill(view: "events", input: .file("/dev/fd/\(lock.fileHandleForReading.fileDescriptor)"),
                                      options: { var o = IngestOptions(); o.timeUnit = .us; return o }())
         }
         lock.fileHandleForWriting.write(Data("user_id,event_timestamp,created_timestamp,value,score\n".utf8))
@@ -249,7 +249,7 @@ import Testing
         Thread.sleep(forTimeInterval: 0.3)
         var options = IngestOptions()
         options.timeUnit = .us
-        let error = #expect(throws: LarderError.self) { try waiting.backfill(view: "events", input: input, options: options) }
+        let error = #expect(throws: LarderError.self) { try waiting.backfill(view: "events", input: .file(input), options: options) }
         #expect("\(error.map { "\($0)" } ?? "")".contains("another run is being written to this store"), "\(String(describing: error))")
         #expect(error?.category == .storage)
         try lock.fileHandleForWriting.close()

@@ -212,7 +212,7 @@ import Testing
             """)
         var options = IngestOptions()
         options.skipIfUnchanged = true
-        #expect(try s.backfill(view: "driver_stats", input: csv, options: options).runID != nil)
+        #expect(try s.backfill(view: "driver_stats", input: .file(csv), options: options).runID != nil)
         try s.drop(view: "driver_stats", version: 2)
         // The same schema as the dropped version 2, applied again: version 3.
         let plan = try s.apply(try definitions(twoDays))
@@ -221,7 +221,7 @@ import Testing
         // Version 2's run is still listed as version 2's, not as version 3's.
         #expect(try s.runs(view: "driver_stats").map(\.version) == [2])
         // The identical input was committed to the dropped version 2 only: it is written to version 3.
-        let rewritten = try s.backfill(view: "driver_stats", input: csv, options: options)
+        let rewritten = try s.backfill(view: "driver_stats", input: .file(csv), options: options)
         #expect(rewritten.runID != nil)
         #expect(try s.rowCount(view: "driver_stats") == 1)
         #expect(try s.runs(view: "driver_stats").map(\.version) == [3, 2])

@@ -113,7 +113,7 @@ import Testing
         _ = failure(.conflict) { try s.drop(view: "driver_stats", version: 1) }
         _ = failure(.conflict) { try s.export(view: "driver_stats", format: .csv, to: .file(s.path)) }
         _ = failure(.storage) { _ = try FeatureStore(path: dir.file("missing.db"), options: .init(create: false)) }
-        _ = failure(.io) { _ = try s.backfill(view: "driver_stats", input: dir.file("missing.csv")) }
+        _ = failure(.io) { _ = try s.backfill(view: "driver_stats", input: .file(dir.file("missing.csv"))) }
         let validation = failure(.invalidInput) {
             _ = try s.write(view: "driver_stats", rows: [["driver_id": .int64(9), "event_timestamp": .timestamp(1), "conv_rate": .float64(2),
                                                           "acc_rate": .null, "avg_daily_trips": .int64(1), "city": .null]])

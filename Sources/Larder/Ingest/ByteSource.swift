@@ -70,6 +70,11 @@ final class ByteSource {
         buffer = .allocate(byteCount: chunkSize, alignment: 16)
     }
 
+    /// Opens `source`: a file, or standard input.
+    convenience init(_ source: Source) throws(LarderError) {
+        try self.init(path: source.description)
+    }
+
     /// Input held in memory (an HTTP request body, a test's text), labelled
     /// `name` in messages.
     init(bytes: [UInt8], name: String) {

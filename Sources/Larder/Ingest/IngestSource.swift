@@ -34,23 +34,24 @@ struct TypedBatch {
     var progress: IngestProgress
 }
 
-/// A CSV or JSON Lines file, or standard input (`-`).
+/// A CSV or JSON Lines file, or standard input.
 struct FileSource: IngestSource {
-    let path: String
+    let source: Source
 
-    var label: String { path }
+    var label: String { source.description }
 
-    var inputPath: String? { path }
+    var inputPath: String? { source.path }
 
     func hashBeforeReading() throws(LarderError) -> String? {
-        path == "-" ? nil : try ByteSource.sha256(path: path)
+        try source.path.map { path throws(LarderError) in try ByteSource.sha256(path: path) }
     }
 
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
                  emit: (TypedBatch) -> Bool) throws(LarderError) -> String {
         let keepRaw = options.onError == .skip
+        let path = label
         let format = options.resolvedFormat(for: path)
-        let source = try ByteSource(path: path)
+        let source = try ByteSource(self.source)
         let jsonColumns = view.joinKeys.map(\.name) + [options.eventTimeColumn, options.createdTimeColumn] + view.features.map(\.name)
         var (reader, names) = try openRecordReader(source: source, format: format, jsonColumns: jsonColumns,
                                                    ignoreUnknownKeys: options.ignoreUnknownColumns, keepRawRecords: keepRaw)

@@ -9,7 +9,7 @@
 /// other CSV column is kept as text and passed through. JSON Lines spines
 /// keep only the join keys and `event_timestamp`.
 public enum SpineReader {
-    /// Reads the spine at `path` (`-` for stdin), and the SHA-256 of its bytes.
+    /// Reads the spine from `source`, and the SHA-256 of its bytes.
     ///
     /// - Parameters:
     ///   - joinKeys: the join keys of every requested view's entity.
@@ -17,9 +17,10 @@ public enum SpineReader {
     /// - Throws: ``LarderError/validation(problems:total:)`` naming
     ///   file:line:column for a value that does not parse, a missing key or
     ///   event time column.
-    public static func read(path: String, joinKeys: [JoinKey],
+    public static func read(_ input: Source, joinKeys: [JoinKey],
                             options: IngestOptions = IngestOptions()) throws(LarderError) -> (frame: FeatureFrame, sha256: String) {
-        let source = try ByteSource(path: path)
+        let path = input.description
+        let source = try ByteSource(input)
         let isJSON = options.resolvedFormat(for: path) == .jsonl
         var (reader, names) = try openRecordReader(source: source, format: options.resolvedFormat(for: path),
                                                    jsonColumns: joinKeys.map(\.name) + [options.eventTimeColumn],

@@ -90,7 +90,7 @@ package enum Quickstart {
     private static func fill(store path: String, definitionsPath: String, dataPath: String) throws(LarderError) -> (ApplyPlan, IngestResult) {
         let store = try FeatureStore(path: path, options: .init(cacheBytes: 0))
         let plan = try store.apply(try Definitions.parse(yaml: definitionsYAML, file: definitionsPath))
-        let run = try store.backfill(view: "driver_stats", input: dataPath)
+        let run = try store.backfill(view: "driver_stats", input: .file(dataPath))
         return (plan, run)
     }
 

@@ -50,7 +50,7 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
 /// and, for refused input data, the problem lines.
 ///
 /// ```swift
-/// do { try store.backfill(view: "driver_stats", input: "stats.csv") }
+/// do { try store.backfill(view: "driver_stats", input: .file("stats.csv")) }
 /// catch let error where error.category == .invalidInput {
 ///     for problem in error.problems { print(problem) }  // FILE:LINE: column C: value "V": reason
 /// }

@@ -7,3 +7,11 @@ extension Destination {
         self = argument == "-" ? .standardOutput : .file(argument)
     }
 }
+
+extension Source {
+    /// The source a command-line argument names: `-` is standard input,
+    /// anything else a file path.
+    init(argument: String) {
+        self = argument == "-" ? .standardInput : .file(argument)
+    }
+}
