@@ -51,6 +51,21 @@ package enum Quickstart {
         package var plan: ApplyPlan
         /// The backfill of the data.
         package var run: IngestResult
+        /// Online features of drivers 1001, 1002, 1003 and 99999 (no such
+        /// driver) from the feature set `driver_ranking`: a value, or the
+        /// status where there is none.
+        package var online: Table
+        /// A point-in-time training set for a four-row spine whose `note`
+        /// column says what each row should see.
+        package var training: Table
+    }
+
+    /// Rows of text under a header, for printing.
+    package struct Table: Sendable {
+        /// The column names.
+        package var header: [String]
+        /// The rows, one string per column.
+        package var rows: [[String]]
     }
 
     /// Makes the demo in the folder `dir` (created if missing): the
@@ -82,7 +97,48 @@ package enum Quickstart {
         let (plan, run) = try fill(store: building.temporaryPath, definitionsPath: definitionsPath, dataPath: dataPath)
         try StoreFiles.checkpoint(storePath)
         try store.commit()
-        return Demo(storePath: storePath, definitionsPath: definitionsPath, dataPath: dataPath, dataRows: rows, plan: plan, run: run)
+        let made = try FeatureStore(path: storePath, options: .init(create: false))
+        return Demo(storePath: storePath, definitionsPath: definitionsPath, dataPath: dataPath, dataRows: rows, plan: plan, run: run,
+                    online: try online(made), training: try training(made, lastHour: lastHour))
+    }
+
+    /// The online features the demo shows.
+    private static func online(_ store: FeatureStore) throws(LarderError) -> Table {
+        let drivers: [Int64] = [1001, 1002, 1003, 99_999]
+        var ids = Column(type: .int64)
+        for id in drivers { ids.append(id) }
+        let online = try store.onlineFeatures(entities: FeatureFrame(names: ["driver_id"], columns: [ids]),
+                                              features: try store.registry.featureSet("driver_ranking").features)
+        let rows = drivers.indices.map { e in
+            [String(drivers[e])] + online.values.indices.map { f in
+                online.statuses[f][e] == .present ? online.values[f].value(e).text : online.statuses[f][e].rawValue
+            }
+        }
+        return Table(header: ["driver_id"] + online.featureNames, rows: rows)
+    }
+
+    /// The training set the demo shows: four spine rows around the data.
+    private static func training(_ store: FeatureStore, lastHour: Int64) throws(LarderError) -> Table {
+        let hour: Int64 = 3_600_000_000
+        let spine: [(Int64, Int64, String)] = [
+            (1001, lastHour - 90 * 60_000_000, "between two hourly rows: the earlier one"),
+            (1001, lastHour - 10 * 24 * hour, "10 days ago: that hour's row"),
+            (1002, lastHour - 30 * 24 * hour, "before the first row: null"),
+            (1003, lastHour + 8 * 24 * hour, "8 days after the last row: past the 7-day TTL, null"),
+        ]
+        var ids = Column(type: .int64), times = Column(type: .timestamp), notes = Column(type: .string)
+        for (id, time, note) in spine {
+            ids.append(id)
+            times.append(time)
+            notes.append(note)
+        }
+        let training = try store.historicalFeatures(
+            spine: FeatureFrame(names: ["driver_id", "event_timestamp", "note"], columns: [ids, times, notes]),
+            features: [FeatureReference(view: "driver_stats", feature: "conv_rate"), FeatureReference(view: "driver_stats", feature: "city")])
+        let rows = (0..<training.rowCount).map { r in
+            training.columns.map { column in column.isValid(r) ? column.value(r).text : "null" }
+        }
+        return Table(header: training.names, rows: rows)
     }
 
     /// Applies the definitions and backfills the data into a new store at
