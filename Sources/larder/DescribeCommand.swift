@@ -23,7 +23,7 @@ struct DescribeCommand: ParsableCommand {
             print("feature view \(v.qualifiedName)")
             print("  entity:      \(v.definition.entity) (join keys: \(v.joinKeys.map { "\($0.name) \($0.type)" }.joined(separator: ", ")))")
             print("  ttl:         \(DurationText.format(v.ttl))")
-            print("  created:     \(Timestamp(microseconds: v.createdAt))")
+            print("  created:     \(v.createdAt)")
             if !v.definition.description.isEmpty { print("  description: \(v.definition.description)") }
             if !v.definition.owner.isEmpty { print("  owner:       \(v.definition.owner)") }
             if !v.definition.tags.isEmpty { print("  tags:        \(v.definition.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))") }

@@ -20,7 +20,7 @@ struct VersionsCommand: ParsableCommand {
             print(try registry.versionsJSON(of: view))
         case .text:
             for v in registry.views[view] ?? [] {
-                print("\(v.qualifiedName)  created \(Timestamp(microseconds: v.createdAt))  ttl \(DurationText.format(v.ttl))  features: \(v.features.map { "\($0.name) \($0.type)" }.joined(separator: ", "))")
+                print("\(v.qualifiedName)  created \(v.createdAt)  ttl \(DurationText.format(v.ttl))  features: \(v.features.map { "\($0.name) \($0.type)" }.joined(separator: ", "))")
             }
         }
     }

@@ -52,7 +52,7 @@ final class FeatureCache: Sendable {
 
         /// The snapshot of `view`, when it is cached.
         func snapshot(of view: FeatureView) -> ViewSnapshot? {
-            snapshot(id: view.id, createdAt: view.createdAt)
+            snapshot(id: view.id, createdAt: view.createdAt.microseconds)
         }
 
         /// The snapshot of the view version `id` created at `createdAt`, when
@@ -117,12 +117,12 @@ final class FeatureCache: Sendable {
         func snapshot(of view: FeatureView) throws(SQLiteError) -> ViewSnapshot? {
             let contents = cache.contents
             if let snapshot = contents.snapshot(of: view) { return snapshot }
-            if contents.refuses(id: view.id, createdAt: view.createdAt) || cache.budget == 0 { return nil }
+            if contents.refuses(id: view.id, createdAt: view.createdAt.microseconds) || cache.budget == 0 { return nil }
             var snapshots = contents.snapshots, refused = contents.refused
             snapshots[view.id] = nil
             let room = cache.budget - snapshots.values.reduce(0) { $0 + $1.byteCount }
             let loaded = try ViewSnapshot.load(view, db: db, afterRun: nil, byteLimit: room)
-            if let loaded { snapshots[view.id] = loaded } else { refused[view.id] = view.createdAt }
+            if let loaded { snapshots[view.id] = loaded } else { refused[view.id] = view.createdAt.microseconds }
             cache.install(Contents(runs: contents.runs, snapshots: snapshots, refused: refused))
             return loaded
         }
@@ -201,7 +201,7 @@ final class FeatureCache: Sendable {
                     }
                 }
                 snapshots[id] = nil
-                refused[id] = snapshot.view.createdAt
+                refused[id] = snapshot.view.createdAt.microseconds
             }
             changed = true
         }

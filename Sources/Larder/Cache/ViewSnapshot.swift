@@ -38,7 +38,7 @@ final class ViewSnapshot: Sendable {
     init(view: FeatureView, keys: KeyIndex, eventTimes: [Int64], createdTimes: [Int64], runIDs: [Int64], features: [Column]) {
         self.view = view
         self.viewID = view.id
-        self.viewCreatedAt = view.createdAt
+        self.viewCreatedAt = view.createdAt.microseconds
         self.ttl = view.ttl
         self.keys = keys
         self.eventTimes = eventTimes

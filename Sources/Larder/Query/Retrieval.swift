@@ -13,7 +13,7 @@ final class RetrievalPlan: Sendable {
         init(view: FeatureView, prepared: Bool) {
             self.view = view
             id = view.id
-            createdAt = view.createdAt
+            createdAt = view.createdAt.microseconds
             preparedRule = prepared ? SQLiteRule(view: view) : nil
         }
 

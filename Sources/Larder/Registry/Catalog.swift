@@ -28,7 +28,7 @@ extension RegistrySnapshot {
     public func versionsJSON(of name: String) throws(LarderError) -> String {
         _ = try view(name)
         return JSONValue.array((views[name] ?? []).map { v in
-            .object(["version": .int(v.version), "created_at": .string(Timestamp.format(v.createdAt)),
+            .object(["version": .int(v.version), "created_at": .string(v.createdAt.description),
                      "ttl": .string(DurationText.format(v.ttl)), "entity": .string(v.definition.entity),
                      "features": .array(v.features.map { .string("\($0.name):\($0.type)") })])
         }).rendered
@@ -43,7 +43,7 @@ extension FeatureView {
         JSONValue.object([
             "name": .string(name), "version": .int(version), "entity": .string(definition.entity),
             "join_keys": .array(joinKeys.map { .object(["name": .string($0.name), "type": .string($0.type.description)]) }),
-            "ttl": .string(DurationText.format(ttl)), "created_at": .string(Timestamp.format(createdAt)),
+            "ttl": .string(DurationText.format(ttl)), "created_at": .string(createdAt.description),
             "description": .string(definition.description),
             "features": .array(features.map { .object(["name": .string($0.name), "type": .string($0.type.description),
                                                         "expect": .string($0.expectations.description)]) }),

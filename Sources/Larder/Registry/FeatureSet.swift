@@ -78,8 +78,8 @@ public struct FeatureSet: Hashable, Sendable {
     public let features: [FeatureReference]
     /// Free text.
     public var description: String
-    /// When this version was created (µs since the epoch).
-    public let createdAt: Int64
+    /// When this version was created.
+    public let createdAt: Timestamp
 }
 
 extension StringProtocol {

@@ -40,8 +40,8 @@ public struct FeatureView: Hashable, Sendable {
     public var definition: FeatureViewDefinition
     /// The entity's join keys, fixed for this version.
     public let joinKeys: [JoinKey]
-    /// When the version was created (µs since the epoch).
-    public let createdAt: Int64
+    /// When the version was created.
+    public let createdAt: Timestamp
 
     /// The view's name.
     public var name: String { definition.name }

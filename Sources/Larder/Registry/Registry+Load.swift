@@ -60,7 +60,7 @@ extension Registry {
             let definition = FeatureViewDefinition(
                 name: name, entity: entity, ttl: ttl, features: viewFeatures,
                 description: versions.text(6), owner: versions.text(7), tags: tags)
-            let view = FeatureView(id: id, version: Int(version), definition: definition, joinKeys: keys, createdAt: versions.int64(9))
+            let view = FeatureView(id: id, version: Int(version), definition: definition, joinKeys: keys, createdAt: Timestamp(microseconds: versions.int64(9)))
             snapshot.views[view.name, default: []].append(view)
         }
         let issued = try db.statement("SELECT view, last_version FROM view_version_numbers")
@@ -85,7 +85,7 @@ extension Registry {
                 }
                 refs.append(ref)
             }
-            let set = FeatureSet(name: name, version: Int(version), features: refs, description: sets.text(3), createdAt: sets.int64(4))
+            let set = FeatureSet(name: name, version: Int(version), features: refs, description: sets.text(3), createdAt: Timestamp(microseconds: sets.int64(4)))
             snapshot.featureSets[set.name, default: []].append(set)
         }
         // Only a set's latest version must resolve: `drop` may remove a view
