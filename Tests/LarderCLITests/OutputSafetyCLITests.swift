@@ -87,12 +87,18 @@ import Testing
         try expectRefused(["historical", "--spine", spine] + refs + ["--output", dir.path], "is a directory")
     }
 
-    @Test func aFailedReproductionLeavesTheOutputAsItWas() throws {
+    /// The prepared store's training set written with its manifest; the manifest's path.
+    func madeManifest() throws -> String {
         let (spine, _) = try prepared()
         let manifest = dir.file("train.json")
         let made = try CLI.run(["historical", "--spine", spine, "--features", "driver_stats:conv_rate", "--output", dir.file("train.csv"),
                                 "--manifest", manifest, "--store", store])
         #expect(made.status == 0, "\(made.stderr)")
+        return manifest
+    }
+
+    @Test func aFailedReproductionLeavesTheOutputAsItWas() throws {
+        let manifest = try madeManifest()
         // The manifest now pins a result that the store cannot give: tamper with its hash (and drop its
         // checksum, which would catch the edit first).
         var text = try String(contentsOfFile: manifest, encoding: .utf8).replacing(#/\n  "manifest_sha256" : "[0-9a-f]{64}",/#, with: "")
@@ -107,11 +113,7 @@ import Testing
     }
 
     @Test func manifestsAreCheckedOnReplay() throws {
-        let (spine, _) = try prepared()
-        let manifest = dir.file("train.json")
-        let made = try CLI.run(["historical", "--spine", spine, "--features", "driver_stats:conv_rate", "--output", dir.file("train.csv"),
-                                "--manifest", manifest, "--store", store])
-        #expect(made.status == 0, "\(made.stderr)")
+        let manifest = try madeManifest()
         let good = try String(contentsOfFile: manifest, encoding: .utf8)
         let tampered: [(String, String, String)] = [
             (#""larder_manifest" : 1"#, #""larder_manifest" : 2"#, "format version 2"),
