@@ -4,7 +4,9 @@
 /// into the columns of ``FuzzView/view``, then typed and validated.
 ///
 /// The payload is read twice: through a pipe in small chunks and small
-/// batches, and at once from memory; their ``Transcript``s must agree. The chunked read's batches are typed and validated.
+/// batches, and at once from memory; their ``Transcript``s must agree, and
+/// agree with Foundation's reading of each line (``JSONOracle``). The
+/// chunked read's batches are typed and validated.
 ///
 /// Settings byte 0: bits 0–4 the ingest options (``FuzzView/options(_:settingsByte:)``;
 /// bit 4 also ignores unknown keys), bit 5 keep raw records, bits 6–7 the
@@ -22,6 +24,7 @@ public enum JSONLinesFuzz {
         let whole = read(input.payload, chunkSize: nil, maxRows: 1 << 16, keepRaw: keepRaw,
                          maxLineBytes: maxLineBytes, options: options, typing: false)
         invariant(chunked.agrees(with: whole), "chunked and whole reads differ: \(chunked.difference(from: whole))")
+        JSONOracle.check(whole, payload: input.payload, columns: FuzzView.jsonColumns(options))
     }
 
     /// Reads `payload` (from memory when `chunkSize` is nil) in batches of
