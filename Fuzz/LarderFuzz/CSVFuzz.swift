@@ -4,7 +4,9 @@
 /// source, then typed and validated for ``FuzzView/view``.
 ///
 /// The payload is read twice: through a pipe in small chunks and small
-/// batches, and at once from memory; their ``Transcript``s must agree. The chunked read's batches are typed and validated.
+/// batches, and at once from memory; their ``Transcript``s must agree, and
+/// agree with a plain reading of the CSV rules (``CSVOracle``) when the field
+/// limit is out of reach. The chunked read's batches are typed and validated.
 ///
 /// Settings byte 0: bits 0–4 the ingest options (``FuzzView/options(_:settingsByte:)``),
 /// bit 5 keep raw records, bits 6–7 the field limit (16 MiB, 16, 4 or 1
@@ -22,6 +24,7 @@ public enum CSVFuzz {
         let whole = read(input.payload, chunkSize: nil, maxRows: 1 << 16, keepRaw: keepRaw,
                          maxFieldBytes: maxFieldBytes, options: options, typing: false)
         invariant(chunked.agrees(with: whole), "chunked and whole reads differ: \(chunked.difference(from: whole))")
+        if maxFieldBytes == CSVReader.defaultMaxFieldBytes { CSVOracle(input.payload).check(whole) }
     }
 
     /// Reads `payload` (from memory when `chunkSize` is nil) in batches of
