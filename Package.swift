@@ -97,3 +97,20 @@ if ProcessInfo.processInfo.environment["LARDER_BENCHMARKS"] != nil {
         )
     )
 }
+
+// libFuzzer targets are compiled only when asked for, so CI never builds them
+// (Fuzz/README.md has the flags): LARDER_FUZZ=1 Fuzz/run.sh [SECONDS] [TARGET...]
+if ProcessInfo.processInfo.environment["LARDER_FUZZ"] != nil {
+    let fuzzTargets = ["FuzzCSV", "FuzzJSONLines", "FuzzDefinitions", "FuzzTime", "FuzzManifest"]
+    package.targets.append(contentsOf: [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "LarderFuzz", dependencies: ["Larder", "CLibFuzzer"], path: "Fuzz/LarderFuzz",
+                swiftSettings: swiftSettings),
+    ])
+    for name in fuzzTargets {
+        package.targets.append(
+            .executableTarget(name: name, dependencies: ["LarderFuzz"], path: "Fuzz/Targets/\(name)",
+                              swiftSettings: swiftSettings)
+        )
+    }
+}

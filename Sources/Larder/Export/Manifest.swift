@@ -74,7 +74,11 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
 
     /// Reads a manifest file.
     public static func load(path: String) throws(LarderError) -> TrainingSetManifest {
-        let text = try FileSystem.readText(path)
+        try parse(json: try FileSystem.readText(path), path: path)
+    }
+
+    /// Decodes the text of the manifest file at `path` (named in the error).
+    static func parse(json text: String, path: String) throws(LarderError) -> TrainingSetManifest {
         do {
             return try JSONDecoder().decode(TrainingSetManifest.self, from: Data(text.utf8))
         } catch {

@@ -149,14 +149,10 @@ struct CSVReader {
                 case .incomplete(let field, let fieldStart, let fieldNewlines):
                     batch.truncateCells(to: recordCells)
                     escapedCells.removeAll(keepingCapacity: true)
-                    let fieldLine = line + fieldNewlines
-                    if window.count - offset - fieldStart > maxFieldBytes {
-                        throw fieldTooLarge(line: fieldLine, field: field)
-                    }
                     if atEnd {
                         let text = UnsafeRawBufferPointer(start: start + offset + fieldStart,
                                                           count: min(window.count - offset - fieldStart, 80))
-                        throw invalid(line: fieldLine, column: columnName(field),
+                        throw invalid(line: line + fieldNewlines, column: columnName(field),
                                       value: String(decoding: text, as: UTF8.self),
                                       "unterminated quoted field: its closing quote is missing")
                     }
@@ -278,9 +274,11 @@ struct CSVReader {
         /// A whole record, whose cells were appended to the batch.
         case record(ScannedRecord)
         /// The window ends inside the record: field `field` started at
-        /// `fieldStart`, after `fieldNewlines` line ends of the record.
+        /// `fieldStart`, after `fieldNewlines` line ends of the record. At the
+        /// end of input this is a quoted field never closed.
         case incomplete(field: Int, fieldStart: Int, fieldNewlines: Int)
-        /// Field `field`, after `fieldNewlines` line ends, is larger than allowed.
+        /// Field `field`, after `fieldNewlines` line ends, is larger than
+        /// allowed, or is sure to be whatever follows the window.
         case tooLarge(field: Int, fieldNewlines: Int)
     }
 
@@ -288,6 +286,13 @@ struct CSVReader {
     /// a cell per field to `batch` whose start is `arenaBase` plus its offset
     /// in the record (the caller appends the record's bytes to the arena).
     /// Cells of quoted fields with `""` escapes go to `escapedCells`.
+    ///
+    /// A field's size, held against `maxFieldBytes`, is its bytes without
+    /// the line end: for a quoted field, those between the quotes, plus any
+    /// text after the closing quote. A record cut off by the window is
+    /// refused as too large only when the bytes it surely has already
+    /// exceed the limit, so that where the window ends never changes the
+    /// outcome.
     ///
     /// - Complexity: O(record length), no allocation beyond the appends.
     @inline(__always)
@@ -328,7 +333,9 @@ struct CSVReader {
                         break
                     }
                     if p + 1 == n, atEnd { break }
-                    return .incomplete(field: fields, fieldStart: fieldStart, fieldNewlines: fieldNewlines)
+                    // A quote as the window's last byte may be the closing one.
+                    return cutOff(field: fields, fieldStart: fieldStart, fieldNewlines: fieldNewlines,
+                                  surely: p - fieldStart - 1, maxFieldBytes: maxFieldBytes)
                 }
                 let length = p - fieldStart - 1
                 if length > maxFieldBytes { return .tooLarge(field: fields, fieldNewlines: fieldNewlines) }
@@ -345,7 +352,12 @@ struct CSVReader {
                         if malformedField == nil { malformedField = fields }
                         p = unquotedEnd(b, p, n, atEnd, &seen)
                         if p == n, !atEnd {
-                            return .incomplete(field: fields, fieldStart: fieldStart, fieldNewlines: fieldNewlines)
+                            // Less both quotes and a last byte that may be a CR before LF.
+                            return cutOff(field: fields, fieldStart: fieldStart, fieldNewlines: fieldNewlines,
+                                          surely: n - fieldStart - 3, maxFieldBytes: maxFieldBytes)
+                        }
+                        if p - fieldStart - 2 > maxFieldBytes {
+                            return .tooLarge(field: fields, fieldNewlines: fieldNewlines)
                         }
                     }
                 } else if !atEnd {
@@ -354,10 +366,12 @@ struct CSVReader {
             } else {
                 p = unquotedEnd(b, p, n, atEnd, &seen)
                 let length = p - fieldStart
-                if length > maxFieldBytes { return .tooLarge(field: fields, fieldNewlines: fieldNewlines) }
                 if p == n, !atEnd {
-                    return .incomplete(field: fields, fieldStart: fieldStart, fieldNewlines: fieldNewlines)
+                    // Less a last byte that may be a CR before LF.
+                    return cutOff(field: fields, fieldStart: fieldStart, fieldNewlines: fieldNewlines,
+                                  surely: length - 1, maxFieldBytes: maxFieldBytes)
                 }
+                if length > maxFieldBytes { return .tooLarge(field: fields, fieldNewlines: fieldNewlines) }
                 batch.appendCell(start: arenaBase + fieldStart, length: length, kind: length == 0 ? .null : .text)
             }
             fields += 1
@@ -374,6 +388,18 @@ struct CSVReader {
             return .record(ScannedRecord(end: p, next: next, newlines: newlines, fields: fields,
                                          nonASCII: seen >= 0x80, malformedField: malformedField))
         }
+    }
+
+    /// The result for a record cut off by the window inside field `field`,
+    /// which holds at least `surely` bytes whatever follows:
+    /// ``Scan/tooLarge(field:fieldNewlines:)`` when that is over
+    /// `maxFieldBytes`, otherwise ``Scan/incomplete(field:fieldStart:fieldNewlines:)``.
+    @inline(__always)
+    private static func cutOff(field: Int, fieldStart: Int, fieldNewlines: Int, surely: Int,
+                               maxFieldBytes: Int) -> Scan {
+        surely > maxFieldBytes
+            ? .tooLarge(field: field, fieldNewlines: fieldNewlines)
+            : .incomplete(field: field, fieldStart: fieldStart, fieldNewlines: fieldNewlines)
     }
 
     /// The end of the unquoted run starting at `p`: the next `,`, LF or CRLF

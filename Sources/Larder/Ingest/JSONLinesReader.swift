@@ -363,8 +363,9 @@ struct JSONLinesReader {
         }
 
         /// Reads a string at the position (which holds its opening quote),
-        /// without unescaping it; checks that its escapes are well-formed
-        /// in outline and that it holds no raw control character.
+        /// without unescaping it; checks that each escape is a known one
+        /// (``unicodeEscape(at:end:)`` for `\u`) and that it holds no raw
+        /// control character.
         mutating func string() throws(Failure) -> StringToken {
             p += 1
             let start = p
@@ -377,7 +378,16 @@ struct JSONLinesReader {
                 }
                 if c == 0x5C {
                     escaped = true
-                    p += 2
+                    guard p + 1 < n else { break }
+                    switch b[p + 1] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                         UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        p += 2
+                    case UInt8(ascii: "u"):
+                        p += try unicodeEscape(at: p, end: n).length
+                    default:
+                        throw invalidEscape(at: p)
+                    }
                     continue
                 }
                 if c < 0x20 { throw syntax("a control character must be escaped in a string (\\n, \\t, \\u00XX)") }
@@ -404,19 +414,9 @@ struct JSONLinesReader {
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    guard let unit = hex4(at: i + 2, end: end) else { throw invalidEscape(at: i) }
-                    var scalar = unit
-                    if unit >= 0xD800, unit <= 0xDBFF {
-                        guard i + 12 <= end, b[i + 6] == 0x5C, b[i + 7] == UInt8(ascii: "u"),
-                              let low = hex4(at: i + 8, end: end), low >= 0xDC00, low <= 0xDFFF
-                        else { throw unpairedSurrogate(unit, at: i) }
-                        scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    } else if unit >= 0xDC00, unit <= 0xDFFF {
-                        throw unpairedSurrogate(unit, at: i)
-                    }
+                    let (scalar, length) = try unicodeEscape(at: i, end: end)
                     Parser.appendUTF8(scalar, to: &out)
-                    i += 4
+                    i += length - 2
                 default:
                     throw invalidEscape(at: i)
                 }
@@ -424,6 +424,22 @@ struct JSONLinesReader {
                 run = i
             }
             out.append(contentsOf: bytes(run ..< end))
+        }
+
+        /// The scalar of the `\uXXXX` escape at `i` (with the low surrogate's
+        /// escape after a high surrogate's) and the escape's length in bytes
+        /// (6, or 12 for a pair). Throws for bad hex digits or an unpaired
+        /// surrogate.
+        private func unicodeEscape(at i: Int, end: Int) throws(Failure) -> (scalar: UInt32, length: Int) {
+            guard let unit = hex4(at: i + 2, end: end) else { throw invalidEscape(at: i) }
+            if unit >= 0xD800, unit <= 0xDBFF {
+                guard i + 12 <= end, b[i + 6] == 0x5C, b[i + 7] == UInt8(ascii: "u"),
+                      let low = hex4(at: i + 8, end: end), low >= 0xDC00, low <= 0xDFFF
+                else { throw unpairedSurrogate(unit, at: i) }
+                return (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), 12)
+            }
+            if unit >= 0xDC00, unit <= 0xDFFF { throw unpairedSurrogate(unit, at: i) }
+            return (unit, 6)
         }
 
         /// The value of the four hex digits at `i`, or nil.
