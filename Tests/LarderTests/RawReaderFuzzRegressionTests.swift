@@ -15,8 +15,8 @@ extension RawReaderTests {
     func csvOutcome(_ bytes: [UInt8], chunkSize: Int, maxFieldBytes: Int) throws -> CSVOutcome {
         do {
             return .read(try readCSV(bytes: bytes, chunkSize: chunkSize, maxFieldBytes: maxFieldBytes))
-        } catch LarderError.validation(let problems, total: 1) {
-            return .refused(try #require(problems.first))
+        } catch let error as LarderError where error.category == .invalidInput && error.totalProblems == 1 {
+            return .refused(try #require(error.problems.first))
         }
     }
 
