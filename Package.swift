@@ -98,8 +98,8 @@ if ProcessInfo.processInfo.environment["LARDER_BENCHMARKS"] != nil {
     )
 }
 
-// libFuzzer targets are compiled only when asked for, so CI never builds them
-// (Fuzz/README.md has the flags): LARDER_FUZZ=1 Fuzz/run.sh [SECONDS] [TARGET...]
+// libFuzzer targets are compiled only when asked for, so CI never builds them:
+//   Fuzz/run.sh [SECONDS] [TARGET...]    (sets LARDER_FUZZ=1; flags in Fuzz/README.md)
 if ProcessInfo.processInfo.environment["LARDER_FUZZ"] != nil {
     let fuzzTargets = ["FuzzCSV", "FuzzJSONLines", "FuzzDefinitions", "FuzzTime", "FuzzManifest"]
     package.targets.append(contentsOf: [

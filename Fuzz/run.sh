@@ -44,8 +44,9 @@ for target in "${targets[@]}"; do
     if nice -n 19 "$bin/$target" "$corpus" "${dictionary[@]}" \
         -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$crashes/" >"$work/logs/$target.log" 2>&1; then
-        grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done)' "$work/logs/$target.log" || true
-        echo "   corpus: $(ls "$corpus" | wc -l) files"
+        grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)' \
+            "$work/logs/$target.log" || true
+        echo "   corpus on disk: $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
     else
         echo "   CRASHED: see $work/logs/$target.log and $crashes/"
         failed+=("$target")

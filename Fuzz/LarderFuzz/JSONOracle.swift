@@ -4,8 +4,8 @@ import Foundation
 /// Foundation's `JSONSerialization` as a second opinion on the JSON Lines
 /// reader: a line the reader took as a row must be a JSON object to
 /// Foundation too, with the same keys, nulls and strings; a line the reader
-/// called malformed JSON must not be one (unless it starts with a byte order
-/// mark or has a `,` before a `}` or `]`, which Foundation lets pass).
+/// called malformed JSON must not be one (unless Foundation is lenient with
+/// it: ``foundationIsLenient(with:)``).
 enum JSONOracle {
     /// UTF-8's byte order mark.
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
@@ -27,7 +27,7 @@ enum JSONOracle {
                     continue
                 }
                 let line = lines[bad.line - 1]
-                guard !line.starts(with: byteOrderMark), !hasTrailingComma(line) else { continue }
+                guard !foundationIsLenient(with: line) else { continue }
                 let object = try? JSONSerialization.jsonObject(with: line)
                 invariant(!(object is [String: Any]), "line \(bad.line) is a JSON object to Foundation: \(bad.problem.reason)")
             }
@@ -47,6 +47,13 @@ enum JSONOracle {
         default:
             fatalError("invariant broken: line \(line), \(column): \(cell.kind) vs Foundation's \(value.map { "\($0)" } ?? "nothing")")
         }
+    }
+
+    /// Whether `line` is malformed JSON that Foundation may read anyway: it
+    /// starts with a byte order mark, holds a NUL (Foundation then reads
+    /// UTF-16 or UTF-32), or has a trailing comma.
+    private static func foundationIsLenient(with line: Data) -> Bool {
+        line.starts(with: byteOrderMark) || line.contains(0) || hasTrailingComma(line)
     }
 
     /// Whether `line` has a `,` followed by `}` or `]` (with whitespace
