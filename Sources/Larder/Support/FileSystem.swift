@@ -5,10 +5,9 @@ import Darwin
 #endif
 
 /// The few file-system questions Larder asks, answered with POSIX calls.
-/// Public for the CLI, which asks the same ones.
-package enum FileSystem {
+enum FileSystem {
     /// Whether something exists at `path`.
-    package static func exists(_ path: String) -> Bool {
+    static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
@@ -23,16 +22,8 @@ package enum FileSystem {
         access(path, W_OK) == 0
     }
 
-    /// Writes `text` to `path`, replacing the file.
-    package static func writeText(_ path: String, _ text: String) throws(LarderError) {
-        guard let file = fopen(path, "wb") else { throw .io(path: path, message: String(cString: strerror(errno))) }
-        let bytes = Array(text.utf8)
-        let written = fwrite(bytes, 1, bytes.count, file)
-        guard fclose(file) == 0, written == bytes.count else { throw .io(path: path, message: String(cString: strerror(errno))) }
-    }
-
     /// Reads a whole (small) file as UTF-8 text.
-    package static func readText(_ path: String) throws(LarderError) -> String {
+    static func readText(_ path: String) throws(LarderError) -> String {
         guard let file = fopen(path, "rb") else {
             throw .io(path: path, message: String(cString: strerror(errno)))
         }
