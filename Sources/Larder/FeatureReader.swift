@@ -104,7 +104,7 @@ public final class FeatureReader: Sendable {
             func fromSQLite(_ part: RetrievalPlan.Part) throws -> FeatureRow.Hit {
                 var columns = part.rule.emptyColumns(capacity: 1)
                 let match = try part.rule.match(key, at: now, asOf: now, db: state.db, into: &columns, status: true)
-                return .init(columns: columns, match: match)
+                return .init(columns: columns.map(StoredColumn.init(copying:)), match: match)
             }
             guard mayLoad else {
                 for (p, part) in plan.parts.enumerated() where hits[p] == nil { hits[p] = try fromSQLite(part) }

@@ -13,23 +13,31 @@ public struct CacheEntry: Sendable, Equatable {
     /// value, each feature's values (8 per int64, float64 or timestamp, 1 per
     /// bool, the text of strings and bytes, 4 per vector element).
     public var rawBytes: Int
+    /// Whether the base snapshot is a mapped snapshot file (shared with
+    /// other processes) rather than this process's memory.
+    public var mapped: Bool
+    /// Rows of runs after the base snapshot, held in memory as a delta.
+    public var deltaRows: Int
 }
 
 extension FeatureStore {
     /// What the columnar cache holds now, one entry per cached view version.
     public func cacheStatistics() throws(LarderError) -> [CacheEntry] {
-        cache.contents.snapshots.values.map { snapshot in
-            let rows = snapshot.rowCount
-            var raw = rows * 8 * (snapshot.view.joinKeys.count + 3)
-            for column in snapshot.features {
-                switch column.type {
-                case .int64, .float64, .timestamp: raw += rows * 8
-                case .bool: raw += rows
-                case .string, .bytes: raw += column.bytes.count
-                case .vector(let n): raw += rows * n * 4
+        cache.contents.snapshots.values.map { cached in
+            let rows = cached.rowCount
+            var raw = rows * 8 * (cached.view.joinKeys.count + 3)
+            for snapshot in [cached.base] + (cached.delta.map { [$0] } ?? []) {
+                for column in snapshot.features {
+                    switch column.type {
+                    case .int64, .float64, .timestamp: raw += column.count * 8
+                    case .bool: raw += column.count
+                    case .string, .bytes: raw += column.textByteCount
+                    case .vector(let n): raw += column.count * n * 4
+                    }
                 }
             }
-            return CacheEntry(view: snapshot.view.name, version: snapshot.view.version, rows: rows, bytes: snapshot.byteCount, rawBytes: raw)
+            return CacheEntry(view: cached.view.name, version: cached.view.version, rows: rows, bytes: cached.byteCount, rawBytes: raw,
+                              mapped: cached.base.isMapped, deltaRows: cached.delta?.rowCount ?? 0)
         }.sorted { ($0.view, $0.version) < ($1.view, $1.version) }
     }
 }

@@ -223,7 +223,7 @@ extension FeatureStore {
             }
         }
         var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
-        var cached: [(part: Int, snapshot: ViewSnapshot)] = []
+        var cached: [(part: Int, snapshot: CachedView)] = []
         let runs = try withState { state in
             try cache.transaction(db: state.db) { transaction in
                 for (p, part) in plan.parts.enumerated() {

@@ -21,14 +21,26 @@ public final class FeatureStore: Sendable {
         /// process; after a power loss the last commits may roll back, never
         /// partly. See <https://www.sqlite.org/pragma.html#pragma_synchronous>.
         public var durable: Bool
+        /// Keep the cache's snapshots as files in the folder `PATH.cache`
+        /// beside the store, mapped by every process that opens it, so that
+        /// a view is read from the store once, not once per process. Off,
+        /// each process holds its own copy in memory.
+        public var snapshotFiles: Bool
+        /// Where Larder says what it does that a user may want to know
+        /// (snapshot files written, passed over or kept in memory): the
+        /// CLI's `--verbose`. `nil` says nothing.
+        public var log: (@Sendable (String) -> Void)?
 
         /// Defaults: create the file, wait up to 10 s for locks, cache up to a
-        /// quarter of physical memory, `synchronous = NORMAL`.
-        public init(create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000, cacheBytes: Int? = nil, durable: Bool = false) {
+        /// quarter of physical memory in snapshot files, `synchronous = NORMAL`.
+        public init(create: Bool = true, busyTimeoutMilliseconds: Int32 = 10_000, cacheBytes: Int? = nil, durable: Bool = false,
+                    snapshotFiles: Bool = true, log: (@Sendable (String) -> Void)? = nil) {
             self.create = create
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.cacheBytes = cacheBytes
             self.durable = durable
+            self.snapshotFiles = snapshotFiles
+            self.log = log
         }
     }
 
@@ -59,7 +71,8 @@ public final class FeatureStore: Sendable {
     /// not a database, not a Larder store, or damaged.
     public init(path: String, options: Options = Options()) throws(LarderError) {
         self.path = path
-        cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget)
+        cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget,
+                             files: options.snapshotFiles ? SnapshotFiles(storePath: path, log: options.log) : nil)
         let db = try StoreFiles.open(path, create: options.create, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         do {
             if options.durable { try db.execute("PRAGMA synchronous = FULL") }

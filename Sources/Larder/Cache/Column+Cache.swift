@@ -37,24 +37,31 @@ extension Column {
         }
     }
 
-    /// Appends rows `rows` of `other`, a column of the same type, copying
-    /// each buffer's slice in one go.
+    /// Appends rows `rows` of `other`, a stored column of the same type,
+    /// copying each buffer's slice in one go.
     ///
     /// - Complexity: O(`rows.count` + the bytes copied).
-    mutating func append(contentsOf other: Column, rows: Range<Int>) {
-        validity.append(contentsOf: other.validity, range: rows)
+    mutating func append(contentsOf other: StoredColumn, rows: Range<Int>) {
+        guard !rows.isEmpty else { return }
+        validity.append(words: other.buffers.validity, range: rows)
+        let values = other.buffers.values
         switch type {
-        case .int64, .timestamp: ints.append(contentsOf: other.ints[rows])
-        case .float64: doubles.append(contentsOf: other.doubles[rows])
-        case .bool: bools.append(contentsOf: other.bools[rows])
+        case .int64, .timestamp: ints.append(contentsOf: UnsafeBufferPointer(start: values.assumingMemoryBound(to: Int64.self) + rows.lowerBound, count: rows.count))
+        case .float64: doubles.append(contentsOf: UnsafeBufferPointer(start: values.assumingMemoryBound(to: Double.self) + rows.lowerBound, count: rows.count))
+        case .bool: bools.append(contentsOf: UnsafeBufferPointer(start: values.assumingMemoryBound(to: Bool.self) + rows.lowerBound, count: rows.count))
         case .string, .bytes:
-            let start = other.offsets[rows.lowerBound]
+            let start = other.offset(rows.lowerBound), end = other.offset(rows.upperBound)
             let shift = bytes.count - start
-            bytes.append(contentsOf: other.bytes[start..<other.offsets[rows.upperBound]])
-            for row in rows { offsets.append(other.offsets[row + 1] + shift) }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: other.buffers.bytes + start, count: end - start))
+            for row in rows { offsets.append(other.offset(row + 1) + shift) }
         case .vector(let n):
-            floats.append(contentsOf: other.floats[(rows.lowerBound * n)..<(rows.upperBound * n)])
+            floats.append(contentsOf: UnsafeBufferPointer(start: values.assumingMemoryBound(to: Float.self) + rows.lowerBound * n, count: rows.count * n))
         }
+    }
+
+    /// Appends row `row` of `other`, a stored column of the same type.
+    mutating func append(from other: StoredColumn, row: Int) {
+        append(contentsOf: other, rows: row..<(row + 1))
     }
 
     /// The approximate memory the column's buffers hold, in bytes.
@@ -65,27 +72,28 @@ extension Column {
 }
 
 extension Bitmap {
-    /// Appends bits `range` of `other`, a 64-bit word at a time once this
+    /// Appends bits `range` of the bitmap whose words are at `other`, a 64-bit word at a time once this
     /// bitmap's end is word-aligned.
     ///
     /// - Complexity: O(`range.count` / 64) plus up to 126 single bits.
-    mutating func append(contentsOf other: Bitmap, range: Range<Int>) {
+    mutating func append(words other: UnsafePointer<UInt64>, range: Range<Int>) {
+        func isSet(_ i: Int) -> Bool { other[i >> 6] & (1 << UInt64(i & 63)) != 0 }
         var bit = range.lowerBound
         while bit < range.upperBound, _count & 63 != 0 {
-            append(other[bit])
+            append(isSet(bit))
             bit += 1
         }
         words.reserveCapacity(words.count + (range.upperBound - bit + 63) / 64)
         while range.upperBound - bit >= 64 {
             let index = bit >> 6, shift = UInt64(bit & 63)
-            var word = other.words[index] >> shift
-            if shift != 0 { word |= other.words[index + 1] << (64 - shift) }
+            var word = other[index] >> shift
+            if shift != 0 { word |= other[index + 1] << (64 - shift) }
             words.append(word)
             _count += 64
             bit += 64
         }
         while bit < range.upperBound {
-            append(other[bit])
+            append(isSet(bit))
             bit += 1
         }
     }

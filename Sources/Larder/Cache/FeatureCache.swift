@@ -5,42 +5,52 @@ import Darwin
 #endif
 import Synchronization
 
-/// The columnar cache: one immutable ``ViewSnapshot`` per cached view
-/// version, and the ``RunTable`` their rows are checked against.
+/// The columnar cache: one ``CachedView`` per cached view version (a base
+/// snapshot, mapped from the cache folder when it can be, plus a delta of
+/// later runs), and the ``RunTable`` their rows are checked against.
 ///
 /// **Reading.** ``contents`` hands out the current ``Contents`` (one retain
 /// under a mutex); a reader then works on immutable data with no lock held
 /// and never waits for a load.
 ///
+/// **Loading.** A view version's first use maps its newest usable snapshot
+/// file (a header check, see ``SnapshotFiles``) and reads only the rows of
+/// runs committed after it, as a delta. With no usable file the rows are
+/// read from the store once, and written to a snapshot file for every
+/// later process (kept in memory when the folder cannot be written).
+///
 /// **Writing.** Everything that reads SQLite — loading a view, refreshing —
 /// runs on the store's connection, so only while the store's mutex is held:
-/// one refresh at a time. A refresh builds new snapshots beside the old ones
+/// one refresh at a time. A refresh builds new views beside the old ones
 /// and swaps the whole ``Contents`` in one assignment.
 ///
 /// **Refresh.** ``transaction(db:_:)`` starts with a check of `SELECT max(id) FROM
 /// runs` (a commit by any connection adds a run) and of the view versions
 /// (a drop or re-creation). New runs are read into the run table; each
-/// cached view with a new run loads only the rows of runs after the last one
-/// it had (`__run_id > last`, a delta) and merges them into a new snapshot.
-/// Queries check on every call; prepared readers check at most every
-/// ``checkInterval`` microseconds; the write path refreshes right after its
-/// commit, so the next query in the process sees the write.
+/// cached view with a new run reads only the rows of runs after the last one
+/// it has (`__run_id > last`) and merges them into its delta — O(delta),
+/// whatever the size of the base. When the delta outgrows
+/// ``compactionRows`` or an eighth of the base, it is folded into a new base
+/// snapshot (a new file). Queries check on every call; prepared readers
+/// check at most every ``checkInterval`` microseconds; the write path
+/// refreshes right after its commit, so the next query in the process sees
+/// the write.
 ///
-/// **Budget.** View versions are cached first come, first served while their
-/// snapshots fit in ``budget`` bytes; a version that does not fit (or that a
-/// delta makes too big) is answered from SQLite instead, and is tried again
-/// when memory is freed.
+/// **Budget.** View versions are cached first come, first served while they
+/// fit in ``budget`` bytes; a version that does not fit (or that a delta
+/// makes too big) is answered from SQLite instead, and is tried again when
+/// memory is freed.
 final class FeatureCache: Sendable {
     /// What the cache holds at one moment. Immutable: a change makes a new one.
     final class Contents: Sendable {
         /// Every run committed when the contents were read.
         let runs: RunTable
         /// Cached views by view version id.
-        let snapshots: [Int64: ViewSnapshot]
+        let snapshots: [Int64: CachedView]
         /// View versions (id → `created_at`) that did not fit in the budget.
         let refused: [Int64: Int64]
 
-        init(runs: RunTable, snapshots: [Int64: ViewSnapshot], refused: [Int64: Int64]) {
+        init(runs: RunTable, snapshots: [Int64: CachedView], refused: [Int64: Int64]) {
             self.runs = runs
             self.snapshots = snapshots
             self.refused = refused
@@ -50,14 +60,14 @@ final class FeatureCache: Sendable {
         /// from SQLite because it did not fit.
         func refuses(id: Int64, createdAt: Int64) -> Bool { refused[id] == createdAt }
 
-        /// The snapshot of `view`, when it is cached.
-        func snapshot(of view: FeatureView) -> ViewSnapshot? {
+        /// The cached rows of `view`, when it is cached.
+        func snapshot(of view: FeatureView) -> CachedView? {
             snapshot(id: view.id, createdAt: view.createdAt.microseconds)
         }
 
         /// The snapshot of the view version `id` created at `createdAt`, when
         /// it is cached.
-        @inline(__always) func snapshot(id: Int64, createdAt: Int64) -> ViewSnapshot? {
+        @inline(__always) func snapshot(id: Int64, createdAt: Int64) -> CachedView? {
             guard let snapshot = snapshots[id], snapshot.holds(id: id, createdAt: createdAt) else { return nil }
             return snapshot
         }
@@ -65,6 +75,14 @@ final class FeatureCache: Sendable {
 
     /// The memory the snapshots may hold, in bytes; 0 caches nothing.
     let budget: Int
+    /// The cache folder, or `nil` to keep every snapshot in memory.
+    let files: SnapshotFiles?
+    /// Rows read from SQLite into the cache so far (loads and deltas): what
+    /// tests check to see that a write reached the cache without a re-read.
+    let rowsLoaded = Atomic<Int>(0)
+    /// A delta with more rows than this (or than an eighth of its base) is
+    /// folded into a new base snapshot.
+    static let compactionRows = 65_536
     private let state: Mutex<Contents>
     /// When prepared readers last checked for other processes' commits (µs,
     /// wall clock), so that they check at most every ``checkInterval``.
@@ -72,9 +90,11 @@ final class FeatureCache: Sendable {
     /// How often prepared readers look for other processes' commits (µs).
     static let checkInterval: Int64 = 250_000
 
-    /// An empty cache allowed `budget` bytes.
-    init(budget: Int) {
+    /// An empty cache allowed `budget` bytes, keeping snapshot files in
+    /// `files` (`nil`: in memory only).
+    init(budget: Int, files: SnapshotFiles?) {
         self.budget = max(0, budget)
+        self.files = files
         state = Mutex(Contents(runs: RunTable(), snapshots: [:], refused: [:]))
     }
 
@@ -112,16 +132,16 @@ final class FeatureCache: Sendable {
         /// The run table as of this transaction.
         var runs: RunTable { cache.contents.runs }
 
-        /// The snapshot of `view`, loaded now if it is not cached and fits in
-        /// the budget; `nil` when the view is answered from SQLite.
-        func snapshot(of view: FeatureView) throws(SQLiteError) -> ViewSnapshot? {
+        /// The cached rows of `view`, loaded now if it is not cached and
+        /// fits in the budget; `nil` when the view is answered from SQLite.
+        func snapshot(of view: FeatureView) throws(SQLiteError) -> CachedView? {
             let contents = cache.contents
-            if let snapshot = contents.snapshot(of: view) { return snapshot }
+            if let cached = contents.snapshot(of: view) { return cached }
             if contents.refuses(id: view.id, createdAt: view.createdAt.microseconds) || cache.budget == 0 { return nil }
             var snapshots = contents.snapshots, refused = contents.refused
             snapshots[view.id] = nil
             let room = cache.budget - snapshots.values.reduce(0) { $0 + $1.byteCount }
-            let loaded = try ViewSnapshot.load(view, db: db, afterRun: nil, byteLimit: room)
+            let loaded = try cache.load(view, runs: contents.runs, db: db, byteLimit: room)
             if let loaded { snapshots[view.id] = loaded } else { refused[view.id] = view.createdAt.microseconds }
             cache.install(Contents(runs: contents.runs, snapshots: snapshots, refused: refused))
             return loaded
@@ -159,7 +179,7 @@ final class FeatureCache: Sendable {
         defer { versions.reset() }
         var live: [Int64: Int64] = [:]
         while try versions.step() { live[versions.int64(0)] = versions.int64(1) }
-        for (id, snapshot) in snapshots where live[id] != snapshot.viewCreatedAt {
+        for (id, snapshot) in snapshots where live[id] != snapshot.base.viewCreatedAt {
             snapshots[id] = nil
             refused = [:] // memory was freed: what did not fit may fit now
             changed = true
@@ -190,21 +210,72 @@ final class FeatureCache: Sendable {
                 touched.insert("\(query.text(2))@\(query.int64(3))")
             }
             runs = runs.appending(ids: ids, committedAt: commits)
-            for (id, snapshot) in snapshots where touched.contains(snapshot.view.qualifiedName) {
+            for (id, cached) in snapshots where touched.contains(cached.view.qualifiedName) {
                 let room = budget - snapshots.reduce(0) { $0 + ($1.key == id ? 0 : $1.value.byteCount) }
-                if let delta = try ViewSnapshot.load(snapshot.view, db: db, afterRun: previous, byteLimit: room - snapshot.byteCount),
-                   snapshot.rowCount + delta.rowCount <= ViewSnapshot.maxRows {
-                    let merged = snapshot.merging(delta)
-                    if merged.byteCount <= room {
-                        snapshots[id] = merged
-                        continue
-                    }
+                if let updated = try absorb(cached, runs: runs, db: db, byteLimit: room) {
+                    snapshots[id] = updated
+                } else {
+                    snapshots[id] = nil
+                    refused[id] = cached.view.createdAt.microseconds
                 }
-                snapshots[id] = nil
-                refused[id] = snapshot.view.createdAt.microseconds
             }
             changed = true
         }
         if changed { install(Contents(runs: runs, snapshots: snapshots, refused: refused)) }
+    }
+
+    // MARK: Snapshots
+
+    /// The rows of `view` up to the last run of `runs`: its newest snapshot
+    /// file with the rows of later runs as a delta, or (no usable file) all
+    /// rows read from the store, written to a new snapshot file.
+    ///
+    /// - Returns: `nil` when they do not fit in `byteLimit` bytes.
+    private func load(_ view: FeatureView, runs: RunTable, db: Connection, byteLimit: Int) throws(SQLiteError) -> CachedView? {
+        if let base = files?.open(view, runs: runs) {
+            guard base.byteCount <= byteLimit else { return nil }
+            return try absorb(CachedView(base: base), runs: runs, db: db, byteLimit: byteLimit)
+        }
+        guard let image = try ViewSnapshot.load(view, db: db, afterRun: nil, lastRun: runs.maxID,
+                                                lastRunCommittedAt: runs.lastCommittedAt, byteLimit: byteLimit) else { return nil }
+        rowsLoaded.add(image.rowCount, ordering: .relaxed)
+        return CachedView(base: place(image))
+    }
+
+    /// `cached` brought up to the last run of `runs`: the rows of its view
+    /// in runs after its last one read from the store and merged into its
+    /// delta (no read at all when no such run is of this view), compacted
+    /// into a new base when the delta is large.
+    ///
+    /// - Returns: `nil` when the result does not fit in `byteLimit` bytes.
+    private func absorb(_ cached: CachedView, runs: RunTable, db: Connection, byteLimit: Int) throws(SQLiteError) -> CachedView? {
+        let view = cached.view
+        guard runs.maxID > cached.lastRun else { return cached }
+        let newer = try db.statement("SELECT 1 FROM runs WHERE view = ?1 AND version = ?2 AND id > ?3 AND id <= ?4 LIMIT 1")
+        defer { newer.reset() }
+        newer.bind(view.name, at: 1)
+        newer.bind(Int64(view.version), at: 2)
+        newer.bind(cached.lastRun, at: 3)
+        newer.bind(runs.maxID, at: 4)
+        guard try newer.step() else { return cached }
+        guard let image = try ViewSnapshot.load(view, db: db, afterRun: cached.lastRun, lastRun: runs.maxID,
+                                                lastRunCommittedAt: runs.lastCommittedAt,
+                                                byteLimit: byteLimit - cached.byteCount) else { return nil }
+        rowsLoaded.add(image.rowCount, ordering: .relaxed)
+        let fresh = image.inMemory()
+        let delta = cached.delta.map { $0.merging(fresh).inMemory() } ?? fresh
+        guard cached.base.rowCount + delta.rowCount <= ViewSnapshot.maxRows else { return nil }
+        if delta.rowCount > max(FeatureCache.compactionRows, cached.base.rowCount / 8) {
+            let merged = cached.base.merging(delta)
+            guard merged.byteCount <= byteLimit else { return nil }
+            return CachedView(base: place(merged))
+        }
+        let result = CachedView(base: cached.base, delta: delta)
+        return result.byteCount <= byteLimit ? result : nil
+    }
+
+    /// `image` as a mapped snapshot file, or in memory when it cannot be written.
+    private func place(_ image: SnapshotImage) -> ViewSnapshot {
+        files?.write(image) ?? image.inMemory()
     }
 }

@@ -29,6 +29,20 @@ struct ColumnsKey: KeyProbe {
     }
 }
 
+/// Row `row` of stored key columns: a distinct key of a ``KeyIndex``.
+struct StoredKey: KeyProbe {
+    /// One column per join key.
+    let columns: [StoredColumn]
+    /// The row holding the key.
+    let row: Int
+
+    @inline(__always) func int64(_ component: Int) -> Int64 { columns[component].int64(row) }
+
+    @inline(__always) func withUTF8<R>(_ component: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        body(columns[component].bytes(row))
+    }
+}
+
 /// Where the values of a key's latest row sit in its record (see
 /// ``KeyIndex/latest``).
 ///
@@ -148,7 +162,7 @@ struct RecordLayout: Sendable, Equatable {
 /// cache lines beside the (small, mostly cached) table, keys and row starts.
 /// The records are dense, in key order, so they cost ``recordWords`` × 8
 /// bytes per key, not per row or per hash slot.
-struct KeyIndex: Sendable {
+struct KeyIndex: @unchecked Sendable {
     /// A key found in the index.
     struct Entry {
         /// The key's position among the distinct keys.
@@ -164,18 +178,20 @@ struct KeyIndex: Sendable {
     /// The type of each join key.
     let types: [KeyType]
     /// The distinct keys in ascending order, one column per join key.
-    let keys: [Column]
+    let keys: [StoredColumn]
     /// The rows of key `k` are `rowStarts[k] ..< rowStarts[k + 1]`.
-    let rowStarts: [UInt32]
+    let rowStarts: UnsafePointer<UInt32>
     /// The hash table: a key's position plus one, or 0 for an empty slot.
-    let table: [UInt32]
+    let table: UnsafePointer<UInt32>
     /// Where the latest row's values sit in a record, after its event time.
     let layout: RecordLayout
     /// Words per latest-row record: the event time, then ``layout``.
     let recordWords: Int
     /// The latest-row records, ``recordWords`` words per key, in key order:
     /// key `k`'s record starts at word `k × recordWords`.
-    let latest: [UInt64]
+    let latest: UnsafePointer<UInt64>
+    /// The number of distinct keys.
+    let count: Int
     /// `64 - log2(slot count)`: a hash's top bits pick its slot.
     private let shift: UInt64
     /// The slot count minus one.
@@ -183,22 +199,40 @@ struct KeyIndex: Sendable {
     /// Whether the key is one `int64` (compared without a loop over components).
     private let isSingleInt: Bool
 
-    /// An index of `keys` (sorted, distinct) whose rows start at `rowStarts`
-    /// (one more entry than keys: the last is the row count), over rows whose
-    /// event times are `eventTimes` and feature values `features`.
-    ///
-    /// - Complexity: O(k · f) for k keys and f features.
-    init(types: [KeyType], keys: [Column], rowStarts: [UInt32], eventTimes: [Int64], features: [Column]) {
-        precondition(rowStarts.count == (keys.first?.count ?? 0) + 1, "one row start per key, plus the end")
+    /// The index over buffers laid out by ``build(types:keys:rowStarts:eventTimes:features:)``:
+    /// `keys` (sorted, distinct), `rowStarts` (one more than keys), a
+    /// `table` of `slotCount` slots (a power of two), and the `latest`
+    /// records as `layout` places them.
+    init(types: [KeyType], keys: [StoredColumn], rowStarts: UnsafePointer<UInt32>, table: UnsafePointer<UInt32>, slotCount: Int,
+         latest: UnsafePointer<UInt64>, layout: RecordLayout) {
         self.types = types
         self.keys = keys
         self.rowStarts = rowStarts
+        self.table = table
+        self.latest = latest
+        self.layout = layout
+        recordWords = 1 + layout.words
+        count = keys.first?.count ?? 0
         isSingleInt = types == [.int64]
+        shift = UInt64(64 - slotCount.trailingZeroBitCount)
+        mask = slotCount - 1
+    }
+
+    /// The hash table and latest-row records of `keys` (sorted, distinct)
+    /// whose rows start at `rowStarts` (one more entry than keys: the last
+    /// is the row count), over rows whose event times are `eventTimes` and
+    /// feature values `features`: a table of at least twice as many slots
+    /// as keys (a power of two), with linear probing.
+    ///
+    /// - Complexity: O(k · f) for k keys and f features.
+    static func build(types: [KeyType], keys: [Column], rowStarts: [UInt32], eventTimes: [Int64],
+                      features: [Column]) -> (table: [UInt32], latest: [UInt64], layout: RecordLayout) {
+        precondition(rowStarts.count == (keys.first?.count ?? 0) + 1, "one row start per key, plus the end")
         let count = rowStarts.count - 1
         var bits: UInt64 = 1
         while (1 << bits) < count * 2 { bits += 1 }
         let slots = 1 << bits
-        table = [UInt32](unsafeUninitializedCapacity: slots) { table, initialized in
+        let table = [UInt32](unsafeUninitializedCapacity: slots) { table, initialized in
             table.initialize(repeating: 0)
             for k in 0..<count {
                 var slot = Int(KeyIndex.hash(ColumnsKey(columns: keys, row: k), types: types) &>> (64 - bits))
@@ -207,12 +241,8 @@ struct KeyIndex: Sendable {
             }
             initialized = slots
         }
-        shift = 64 - bits
-        mask = slots - 1
         let layout = RecordLayout(features.map(\.type)), recordWords = 1 + layout.words
-        self.layout = layout
-        self.recordWords = recordWords
-        latest = [UInt64](unsafeUninitializedCapacity: count * recordWords) { latest, initialized in
+        let latest = [UInt64](unsafeUninitializedCapacity: count * recordWords) { latest, initialized in
             latest.initialize(repeating: 0)
             features.withUnsafeBufferPointer { features in
                 for k in 0..<count {
@@ -223,10 +253,8 @@ struct KeyIndex: Sendable {
             }
             initialized = count * recordWords
         }
+        return (table, latest, layout)
     }
-
-    /// The number of distinct keys.
-    var count: Int { rowStarts.count - 1 }
 
     /// The rows of key `position`.
     @inline(__always) func rows(of position: Int) -> Range<Int> {
@@ -251,7 +279,7 @@ struct KeyIndex: Sendable {
             let stored = Int(table[slot])
             if stored == 0 { return nil }
             let position = stored - 1
-            if isSingleInt ? keys[0].ints[position] == key.int64(0) : matches(position, key) { return position }
+            if isSingleInt ? keys[0].int64(position) == key.int64(0) : matches(position, key) { return position }
             slot = (slot + 1) & mask
         }
     }
@@ -265,33 +293,21 @@ struct KeyIndex: Sendable {
 
     /// Whether the key at `position` equals `key`.
     private func matches<P: KeyProbe>(_ position: Int, _ key: P) -> Bool {
-        for component in types.indices {
-            if types[component] == .int64 {
-                if keys[component].ints[position] != key.int64(component) { return false }
-            } else {
-                let start = keys[component].offsets[position], end = keys[component].offsets[position + 1]
-                let equal = key.withUTF8(component) { probe in
-                    probe.count == end - start && keys[component].bytes.withUnsafeBytes { stored in
-                        probe.elementsEqual(UnsafeRawBufferPointer(rebasing: stored[start..<end]))
-                    }
-                }
-                if !equal { return false }
-            }
-        }
-        return true
+        KeyIndex.compare(StoredKey(columns: keys, row: position), key, types: types) == 0
     }
 
     // MARK: Key order and hashing
 
-    /// Compares row `i` of key columns `a` with row `j` of key columns `b`
-    /// (same join key types) in SQLite's order: negative, zero or positive.
-    static func compare(_ a: [Column], _ i: Int, _ b: [Column], _ j: Int) -> Int {
-        for component in a.indices {
-            let x = a[component], y = b[component]
-            if x.type == .int64 {
-                if x.ints[i] != y.ints[j] { return x.ints[i] < y.ints[j] ? -1 : 1 }
+    /// Compares key `a` with key `b` (of join key types `types`) in SQLite's
+    /// order: negative, zero or positive.
+    @inline(__always)
+    static func compare<A: KeyProbe, B: KeyProbe>(_ a: A, _ b: B, types: [KeyType]) -> Int {
+        for component in types.indices {
+            if types[component] == .int64 {
+                let x = a.int64(component), y = b.int64(component)
+                if x != y { return x < y ? -1 : 1 }
             } else {
-                let order = compareBytes(x.byteSlice(i), y.byteSlice(j))
+                let order = a.withUTF8(component) { x in b.withUTF8(component) { y in compareBytes(x, y) } }
                 if order != 0 { return order }
             }
         }
@@ -299,11 +315,10 @@ struct KeyIndex: Sendable {
     }
 
     /// `memcmp` order, then shorter first: SQLite's `BINARY` collation.
-    private static func compareBytes(_ x: ArraySlice<UInt8>, _ y: ArraySlice<UInt8>) -> Int {
+    private static func compareBytes(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
         for (p, q) in zip(x, y) where p != q { return p < q ? -1 : 1 }
         return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
     }
-
     /// The hash of `key`: each component mixed in (integers by value,
     /// strings by their bytes), then scrambled so that the top bits are good.
     @inline(__always) static func hash<P: KeyProbe>(_ key: P, types: [KeyType]) -> UInt64 {
@@ -338,11 +353,5 @@ struct KeyIndex: Sendable {
             i += 1
         }
         return mix(h, tail)
-    }
-
-    /// The memory the index holds, in bytes: key columns, row starts, the
-    /// hash table and the latest-row records.
-    var byteCount: Int {
-        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * 4 + table.count * 4 + latest.count * 8
     }
 }

@@ -23,6 +23,9 @@ final class RunTable: Sendable {
     /// The greatest run id (0 when there are no runs).
     var maxID: Int64 { ids.last ?? 0 }
 
+    /// The commit time of the run ``maxID`` (0 when there are no runs).
+    var lastCommittedAt: Int64 { committedAt.last ?? 0 }
+
     /// The commit time of run `id`, or `Int64.max` (never visible) for a run
     /// that is not in the table.
     ///

@@ -6,56 +6,125 @@
 /// a contiguous range (found through ``keys``) ordered by the rule's
 /// tie-break, and the answer at time T is found by a binary search.
 ///
-/// A snapshot is never changed: a refresh builds a new one (see
-/// ``merging(_:)``) and the cache swaps it in, so a reader that holds a
-/// snapshot reads it without locks.
-final class ViewSnapshot: Sendable {
+/// Every buffer lives in one ``Region`` laid out as a snapshot file (see
+/// ``SnapshotHeader``): a file in the cache folder mapped read-only, and
+/// shared through the page cache by every process that maps it, or the same
+/// bytes in allocated memory. Opening a mapped snapshot reads its header
+/// only; the operating system brings in the pages a query touches.
+///
+/// A snapshot is never changed: a refresh builds a new one and the cache
+/// swaps it in, so a reader that holds a snapshot reads it without locks.
+/// `@unchecked Sendable`: the buffers are immutable and kept alive by
+/// ``region``.
+final class ViewSnapshot: @unchecked Sendable {
     /// The view version the rows belong to.
     let view: FeatureView
     /// The view version's registry id and creation time: its identity.
     let viewID: Int64, viewCreatedAt: Int64
     /// The view's TTL in µs (0 = none).
     let ttl: Int64
+    /// The last run the rows cover (every run with a greater id is newer),
+    /// and its commit time; 0 and 0 when no run was committed yet.
+    let lastRun: Int64, lastRunCommittedAt: Int64
+    /// The memory all buffers are in.
+    let region: Region
     /// The distinct keys, their row ranges, the hash index and each key's
     /// latest-row record.
     let keys: KeyIndex
     /// `event_timestamp` of each row.
-    let eventTimes: [Int64]
+    let eventTimes: UnsafePointer<Int64>
     /// `created_timestamp` of each row.
-    let createdTimes: [Int64]
+    let createdTimes: UnsafePointer<Int64>
     /// `__run_id` of each row.
-    let runIDs: [Int64]
+    let runIDs: UnsafePointer<Int64>
     /// One column per feature of the view, in the view's order.
-    let features: [Column]
-    /// The memory the snapshot's buffers hold, in bytes: the key index, the
-    /// event time, created time and run id columns, and the feature columns.
-    let byteCount: Int
+    let features: [StoredColumn]
+    /// The number of rows.
+    let rowCount: Int
     /// The most rows a snapshot holds: rows are numbered with `Int32` (see
     /// ``PartAnswer``) and `UInt32` (see ``KeyIndex``). A view version with
     /// more is answered from SQLite.
-    static let maxRows = Int(Int32.max)
+    static let maxRows = Int(Int32.max) / 2
 
-    init(view: FeatureView, keys: KeyIndex, eventTimes: [Int64], createdTimes: [Int64], runIDs: [Int64], features: [Column]) {
+    /// The snapshot of `view` whose buffers are in `region`, laid out as
+    /// `header` says (decoded and checked by ``SnapshotHeader/decode(_:)``).
+    ///
+    /// - Throws: when the arrays do not fit the view's columns.
+    init(view: FeatureView, region: Region, header: SnapshotHeader) throws(SnapshotHeader.Problem) {
+        let keyTypes = view.joinKeys.map { $0.type.featureType }, featureTypes = view.features.map(\.type)
+        let arrays = header.arrays, rows = header.rowCount, keyCount = header.keyCount
+        guard arrays.count == SnapshotHeader.fixedArrays + 3 * (keyTypes.count + featureTypes.count) else {
+            throw .inconsistent("\(arrays.count) arrays for \(keyTypes.count) keys and \(featureTypes.count) features")
+        }
+        let layout = RecordLayout(featureTypes)
+        guard arrays[0].length == (keyCount + 1) * 4, arrays[1].length == header.slotCount * 4,
+              header.recordWords == 1 + layout.words, arrays[2].length == keyCount * header.recordWords * 8,
+              arrays[3].length == rows * 8, arrays[4].length == rows * 8, arrays[5].length == rows * 8 else {
+            throw .inconsistent("array lengths do not match \(rows) rows and \(keyCount) keys")
+        }
+        let rowStarts = region.pointer(at: arrays[0].offset, as: UInt32.self)
+        guard rowStarts[0] == 0, Int(rowStarts[keyCount]) == rows else { throw .inconsistent("row starts") }
+        func column(_ index: Int, _ type: FeatureType, count: Int) throws(SnapshotHeader.Problem) -> StoredColumn {
+            let validity = arrays[index], values = arrays[index + 1], text = arrays[index + 2]
+            let expected: Int = switch type {
+            case .int64, .float64, .timestamp: count * 8
+            case .bool: count
+            case .string, .bytes: (count + 1) * 8
+            case .vector(let n): count * n * 4
+            }
+            guard validity.length == (count + 63) / 64 * 8, values.length == expected else {
+                throw .inconsistent("column \(index / 3 - 2) has the wrong length")
+            }
+            let stored = StoredColumn(type: type, count: count, region: region, validityAt: validity.offset, valuesAt: values.offset,
+                                      bytesAt: text.offset, lengths: (validity.length, values.length, text.length))
+            switch type {
+            case .string, .bytes:
+                guard stored.offset(0) == 0, stored.offset(count) == text.length else { throw .inconsistent("text offsets") }
+            default:
+                guard text.length == 0 else { throw .inconsistent("text bytes in a column without text") }
+            }
+            return stored
+        }
+        var keyColumns: [StoredColumn] = []
+        for (c, type) in keyTypes.enumerated() { keyColumns.append(try column(SnapshotHeader.fixedArrays + 3 * c, type, count: keyCount)) }
+        var featureColumns: [StoredColumn] = []
+        for (f, type) in featureTypes.enumerated() {
+            featureColumns.append(try column(SnapshotHeader.fixedArrays + 3 * (keyTypes.count + f), type, count: rows))
+        }
         self.view = view
-        self.viewID = view.id
-        self.viewCreatedAt = view.createdAt.microseconds
-        self.ttl = view.ttl
-        self.keys = keys
-        self.eventTimes = eventTimes
-        self.createdTimes = createdTimes
-        self.runIDs = runIDs
-        self.features = features
-        self.byteCount = keys.byteCount + eventTimes.count * 24 + features.reduce(0) { $0 + $1.byteCount }
+        viewID = view.id
+        viewCreatedAt = view.createdAt.microseconds
+        ttl = view.ttl
+        lastRun = header.lastRun
+        lastRunCommittedAt = header.lastRunCommittedAt
+        self.region = region
+        keys = KeyIndex(types: view.joinKeys.map(\.type), keys: keyColumns, rowStarts: rowStarts,
+                        table: region.pointer(at: arrays[1].offset, as: UInt32.self), slotCount: header.slotCount,
+                        latest: region.pointer(at: arrays[2].offset, as: UInt64.self), layout: layout)
+        eventTimes = region.pointer(at: arrays[3].offset, as: Int64.self)
+        createdTimes = region.pointer(at: arrays[4].offset, as: Int64.self)
+        runIDs = region.pointer(at: arrays[5].offset, as: Int64.self)
+        features = featureColumns
+        rowCount = rows
     }
 
-    /// The number of rows.
-    var rowCount: Int { eventTimes.count }
+    /// The memory the snapshot's buffers take, in bytes (the file's size
+    /// when mapped).
+    var byteCount: Int { region.byteCount }
+
+    /// Whether the buffers are a mapped snapshot file.
+    var isMapped: Bool { region.isMapped }
 
     /// Whether this snapshot holds the rows of the view version `id` created
     /// at `createdAt` (the same stored version: a version dropped and created
     /// again is another one).
     @inline(__always) func holds(id: Int64, createdAt: Int64) -> Bool {
         viewID == id && viewCreatedAt == createdAt
+    }
+
+    /// Row `row`'s place among the rows of its key: the rule's tie-break.
+    @inline(__always) func sortKey(_ row: Int) -> (Int64, Int64, Int64) {
+        (eventTimes[row], createdTimes[row], runIDs[row])
     }
 }
 
@@ -64,25 +133,29 @@ extension ViewSnapshot {
     /// needed), straight into typed buffers: every row, or with `afterRun`
     /// only the rows of runs with a greater id (a delta).
     ///
-    /// - Returns: the snapshot, or `nil` as soon as it would hold more than
-    ///   `byteLimit` bytes or ``maxRows`` rows.
+    /// - Returns: the rows as an image covering runs up to `lastRun`, or
+    ///   `nil` as soon as they would take more than `byteLimit` bytes or
+    ///   ``maxRows`` rows.
     /// - Complexity: O(n) in the rows of the table.
-    static func load(_ view: FeatureView, db: Connection, afterRun: Int64?, byteLimit: Int) throws(SQLiteError) -> ViewSnapshot? {
+    static func load(_ view: FeatureView, db: Connection, afterRun: Int64?, lastRun: Int64, lastRunCommittedAt: Int64,
+                     byteLimit: Int) throws(SQLiteError) -> SnapshotImage? {
         let keys = view.joinKeys.map { Identifier.quoted($0.name) }
         let columns = keys + ["event_timestamp", "created_timestamp", ViewTable.runColumn] + view.features.map { Identifier.quoted($0.name) }
-        let filter = afterRun == nil ? "" : " WHERE \(ViewTable.runColumn) > ?1"
+        var filter = " WHERE \(ViewTable.runColumn) <= ?2"
+        if afterRun != nil { filter += " AND \(ViewTable.runColumn) > ?1" }
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(Identifier.quoted(view.tableName))\(filter)"
             + " ORDER BY \((keys + ["event_timestamp", "created_timestamp", ViewTable.runColumn]).joined(separator: ", "))"
         let statement = try db.statement(sql)
         defer { statement.reset() }
         if let afterRun { statement.bind(afterRun, at: 1) }
+        statement.bind(lastRun, at: 2)
         var builder = SnapshotBuilder(view: view)
         while try statement.step() {
             builder.appendRow(from: statement)
             if builder.rowCount & 4095 == 0, builder.byteCount > byteLimit || builder.rowCount > maxRows { return nil }
         }
-        let snapshot = builder.finish()
-        return snapshot.byteCount > byteLimit ? nil : snapshot
+        let image = builder.finish(lastRun: lastRun, lastRunCommittedAt: lastRunCommittedAt)
+        return image.byteCount > byteLimit ? nil : image
     }
 
     /// This snapshot with the rows of `delta` (a snapshot of the same view
@@ -92,21 +165,24 @@ extension ViewSnapshot {
     /// whole block of rows at a time.
     ///
     /// - Complexity: O(n + m) in the rows of both.
-    func merging(_ delta: ViewSnapshot) -> ViewSnapshot {
+    func merging(_ delta: ViewSnapshot) -> SnapshotImage {
         var builder = SnapshotBuilder(view: view, capacity: rowCount + delta.rowCount)
+        let types = keys.types
+        func compare(_ i: Int, _ j: Int) -> Int {
+            KeyIndex.compare(StoredKey(columns: keys.keys, row: i), StoredKey(columns: delta.keys.keys, row: j), types: types)
+        }
         var i = 0, j = 0
         while i < keys.count || j < delta.keys.count {
-            let order = i == keys.count ? 1 : j == delta.keys.count ? -1
-                : KeyIndex.compare(keys.keys, i, delta.keys.keys, j)
+            let order = i == keys.count ? 1 : j == delta.keys.count ? -1 : compare(i, j)
             if order < 0 {
                 // Keys only here, up to the next delta key.
                 var end = i + 1
-                while end < keys.count, j == delta.keys.count || KeyIndex.compare(keys.keys, end, delta.keys.keys, j) < 0 { end += 1 }
+                while end < keys.count, j == delta.keys.count || compare(end, j) < 0 { end += 1 }
                 builder.appendKeys(of: self, i..<end)
                 i = end
             } else if order > 0 {
                 var end = j + 1
-                while end < delta.keys.count, i == keys.count || KeyIndex.compare(delta.keys.keys, end, keys.keys, i) < 0 { end += 1 }
+                while end < delta.keys.count, i == keys.count || compare(i, end) > 0 { end += 1 }
                 builder.appendKeys(of: delta, j..<end)
                 j = end
             } else {
@@ -132,110 +208,7 @@ extension ViewSnapshot {
                 j += 1
             }
         }
-        return builder.finish()
-    }
-
-    /// Row `row`'s place among the rows of its key: the rule's tie-break.
-    @inline(__always) private func sortKey(_ row: Int) -> (Int64, Int64, Int64) {
-        (eventTimes[row], createdTimes[row], runIDs[row])
-    }
-}
-
-/// Accumulates rows, sorted by key, into the buffers of a ``ViewSnapshot``.
-struct SnapshotBuilder {
-    let view: FeatureView
-    private var keys: [Column]
-    private var rowStarts: [UInt32] = []
-    private var eventTimes: [Int64] = []
-    private var createdTimes: [Int64] = []
-    private var runIDs: [Int64] = []
-    private var features: [Column]
-    /// What the key index will hold per key: its row start, up to four
-    /// hash slots, and its latest-row record (see ``KeyIndex/recordWords``).
-    private let indexBytesPerKey: Int
-
-    /// An empty builder for rows of `view`, with room for `capacity` rows.
-    init(view: FeatureView, capacity: Int = 0) {
-        self.view = view
-        indexBytesPerKey = 4 + 16 + (1 + RecordLayout(view.features.map(\.type)).words) * 8
-        keys = view.joinKeys.map { Column(type: $0.type.featureType) }
-        features = view.features.map { Column(type: $0.type, capacity: capacity) }
-        eventTimes.reserveCapacity(capacity)
-        createdTimes.reserveCapacity(capacity)
-        runIDs.reserveCapacity(capacity)
-    }
-
-    /// The number of rows so far.
-    var rowCount: Int { eventTimes.count }
-
-    /// The approximate memory of the rows so far, in bytes.
-    var byteCount: Int {
-        keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * indexBytesPerKey + eventTimes.count * 24
-            + features.reduce(0) { $0 + $1.byteCount }
-    }
-
-    /// Appends the current row of a scan whose columns are the join keys,
-    /// `event_timestamp`, `created_timestamp`, `__run_id`, then the features;
-    /// rows must come in primary-key order.
-    mutating func appendRow(from statement: Statement) {
-        let keyCount = keys.count
-        if isNewKey(statement) {
-            for c in 0..<keyCount { keys[c].append(from: statement, at: Int32(c)) }
-            rowStarts.append(UInt32(rowCount))
-        }
-        eventTimes.append(statement.int64(Int32(keyCount)))
-        createdTimes.append(statement.int64(Int32(keyCount + 1)))
-        runIDs.append(statement.int64(Int32(keyCount + 2)))
-        for f in features.indices { features[f].append(from: statement, at: Int32(keyCount + 3 + f)) }
-    }
-
-    /// Whether the statement's row has another key than the last row.
-    private func isNewKey(_ statement: Statement) -> Bool {
-        let last = rowStarts.count - 1
-        guard last >= 0 else { return true }
-        for c in keys.indices {
-            let column = keys[c]
-            if column.type == .int64 {
-                if column.ints[last] != statement.int64(Int32(c)) { return true }
-            } else {
-                let same = statement.withBytes(Int32(c)) { $0.elementsEqual(column.byteSlice(last)) }
-                if !same { return true }
-            }
-        }
-        return false
-    }
-
-    /// Starts a new key: row `row` of key columns `source`. It must sort
-    /// after the previous key.
-    mutating func appendKey(_ source: [Column], _ row: Int) {
-        for c in keys.indices { keys[c].append(from: source[c], row: row) }
-        rowStarts.append(UInt32(rowCount))
-    }
-
-    /// Appends the keys at `positions` of `snapshot` with all their rows;
-    /// they must sort after the previous key.
-    mutating func appendKeys(of snapshot: ViewSnapshot, _ positions: Range<Int>) {
-        let index = snapshot.keys
-        for c in keys.indices { keys[c].append(contentsOf: index.keys[c], rows: positions) }
-        let rows = Int(index.rowStarts[positions.lowerBound])..<Int(index.rowStarts[positions.upperBound])
-        let shift = UInt32(rowCount) &- UInt32(rows.lowerBound)
-        for position in positions { rowStarts.append(index.rowStarts[position] &+ shift) }
-        appendRows(of: snapshot, rows)
-    }
-
-    /// Appends rows `rows` of `snapshot` to the current key.
-    mutating func appendRows(of snapshot: ViewSnapshot, _ rows: Range<Int>) {
-        guard !rows.isEmpty else { return }
-        eventTimes.append(contentsOf: snapshot.eventTimes[rows])
-        createdTimes.append(contentsOf: snapshot.createdTimes[rows])
-        runIDs.append(contentsOf: snapshot.runIDs[rows])
-        for f in features.indices { features[f].append(contentsOf: snapshot.features[f], rows: rows) }
-    }
-
-    /// The snapshot of the rows appended.
-    func finish() -> ViewSnapshot {
-        let index = KeyIndex(types: view.joinKeys.map(\.type), keys: keys, rowStarts: rowStarts + [UInt32(rowCount)],
-                             eventTimes: eventTimes, features: features)
-        return ViewSnapshot(view: view, keys: index, eventTimes: eventTimes, createdTimes: createdTimes, runIDs: runIDs, features: features)
+        return builder.finish(lastRun: max(lastRun, delta.lastRun),
+                              lastRunCommittedAt: delta.lastRun >= lastRun ? delta.lastRunCommittedAt : lastRunCommittedAt)
     }
 }

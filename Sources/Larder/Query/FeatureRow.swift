@@ -16,37 +16,55 @@
 public struct FeatureRow: Sendable {
     /// Where one view version's answer is.
     struct Hit: Sendable {
-        /// One column per feature of the view.
-        let columns: [Column]
+        /// One column per feature of the view (of the snapshot that holds
+        /// the winner, for a cached view).
+        let columns: [StoredColumn]
         /// The rule's answer, indexing into ``columns``.
         let match: PointInTime.Match
-        /// The cached view's latest-row records (empty for an answer from SQLite).
-        let records: [UInt64]
-        /// Where the winning row's record starts in ``records``, when the
-        /// winner is the key's latest row; -1 otherwise.
+        /// The cached snapshot holding the winner (its latest-row records),
+        /// or `nil` for an answer from SQLite.
+        let snapshot: ViewSnapshot?
+        /// Where the winning row's record starts in the snapshot's
+        /// ``KeyIndex/latest``, when the winner is the key's latest row; -1
+        /// otherwise.
         let record: Int
 
         /// An answer from `columns` with no record.
-        init(columns: [Column], match: PointInTime.Match) {
+        init(columns: [StoredColumn], match: PointInTime.Match) {
             self.columns = columns
             self.match = match
-            records = []
+            snapshot = nil
             record = -1
         }
 
-        /// The answer of the rule for `key` at `time` in a cached view.
+        /// The answer of the rule for `key` at `time` in a cached view: in
+        /// its base, and in its delta when it has one.
         @inline(__always)
-        init<K: KeyProbe>(_ key: K, at time: Int64, in snapshot: ViewSnapshot, horizon: PointInTime.Horizon) {
-            let entry = snapshot.keys.entry(for: key)
-            match = PointInTime.match(entry, at: time, in: snapshot, horizon: horizon)
+        init<K: KeyProbe>(_ key: K, at time: Int64, in cached: CachedView, horizon: PointInTime.Horizon) {
+            var snapshot = cached.base
+            var entry = snapshot.keys.entry(for: key)
+            var match = PointInTime.match(entry, at: time, in: snapshot, horizon: horizon)
+            if let delta = cached.delta {
+                let deltaEntry = delta.keys.entry(for: key)
+                let combined = PointInTime.combine(match, PointInTime.match(deltaEntry, at: time, in: delta, horizon: horizon), in: cached)
+                if case .row(let row) = combined, row >= cached.split {
+                    (snapshot, entry, match) = (delta, deltaEntry, .row(row - cached.split))
+                } else {
+                    match = combined
+                }
+            }
+            self.match = match
+            self.snapshot = snapshot
             columns = snapshot.features
-            records = snapshot.keys.latest
             if let entry, match == .row(entry.end - 1) {
                 record = entry.record
             } else {
                 record = -1
             }
         }
+
+        /// Word `word` of the winner's latest-row record (``record`` ≥ 0).
+        @inline(__always) func recordWord(_ word: Int) -> UInt64 { snapshot.unsafelyUnwrapped.keys.latest[record + word] }
     }
 
     let plan: RetrievalPlan
@@ -129,8 +147,8 @@ public struct FeatureRow: Sendable {
         }
         let slot = plan.slots[index]
         let hit = slot.part == 0 ? first : rest[slot.part - 1]
-        guard case .row(let row) = hit.match, hit.columns[slot.feature].validity[row] else { return nil }
-        return Array(hit.columns[slot.feature].floats[(row * n)..<((row + 1) * n)])
+        guard case .row(let row) = hit.match, hit.columns[slot.feature].isValid(row) else { return nil }
+        return Array(hit.columns[slot.feature].vector(row, dimension: n))
     }
 
     /// The value of the `vector` feature named `name`, or `nil`.
@@ -166,17 +184,17 @@ public struct FeatureRow: Sendable {
     @inline(__always)
     private static func bits(_ hit: Hit, _ slot: RetrievalPlan.Slot) -> UInt64? {
         guard case .row(let row) = hit.match, isPresent(hit, slot, row) else { return nil }
-        if hit.record >= 0 { return hit.records[hit.record + slot.recordWord] }
-        return RecordLayout.bits(hit.columns[slot.feature], row)
+        if hit.record >= 0 { return hit.recordWord(slot.recordWord) }
+        return hit.columns[slot.feature].bits(row)
     }
 
     /// Whether the feature of `slot` holds a value in row `row`, the winner of `hit`.
     @inline(__always)
     private static func isPresent(_ hit: Hit, _ slot: RetrievalPlan.Slot, _ row: Int) -> Bool {
         if hit.record >= 0, slot.recordBit >= 0 {
-            return hit.records[hit.record + slot.recordBit >> 6] & (1 << UInt64(slot.recordBit & 63)) != 0
+            return hit.recordWord(slot.recordBit >> 6) & (1 << UInt64(slot.recordBit & 63)) != 0
         }
-        return hit.columns[slot.feature].validity[row]
+        return hit.columns[slot.feature].isValid(row)
     }
 
     /// Calls `body` with the bytes of `string` or `bytes` feature `index`
@@ -191,18 +209,18 @@ public struct FeatureRow: Sendable {
         guard case .row(let row) = hit.match, isPresent(hit, slot, row) else { return nil }
         let start: Int, count: Int
         if hit.record >= 0 {
-            let length = hit.records[hit.record + slot.recordWord]
+            let length = hit.recordWord(slot.recordWord)
             count = Int(length & ~RecordLayout.outOfLine)
             if length & RecordLayout.outOfLine == 0 {
-                var packed = (hit.records[hit.record + slot.recordWord + 1], hit.records[hit.record + slot.recordWord + 2])
+                var packed = (hit.recordWord(slot.recordWord + 1), hit.recordWord(slot.recordWord + 2))
                 return withUnsafeBytes(of: &packed) { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             }
-            start = Int(hit.records[hit.record + slot.recordWord + 1])
+            start = Int(hit.recordWord(slot.recordWord + 1))
         } else {
-            start = hit.columns[slot.feature].offsets[row]
-            count = hit.columns[slot.feature].offsets[row + 1] - start
+            start = hit.columns[slot.feature].offset(row)
+            count = hit.columns[slot.feature].offset(row + 1) - start
         }
-        return hit.columns[slot.feature].bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + count)])) }
+        return body(UnsafeRawBufferPointer(start: hit.columns[slot.feature].buffers.bytes + start, count: count))
     }
 
     private func locate(_ name: String) -> Int {

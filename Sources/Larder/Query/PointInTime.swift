@@ -55,12 +55,33 @@ enum PointInTime {
         return overflow ? .min : start
     }
 
-    /// The rule over a cached view: the row of `snapshot` that answers for
-    /// `key` at `time` under `horizon`. The key is found through the hash
-    /// index, then the overload that takes the index entry applies the rule.
+    /// The rule over a cached view: the row of `cached` (numbered across
+    /// its base and delta) that answers for `key` at `time` under `horizon`.
+    /// The key is found through each snapshot's hash index, the rule runs in
+    /// each, and ``combine(_:_:in:)`` picks the answer.
     @inline(__always)
-    static func match<K: KeyProbe>(_ key: K, at time: Int64, in snapshot: ViewSnapshot, horizon: Horizon) -> Match {
-        match(snapshot.keys.entry(for: key), at: time, in: snapshot, horizon: horizon)
+    static func match<K: KeyProbe>(_ key: K, at time: Int64, in cached: CachedView, horizon: Horizon) -> Match {
+        let base = match(cached.base.keys.entry(for: key), at: time, in: cached.base, horizon: horizon)
+        guard let delta = cached.delta else { return base }
+        return combine(base, match(delta.keys.entry(for: key), at: time, in: delta, horizon: horizon), in: cached)
+    }
+
+    /// The rule over base and delta from its answer in each (`inDelta`'s row
+    /// numbered within the delta): the later winner by `(event, created,
+    /// run)` — the delta's runs are all newer, so a tie goes to it. A
+    /// winner is within the TTL window in its snapshot, and so after the
+    /// other side's candidate when that was outside the window; with no
+    /// winner, a key with visible rows on either side is outside the window.
+    @inline(__always)
+    static func combine(_ inBase: Match, _ inDelta: Match, in cached: CachedView) -> Match {
+        switch (inBase, inDelta) {
+        case (.row(let a), .row(let b)):
+            return cached.base.sortKey(a) > cached.delta!.sortKey(b) ? inBase : .row(cached.split + b)
+        case (.row, _): return inBase
+        case (_, .row(let b)): return .row(cached.split + b)
+        case (.outsideMaxAge, _), (_, .outsideMaxAge): return .outsideMaxAge
+        default: return .notFound
+        }
     }
 
     /// The rule over a cached view, for the key whose index entry is `entry`

@@ -115,15 +115,36 @@ final class RetrievalPlan: Sendable {
 /// columns the winning rows are in, and one answer per row.
 ///
 /// Answers are stored compactly, four bytes a row: the winning row's index
-/// into ``columns``, or a negative code for a miss (``notFound``,
-/// ``outsideMaxAge``). Gathering reads them one feature at a time (see
-/// ``Column/gathering(_:)``).
+/// (numbered across a cached view's base and delta, see ``CachedView``), or
+/// a negative code for a miss (``notFound``, ``outsideMaxAge``). Gathering
+/// reads them one feature at a time (see
+/// ``Column/gather(type:from:_:split:rows:)``).
 struct PartAnswer: Sendable {
-    /// One column per feature of the view (the cached snapshot's columns,
-    /// or the rows fetched from SQLite).
-    var columns: [Column]
-    /// For each row, the winning row in ``columns``, or a miss code.
+    /// One column per feature of the view: a cached view's base columns,
+    /// or the rows fetched from SQLite.
+    var columns: [StoredColumn]
+    /// A cached view's delta columns, rows numbered from ``split`` on.
+    var delta: [StoredColumn]?
+    /// The first row number of ``delta``.
+    var split: Int
+    /// For each row, the winning row, or a miss code.
     var rows: [Int32]
+
+    /// Answers read from `columns` (no delta).
+    init(columns: [StoredColumn], rows: [Int32]) {
+        self.columns = columns
+        delta = nil
+        split = .max
+        self.rows = rows
+    }
+
+    /// Answers read from `cached`.
+    init(cached: CachedView, rows: [Int32]) {
+        columns = cached.base.features
+        delta = cached.delta?.features
+        split = cached.delta == nil ? .max : cached.split
+        self.rows = rows
+    }
 
     /// The code of a miss whose key has no row visible at the horizon.
     static let notFound: Int32 = -1
@@ -139,12 +160,28 @@ struct PartAnswer: Sendable {
         }
     }
 
+    /// The match that `code` stands for.
+    @inline(__always) static func match(_ code: Int32) -> PointInTime.Match {
+        switch code {
+        case notFound: .notFound
+        case outsideMaxAge: .outsideMaxAge
+        default: .row(Int(code))
+        }
+    }
+
+    /// The column of feature `feature`: the value of each row's winner, or null.
+    func gathering(feature: Int) -> Column {
+        Column.gather(type: columns[feature].type, from: columns[feature].buffers, delta?[feature].buffers, split: split, rows: rows)
+    }
+
     /// The status of feature `feature` in row `row` of the answer.
     @inline(__always) func status(_ row: Int, feature: Int) -> FeatureStatus {
         switch rows[row] {
-        case PartAnswer.notFound: .notFound
-        case PartAnswer.outsideMaxAge: .outsideMaxAge
-        case let winner: columns[feature].validity[Int(winner)] ? .present : .nullValue
+        case PartAnswer.notFound: return .notFound
+        case PartAnswer.outsideMaxAge: return .outsideMaxAge
+        case let winner:
+            let valid = Int(winner) < split ? columns[feature].isValid(Int(winner)) : delta![feature].isValid(Int(winner) - split)
+            return valid ? .present : .nullValue
         }
     }
 }
@@ -184,7 +221,23 @@ enum Retrieval {
         return false
     }
 
-    /// The rule over a cached view for every row of `keys` at `times`.
+    /// The rule over a cached view for every row of `keys` at `times`: over
+    /// its base, and over its delta when it has one, combined row by row.
+    static func answer(_ cached: CachedView, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> PartAnswer {
+        let base = matches(cached.base, keys: keys, times: times, horizon: horizon)
+        guard let delta = cached.delta else { return PartAnswer(cached: cached, rows: base) }
+        let inDelta = matches(delta, keys: keys, times: times, horizon: horizon)
+        let rows = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+            for row in times.indices {
+                out[row] = PartAnswer.code(PointInTime.combine(PartAnswer.match(base[row]), PartAnswer.match(inDelta[row]), in: cached))
+            }
+            initialized = times.count
+        }
+        return PartAnswer(cached: cached, rows: rows)
+    }
+
+    /// The rule over one snapshot for every row of `keys` at `times`, as
+    /// ``PartAnswer`` codes of the snapshot's rows.
     ///
     /// Two passes, each a short loop whose iterations do not depend on one
     /// another, so that the processor overlaps the cache misses of many
@@ -193,7 +246,7 @@ enum Retrieval {
     /// second applies the rule within the key's rows.
     ///
     /// - Complexity: O(n log r) for n rows and r rows per key.
-    static func answer(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> PartAnswer {
+    static func matches(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> [Int32] {
         let index = snapshot.keys
         // Each row's key position, or -1 when the key is null or not in the view.
         let positions = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
@@ -211,7 +264,7 @@ enum Retrieval {
             }
             initialized = times.count
         }
-        let rows = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+        return [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
             for row in times.indices {
                 let position = Int(positions[row])
                 let entry = position >= 0 ? index.entry(at: position) : nil
@@ -219,7 +272,6 @@ enum Retrieval {
             }
             initialized = times.count
         }
-        return PartAnswer(columns: snapshot.features, rows: rows)
     }
 
     /// The rule in SQL for every row of `keys` at `times`, one prepared
@@ -237,15 +289,14 @@ enum Retrieval {
                 rows.append(PartAnswer.code(match))
             }
         }
-        return PartAnswer(columns: columns, rows: rows)
+        return PartAnswer(columns: columns.map(StoredColumn.init(copying:)), rows: rows)
     }
 
     /// One output column per requested feature: the winning row's value, or
     /// null on a miss, gathered one feature at a time.
     static func featureColumns(_ plan: RetrievalPlan, _ answers: [PartAnswer]) -> [Column] {
         plan.slots.map { slot in
-            let answer = answers[slot.part]
-            return answer.columns[slot.feature].gathering(answer.rows)
+            answers[slot.part].gathering(feature: slot.feature)
         }
     }
 
@@ -257,11 +308,17 @@ enum Retrieval {
         }
     }
 
-    /// The distinct keys of `snapshot` with a row visible under `horizon`,
+    /// The distinct keys of `cached` with a row visible under `horizon`,
     /// ascending, one column per join key.
-    static func visibleKeys(_ snapshot: ViewSnapshot, horizon: PointInTime.Horizon) -> [Column] {
+    static func visibleKeys(_ cached: CachedView, horizon: PointInTime.Horizon) -> [Column] {
+        let base = visibleKeys(cached.base, horizon: horizon)
+        return cached.delta.map { union(base, visibleKeys($0, horizon: horizon)) } ?? base
+    }
+
+    /// The distinct keys of `snapshot` with a row visible under `horizon`.
+    private static func visibleKeys(_ snapshot: ViewSnapshot, horizon: PointInTime.Horizon) -> [Column] {
         let index = snapshot.keys
-        if horizon.seesEveryRun { return index.keys }
+        if horizon.seesEveryRun { return index.keys.map { $0.copied() } }
         var columns = index.keys.map { Column(type: $0.type) }
         for position in 0..<index.count where index.rows(of: position).contains(where: { horizon.admits(snapshot.runIDs[$0]) }) {
             for c in columns.indices { columns[c].append(from: index.keys[c], row: position) }
@@ -275,9 +332,10 @@ enum Retrieval {
     static func union(_ a: [Column], _ b: [Column]) -> [Column] {
         let countA = a.first?.count ?? 0, countB = b.first?.count ?? 0
         var out = a.map { Column(type: $0.type, capacity: countA + countB) }
+        let types = a.map { $0.type == .int64 ? KeyType.int64 : .string }
         var i = 0, j = 0
         while i < countA || j < countB {
-            let order = i == countA ? 1 : j == countB ? -1 : KeyIndex.compare(a, i, b, j)
+            let order = i == countA ? 1 : j == countB ? -1 : KeyIndex.compare(ColumnsKey(columns: a, row: i), ColumnsKey(columns: b, row: j), types: types)
             let (source, row) = order <= 0 ? (a, i) : (b, j)
             for c in out.indices { out[c].append(from: source[c], row: row) }
             if order <= 0 { i += 1 }

@@ -1,6 +1,77 @@
+/// Pointers to the buffers of one column, wherever they live (a
+/// ``Column``'s arrays, or a mapped snapshot file): what a gather reads.
+///
+/// Only the buffers of the column's type are meaningful: `values` holds
+/// `Int64`s (`int64`, `timestamp`), `Double`s (`float64`), one byte per
+/// `Bool` (`bool`), the `count + 1` `Int` offsets of `string` and `bytes`
+/// (whose text is at `bytes`), or `Float`s, N per row (`vector<float32, N>`).
+/// Every pointer can be read at index 0 (an empty buffer points at zeros),
+/// so a branch-free gather may read there for a miss.
+struct ColumnBuffers {
+    /// Validity words, 64 rows each.
+    let validity: UnsafePointer<UInt64>
+    /// The values (see above).
+    let values: UnsafeRawPointer
+    /// The text of `string` and `bytes` values.
+    let bytes: UnsafePointer<UInt8>
+
+    /// Words of zeros that empty buffers point at.
+    nonisolated(unsafe) static let zeros: UnsafeMutableRawPointer = {
+        let zeros = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        zeros.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+        return zeros
+    }()
+
+    init(validity: UnsafePointer<UInt64>, values: UnsafeRawPointer, bytes: UnsafePointer<UInt8>) {
+        self.validity = validity
+        self.values = values
+        self.bytes = bytes
+    }
+
+    /// The pointer of `buffer`, or zeros when it is empty.
+    static func pointer(_ buffer: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+        buffer.count > 0 ? buffer.baseAddress! : UnsafeRawPointer(zeros)
+    }
+}
+
 extension Column {
+    /// Calls `body` with the column's validity words, values and text as raw
+    /// bytes (see ``ColumnBuffers`` for what `values` holds per type).
+    func withStorage<R>(_ body: (_ validity: UnsafeRawBufferPointer, _ values: UnsafeRawBufferPointer, _ bytes: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try validity.words.withUnsafeBytes { validity in
+            try bytes.withUnsafeBytes { text in
+                switch type {
+                case .int64, .timestamp: try ints.withUnsafeBytes { try body(validity, $0, text) }
+                case .float64: try doubles.withUnsafeBytes { try body(validity, $0, text) }
+                case .bool: try bools.withUnsafeBytes { try body(validity, $0, text) }
+                case .string, .bytes: try offsets.withUnsafeBytes { try body(validity, $0, text) }
+                case .vector: try floats.withUnsafeBytes { try body(validity, $0, text) }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with pointers to the column's buffers.
+    func withBuffers<R>(_ body: (ColumnBuffers) -> R) -> R {
+        withStorage { validity, values, text in
+            body(ColumnBuffers(validity: ColumnBuffers.pointer(validity).assumingMemoryBound(to: UInt64.self),
+                               values: ColumnBuffers.pointer(values),
+                               bytes: ColumnBuffers.pointer(text).assumingMemoryBound(to: UInt8.self)))
+        }
+    }
+
     /// A column of `rows.count` values: value `rows[i]` of this column, or
     /// null where `rows[i]` is negative (a miss, see ``PartAnswer``).
+    ///
+    /// - Complexity: O(`rows.count` + the bytes copied).
+    func gathering(_ rows: [Int32]) -> Column {
+        withBuffers { Column.gather(type: type, from: $0, rows: rows) }
+    }
+
+    /// A column of type `type` with `rows.count` values gathered from one
+    /// source, or from two: rows below `split` from `first`, rows from
+    /// `split` on from `second` (as row `row - split`). A negative row is a
+    /// miss: null.
     ///
     /// The gather runs one buffer at a time, with the type switch outside
     /// the loops: the validity bits a 64-bit word at a time, fixed-width
@@ -9,107 +80,115 @@ extension Column {
     /// takes its slot as 0, 0.0, false, empty or zeros, as appended nulls do.
     ///
     /// - Complexity: O(`rows.count` + the bytes copied).
-    func gathering(_ rows: [Int32]) -> Column {
+    static func gather(type: FeatureType, from first: ColumnBuffers, _ second: ColumnBuffers? = nil, split: Int = .max, rows: [Int32]) -> Column {
+        let sources = (first, second ?? first)
         var out = Column(type: type)
         rows.withUnsafeBufferPointer { rows in
-            out.validity = validity.gathering(rows)
+            out.validity = Bitmap.gather(sources, split: split, rows)
             switch type {
-            case .int64, .timestamp: out.ints = Column.gather(ints, rows, missing: 0)
-            case .float64: out.doubles = Column.gather(doubles, rows, missing: 0)
-            case .bool: out.bools = Column.gather(bools, rows, missing: false)
-            case .string, .bytes: (out.offsets, out.bytes) = gatherText(rows)
-            case .vector(let n): out.floats = gatherVectors(rows, dimension: n)
+            case .int64, .timestamp: out.ints = gatherValues(sources, split: split, rows, missing: Int64(0))
+            case .float64: out.doubles = gatherValues(sources, split: split, rows, missing: Double(0))
+            case .bool: out.bools = gatherValues(sources, split: split, rows, missing: false)
+            case .string, .bytes: (out.offsets, out.bytes) = gatherText(sources, split: split, rows)
+            case .vector(let n): out.floats = gatherVectors(sources, split: split, rows, dimension: n)
             }
         }
         return out
     }
 
-    /// `values[rows[i]]` for each `i`, or `missing` where `rows[i]` is negative.
+    /// The source and row within it of output row `row` (not a miss).
     @inline(__always)
-    private static func gather<T>(_ values: [T], _ rows: UnsafeBufferPointer<Int32>, missing: T) -> [T] {
-        values.withUnsafeBufferPointer { values in
-            [T](unsafeUninitializedCapacity: rows.count) { out, initialized in
-                for i in rows.indices {
-                    let row = Int(rows[i])
-                    out.initializeElement(at: i, to: row >= 0 ? values[row] : missing)
-                }
-                initialized = rows.count
+    fileprivate static func locate(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ row: Int) -> (ColumnBuffers, Int) {
+        row < split ? (sources.0, row) : (sources.1, row - split)
+    }
+
+    /// The value at each row, or `missing` for a miss.
+    @inline(__always)
+    private static func gatherValues<T>(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>, missing: T) -> [T] {
+        let a = sources.0.values.assumingMemoryBound(to: T.self), b = sources.1.values.assumingMemoryBound(to: T.self)
+        return [T](unsafeUninitializedCapacity: rows.count) { out, initialized in
+            for i in rows.indices {
+                let row = Int(rows[i])
+                out.initializeElement(at: i, to: row < 0 ? missing : row < split ? a[row] : b[row - split])
             }
+            initialized = rows.count
         }
     }
 
     /// The offsets and bytes of the `string` or `bytes` values at `rows`.
-    private func gatherText(_ rows: UnsafeBufferPointer<Int32>) -> ([Int], [UInt8]) {
-        offsets.withUnsafeBufferPointer { starts in
-            var total = 0
-            let gatheredOffsets = [Int](unsafeUninitializedCapacity: rows.count + 1) { out, initialized in
-                out[0] = 0
-                for i in rows.indices {
-                    let row = Int(rows[i])
-                    if row >= 0 { total += starts[row + 1] - starts[row] }
-                    out[i + 1] = total
+    private static func gatherText(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>) -> ([Int], [UInt8]) {
+        var total = 0
+        let gatheredOffsets = [Int](unsafeUninitializedCapacity: rows.count + 1) { out, initialized in
+            out[0] = 0
+            for i in rows.indices {
+                let row = Int(rows[i])
+                if row >= 0 {
+                    let (source, at) = locate(sources, split: split, row)
+                    let starts = source.values.assumingMemoryBound(to: Int.self)
+                    total += starts[at + 1] - starts[at]
                 }
-                initialized = rows.count + 1
+                out[i + 1] = total
             }
-            let gatheredBytes = bytes.withUnsafeBytes { source in
-                [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
-                    let target = UnsafeMutableRawBufferPointer(out)
-                    for i in rows.indices where rows[i] >= 0 {
-                        let row = Int(rows[i]), start = starts[row], count = starts[row + 1] - start
-                        guard count > 0 else { continue }
-                        (target.baseAddress! + gatheredOffsets[i]).copyMemory(from: source.baseAddress! + start, byteCount: count)
-                    }
-                    initialized = total
-                }
-            }
-            return (gatheredOffsets, gatheredBytes)
+            initialized = rows.count + 1
         }
+        let gatheredBytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            let target = UnsafeMutableRawBufferPointer(out)
+            for i in rows.indices where rows[i] >= 0 {
+                let (source, at) = locate(sources, split: split, Int(rows[i]))
+                let starts = source.values.assumingMemoryBound(to: Int.self)
+                let start = starts[at], count = starts[at + 1] - start
+                guard count > 0 else { continue }
+                (target.baseAddress! + gatheredOffsets[i]).copyMemory(from: source.bytes + start, byteCount: count)
+            }
+            initialized = total
+        }
+        return (gatheredOffsets, gatheredBytes)
     }
 
     /// The elements of the `vector` values (of `dimension` elements) at `rows`.
-    private func gatherVectors(_ rows: UnsafeBufferPointer<Int32>, dimension: Int) -> [Float] {
-        floats.withUnsafeBufferPointer { source in
-            [Float](unsafeUninitializedCapacity: rows.count * dimension) { out, initialized in
-                for i in rows.indices {
-                    let row = Int(rows[i])
-                    for e in 0..<dimension {
-                        out.initializeElement(at: i * dimension + e, to: row >= 0 ? source[row * dimension + e] : 0)
-                    }
+    private static func gatherVectors(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>, dimension: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows.count * dimension) { out, initialized in
+            for i in rows.indices {
+                let row = Int(rows[i])
+                if row < 0 {
+                    for e in 0..<dimension { out.initializeElement(at: i * dimension + e, to: 0) }
+                    continue
                 }
-                initialized = rows.count * dimension
+                let (source, at) = locate(sources, split: split, row)
+                let floats = source.values.assumingMemoryBound(to: Float.self)
+                for e in 0..<dimension { out.initializeElement(at: i * dimension + e, to: floats[at * dimension + e]) }
             }
+            initialized = rows.count * dimension
         }
     }
 }
 
 extension Bitmap {
-    /// A bitmap of `rows.count` bits: bit `rows[i]` of this bitmap, or clear
-    /// where `rows[i]` is negative (every bit is clear when this bitmap is
-    /// empty, as a column with no rows is). Each output word is built in a
-    /// register from 64 lookups, without a branch per bit.
+    /// A bitmap of `rows.count` bits: the validity bit of each row in its
+    /// source (see ``Column/gather(type:from:_:split:rows:)``), or clear
+    /// where the row is negative. Each output word is built in a register
+    /// from 64 lookups, without a branch per bit for a single source.
     ///
     /// - Complexity: O(`rows.count`).
-    func gathering(_ rows: UnsafeBufferPointer<Int32>) -> Bitmap {
+    fileprivate static func gather(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>) -> Bitmap {
         let count = rows.count
-        guard !words.isEmpty else { return Bitmap(repeating: false, count: count) }
         var gathered = Bitmap()
-        gathered.words = words.withUnsafeBufferPointer { source in
-            [UInt64](unsafeUninitializedCapacity: (count + 63) / 64) { out, initialized in
-                var start = 0
-                while start < count {
-                    let end = Swift.min(start + 64, count)
-                    var word: UInt64 = 0
-                    for i in start..<end {
-                        let row = Int(rows[i])
-                        let hit = UInt64(truncatingIfNeeded: ~row >> 63) // all ones when row >= 0, else 0
-                        let at = row & ~(row >> 63) // row, or 0 for a miss
-                        word |= ((source[at >> 6] >> UInt64(at & 63)) & hit & 1) &<< UInt64(i - start)
-                    }
-                    out[start >> 6] = word
-                    start = end
+        gathered.words = [UInt64](unsafeUninitializedCapacity: (count + 63) / 64) { out, initialized in
+            var start = 0
+            while start < count {
+                let end = Swift.min(start + 64, count)
+                var word: UInt64 = 0
+                for i in start..<end {
+                    let row = Int(rows[i])
+                    let hit = UInt64(truncatingIfNeeded: ~row >> 63) // all ones when row >= 0, else 0
+                    let at = row & ~(row >> 63) // row, or 0 for a miss
+                    let (source, local) = Column.locate(sources, split: split, at)
+                    word |= ((source.validity[local >> 6] >> UInt64(local & 63)) & hit & 1) &<< UInt64(i - start)
                 }
-                initialized = (count + 63) / 64
+                out[start >> 6] = word
+                start = end
             }
+            initialized = (count + 63) / 64
         }
         gathered._count = count
         return gathered
