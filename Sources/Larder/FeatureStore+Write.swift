@@ -39,9 +39,17 @@ extension FeatureStore {
                                       outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
         let result = try withState { state in
             let target = try state.registry.view(view, version: version)
-            let result = try IngestPipeline(view: target, source: source, options: options, progress: progress).run(db: state.db, outputs: outputs)
-            // The next query in this process sees the run: load it into the cache now.
-            if result.runID != nil { try refreshCache(db: state.db) }
+            var written: [WriteBatch]? = nil
+            let result = try IngestPipeline(view: target, source: source, options: options, progress: progress)
+                .run(db: state.db, outputs: outputs, written: &written)
+            // The next query in this process sees the run: hand its rows to the cache now.
+            if let runID = result.runID {
+                let handoff = written.flatMap(WriteBatch.sorted).map { rows in
+                    FeatureCache.Handoff(runID: runID, viewID: target.id, keys: rows.keys, eventTimes: rows.eventTimes,
+                                         createdTimes: rows.createdTimes, features: rows.features)
+                }
+                try cache.transaction(db: state.db, handoff: handoff) { _ in }
+            }
             return result
         }
         try outputs.commit()

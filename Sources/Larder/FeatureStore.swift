@@ -30,6 +30,9 @@ public final class FeatureStore: Sendable {
         /// (snapshot files written, passed over or kept in memory): the
         /// CLI's `--verbose`. `nil` says nothing.
         public var log: (@Sendable (String) -> Void)?
+        /// Rows a cached view's delta may reach before it is folded into a
+        /// new base snapshot (see ``FeatureCache``); tests set it low.
+        var compactionRows = FeatureCache.defaultCompactionRows
 
         /// Defaults: create the file, wait up to 10 s for locks, cache up to a
         /// quarter of physical memory in snapshot files, `synchronous = NORMAL`.
@@ -72,7 +75,8 @@ public final class FeatureStore: Sendable {
     public init(path: String, options: Options = Options()) throws(LarderError) {
         self.path = path
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget,
-                             files: options.snapshotFiles ? SnapshotFiles(storePath: path, log: options.log) : nil)
+                             files: options.snapshotFiles ? SnapshotFiles(storePath: path, log: options.log) : nil,
+                             compactionRows: options.compactionRows)
         let db = try StoreFiles.open(path, create: options.create, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         do {
             if options.durable { try db.execute("PRAGMA synchronous = FULL") }

@@ -176,7 +176,7 @@ struct ConformanceFile: Decodable, Sendable {
                     try testColumn(types[i].key.featureType, queries.map { try $0.key.featureValue(types[i].key.featureType) }),
                     try testColumn(.timestamp, queries.map { .timestamp(Timestamp(microseconds: $0.at)) }),
                 ])
-                for (path, store) in stores.paths {
+                for (path, store) in try stores.paths() {
                     let (frame, statuses) = try store.historical(spine: spine, plan: plan, asOf: asOf, statuses: true)
                     for (q, query) in queries.enumerated() {
                         let where_ = "\(file.lastPathComponent) / \(c.name) / key \(query.key) at \(query.at)"

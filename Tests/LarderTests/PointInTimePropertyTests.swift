@@ -81,14 +81,15 @@ import Testing
         // rows[view][case]
         var rows = Array(repeating: Array(repeating: [Row](), count: Self.casesPerView), count: Self.ttls.count)
         var nextRun: Int64 = 1
-        // Phase 1 builds the timelines; phase 2 adds corrections and new rows
-        // in later runs, which the cache loads as a delta.
-        for phase in 0..<2 {
+        // Phase 1 builds the timelines; phases 2 and 3 add corrections and new
+        // rows in later runs, which the cache reads as a delta over the base
+        // snapshot (and the compacting store folds into new bases).
+        for phase in 0..<3 {
             for v in Self.ttls.indices {
                 var phaseRows: [Row] = []
                 var phaseRuns: [(id: Int64, committedAt: Int64)] = []
                 for c in 0..<Self.casesPerView {
-                    let base: Int64 = phase == 0 ? 100 : 150
+                    let base: Int64 = phase == 0 ? 100 : 130 + 20 * Int64(phase)
                     var commit = base
                     let runs = (0..<3).map { _ -> (id: Int64, committedAt: Int64) in
                         commit += Int64.random(in: 0...12, using: &random)
@@ -96,7 +97,7 @@ import Testing
                         return (nextRun, commit)
                     }
                     var new = Self.timeline(case: c, runs: runs, random: &random)
-                    if phase == 1 {
+                    if phase > 0 {
                         // Corrections: same key, event and created as an earlier row, in a later run.
                         for old in rows[v][c].shuffled(using: &random).prefix(3) {
                             let run = runs.randomElement(using: &random)!
@@ -117,12 +118,17 @@ import Testing
             }
             try check(stores, rows: rows, random: &random)
         }
-        // The second phase was merged into the cached snapshots, not left to SQLite.
-        let contents = stores.cached.cache.contents
-        #expect(contents.refused.isEmpty)
-        for v in Self.ttls.indices {
-            let view = try stores.cached.registry.view("view_\(v)")
-            #expect(contents.snapshot(of: view)?.rowCount == rows[v].reduce(0) { $0 + $1.count })
+        // Later phases were merged into the cached views, not left to SQLite:
+        // as deltas over a mapped base, or (compacting) into new bases.
+        for (store, compacted) in [(stores.cached, false), (stores.compacting, true)] {
+            let contents = store.cache.contents
+            #expect(contents.refused.isEmpty)
+            for v in Self.ttls.indices {
+                let view = try store.registry.view("view_\(v)")
+                let cached = try #require(contents.snapshot(of: view))
+                #expect(cached.rowCount == rows[v].reduce(0) { $0 + $1.count })
+                #expect(cached.base.isMapped && (cached.delta == nil) == compacted)
+            }
         }
     }
 
@@ -143,7 +149,7 @@ import Testing
         }
         for (asOf, spine) in queries {
             let frame = try testSpine(keys: spine.map(\.key), times: spine.map(\.time))
-            for (path, store) in stores.paths {
+            for (path, store) in try stores.paths() {
                 let result = try store.historicalFeatures(spine: frame, features: features, asOf: asOf == .max ? nil : Timestamp(microseconds: asOf), fullNames: true)
                 let plan = try RetrievalPlan(store.registry.resolve(features), fullNames: true)
                 let statuses = try store.historical(spine: frame, plan: plan, asOf: asOf == .max ? now : asOf, statuses: true).statuses
@@ -161,7 +167,7 @@ import Testing
         // Online and prepared readers: T = asOf = now.
         let keys = (0..<Self.casesPerView).flatMap { c in [0, 1, 2, 5].map { Int64(c * 10 + $0) } }
         let entities = FeatureFrame(names: ["id"], columns: [try testColumn(.int64, keys.map { .int64($0) })])
-        for (path, store) in stores.paths {
+        for (path, store) in try stores.paths() {
             let online = try store.onlineFeatures(entities: entities, features: features, fullNames: true)
             let reader = try store.reader(features: features, fullNames: true)
             let single = try store.reader(features: [features[0]])
@@ -192,7 +198,7 @@ import Testing
                 let seen = Set(Self.ttls.indices.flatMap { rows[$0][c] }.filter { $0.committedAt <= asOf }.map(\.key))
                 expectedKeys += seen.sorted()
             }
-            for (path, store) in stores.paths {
+            for (path, store) in try stores.paths() {
                 let result = try store.historicalFeatures(at: Timestamp(microseconds: time), features: features, asOf: asOf == .max ? nil : Timestamp(microseconds: asOf), fullNames: true)
                 #expect(result.names.prefix(2) == ["id", "event_timestamp"])
                 #expect(testValues(result["id"]!) == expectedKeys.map { .int64($0) }, "[\(path)] entity-less keys at \(time) as of \(asOf)")

@@ -2,13 +2,16 @@ import Foundation
 import Synchronization
 @testable import Larder
 
-/// One store file opened twice: ``cached`` answers from the columnar cache,
-/// ``uncached`` (a cache budget of 0) answers every view from SQLite. Rows
-/// are inserted with SQL, as the write path would commit them.
+/// One store file opened several ways: ``cached`` answers from the
+/// columnar cache (base snapshot files plus deltas), ``uncached`` (a cache
+/// budget of 0) answers every view from SQLite, ``compacting`` folds every
+/// delta of more than a few rows into a new base snapshot. Rows are
+/// inserted with SQL, as the write path would commit them.
 final class PointInTimeStores {
     let directory = TemporaryDirectory()
     let cached: FeatureStore
     let uncached: FeatureStore
+    let compacting: FeatureStore
 
     /// The stores, with the definitions in `yaml` applied when given.
     init(yaml: String? = nil) throws {
@@ -16,10 +19,18 @@ final class PointInTimeStores {
         cached = try FeatureStore(path: path)
         if let yaml { try cached.apply(Definitions.parse(yaml: yaml, file: "test.yaml")) }
         uncached = try FeatureStore(path: path, options: .init(cacheBytes: 0))
+        var options = FeatureStore.Options()
+        options.compactionRows = 40
+        compacting = try FeatureStore(path: path, options: options)
     }
 
-    /// Both paths, named for messages.
-    var paths: [(name: String, store: FeatureStore)] { [("cache", cached), ("sqlite", uncached)] }
+    /// Every path, named for messages, and a store opened now, as a new
+    /// process would: it maps the snapshot files the others wrote and reads
+    /// later runs as a delta.
+    func paths() throws -> [(name: String, store: FeatureStore)] {
+        [("cache", cached), ("sqlite", uncached), ("compacting", compacting),
+         ("new process", try FeatureStore(path: directory.file("pit.db")))]
+    }
 }
 
 extension FeatureStore {

@@ -48,7 +48,7 @@ import Testing
             try testColumn(.timestamp, [.timestamp(150), .timestamp(250), .timestamp(150), .timestamp(150), .timestamp(150), .timestamp(100)]),
         ])
         let features = [FeatureReference(view: "spend", feature: nil)]
-        for (path, store) in stores.paths {
+        for (path, store) in try stores.paths() {
             let result = try store.historicalFeatures(spine: spine, features: features)
             #expect(result.names == ["label", "merchant", "user_id", "event_timestamp", "amount", "note"], "\(path)")
             #expect(testValues(result["label"]!) == testValues(spine["label"]!), "\(path)")
@@ -122,7 +122,7 @@ import Testing
             [.int64(1), .int64(t0 + 30 * s), .int64(t0 + 30 * s), .int64(2), .int64(11), .string("new")],
         ])
         let spine = try testSpine(keys: [1, 1, 2, 2], times: [t0 + 5 * s, t0 + 35 * s, t0 + 5 * s, t0 + 35 * s])
-        for (path, store) in stores.paths {
+        for (path, store) in try stores.paths() {
             let old = try store.historicalFeatures(spine: spine, features: [FeatureReference(parsing: "stats@1:a")])
             #expect(testValues(old["a"]!) == [.int64(10), .int64(10), .int64(20), .int64(20)], "\(path)")
             let new = try store.historicalFeatures(spine: spine, features: [FeatureReference(parsing: "stats:*")], fullNames: true)
@@ -164,7 +164,7 @@ import Testing
             error?.category == .invalidInput
         }
 
-        for (path, store) in stores.paths {
+        for (path, store) in try stores.paths() {
             // Several views and several entities in one call; a null key gives nulls.
             let result = try store.historicalFeatures(spine: spine, features: refs("stats:rate,towns:population,trips:city"))
             #expect(result.names == ["driver_id", "town", "event_timestamp", "rate", "population", "city"])
@@ -219,7 +219,7 @@ import Testing
         ])
         let entities = FeatureFrame(names: ["driver_id"], columns: [try testColumn(.int64, [1001, 1002, 1003, 1004, 1005].map { .int64($0) })])
         let features = [FeatureReference(view: "driver_stats", feature: "conv_rate"), FeatureReference(view: "driver_stats", feature: "city")]
-        for (path, store) in stores.paths {
+        for (path, store) in try stores.paths() {
             let online = try store.onlineFeatures(entities: entities, features: features)
             #expect(online.featureNames == ["conv_rate", "city"])
             #expect(online.entityCount == 5)
@@ -279,7 +279,7 @@ import Testing
             [.int64(3), .int64(10), .int64(10), .int64(1)] + nulls,
         ])
         let spine = try testSpine(keys: [1, 2, 3], times: [10, 10, 10])
-        for (path, store) in stores.paths {
+        for (path, store) in try stores.paths() {
             let result = try store.historicalFeatures(spine: spine, features: [FeatureReference(view: "typed", feature: nil)])
             let rows = (0..<3).map { r in result.columns.dropFirst(2).map { $0.value(r) } }
             #expect(result["f"]!.doubles[0].isNaN, "\(path)")

@@ -30,7 +30,7 @@ import Synchronization
 /// cached view with a new run reads only the rows of runs after the last one
 /// it has (`__run_id > last`) and merges them into its delta — O(delta),
 /// whatever the size of the base. When the delta outgrows
-/// ``compactionRows`` or an eighth of the base, it is folded into a new base
+/// ``compactionRows`` and an eighth of the base, it is folded into a new base
 /// snapshot (a new file). Queries check on every call; prepared readers
 /// check at most every ``checkInterval`` microseconds; the write path
 /// refreshes right after its commit, so the next query in the process sees
@@ -82,7 +82,9 @@ final class FeatureCache: Sendable {
     let rowsLoaded = Atomic<Int>(0)
     /// A delta with more rows than this (or than an eighth of its base) is
     /// folded into a new base snapshot.
-    static let compactionRows = 65_536
+    let compactionRows: Int
+    /// The usual ``compactionRows``.
+    static let defaultCompactionRows = 65_536
     private let state: Mutex<Contents>
     /// When prepared readers last checked for other processes' commits (µs,
     /// wall clock), so that they check at most every ``checkInterval``.
@@ -92,9 +94,10 @@ final class FeatureCache: Sendable {
 
     /// An empty cache allowed `budget` bytes, keeping snapshot files in
     /// `files` (`nil`: in memory only).
-    init(budget: Int, files: SnapshotFiles?) {
+    init(budget: Int, files: SnapshotFiles?, compactionRows: Int = FeatureCache.defaultCompactionRows) {
         self.budget = max(0, budget)
         self.files = files
+        self.compactionRows = compactionRows
         state = Mutex(Contents(runs: RunTable(), snapshots: [:], refused: [:]))
     }
 
@@ -153,9 +156,9 @@ final class FeatureCache: Sendable {
     /// caller). Inside a transaction the caller already opened (not the
     /// way it is meant to be used: call it after a commit) it runs in that
     /// transaction.
-    func transaction<R>(db: Connection, _ body: (Transaction) throws -> R) throws -> R {
+    func transaction<R>(db: Connection, handoff: Handoff? = nil, _ body: (Transaction) throws -> R) throws -> R {
         func work() throws -> R {
-            try refresh(db: db)
+            try refresh(db: db, handoff: handoff)
             return try body(Transaction(cache: self, db: db))
         }
         return db.isInTransaction ? try work() : try db.transaction(.deferred, work)
@@ -166,9 +169,26 @@ final class FeatureCache: Sendable {
         state.withLock { $0 = contents }
     }
 
+    /// The rows of a run committed by this process, handed over by the
+    /// write path so that the cache need not read them back.
+    struct Handoff {
+        /// The run.
+        let runID: Int64
+        /// The view version written.
+        let viewID: Int64
+        /// The join key columns, in primary-key order (keys, event time,
+        /// created time).
+        let keys: [Column]
+        /// Event and created time of each row.
+        let eventTimes: [Int64], createdTimes: [Int64]
+        /// One column per feature of the view.
+        let features: [Column]
+    }
+
     /// Reads new runs, drops snapshots of view versions that are gone, and
-    /// merges the delta of each cached view that has new runs.
-    private func refresh(db: Connection) throws(SQLiteError) {
+    /// merges the delta of each cached view that has new runs — from
+    /// `handoff` when it holds the only new run of the view.
+    private func refresh(db: Connection, handoff: Handoff?) throws(SQLiteError) {
         let current = contents
         var runs = current.runs
         var snapshots = current.snapshots, refused = current.refused
@@ -203,16 +223,24 @@ final class FeatureCache: Sendable {
             defer { query.reset() }
             query.bind(previous, at: 1)
             var ids: [Int64] = [], commits: [Int64] = []
-            var touched: Set<String> = []
+            var touched: [String: [Int64]] = [:]
             while try query.step() {
                 ids.append(query.int64(0))
                 commits.append(query.int64(1))
-                touched.insert("\(query.text(2))@\(query.int64(3))")
+                touched["\(query.text(2))@\(query.int64(3))", default: []].append(query.int64(0))
             }
             runs = runs.appending(ids: ids, committedAt: commits)
-            for (id, cached) in snapshots where touched.contains(cached.view.qualifiedName) {
+            for (id, cached) in snapshots {
+                guard let newRuns = touched[cached.view.qualifiedName] else { continue }
                 let room = budget - snapshots.reduce(0) { $0 + ($1.key == id ? 0 : $1.value.byteCount) }
-                if let updated = try absorb(cached, runs: runs, db: db, byteLimit: room) {
+                var rows: SnapshotImage?
+                if let handoff, handoff.viewID == id, newRuns == [handoff.runID] {
+                    var builder = SnapshotBuilder(view: cached.view, capacity: handoff.eventTimes.count)
+                    builder.appendRun(handoff.runID, keys: handoff.keys, eventTimes: handoff.eventTimes,
+                                      createdTimes: handoff.createdTimes, features: handoff.features)
+                    rows = builder.finish(lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt)
+                }
+                if let updated = try absorb(cached, runs: runs, db: db, byteLimit: room, rows: rows) {
                     snapshots[id] = updated
                 } else {
                     snapshots[id] = nil
@@ -243,14 +271,17 @@ final class FeatureCache: Sendable {
     }
 
     /// `cached` brought up to the last run of `runs`: the rows of its view
-    /// in runs after its last one read from the store and merged into its
-    /// delta (no read at all when no such run is of this view), compacted
-    /// into a new base when the delta is large.
+    /// in runs after its last one — `rows` when the caller has them, read
+    /// from the store otherwise — merged into its delta (no read at all when
+    /// no such run is of this view), compacted into a new base when the
+    /// delta is large.
     ///
     /// - Returns: `nil` when the result does not fit in `byteLimit` bytes.
-    private func absorb(_ cached: CachedView, runs: RunTable, db: Connection, byteLimit: Int) throws(SQLiteError) -> CachedView? {
+    private func absorb(_ cached: CachedView, runs: RunTable, db: Connection, byteLimit: Int,
+                        rows: SnapshotImage? = nil) throws(SQLiteError) -> CachedView? {
         let view = cached.view
         guard runs.maxID > cached.lastRun else { return cached }
+        if let rows { return merge(rows, into: cached, byteLimit: byteLimit) }
         let newer = try db.statement("SELECT 1 FROM runs WHERE view = ?1 AND version = ?2 AND id > ?3 AND id <= ?4 LIMIT 1")
         defer { newer.reset() }
         newer.bind(view.name, at: 1)
@@ -262,10 +293,16 @@ final class FeatureCache: Sendable {
                                                 lastRunCommittedAt: runs.lastCommittedAt,
                                                 byteLimit: byteLimit - cached.byteCount) else { return nil }
         rowsLoaded.add(image.rowCount, ordering: .relaxed)
+        return merge(image, into: cached, byteLimit: byteLimit)
+    }
+
+    /// `cached` with the rows of `image` (of runs after its last one) merged
+    /// into its delta, compacted into a new base when the delta is large.
+    private func merge(_ image: SnapshotImage, into cached: CachedView, byteLimit: Int) -> CachedView? {
         let fresh = image.inMemory()
         let delta = cached.delta.map { $0.merging(fresh).inMemory() } ?? fresh
         guard cached.base.rowCount + delta.rowCount <= ViewSnapshot.maxRows else { return nil }
-        if delta.rowCount > max(FeatureCache.compactionRows, cached.base.rowCount / 8) {
+        if delta.rowCount > max(compactionRows, cached.base.rowCount / 8) {
             let merged = cached.base.merging(delta)
             guard merged.byteCount <= byteLimit else { return nil }
             return CachedView(base: place(merged))

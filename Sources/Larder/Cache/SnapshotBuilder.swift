@@ -63,6 +63,26 @@ struct SnapshotBuilder {
         return false
     }
 
+    /// Appends rows of one run, `runID`, given as columns sorted in
+    /// primary-key order (keys, event time, created time): the rows a write
+    /// in this process hands to the cache.
+    mutating func appendRun(_ runID: Int64, keys source: [Column], eventTimes events: [Int64], createdTimes created: [Int64],
+                            features values: [Column]) {
+        for row in events.indices {
+            let last = rowStarts.count - 1
+            let newKey = last < 0 || KeyIndex.compare(ColumnsKey(columns: keys, row: last), ColumnsKey(columns: source, row: row),
+                                                      types: view.joinKeys.map(\.type)) != 0
+            if newKey {
+                for c in keys.indices { keys[c].append(from: source[c], row: row) }
+                rowStarts.append(UInt32(rowCount))
+            }
+            eventTimes.append(events[row])
+            createdTimes.append(created[row])
+            runIDs.append(runID)
+            for f in features.indices { features[f].append(from: values[f], row: row) }
+        }
+    }
+
     /// Starts a new key: row `row` of stored key columns `source`. It must
     /// sort after the previous key.
     mutating func appendKey(_ source: [StoredColumn], _ row: Int) {

@@ -41,9 +41,17 @@ struct IngestPipeline<Source: IngestSource> {
         case failure(LarderError)
     }
 
+    /// The most rows a run hands to the cache as typed batches (see
+    /// ``run(db:outputs:written:)``); a larger run is read back from the store.
+    static var handoffRows: Int { 65_536 }
+
     /// Runs the pipeline on `db` as one run; the reject file (skip mode)
     /// goes through `outputs`, which the caller commits once the run has.
-    func run(db: Connection, outputs: OutputFiles) throws -> IngestResult {
+    /// When the committed run has at most ``handoffRows`` rows and none was
+    /// rejected, `written` holds its rows, batch by batch in primary-key
+    /// order within each batch, for the cache; otherwise it is `nil`.
+    func run(db: Connection, outputs: OutputFiles, written: inout [WriteBatch]?) throws -> IngestResult {
+        written = []
         let clock = Stopwatch()
         let started = Timestamp.nowMicroseconds()
         func skipped(_ sha: String) -> IngestResult {
@@ -85,6 +93,11 @@ struct IngestPipeline<Source: IngestSource> {
                 case .stage(var stage):
                     rowsSeen += stage.batch.count + stage.badRecords.count
                     try writer.write(stage.batch, log: &stage.log, file: source.label)
+                    if stage.log.total == 0, stage.badRecords.isEmpty, writer.rowsWritten <= IngestPipeline.handoffRows {
+                        written?.append(stage.batch)
+                    } else {
+                        written = nil
+                    }
                     log.merge(stage.log)
                     for bad in stage.badRecords { log.add(bad.problem, row: nil) }
                     if keepRaw, let rejects {
