@@ -14,6 +14,9 @@ struct StoreOptions: ParsableArguments {
     @Flag(help: "Commit with SQLite's synchronous=FULL: a committed write survives a power loss, not only a crash.")
     var durable = false
 
+    @Flag(help: "Say on standard error what the cache does: snapshot files written, passed over (and why) or kept in memory.")
+    var verbose = false
+
     /// The store path after applying the fallbacks.
     var path: String {
         if let store { return store }
@@ -24,7 +27,9 @@ struct StoreOptions: ParsableArguments {
     /// Opens the existing store (an error when there is none), with a cache
     /// budget of `cacheMegabytes` when given.
     func open(cacheMegabytes: Int? = nil) throws -> FeatureStore {
-        try FeatureStore(path: path, options: .init(create: false, cacheBytes: cacheMegabytes.map { $0 << 20 }, durable: durable))
+        var storeOptions = FeatureStore.Options(create: false, cacheBytes: cacheMegabytes.map { $0 << 20 }, durable: durable)
+        if verbose { storeOptions.log = { @Sendable message in printError("larder: " + message) } }
+        return try FeatureStore(path: path, options: storeOptions)
     }
 }
 

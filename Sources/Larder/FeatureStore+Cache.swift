@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// What the columnar cache holds for one view version.
+public struct CacheEntry: Sendable, Equatable {
+    /// The view's name.
+    public var view: String
+    /// The view version.
+    public var version: Int
+    /// Rows held.
+    public var rows: Int
+    /// Bytes the snapshot's buffers hold: key index, times and run ids,
+    /// feature values, validity bitmaps, string offsets.
+    public var bytes: Int
+    /// The raw bytes of the columns themselves: 8 per key, time and run id
+    /// value, each feature's values (8 per int64, float64 or timestamp, 1 per
+    /// bool, the text of strings and bytes, 4 per vector element).
+    public var rawBytes: Int
+    /// Whether the base snapshot is a mapped snapshot file (shared with
+    /// other processes) rather than this process's memory.
+    public var mapped: Bool
+    /// Rows of runs after the base snapshot, held in memory as a delta.
+    public var deltaRows: Int
+}
+
+extension FeatureStore {
+    /// What the columnar cache holds now, one entry per cached view version.
+    public func cacheStatistics() throws(LarderError) -> [CacheEntry] {
+        cache.contents.snapshots.values.map { cached in
+            let rows = cached.rowCount
+            var raw = rows * 8 * (cached.view.joinKeys.count + 3)
+            for snapshot in [cached.base] + (cached.delta.map { [$0] } ?? []) {
+                for column in snapshot.features {
+                    switch column.type {
+                    case .int64, .float64, .timestamp: raw += column.count * 8
+                    case .bool: raw += column.count
+                    case .string, .bytes: raw += column.textByteCount
+                    case .vector(let n): raw += column.count * n * 4
+                    }
+                }
+            }
+            return CacheEntry(view: cached.view.name, version: cached.view.version, rows: rows, bytes: cached.byteCount, rawBytes: raw,
+                              mapped: cached.base.isMapped, deltaRows: cached.delta?.rowCount ?? 0)
+        }.sorted { ($0.view, $0.version) < ($1.view, $1.version) }
+    }
+}
+
+/// The result of checking one file of the cache folder.
+public struct SnapshotFileCheck: Sendable, Equatable {
+    /// The file's path.
+    public var path: String
+    /// What is wrong with it, or `nil` when it is a sound, current snapshot.
+    public var problem: String?
+}
+
+extension FeatureStore {
+    /// The cache folder beside the store, `PATH.cache`, where the snapshot
+    /// files are kept.
+    public var snapshotFolder: String { path + ".cache" }
+
+    /// Checks every file of the cache folder completely: each snapshot's
+    /// header, its view version, its last run against the store's runs, and
+    /// every array against its checksum (opening a snapshot checks its
+    /// header only). A damaged or stale file never changes an answer — it is
+    /// passed over — but it takes room until ``removeSnapshotFiles()``.
+    ///
+    /// - Complexity: O(bytes of the snapshot files).
+    public func verifySnapshotFiles() throws(LarderError) -> [SnapshotFileCheck] {
+        let (registry, runs) = try withState { state in
+            (state.registry, try cache.transaction(db: state.db) { $0.runs })
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotFolder)) ?? []).sorted()
+        return names.map { name in
+            let path = snapshotFolder + "/" + name
+            guard name.hasSuffix(".snap"), let at = name.lastIndex(of: "@"), let dash = name.lastIndex(of: "-"), at < dash,
+                  let version = Int(name[name.index(after: at)..<dash]), let lastRun = Int64(name[name.index(after: dash)...].dropLast(5)) else {
+                return SnapshotFileCheck(path: path, problem: name.contains(".tmp-") ? "an unfinished write" : "not a snapshot file")
+            }
+            guard let view = try? registry.view(String(name[..<at]), version: version) else {
+                return SnapshotFileCheck(path: path, problem: "its view version no longer exists")
+            }
+            if let problem = SnapshotFiles.verify(path, view: view) { return SnapshotFileCheck(path: path, problem: problem) }
+            if case .success(let snapshot) = SnapshotFiles.read(path, view: view),
+               snapshot.lastRun != lastRun || lastRun > runs.maxID || (lastRun > 0 && runs.commitTime(of: lastRun) != snapshot.lastRunCommittedAt) {
+                return SnapshotFileCheck(path: path, problem: "it does not match the store's runs (stale)")
+            }
+            return SnapshotFileCheck(path: path, problem: nil)
+        }
+    }
+
+    /// Removes the cache folder and every file in it. Processes that map a
+    /// snapshot keep reading it; the next process to open the store reads
+    /// each view from the store once and writes its snapshot again.
+    ///
+    /// - Returns: the number of files removed.
+    @discardableResult
+    public func removeSnapshotFiles() throws(LarderError) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: snapshotFolder)) ?? []
+        var removed = 0
+        for name in names {
+            let path = snapshotFolder + "/" + name
+            guard unlink(path) == 0 else { throw .io(path: path, message: "cannot remove: \(FilePath.lastError())") }
+            removed += 1
+        }
+        if FilePath.isDirectory(snapshotFolder), rmdir(snapshotFolder) != 0 {
+            throw .io(path: snapshotFolder, message: "cannot remove: \(FilePath.lastError())")
+        }
+        return removed
+    }
+}

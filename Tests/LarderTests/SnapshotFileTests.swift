@@ -1,0 +1,168 @@
+import Foundation
+import Synchronization
+import Testing
+import LarderTestSupport
+@testable import Larder
+
+/// The cache's snapshot files (`STORE.cache/VIEW@N-RUN.snap`): written once,
+/// mapped by every later store, and never trusted over the store itself.
+@Suite struct SnapshotFileTests {
+    static let yaml = """
+        entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
+        feature_views: [{name: v, entity: thing, ttl: 0, features: [{name: x, type: int64}, {name: s, type: string}]}]
+        """
+    static let features = [FeatureReference(view: "v", feature: nil)]
+
+    /// A store with `runs` runs of 300 rows over keys 0…99.
+    static func makeStore(_ directory: TemporaryDirectory, runs: Int = 2, seed: UInt64 = 1) throws -> FeatureStore {
+        let store = try FeatureStore(path: directory.file("s.db"))
+        try store.apply(Definitions.parse(yaml: yaml, file: "s.yaml"))
+        var random = SplitMix64(seed: seed)
+        for run in 0..<runs { try store.write(view: "v", rows: rows(run: run, random: &random)) }
+        return store
+    }
+
+    static func rows(run: Int, count: Int = 300, random: inout SplitMix64) -> [[String: FeatureValue]] {
+        var seen = Set<[Int64]>()
+        return (0..<count).compactMap { _ in
+            let id = Int64.random(in: 0..<100, using: &random), event = Int64.random(in: 0..<1000, using: &random)
+            guard seen.insert([id, event]).inserted else { return nil }
+            return ["id": .int64(id), "event_timestamp": .timestamp(Timestamp(microseconds: event)),
+                    "x": .int64(Int64(run * 10_000) + event), "s": .string("r\(run)-\(event)")]
+        }
+    }
+
+    /// What a store answers: online features of keys 0…104 and a training
+    /// set at three times per key.
+    static func answers(_ store: FeatureStore) throws -> [[FeatureValue]] {
+        let keys = (0..<105).map { FeatureValue.int64(Int64($0)) }
+        let online = try store.onlineFeatures(entities: FeatureFrame(names: ["id"], columns: [try testColumn(.int64, keys)]),
+                                              features: features)
+        let spine = try testSpine(keys: (0..<315).map { Int64($0 / 3) }, times: (0..<315).map { Int64($0 % 3) * 400 })
+        let historical = try store.historicalFeatures(spine: spine, features: features)
+        return [testValues(online.values[0]), testValues(online.values[1]), testValues(historical["x"]!), testValues(historical["s"]!),
+                online.statuses[0].map { .string("\($0)") }]
+    }
+
+    /// The answers of the store at `path` read from SQLite only.
+    static func truth(_ path: String) throws -> [[FeatureValue]] {
+        try answers(FeatureStore(path: path, options: .init(cacheBytes: 0)))
+    }
+
+    static func snapshotFiles(_ store: FeatureStore) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: store.snapshotFolder)) ?? []).filter { $0.hasSuffix(".snap") }
+    }
+
+    @Test func aSnapshotWrittenByOneStoreIsMappedByAnother() throws {
+        let directory = TemporaryDirectory()
+        let first = try Self.makeStore(directory)
+        let expected = try Self.answers(first)
+        #expect(Self.snapshotFiles(first) == ["v@1-2.snap"])
+        #expect(first.cache.rowsLoaded.load(ordering: .relaxed) > 0)
+
+        let second = try FeatureStore(path: directory.file("s.db"))
+        #expect(try Self.answers(second) == expected)
+        #expect(second.cache.rowsLoaded.load(ordering: .relaxed) == 0, "mapped, not read from the store")
+        let entry = try #require(try second.cacheStatistics().first)
+        let rows = try first.rowCount(view: "v")
+        #expect(entry.mapped && entry.deltaRows == 0 && entry.rows == rows)
+        #expect(try second.verifySnapshotFiles().map(\.problem) == [nil])
+
+        // A run committed after the snapshot is read as a delta: only its rows.
+        var random = SplitMix64(seed: 9)
+        try first.write(view: "v", rows: Self.rows(run: 7, count: 20, random: &random))
+        let third = try FeatureStore(path: directory.file("s.db"))
+        #expect(try Self.answers(third) == (try Self.truth(directory.file("s.db"))))
+        let delta = try #require(try third.cacheStatistics().first)
+        #expect(delta.mapped && delta.deltaRows == 20)
+        #expect(third.cache.rowsLoaded.load(ordering: .relaxed) == 20)
+    }
+
+    @Test func aWriteReachesTheCacheWithoutARead() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.makeStore(directory)
+        let reader = try store.reader(features: Self.features)
+        let loaded = store.cache.rowsLoaded.load(ordering: .relaxed)
+        for i in 0..<5 {
+            try store.write(view: "v", rows: [["id": .int64(7), "event_timestamp": .timestamp(Timestamp(microseconds: 5_000 + Int64(i))),
+                                               "x": .int64(-1 - Int64(i)), "s": .string("new \(i)")]])
+            #expect(try reader.read(key: 7).int64(at: 0) == -1 - Int64(i))
+        }
+        #expect(store.cache.rowsLoaded.load(ordering: .relaxed) == loaded, "the written rows came from the write, not from SQLite")
+        #expect(try Self.answers(store) == (try Self.truth(directory.file("s.db"))))
+        #expect(try store.cacheStatistics().first?.deltaRows == 5)
+    }
+
+    /// Each kind of damage, done to the only snapshot file of a store.
+    enum Damage: String, CaseIterable {
+        case truncated, headerByteFlipped, emptyFile, foreignBytes, newerFormat, anotherViewVersion, restoredStore
+    }
+
+    @Test(arguments: Damage.allCases)
+    func aDamagedOrStaleSnapshotNeverChangesAnAnswer(damage: Damage) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("s.db")
+        let backup = directory.file("backup.db")
+        let store = try Self.makeStore(directory, runs: 1)
+        try store.testWithDB { try $0.execute("VACUUM INTO '\(backup)'") }
+        var random = SplitMix64(seed: 5)
+        try store.write(view: "v", rows: Self.rows(run: 1, random: &random))
+        _ = try Self.answers(store)
+        let file = store.snapshotFolder + "/" + (try #require(Self.snapshotFiles(store).first))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        switch damage {
+        case .truncated: bytes.removeLast(bytes.count / 3)
+        case .headerByteFlipped: bytes[40] ^= 0x10
+        case .emptyFile: bytes = []
+        case .foreignBytes: bytes = Array("SQLite format 3\0 and then some more bytes than a header".utf8) + bytes.dropFirst(56)
+        case .newerFormat: bytes[8] = 2
+        case .anotherViewVersion, .restoredStore: break
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        if damage == .anotherViewVersion || damage == .restoredStore {
+            // The same file name over another history: a new store whose
+            // view was created again, or the store restored from a copy made
+            // before the snapshot's last run, then written to again.
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            if damage == .restoredStore { try FileManager.default.copyItem(atPath: backup, toPath: path) }
+            let other = try FeatureStore(path: path, options: .init(snapshotFiles: false))
+            if damage == .anotherViewVersion { try other.apply(Definitions.parse(yaml: Self.yaml, file: "s.yaml")) }
+            try other.write(view: "v", rows: Self.rows(run: 4, random: &random))
+            if damage == .anotherViewVersion { try other.write(view: "v", rows: Self.rows(run: 5, random: &random)) }
+        }
+        let messages = Mutex<[String]>([])
+        let reopened = try FeatureStore(path: path, options: .init(log: { message in messages.withLock { $0.append(message) } }))
+        #expect(try Self.answers(reopened) == (try Self.truth(path)), "\(damage)")
+        let said = messages.withLock { $0 }
+        #expect(said.contains { $0.contains("not used") && $0.contains(file) }, "\(damage): \(said)")
+        #expect(said.contains { $0.contains("written") }, "\(damage): a sound snapshot replaces it: \(said)")
+        #expect(try reopened.verifySnapshotFiles().map(\.problem) == [nil])
+    }
+
+    @Test func damageInsideTheArraysIsFoundByVerify() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.makeStore(directory)
+        _ = try Self.answers(store)
+        let file = store.snapshotFolder + "/" + (try #require(Self.snapshotFiles(store).first))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[bytes.count - 20] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let problems = try store.verifySnapshotFiles().compactMap(\.problem)
+        #expect(problems.count == 1 && problems[0].contains("checksum"), "\(problems)")
+        #expect(try store.removeSnapshotFiles() == 1)
+        #expect(!FileManager.default.fileExists(atPath: store.snapshotFolder))
+        #expect(try Self.answers(FeatureStore(path: directory.file("s.db"))) == (try Self.truth(directory.file("s.db"))))
+    }
+
+    @Test func aFolderThatCannotBeWrittenKeepsSnapshotsInMemory() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.makeStore(directory)
+        // Not a folder at all: nothing can be written into it, whoever runs the test.
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: store.snapshotFolder))
+        let messages = Mutex<[String]>([])
+        let reopened = try FeatureStore(path: directory.file("s.db"), options: .init(log: { message in messages.withLock { $0.append(message) } }))
+        #expect(try Self.answers(reopened) == (try Self.truth(directory.file("s.db"))))
+        #expect(try reopened.cacheStatistics().first?.mapped == false)
+        #expect(messages.withLock { $0 }.contains { $0.contains("kept in memory") })
+    }
+}
