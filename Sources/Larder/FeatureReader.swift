@@ -100,7 +100,7 @@ public final class FeatureReader: Sendable {
         let mayLoad = plan.parts.indices.contains { p in
             hits[p] == nil && cache.budget > 0 && !contents.refuses(id: plan.parts[p].id, createdAt: plan.parts[p].createdAt)
         }
-        try store.withState { state in
+        try store.withReader { state in
             func fromSQLite(_ part: RetrievalPlan.Part) throws -> FeatureRow.Hit {
                 var columns = part.rule.emptyColumns(capacity: 1)
                 let match = try part.rule.match(key, at: now, asOf: now, db: state.db, into: &columns, status: true)

@@ -70,7 +70,7 @@ extension FeatureStore {
     ///
     /// - Complexity: O(bytes of the snapshot files).
     public func verifySnapshotFiles() throws(LarderError) -> [SnapshotFileCheck] {
-        let (registry, runs) = try withState { state in
+        let (registry, runs) = try withReader { state in
             (state.registry, try cache.transaction(db: state.db) { $0.runs })
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotFolder)) ?? []).sorted()

@@ -33,7 +33,7 @@ extension FeatureStore {
                        format: OutputFormat, to destination: Destination) throws(LarderError) -> Int {
         let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: [], outputs: [.init("output", destination: destination)])
         let pending: PendingFile? = if case .file(let file) = destination { try outputs.file(file) } else { nil }
-        return try withState { state in
+        return try withReader { state in
             let target = try state.registry.view(view, version: version)
             let names = target.joinKeys.map(\.name) + ["event_timestamp", "created_timestamp", "run_id"] + target.features.map(\.name)
             let types = target.joinKeys.map(\.type.featureType) + [.timestamp, .timestamp, .int64] + target.features.map(\.type)

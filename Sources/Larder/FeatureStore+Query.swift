@@ -67,7 +67,7 @@ extension FeatureStore {
         let asOf = asOf?.microseconds ?? Timestamp.nowMicroseconds()
         let plan = try plan(features, fullNames: fullNames)
         let joinKeys = try plan.sharedJoinKeys()
-        let keys = try withState { state in
+        let keys = try withReader { state in
             try cache.transaction(db: state.db) { transaction in
                 let horizon = PointInTime.Horizon(asOf: asOf, runs: transaction.runs)
                 var keys = joinKeys.map { Column(type: $0.type.featureType) }
@@ -153,7 +153,7 @@ extension FeatureStore {
     public func reader(features: [FeatureReference], fullNames: Bool = false) throws(LarderError) -> FeatureReader {
         let plan = try plan(features, fullNames: fullNames, prepared: true)
         let reader = try FeatureReader(store: self, plan: plan)
-        try withState { state in
+        try withReader { state in
             try cache.transaction(db: state.db) { transaction in
                 for part in plan.parts { _ = try transaction.snapshot(of: part.view) }
             }
@@ -168,7 +168,7 @@ extension FeatureStore {
     ///   what ``reader(features:fullNames:)`` throws.
     /// - Complexity: as ``reader(features:fullNames:)``.
     public func reader(featureSet: String, fullNames: Bool = false) throws(LarderError) -> FeatureReader {
-        let features = try withState { try $0.registry.featureSet(featureSet).features }
+        let features = try withReader { try $0.registry.featureSet(featureSet).features }
         return try reader(features: features, fullNames: fullNames)
     }
 
@@ -188,7 +188,7 @@ extension FeatureStore {
     /// check is retried by the next one; queries report store errors.
     func refreshCacheInBackground() {
         Task.detached(priority: .utility) { [self] in
-            try? state.withLockIfAvailable { state in try refreshCache(db: state.db) }
+            _ = try? readers.withIfAvailable { state in try refreshCache(db: state.db) }
         }
     }
 
@@ -196,7 +196,7 @@ extension FeatureStore {
 
     private func plan(_ features: [FeatureReference], fullNames: Bool, prepared: Bool = false) throws(LarderError) -> RetrievalPlan {
         guard !features.isEmpty else { throw .invalidInput("no features requested") }
-        let resolved = try withState { try $0.registry.resolve(features) }
+        let resolved = try withReader { try $0.registry.resolve(features) }
         return try RetrievalPlan(resolved, fullNames: fullNames, prepared: prepared)
     }
 
@@ -224,7 +224,7 @@ extension FeatureStore {
         }
         var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
         var cached: [(part: Int, snapshot: CachedView)] = []
-        let runs = try withState { state in
+        let runs = try withReader { state in
             try cache.transaction(db: state.db) { transaction in
                 for (p, part) in plan.parts.enumerated() {
                     if let snapshot = try transaction.snapshot(of: part.view) {

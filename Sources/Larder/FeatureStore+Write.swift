@@ -92,7 +92,7 @@ extension FeatureStore {
 
     /// The number of rows stored in `view` at `version` (latest when nil).
     public func rowCount(view: String, version: Int? = nil) throws(LarderError) -> Int {
-        try withState { state in
+        try withReader { state in
             let target = try state.registry.view(view, version: version)
             return Int(try state.db.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(target.tableName))"))
         }
@@ -100,12 +100,12 @@ extension FeatureStore {
 
     /// SQLite's `PRAGMA integrity_check` of the store file: `ok` when sound.
     public func integrityCheck() throws(LarderError) -> String {
-        try withState { state in try state.db.queryText("PRAGMA integrity_check") }
+        try withReader { state in try state.db.queryText("PRAGMA integrity_check") }
     }
 
     /// The runs of `view` (every version), newest first.
     public func runs(view: String) throws(LarderError) -> [IngestRun] {
-        try withState { state in
+        try withReader { state in
             _ = try state.registry.view(view)
             let s = try state.db.statement("""
                 SELECT id, version, source, content_sha256, rows, rejected, started_at, committed_at

@@ -2,8 +2,9 @@ import CLarderSQLite
 import Synchronization
 
 /// The façade users hold: one store file, its registry, its writes and its
-/// queries. `FeatureStore` is `Sendable`; its SQLite connection is only ever
-/// used under a mutex.
+/// queries. `FeatureStore` is `Sendable`: it has one write connection, used
+/// under a mutex, and a pool of read connections, each used by one thread
+/// at a time, so reads never wait for a write in progress.
 public final class FeatureStore: Sendable {
     /// Options for opening a store.
     public struct Options: Sendable {
@@ -59,7 +60,12 @@ public final class FeatureStore: Sendable {
         var dataVersion: Int64
     }
 
+    /// The write connection: every write (runs, definitions, drops) uses it,
+    /// one at a time.
     let state: Mutex<State>
+    /// The read connections: queries, listings and lookups use them, and do
+    /// not wait for a write.
+    let readers: ReaderPool
     /// The columnar cache the queries read (see FeatureStore+Query.swift).
     let cache: FeatureCache
 
@@ -87,18 +93,25 @@ public final class FeatureStore: Sendable {
         } catch {
             throw LarderError(error, store: path)
         }
+        readers = ReaderPool(limit: FeatureStore.readConnections) { () throws(LarderError) -> State in
+            let db = try StoreFiles.open(path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+            do {
+                return State(db: db, registry: try Registry.load(db), dataVersion: try db.queryInt("PRAGMA data_version"))
+            } catch {
+                throw LarderError(error, store: path)
+            }
+        }
     }
 
-    /// Runs `body` with the connection, after reloading the registry if
-    /// another process changed the store.
+    /// The most read connections a store opens.
+    static let readConnections = 4
+
+    /// Runs `body` with the write connection (one writer at a time), after
+    /// reloading the registry if another connection changed the store.
     func withState<R>(_ body: (inout State) throws -> R) throws(LarderError) -> R {
         do {
             return try state.withLock { state in
-                let version = try state.db.queryInt("PRAGMA data_version")
-                if version != state.dataVersion {
-                    state.registry = try Registry.load(state.db)
-                    state.dataVersion = version
-                }
+                try FeatureStore.refreshRegistry(&state)
                 return try body(&state)
             }
         } catch {
@@ -106,16 +119,38 @@ public final class FeatureStore: Sendable {
         }
     }
 
+    /// Runs `body` with a read connection of its own (see ``ReaderPool``),
+    /// after reloading the registry if another connection changed the store.
+    func withReader<R>(_ body: (inout State) throws -> R) throws(LarderError) -> R {
+        do {
+            return try readers.with { state in
+                try FeatureStore.refreshRegistry(&state)
+                return try body(&state)
+            }
+        } catch {
+            throw LarderError(error, store: path)
+        }
+    }
+
+    /// Reloads `state`'s registry when another connection changed the store.
+    private static func refreshRegistry(_ state: inout State) throws {
+        let version = try state.db.queryInt("PRAGMA data_version")
+        if version != state.dataVersion {
+            state.registry = try Registry.load(state.db)
+            state.dataVersion = version
+        }
+    }
+
     // MARK: Registry
 
     /// The registry as it is now.
     public var registry: RegistrySnapshot {
-        get throws(LarderError) { try withState { $0.registry } }
+        get throws(LarderError) { try withReader { $0.registry } }
     }
 
     /// The schema version of the store (the number of the last migration applied).
     public func schemaVersion() throws(LarderError) -> Int {
-        try withState { Int(try $0.db.queryInt("SELECT COALESCE(MAX(version), 0) FROM larder_migrations")) }
+        try withReader { Int(try $0.db.queryInt("SELECT COALESCE(MAX(version), 0) FROM larder_migrations")) }
     }
 
     /// Applies definitions (semantics §2): creates what is new, updates

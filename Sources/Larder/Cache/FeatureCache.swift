@@ -20,8 +20,8 @@ import Synchronization
 /// later process (kept in memory when the folder cannot be written).
 ///
 /// **Writing.** Everything that reads SQLite — loading a view, refreshing —
-/// runs on the store's connection, so only while the store's mutex is held:
-/// one refresh at a time. A refresh builds new views beside the old ones
+/// runs under ``transaction(db:handoff:_:)``'s lock, on the caller's
+/// connection: one refresh at a time. A refresh builds new views beside the old ones
 /// and swaps the whole ``Contents`` in one assignment.
 ///
 /// **Refresh.** ``transaction(db:_:)`` starts with a check of `SELECT max(id) FROM
@@ -89,6 +89,9 @@ final class FeatureCache: Sendable {
     /// When prepared readers last checked for other processes' commits (µs,
     /// wall clock), so that they check at most every ``checkInterval``.
     private let lastCheck = Atomic<Int64>(0)
+    /// Held while the cache is refreshed or loaded: one at a time, whichever
+    /// connection does it, so each works from the contents the last left.
+    private let refreshing = Lock()
     /// How often prepared readers look for other processes' commits (µs).
     static let checkInterval: Int64 = 250_000
 
@@ -125,9 +128,9 @@ final class FeatureCache: Sendable {
 
     // MARK: Refreshing and loading (store connection only)
 
-    /// Work on the cache with the store's connection, which the caller holds
-    /// exclusively, inside one read transaction: the refresh, the loads and
-    /// any SQLite answers read the same state of the store.
+    /// Work on the cache with one of the store's connections, which the
+    /// caller holds exclusively, inside one read transaction: the refresh,
+    /// the loads and any SQLite answers read the same state of the store.
     struct Transaction {
         let cache: FeatureCache
         let db: Connection
@@ -161,7 +164,9 @@ final class FeatureCache: Sendable {
             try refresh(db: db, handoff: handoff)
             return try body(Transaction(cache: self, db: db))
         }
-        return db.isInTransaction ? try work() : try db.transaction(.deferred, work)
+        // The lock is taken before the read transaction begins, so each
+        // refresh sees the store at least as new as the one before it.
+        return try refreshing.withLock { db.isInTransaction ? try work() : try db.transaction(.deferred, work) }
     }
 
     /// Swaps in new contents.
