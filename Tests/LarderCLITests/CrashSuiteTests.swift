@@ -173,6 +173,48 @@ import Testing
         print(report.joined(separator: "\n"))
     }
 
+    /// The snapshot write path: `larder online` reads a view with no snapshot
+    /// file, so it writes one; killed at a random moment, it leaves at most
+    /// an unfinished temporary file, never a snapshot that changes an answer.
+    @Test func killedSnapshotWritesNeverChangeAnAnswer() throws {
+        let store = dir.file("snap.db")
+        #expect(try CLI.run(["apply", try dir.write("defs.yaml", ReliabilityData.definitions), "--store", store]).status == 0)
+        let input = try dir.write("big.csv", ReliabilityData.csv(run: 1, count: 150_000))
+        #expect(try CLI.run(["backfill", "events", "--input", input, "--time-unit", "us", "--store", store]).status == 0)
+        let keys = (0..<ReliabilityData.keys).filter { $0 % 50 == 0 }.map { "user_id=\($0)" }
+        let online = ["online", "--features", "events:value,events:score", "--format", "json", "--store", store] + keys.flatMap { ["--entity", $0] }
+        let truth = try CLI.run(online + ["--cache-mb", "0"])
+        #expect(truth.status == 0, "\(truth.stderr)")
+        var random = SplitMix64(seed: 4_242)
+        let started = Date()
+        #expect(try CLI.run(online).stdout == truth.stdout)
+        let duration = Date().timeIntervalSince(started)
+        var outcomes: [String: Int] = [:]
+        for trial in 0..<Self.trials {
+            try? FileManager.default.removeItem(atPath: store + ".cache")
+            let process = CLI.start(online)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let delay = Double(random.next() % 1_000) / 1_000 * duration * 1.3
+            Thread.sleep(forTimeInterval: delay)
+            let wasRunning = process.isRunning
+            if wasRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: store + ".cache")) ?? []
+            let context = "snapshot trial \(trial) (seeded, kill at \(Int(delay * 1000)) ms): \(files)"
+            outcomes[!wasRunning ? "finished first" : files.contains { $0.hasSuffix(".snap") } ? "killed after the rename" : "killed before the rename", default: 0] += 1
+            // Whatever was left, the next process answers as SQLite does.
+            let after = try CLI.run(online)
+            #expect(after.status == 0 && after.stdout == truth.stdout, "\(context)")
+            let verify = try CLI.run(["cache", "verify", "--store", store])
+            let bad = verify.stdout.split(separator: "\n").filter { $0.hasPrefix("bad") && !$0.hasSuffix("an unfinished write") }
+            #expect(bad.isEmpty, "\(context): \(verify.stdout)")
+        }
+        print("crash suite, snapshot files: \(Self.trials) trials; " + outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: "; "))
+        #expect((outcomes["killed before the rename"] ?? 0) + (outcomes["killed after the rename"] ?? 0) >= Self.trials / 4)
+    }
+
     /// Runs `executable arguments` to the end.
     func runToEnd(_ executable: String, _ arguments: [String]) throws -> CLIResult {
         if executable == CLI.executable { return try CLI.run(arguments) }

@@ -102,6 +102,7 @@ struct SnapshotFiles: Sendable {
             log?("snapshot of \(view.qualifiedName) kept in memory: cannot create \(folder): \(FilePath.lastError())")
             return nil
         }
+        removeAbandonedWrites(of: view)
         do {
             let file = try PendingFile(target: target)
             var failed = false
@@ -125,6 +126,21 @@ struct SnapshotFiles: Sendable {
         guard case .success(let snapshot) = Self.read(target, view: view) else { return nil }
         log?("snapshot of \(view.qualifiedName) written: \(target) (\(image.rowCount) rows, \(image.byteCount) bytes)")
         return snapshot
+    }
+
+    /// Removes temporary files of `view`'s snapshots left by a process that
+    /// was killed while writing one (older than ten minutes: a write in
+    /// progress elsewhere is left alone).
+    private func removeAbandonedWrites(of view: FeatureView) {
+        let prefix = "." + SnapshotFiles.prefix(view)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let cutoff = Date().addingTimeInterval(-600)
+        for name in names where name.hasPrefix(prefix) && name.contains(".snap.tmp-") {
+            let path = "\(folder)/\(name)"
+            if let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date, modified < cutoff {
+                unlink(path)
+            }
+        }
     }
 
     /// Checks the file at `path` completely: its header against `view`, and
