@@ -34,6 +34,8 @@ public final class FeatureStore: Sendable {
         /// Rows a cached view's delta may reach before it is folded into a
         /// new base snapshot (see ``FeatureCache``); tests set it low.
         var compactionRows = FeatureCache.defaultCompactionRows
+        /// Rows from which a compaction runs in the background; tests set it low.
+        var backgroundCompactionRows = FeatureCache.defaultBackgroundRows
 
         /// Defaults: create the file, wait up to 10 s for locks, cache up to a
         /// quarter of physical memory in snapshot files, `synchronous = NORMAL`.
@@ -82,7 +84,7 @@ public final class FeatureStore: Sendable {
         self.path = path
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget,
                              files: options.snapshotFiles ? SnapshotFiles(storePath: path, log: options.log) : nil,
-                             compactionRows: options.compactionRows)
+                             compactionRows: options.compactionRows, backgroundRows: options.backgroundCompactionRows)
         let db = try StoreFiles.open(path, create: options.create, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         do {
             if options.durable { try db.execute("PRAGMA synchronous = FULL") }

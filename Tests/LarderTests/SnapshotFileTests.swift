@@ -78,6 +78,35 @@ import LarderTestSupport
         #expect(third.cache.rowsLoaded.load(ordering: .relaxed) == 20)
     }
 
+    @Test func compactionInTheBackgroundKeepsEveryAnswer() throws {
+        let directory = TemporaryDirectory()
+        var options = FeatureStore.Options()
+        options.compactionRows = 10
+        options.backgroundCompactionRows = 0
+        let store = try FeatureStore(path: directory.file("s.db"), options: options)
+        try store.apply(Definitions.parse(yaml: Self.yaml, file: "s.yaml"))
+        var random = SplitMix64(seed: 3)
+        try store.write(view: "v", rows: Self.rows(run: 0, random: &random))
+        let reader = try store.reader(features: Self.features)
+        for run in 1...6 {
+            // Each write makes the delta due; answers stay right while a compaction runs.
+            try store.write(view: "v", rows: Self.rows(run: run, count: 120, random: &random))
+            #expect(try Self.answers(store) == (try Self.truth(directory.file("s.db"))), "run \(run)")
+            _ = try reader.read(key: 3)
+        }
+        var waited = 0
+        while store.cache.isCompacting, waited < 2_000 {
+            usleep(5_000)
+            waited += 1
+        }
+        #expect(!store.cache.isCompacting)
+        #expect(try Self.answers(store) == (try Self.truth(directory.file("s.db"))))
+        let entry = try #require(try store.cacheStatistics().first)
+        #expect(entry.mapped && entry.deltaRows < 120 * 6, "folded into new bases: \(entry)")
+        #expect(Self.snapshotFiles(store).count == 1)
+        #expect(try store.verifySnapshotFiles().map(\.problem) == [nil])
+    }
+
     @Test func aWriteReachesTheCacheWithoutARead() throws {
         let directory = TemporaryDirectory()
         let store = try Self.makeStore(directory)

@@ -1,3 +1,4 @@
+import class Foundation.Thread
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -85,6 +86,14 @@ final class FeatureCache: Sendable {
     let compactionRows: Int
     /// The usual ``compactionRows``.
     static let defaultCompactionRows = 65_536
+    /// A compaction whose result has at least this many rows runs on a
+    /// thread of its own, so the write or query that found it due does not
+    /// wait for it; smaller ones run at once.
+    let backgroundRows: Int
+    /// The usual ``backgroundRows``.
+    static let defaultBackgroundRows = 1_000_000
+    /// View versions (ids) with a compaction running in the background.
+    private let compacting = Mutex<Set<Int64>>([])
     private let state: Mutex<Contents>
     /// When prepared readers last checked for other processes' commits (µs,
     /// wall clock), so that they check at most every ``checkInterval``.
@@ -97,10 +106,12 @@ final class FeatureCache: Sendable {
 
     /// An empty cache allowed `budget` bytes, keeping snapshot files in
     /// `files` (`nil`: in memory only).
-    init(budget: Int, files: SnapshotFiles?, compactionRows: Int = FeatureCache.defaultCompactionRows) {
+    init(budget: Int, files: SnapshotFiles?, compactionRows: Int = FeatureCache.defaultCompactionRows,
+         backgroundRows: Int = FeatureCache.defaultBackgroundRows) {
         self.budget = max(0, budget)
         self.files = files
         self.compactionRows = compactionRows
+        self.backgroundRows = backgroundRows
         state = Mutex(Contents(runs: RunTable(), snapshots: [:], refused: [:]))
     }
 
@@ -307,14 +318,43 @@ final class FeatureCache: Sendable {
         let fresh = image.inMemory()
         let delta = cached.delta.map { $0.merging(fresh).inMemory() } ?? fresh
         guard cached.base.rowCount + delta.rowCount <= ViewSnapshot.maxRows else { return nil }
-        if delta.rowCount > max(compactionRows, cached.base.rowCount / 8) {
-            let merged = cached.base.merging(delta)
-            guard merged.byteCount <= byteLimit else { return nil }
-            return CachedView(base: place(merged))
-        }
         let result = CachedView(base: cached.base, delta: delta)
+        if delta.rowCount > max(compactionRows, cached.base.rowCount / 8) {
+            if result.rowCount >= backgroundRows {
+                compactInBackground(result)
+            } else {
+                let merged = cached.base.merging(delta)
+                guard merged.byteCount <= byteLimit else { return nil }
+                return CachedView(base: place(merged))
+            }
+        }
         return result.byteCount <= byteLimit ? result : nil
     }
+
+    /// Folds `cached`'s delta into a new base snapshot on a thread of its
+    /// own (one per view version at a time), then swaps it in — keeping, as
+    /// the new delta, the rows of runs that came in meanwhile. Queries go on
+    /// with base and delta until then.
+    private func compactInBackground(_ cached: CachedView) {
+        let id = cached.base.viewID
+        guard let delta = cached.delta, compacting.withLock({ $0.insert(id).inserted }) else { return }
+        let thread = Thread { [self] in
+            let base = place(cached.base.merging(delta))
+            refreshing.withLock {
+                defer { _ = compacting.withLock { $0.remove(id) } }
+                let contents = self.contents
+                guard let current = contents.snapshots[id], current.base === cached.base, let now = current.delta else { return }
+                var snapshots = contents.snapshots
+                snapshots[id] = CachedView(base: base, delta: now === delta ? nil : now.rows(after: delta.lastRun)?.inMemory())
+                install(Contents(runs: contents.runs, snapshots: snapshots, refused: contents.refused))
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Whether a compaction is running in the background.
+    var isCompacting: Bool { compacting.withLock { !$0.isEmpty } }
 
     /// `image` as a mapped snapshot file, or in memory when it cannot be written.
     private func place(_ image: SnapshotImage) -> ViewSnapshot {

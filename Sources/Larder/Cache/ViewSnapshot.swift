@@ -211,4 +211,21 @@ extension ViewSnapshot {
         return builder.finish(lastRun: max(lastRun, delta.lastRun),
                               lastRunCommittedAt: delta.lastRun >= lastRun ? delta.lastRunCommittedAt : lastRunCommittedAt)
     }
+
+    /// The rows of runs after `run`, in the same order, covering the same
+    /// last run; `nil` when there is none.
+    ///
+    /// - Complexity: O(n) in the rows.
+    func rows(after run: Int64) -> SnapshotImage? {
+        var builder = SnapshotBuilder(view: view)
+        for position in 0..<keys.count {
+            var started = false
+            for row in keys.rows(of: position) where runIDs[row] > run {
+                if !started { builder.appendKey(keys.keys, position) }
+                started = true
+                builder.appendRows(of: self, row..<(row + 1))
+            }
+        }
+        return builder.rowCount == 0 ? nil : builder.finish(lastRun: lastRun, lastRunCommittedAt: lastRunCommittedAt)
+    }
 }
