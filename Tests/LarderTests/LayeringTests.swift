@@ -14,7 +14,7 @@ import Testing
         ["SQLite"],
         ["Registry"],
         ["Ingest", "Cache"],
-        ["Query"],
+        ["Query", "SQLiteEngine"],
         ["Export"],
         [""],
         ["Quickstart"],

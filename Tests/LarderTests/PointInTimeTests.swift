@@ -436,7 +436,7 @@ import Testing
         let merged = cached.base.merging(delta).inMemory()
         let runs = store.cache.contents.runs
         let fresh = try #require(try store.testWithDB {
-            try ViewSnapshot.load(view, db: $0, afterRun: nil, lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt, byteLimit: .max)
+            try ViewSnapshot.load(view, from: SQLiteCacheSource(db: $0), afterRun: nil, lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt, byteLimit: .max)
         }).inMemory()
         // The same bytes, header and every array, as a fresh load of every row.
         #expect(merged.byteCount == fresh.byteCount)

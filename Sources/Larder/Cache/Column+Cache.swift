@@ -1,13 +1,13 @@
 extension Column {
     /// Appends column `index` of `statement`'s current row, read straight
-    /// from SQLite into this column's buffer (no intermediate value).
+    /// from the engine into this column's buffer (no intermediate value).
     ///
     /// Storage follows the view tables: `int64`, `bool` and `timestamp` are
     /// INTEGER, `float64` REAL, `string` TEXT, `bytes` BLOB and
     /// `vector<float32, N>` a BLOB of N little-endian Float32. A NaN
     /// `float64` is stored as the text `'NaN'` (which SQLite reads as 0.0),
     /// and read back as NaN. A vector blob of the wrong length is read as null.
-    mutating func append(from statement: Statement, at index: Int32) {
+    mutating func append(from statement: some RowCursor, at index: Int32) {
         if statement.isNull(index) {
             appendNull()
             return

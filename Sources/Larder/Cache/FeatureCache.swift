@@ -21,13 +21,14 @@ import Synchronization
 /// later process (kept in memory when the folder cannot be written).
 ///
 /// **Writing.** Everything that reads SQLite — loading a view, refreshing —
-/// runs under ``transaction(db:handoff:_:)``'s lock, on the caller's
-/// connection: one refresh at a time. A refresh builds new views beside the old ones
+/// runs under ``transaction(source:handoff:_:)``'s lock, through the
+/// caller's ``CacheSource`` (the engine below: one of the store's SQLite
+/// connections): one refresh at a time. A refresh builds new views beside the old ones
 /// and swaps the whole ``Contents`` in one assignment.
 ///
-/// **Refresh.** ``transaction(db:_:)`` starts with a check of `SELECT max(id) FROM
-/// runs` (a commit by any connection adds a run) and of the view versions
-/// (a drop or re-creation). New runs are read into the run table; each
+/// **Refresh.** ``transaction(source:handoff:_:)`` starts with a check of the
+/// greatest run id (a commit by any connection adds a run) and of the view
+/// versions (a drop or re-creation). New runs are read into the run table; each
 /// cached view with a new run reads only the rows of runs after the last one
 /// it has (`__run_id > last`) and merges them into its delta — O(delta),
 /// whatever the size of the base. When the delta outgrows
@@ -144,21 +145,21 @@ final class FeatureCache: Sendable {
     /// the loads and any SQLite answers read the same state of the store.
     struct Transaction {
         let cache: FeatureCache
-        let db: Connection
+        let source: any CacheSource
 
         /// The run table as of this transaction.
         var runs: RunTable { cache.contents.runs }
 
         /// The cached rows of `view`, loaded now if it is not cached and
         /// fits in the budget; `nil` when the view is answered from SQLite.
-        func snapshot(of view: FeatureView) throws(SQLiteError) -> CachedView? {
+        func snapshot(of view: FeatureView) throws -> CachedView? {
             let contents = cache.contents
             if let cached = contents.snapshot(of: view) { return cached }
             if contents.refuses(id: view.id, createdAt: view.createdAt.microseconds) || cache.budget == 0 { return nil }
             var snapshots = contents.snapshots, refused = contents.refused
             snapshots[view.id] = nil
             let room = cache.budget - snapshots.values.reduce(0) { $0 + $1.byteCount }
-            let loaded = try cache.load(view, runs: contents.runs, db: db, byteLimit: room)
+            let loaded = try cache.load(view, runs: contents.runs, source: source, byteLimit: room)
             if let loaded { snapshots[view.id] = loaded } else { refused[view.id] = view.createdAt.microseconds }
             cache.install(Contents(runs: contents.runs, snapshots: snapshots, refused: refused))
             return loaded
@@ -166,18 +167,17 @@ final class FeatureCache: Sendable {
     }
 
     /// Brings the cache up to date with the store, then runs `body`, all in
-    /// one read transaction on `db` (the store's connection, held by the
-    /// caller). Inside a transaction the caller already opened (not the
-    /// way it is meant to be used: call it after a commit) it runs in that
-    /// transaction.
-    func transaction<R>(db: Connection, handoff: Handoff? = nil, _ body: (Transaction) throws -> R) throws -> R {
+    /// one read transaction of `source` (on a connection the caller holds).
+    /// Inside a transaction the caller already opened (not the way it is
+    /// meant to be used: call it after a commit) it runs in that transaction.
+    func transaction<R>(source: some CacheSource, handoff: Handoff? = nil, _ body: (Transaction) throws -> R) throws -> R {
         func work() throws -> R {
-            try refresh(db: db, handoff: handoff)
-            return try body(Transaction(cache: self, db: db))
+            try refresh(source: source, handoff: handoff)
+            return try body(Transaction(cache: self, source: source))
         }
         // The lock is taken before the read transaction begins, so each
         // refresh sees the store at least as new as the one before it.
-        return try refreshing.withLock { db.isInTransaction ? try work() : try db.transaction(.deferred, work) }
+        return try refreshing.withLock { try source.reading(work) }
     }
 
     /// Swaps in new contents.
@@ -204,17 +204,14 @@ final class FeatureCache: Sendable {
     /// Reads new runs, drops snapshots of view versions that are gone, and
     /// merges the delta of each cached view that has new runs — from
     /// `handoff` when it holds the only new run of the view.
-    private func refresh(db: Connection, handoff: Handoff?) throws(SQLiteError) {
+    private func refresh(source: some CacheSource, handoff: Handoff?) throws {
         let current = contents
         var runs = current.runs
         var snapshots = current.snapshots, refused = current.refused
         var changed = false
 
         // View versions dropped, or dropped and created again.
-        let versions = try db.statement("SELECT id, created_at FROM view_versions")
-        defer { versions.reset() }
-        var live: [Int64: Int64] = [:]
-        while try versions.step() { live[versions.int64(0)] = versions.int64(1) }
+        let live = try source.viewVersions()
         for (id, snapshot) in snapshots where live[id] != snapshot.base.viewCreatedAt {
             snapshots[id] = nil
             refused = [:] // memory was freed: what did not fit may fit now
@@ -225,7 +222,7 @@ final class FeatureCache: Sendable {
             changed = true
         }
 
-        let maxID = try db.queryInt("SELECT COALESCE(MAX(id), 0) FROM runs")
+        let maxID = try source.lastRunID()
         if maxID < runs.maxID {
             // Runs were removed (a store rebuilt under us): start again.
             runs = RunTable()
@@ -235,15 +232,12 @@ final class FeatureCache: Sendable {
         }
         if maxID > runs.maxID {
             let previous = runs.maxID
-            let query = try db.statement("SELECT id, committed_at, view, version FROM runs WHERE id > ?1 ORDER BY id")
-            defer { query.reset() }
-            query.bind(previous, at: 1)
             var ids: [Int64] = [], commits: [Int64] = []
             var touched: [String: [Int64]] = [:]
-            while try query.step() {
-                ids.append(query.int64(0))
-                commits.append(query.int64(1))
-                touched["\(query.text(2))@\(query.int64(3))", default: []].append(query.int64(0))
+            for run in try source.runs(after: previous) {
+                ids.append(run.id)
+                commits.append(run.committedAt)
+                touched["\(run.view)@\(run.version)", default: []].append(run.id)
             }
             runs = runs.appending(ids: ids, committedAt: commits)
             for (id, cached) in snapshots {
@@ -256,7 +250,7 @@ final class FeatureCache: Sendable {
                                       createdTimes: handoff.createdTimes, features: handoff.features)
                     rows = builder.finish(lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt)
                 }
-                if let updated = try absorb(cached, runs: runs, db: db, byteLimit: room, rows: rows) {
+                if let updated = try absorb(cached, runs: runs, source: source, byteLimit: room, rows: rows) {
                     snapshots[id] = updated
                 } else {
                     snapshots[id] = nil
@@ -275,12 +269,12 @@ final class FeatureCache: Sendable {
     /// rows read from the store, written to a new snapshot file.
     ///
     /// - Returns: `nil` when they do not fit in `byteLimit` bytes.
-    private func load(_ view: FeatureView, runs: RunTable, db: Connection, byteLimit: Int) throws(SQLiteError) -> CachedView? {
+    private func load(_ view: FeatureView, runs: RunTable, source: some CacheSource, byteLimit: Int) throws -> CachedView? {
         if let base = files?.open(view, runs: runs) {
             guard base.byteCount <= byteLimit else { return nil }
-            return try absorb(CachedView(base: base), runs: runs, db: db, byteLimit: byteLimit)
+            return try absorb(CachedView(base: base), runs: runs, source: source, byteLimit: byteLimit)
         }
-        guard let image = try ViewSnapshot.load(view, db: db, afterRun: nil, lastRun: runs.maxID,
+        guard let image = try ViewSnapshot.load(view, from: source, afterRun: nil, lastRun: runs.maxID,
                                                 lastRunCommittedAt: runs.lastCommittedAt, byteLimit: byteLimit) else { return nil }
         rowsLoaded.add(image.rowCount, ordering: .relaxed)
         return CachedView(base: place(image))
@@ -293,19 +287,13 @@ final class FeatureCache: Sendable {
     /// delta is large.
     ///
     /// - Returns: `nil` when the result does not fit in `byteLimit` bytes.
-    private func absorb(_ cached: CachedView, runs: RunTable, db: Connection, byteLimit: Int,
-                        rows: SnapshotImage? = nil) throws(SQLiteError) -> CachedView? {
+    private func absorb(_ cached: CachedView, runs: RunTable, source: some CacheSource, byteLimit: Int,
+                        rows: SnapshotImage? = nil) throws -> CachedView? {
         let view = cached.view
         guard runs.maxID > cached.lastRun else { return cached }
         if let rows { return merge(rows, into: cached, byteLimit: byteLimit) }
-        let newer = try db.statement("SELECT 1 FROM runs WHERE view = ?1 AND version = ?2 AND id > ?3 AND id <= ?4 LIMIT 1")
-        defer { newer.reset() }
-        newer.bind(view.name, at: 1)
-        newer.bind(Int64(view.version), at: 2)
-        newer.bind(cached.lastRun, at: 3)
-        newer.bind(runs.maxID, at: 4)
-        guard try newer.step() else { return cached }
-        guard let image = try ViewSnapshot.load(view, db: db, afterRun: cached.lastRun, lastRun: runs.maxID,
+        guard try source.hasRuns(of: view, after: cached.lastRun, upTo: runs.maxID) else { return cached }
+        guard let image = try ViewSnapshot.load(view, from: source, afterRun: cached.lastRun, lastRun: runs.maxID,
                                                 lastRunCommittedAt: runs.lastCommittedAt,
                                                 byteLimit: byteLimit - cached.byteCount) else { return nil }
         rowsLoaded.add(image.rowCount, ordering: .relaxed)

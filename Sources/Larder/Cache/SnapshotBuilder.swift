@@ -35,7 +35,7 @@ struct SnapshotBuilder {
     /// Appends the current row of a scan whose columns are the join keys,
     /// `event_timestamp`, `created_timestamp`, `__run_id`, then the features;
     /// rows must come in primary-key order.
-    mutating func appendRow(from statement: Statement) {
+    mutating func appendRow(from statement: some RowCursor) {
         let keyCount = keys.count
         if isNewKey(statement) {
             for c in 0..<keyCount { keys[c].append(from: statement, at: Int32(c)) }
@@ -48,7 +48,7 @@ struct SnapshotBuilder {
     }
 
     /// Whether the statement's row has another key than the last row.
-    private func isNewKey(_ statement: Statement) -> Bool {
+    private func isNewKey(_ statement: some RowCursor) -> Bool {
         let last = rowStarts.count - 1
         guard last >= 0 else { return true }
         for c in keys.indices {

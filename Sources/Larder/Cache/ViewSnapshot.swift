@@ -129,31 +129,17 @@ final class ViewSnapshot: @unchecked Sendable {
 }
 
 extension ViewSnapshot {
-    /// Reads `view`'s table in one scan in primary-key order (so no sort is
-    /// needed), straight into typed buffers: every row, or with `afterRun`
-    /// only the rows of runs with a greater id (a delta).
+    /// Reads the rows of `view` from `source`: every row of runs up to
+    /// `lastRun`, or with `afterRun` only those of later runs (a delta).
     ///
     /// - Returns: the rows as an image covering runs up to `lastRun`, or
     ///   `nil` as soon as they would take more than `byteLimit` bytes or
     ///   ``maxRows`` rows.
-    /// - Complexity: O(n) in the rows of the table.
-    static func load(_ view: FeatureView, db: Connection, afterRun: Int64?, lastRun: Int64, lastRunCommittedAt: Int64,
-                     byteLimit: Int) throws(SQLiteError) -> SnapshotImage? {
-        let keys = view.joinKeys.map { Identifier.quoted($0.name) }
-        let columns = keys + ["event_timestamp", "created_timestamp", ViewTable.runColumn] + view.features.map { Identifier.quoted($0.name) }
-        var filter = " WHERE \(ViewTable.runColumn) <= ?2"
-        if afterRun != nil { filter += " AND \(ViewTable.runColumn) > ?1" }
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(Identifier.quoted(view.tableName))\(filter)"
-            + " ORDER BY \((keys + ["event_timestamp", "created_timestamp", ViewTable.runColumn]).joined(separator: ", "))"
-        let statement = try db.statement(sql)
-        defer { statement.reset() }
-        if let afterRun { statement.bind(afterRun, at: 1) }
-        statement.bind(lastRun, at: 2)
+    /// - Complexity: O(n) in the rows read.
+    static func load(_ view: FeatureView, from source: some CacheSource, afterRun: Int64?, lastRun: Int64, lastRunCommittedAt: Int64,
+                     byteLimit: Int) throws -> SnapshotImage? {
         var builder = SnapshotBuilder(view: view)
-        while try statement.step() {
-            builder.appendRow(from: statement)
-            if builder.rowCount & 4095 == 0, builder.byteCount > byteLimit || builder.rowCount > maxRows { return nil }
-        }
+        guard try source.scan(view, after: afterRun, upTo: lastRun, into: &builder, byteLimit: byteLimit) else { return nil }
         let image = builder.finish(lastRun: lastRun, lastRunCommittedAt: lastRunCommittedAt)
         return image.byteCount > byteLimit ? nil : image
     }

@@ -6,7 +6,7 @@ import CLarderSQLite
 /// Binding and reading go straight to `sqlite3_bind_*` / `sqlite3_column_*`
 /// with no intermediate value enum.
 /// See <https://www.sqlite.org/c3ref/stmt.html>.
-package final class Statement {
+package final class Statement: RowCursor {
     let handle: OpaquePointer
     /// The SQL text the statement was prepared from.
     package let sql: String

@@ -1,0 +1,35 @@
+/// A run committed to the store, as change detection reports it.
+struct CommittedRun: Sendable, Equatable {
+    /// The run's id (ids grow with every run).
+    let id: Int64
+    /// When it committed (µs).
+    let committedAt: Int64
+    /// The view version it wrote: `view@version`.
+    let view: String, version: Int
+}
+
+/// What the cache reads from the store engine below it: change detection
+/// (runs, view versions) and the rows of a view version in key order.
+/// Every call of one refresh happens inside ``reading(_:)``, one read
+/// transaction, so all of them see one state of the store.
+///
+/// The cache knows nothing else of the engine: SQLite implements this in
+/// `SQLiteEngine/`, and another engine implements it the same way.
+protocol CacheSource {
+    /// Runs `body` in one read transaction (or in the caller's, when one is open).
+    func reading<R>(_ body: () throws -> R) throws -> R
+    /// The greatest run id committed (0 when there is none).
+    func lastRunID() throws -> Int64
+    /// The runs with an id greater than `run`, in id order.
+    func runs(after run: Int64) throws -> [CommittedRun]
+    /// Every view version that exists: registry id → creation time (µs).
+    func viewVersions() throws -> [Int64: Int64]
+    /// Whether a run of `view` has an id in `after + 1 ... upTo`.
+    func hasRuns(of view: FeatureView, after: Int64, upTo: Int64) throws -> Bool
+    /// Appends the rows of `view` from runs up to `upTo` (and after `after`,
+    /// when given) to `builder`, in primary-key order.
+    ///
+    /// - Returns: `false` as soon as the builder holds more than `byteLimit`
+    ///   bytes or ``ViewSnapshot/maxRows`` rows (the scan stops there).
+    func scan(_ view: FeatureView, after: Int64?, upTo: Int64, into builder: inout SnapshotBuilder, byteLimit: Int) throws -> Bool
+}
