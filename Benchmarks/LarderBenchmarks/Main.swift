@@ -12,7 +12,8 @@ struct LarderBenchmarks: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "LarderBenchmarks",
         abstract: "Release-mode benchmarks of Larder (medians of repeated runs).",
-        subcommands: [BackfillBenchmark.self, HistoricalBenchmark.self, OnlineBenchmark.self, CacheBenchmark.self, ExportBenchmark.self])
+        subcommands: [BackfillBenchmark.self, HistoricalBenchmark.self, OnlineBenchmark.self, CacheBenchmark.self, ExportBenchmark.self,
+                      ProcessBenchmark.self, WriteBenchmark.self, SharingBenchmark.self, SharingChild.self])
 }
 
 /// Options every benchmark shares.
@@ -31,6 +32,10 @@ struct BenchmarkOptions: ParsableArguments {
 
     @Option(help: "Repetitions (the median is reported).")
     var repeats = 5
+
+    /// An existing store to read instead of backfilling one (the 10M-row store takes minutes to backfill).
+    @Option(help: "An existing store holding the view, only read, used by historical and cache instead of backfilling one into --work.")
+    var store: String?
 }
 
 /// `backfill`: `larder backfill` of driver_stats.csv into an empty store, as a whole process.

@@ -9,8 +9,12 @@ struct HistoricalBenchmark: ParsableCommand {
 
     @OptionGroup var options: BenchmarkOptions
 
+    /// The format `larder historical` writes (the issue 10 target is for Arrow).
+    @Option(help: "Output format of the whole-process run: csv (what compare_oracle.py reads) or arrow.")
+    var outputFormat = "csv"
+
     func run() throws {
-        let store = try prepareStore(options, name: "query.db", definitions: options.definitions)
+        let store = try options.store ?? prepareStore(options, name: "query.db", definitions: options.definitions)
         let spinePath = options.data + "/spine.csv"
         let features = [FeatureReference(view: "driver_stats", feature: nil)]
 
@@ -25,15 +29,16 @@ struct HistoricalBenchmark: ParsableCommand {
         print("historical_in_process spine_rows=\(spine.rowCount) first_call_s=\(Measure.format(first)) open_read_spine_first_call_s=\(Measure.format(openToFirst)) "
               + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1))")
 
-        let answers = options.work + "/answers.csv"
+        try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
+        let answers = options.work + "/answers." + outputFormat
         var runs: [ProcessRun] = []
         for _ in 0..<options.repeats {
             let run = try Measure.run(options.larder, ["historical", "--spine", spinePath, "--feature-set", "driver_stats_svc",
-                                                        "--format", "csv", "--output", answers, "--store", store])
+                                                        "--format", outputFormat, "--output", answers, "--store", store])
             guard run.status == 0 else { throw ValidationError("larder historical failed") }
             runs.append(run)
         }
-        print("historical_process median_s=\(Measure.format(Measure.median(runs.map(\.seconds)))) min_s=\(Measure.format(runs.map(\.seconds).min()!)) "
+        print("historical_process format=\(outputFormat) runs=\(runs.count) median_s=\(Measure.format(Measure.median(runs.map(\.seconds)))) min_s=\(Measure.format(runs.map(\.seconds).min()!)) "
               + "peak_rss_mb_max=\(Measure.format(runs.map(\.peakRSSMegabytes).max()!, 1)) output=\(answers)")
     }
 }
@@ -111,7 +116,7 @@ struct CacheBenchmark: ParsableCommand {
     @OptionGroup var options: BenchmarkOptions
 
     func run() throws {
-        let store = try prepareStore(options, name: "query.db", definitions: options.definitions)
+        let store = try options.store ?? prepareStore(options, name: "query.db", definitions: options.definitions)
         let before = currentRSSMegabytes()
         let s = try FeatureStore(path: store, options: .init(create: false))
         let reader = try s.reader(featureSet: "driver_stats_svc")
