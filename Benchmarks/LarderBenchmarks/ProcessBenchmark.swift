@@ -28,9 +28,12 @@ struct ProcessBenchmark: ParsableCommand {
     var coldRepeats = 5
 
     /// Each measured command: its name in the output and its arguments.
+    /// `help` (`larder --help`, no store opened) is the floor: starting the
+    /// executable and its libraries.
     var commands: [(name: String, arguments: [String])] {
         let store = ["--store", options.store]
         return [
+            ("help", ["--help"]),
             ("online", ["online", "--feature-set", options.featureSet, "--entity", entity] + store),
             ("list", ["list"] + store),
             ("describe", ["describe", view] + store),
