@@ -26,8 +26,10 @@ struct HistoricalBenchmark: ParsableCommand {
         var warm: [Double] = []
         for _ in 0..<max(options.repeats, 10) { warm.append(try timed { _ = try s.historicalFeatures(spine: spine, features: features) }) }
         let rss = Measure.ownPeakRSSMegabytes()
+        let memory = MemoryRollup.current()
         print("historical_in_process snapshot_files=\(options.snapshotFiles) spine_rows=\(spine.rowCount) first_call_s=\(Measure.format(first)) open_read_spine_first_call_s=\(Measure.format(openToFirst)) "
-              + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1))")
+              + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1)) "
+              + "\(memory.line("now_"))")
 
         try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
         let answers = options.work + "/answers." + outputFormat
