@@ -23,6 +23,10 @@ struct ProcessBenchmark: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also measure after dropping the page cache (root; skipped when it fails).")
     var cold = true
 
+    /// The commands measured, by name.
+    @Option(help: "Comma-separated commands to measure: help, online, list, describe, runs.")
+    var only = "help,online,list,describe,runs"
+
     /// Repetitions of the cold runs (each drops the whole machine's page cache).
     @Option(help: "Repetitions of each cold measurement.")
     var coldRepeats = 5
@@ -38,7 +42,7 @@ struct ProcessBenchmark: ParsableCommand {
             ("list", ["list"] + store),
             ("describe", ["describe", view] + store),
             ("runs", ["runs", view] + store),
-        ]
+        ].filter { only.split(separator: ",").contains(Substring($0.name)) }
     }
 
     func run() throws {
