@@ -19,6 +19,10 @@ struct WriteBenchmark: ParsableCommand {
     @Option(help: "Number of 1-row writes timed.")
     var writes = 100
 
+    /// Print every write's milliseconds, in order, on a `write1_series` line.
+    @Flag(help: "Also print each write's milliseconds (write + reads), in order.")
+    var series = false
+
     /// Keep the copy for inspection.
     @Flag(help: "Keep the copy of the store instead of deleting it.")
     var keep = false
@@ -61,6 +65,7 @@ struct WriteBenchmark: ParsableCommand {
             writeOnly.append(milliseconds(start, written))
             readOnly.append(milliseconds(written, end))
         }
+        if series { print("write1_series ms=" + total.map { Measure.format($0, 2) }.joined(separator: ",")) }
         let after = try store.cacheStatistics()
         print("write1 store=\(options.store) base_rows=\(before.first?.rows ?? 0) writes=\(writes) "
               + "median_ms=\(Measure.format(Measure.median(total))) p90_ms=\(Measure.format(Measure.percentile(total, 90))) "
