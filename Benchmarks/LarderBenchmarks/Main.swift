@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Larder
 
 /// Release-mode benchmarks of Larder on the data of `../shared/bench`
 /// (`gen_data.py`). Build and run with
@@ -12,7 +13,8 @@ struct LarderBenchmarks: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "LarderBenchmarks",
         abstract: "Release-mode benchmarks of Larder (medians of repeated runs).",
-        subcommands: [BackfillBenchmark.self, HistoricalBenchmark.self, OnlineBenchmark.self, CacheBenchmark.self, ExportBenchmark.self])
+        subcommands: [BackfillBenchmark.self, HistoricalBenchmark.self, OnlineBenchmark.self, CacheBenchmark.self, ExportBenchmark.self,
+                      ProcessBenchmark.self, WriteBenchmark.self, SharingBenchmark.self, SharingChild.self])
 }
 
 /// Options every benchmark shares.
@@ -31,6 +33,19 @@ struct BenchmarkOptions: ParsableArguments {
 
     @Option(help: "Repetitions (the median is reported).")
     var repeats = 5
+
+    /// An existing store to read instead of backfilling one (the 10M-row store takes minutes to backfill).
+    @Option(help: "An existing store holding the view, only read, used by historical and cache instead of backfilling one into --work.")
+    var store: String?
+
+    /// Whether the in-process benchmarks map snapshot files (the default) or
+    /// build every snapshot in memory from SQLite (the cache before issue 10),
+    /// to compare the two on the same machine at the same time.
+    @Flag(inversion: .prefixedNo, help: "In process, map the snapshot files (--no-snapshot-files: load every view from SQLite into memory).")
+    var snapshotFiles = true
+
+    /// How the in-process benchmarks open the store.
+    var storeOptions: FeatureStore.Options { FeatureStore.Options(create: false, snapshotFiles: snapshotFiles) }
 }
 
 /// `backfill`: `larder backfill` of driver_stats.csv into an empty store, as a whole process.

@@ -9,31 +9,38 @@ struct HistoricalBenchmark: ParsableCommand {
 
     @OptionGroup var options: BenchmarkOptions
 
+    /// The format `larder historical` writes (the issue 10 target is for Arrow).
+    @Option(help: "Output format of the whole-process run: csv (what compare_oracle.py reads) or arrow.")
+    var outputFormat = "csv"
+
     func run() throws {
-        let store = try prepareStore(options, name: "query.db", definitions: options.definitions)
+        let store = try options.store ?? prepareStore(options, name: "query.db", definitions: options.definitions)
         let spinePath = options.data + "/spine.csv"
         let features = [FeatureReference(view: "driver_stats", feature: nil)]
 
         let opened = DispatchTime.now()
-        let s = try FeatureStore(path: store, options: .init(create: false))
+        let s = try FeatureStore(path: store, options: options.storeOptions)
         let spine = try SpineReader.read(.file(spinePath), joinKeys: [JoinKey(name: "driver_id", type: .int64)]).frame
         let first = try timed { _ = try s.historicalFeatures(spine: spine, features: features) }
         let openToFirst = seconds(since: opened)
         var warm: [Double] = []
         for _ in 0..<max(options.repeats, 10) { warm.append(try timed { _ = try s.historicalFeatures(spine: spine, features: features) }) }
         let rss = Measure.ownPeakRSSMegabytes()
-        print("historical_in_process spine_rows=\(spine.rowCount) first_call_s=\(Measure.format(first)) open_read_spine_first_call_s=\(Measure.format(openToFirst)) "
-              + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1))")
+        let memory = MemoryRollup.current()
+        print("historical_in_process snapshot_files=\(options.snapshotFiles) spine_rows=\(spine.rowCount) first_call_s=\(Measure.format(first)) open_read_spine_first_call_s=\(Measure.format(openToFirst)) "
+              + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1)) "
+              + "\(memory.line("now_"))")
 
-        let answers = options.work + "/answers.csv"
+        try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
+        let answers = options.work + "/answers." + outputFormat
         var runs: [ProcessRun] = []
         for _ in 0..<options.repeats {
             let run = try Measure.run(options.larder, ["historical", "--spine", spinePath, "--feature-set", "driver_stats_svc",
-                                                        "--format", "csv", "--output", answers, "--store", store])
+                                                        "--format", outputFormat, "--output", answers, "--store", store])
             guard run.status == 0 else { throw ValidationError("larder historical failed") }
             runs.append(run)
         }
-        print("historical_process median_s=\(Measure.format(Measure.median(runs.map(\.seconds)))) min_s=\(Measure.format(runs.map(\.seconds).min()!)) "
+        print("historical_process format=\(outputFormat) runs=\(runs.count) median_s=\(Measure.format(Measure.median(runs.map(\.seconds)))) min_s=\(Measure.format(runs.map(\.seconds).min()!)) "
               + "peak_rss_mb_max=\(Measure.format(runs.map(\.peakRSSMegabytes).max()!, 1)) output=\(answers)")
     }
 }
@@ -56,7 +63,7 @@ struct OnlineBenchmark: ParsableCommand {
         try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
         try definitions.write(toFile: defsPath, atomically: true, encoding: .utf8)
         let store = try prepareStore(options, name: "online.db", definitions: defsPath)
-        let s = try FeatureStore(path: store, options: .init(create: false))
+        let s = try FeatureStore(path: store, options: options.storeOptions)
         let reader = try s.reader(featureSet: "driver_stats_svc")
         let requests = try loadRequests(options.data + "/online_requests.csv")
         let count = reader.featureNames.count
@@ -83,7 +90,7 @@ struct OnlineBenchmark: ParsableCommand {
                     if call >= 50 { samples.append(elapsed) }
                 }
             }
-            print("online batch=\(batch) calls=\(samples.count) p50_us=\(Measure.format(Measure.percentile(samples, 50), 3)) "
+            print("online snapshot_files=\(options.snapshotFiles) batch=\(batch) calls=\(samples.count) p50_us=\(Measure.format(Measure.percentile(samples, 50), 3)) "
                   + "p99_us=\(Measure.format(Measure.percentile(samples, 99), 3)) mean_us=\(Measure.format(samples.reduce(0, +) / Double(samples.count), 3)) "
                   + "present=\(present)/\(total)")
         }
@@ -111,9 +118,9 @@ struct CacheBenchmark: ParsableCommand {
     @OptionGroup var options: BenchmarkOptions
 
     func run() throws {
-        let store = try prepareStore(options, name: "query.db", definitions: options.definitions)
+        let store = try options.store ?? prepareStore(options, name: "query.db", definitions: options.definitions)
         let before = currentRSSMegabytes()
-        let s = try FeatureStore(path: store, options: .init(create: false))
+        let s = try FeatureStore(path: store, options: options.storeOptions)
         let reader = try s.reader(featureSet: "driver_stats_svc")
         let after = currentRSSMegabytes()
         _ = try reader.read(key: 1000)
