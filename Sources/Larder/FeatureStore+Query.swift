@@ -143,7 +143,9 @@ extension FeatureStore {
 
     /// A prepared online reader of `features`: names, versions and column
     /// positions are resolved now, and the views are loaded into the cache
-    /// (when they fit), so each read is a few memory lookups.
+    /// (when they fit), so each read is a few memory lookups. The pages of
+    /// a mapped snapshot's key index are brought in on a background thread,
+    /// so first reads do not take page faults.
     ///
     /// - Throws: ``LarderError/usage(_:)`` when the views have different join
     ///   keys or two features the same name; ``LarderError/notFound(_:)``
@@ -155,7 +157,7 @@ extension FeatureStore {
         let reader = try FeatureReader(store: self, plan: plan)
         try withReader { state in
             try cache.transaction(db: state.db) { transaction in
-                for part in plan.parts { _ = try transaction.snapshot(of: part.view) }
+                for part in plan.parts { try transaction.snapshot(of: part.view)?.base.prefaultIndex() }
             }
         }
         return reader
