@@ -33,32 +33,47 @@ final class PointInTimeStores {
     }
 }
 
+/// A run recorded by `testInsertRun`, waiting for its rows.
+struct PendingTestRun: Sendable {
+    let id: Int64, view: String, version: Int, committedAt: Int64
+}
+
+/// Runs recorded by `testInsertRun`, by store, until `testInsertRows` commits them.
+let pendingTestRuns = Mutex<[ObjectIdentifier: [PendingTestRun]]>([:])
+
 extension FeatureStore {
-    /// Inserts the `runs` row of a committed run (tests only).
+    /// Records a committed run (tests only). Its `runs` row is inserted by
+    /// the next ``testInsertRows(view:version:_:)``, in the same
+    /// transaction as the rows, as the write path commits a run: a refresh
+    /// (the cache's periodic one runs in the background) never sees a run
+    /// without its rows.
     func testInsertRun(id: Int64, view: String, version: Int = 1, committedAt: Int64) throws {
-        try state.withLock { state in
-            let s = try state.db.statement("""
-                INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
-                VALUES (?1, ?2, ?3, 'test', '', 0, 0, ?4, ?4)
-                """)
-            s.bind(id, at: 1)
-            s.bind(view, at: 2)
-            s.bind(Int64(version), at: 3)
-            s.bind(committedAt, at: 4)
-            try s.run()
-        }
+        pendingTestRuns.withLock { $0[ObjectIdentifier(self), default: []].append(PendingTestRun(id: id, view: view, version: version, committedAt: committedAt)) }
     }
 
-    /// Inserts rows into the table of `view` (latest version when `version`
-    /// is nil); each row lists the table's columns in order: join keys,
-    /// event, created, run id, features (tests only).
+    /// Inserts the runs recorded by ``testInsertRun(id:view:version:committedAt:)``
+    /// and rows into the table of `view` (latest version when `version` is
+    /// nil), in one transaction; each row lists the table's columns in
+    /// order: join keys, event, created, run id, features (tests only).
     func testInsertRows(view name: String, version: Int? = nil, _ rows: [[FeatureValue]]) throws {
         let view = try registry.view(name, version: version)
         let columns = ViewTable.columns(view)
         let sql = "INSERT INTO \(Identifier.quoted(view.tableName)) (\(columns.map(Identifier.quoted).joined(separator: ", ")))"
             + " VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))"
+        let runs = pendingTestRuns.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) ?? [] }
         try state.withLock { state in
             try state.db.execute("BEGIN")
+            for run in runs {
+                let s = try state.db.statement("""
+                    INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
+                    VALUES (?1, ?2, ?3, 'test', '', 0, 0, ?4, ?4)
+                    """)
+                s.bind(run.id, at: 1)
+                s.bind(run.view, at: 2)
+                s.bind(Int64(run.version), at: 3)
+                s.bind(run.committedAt, at: 4)
+                try s.run()
+            }
             let s = try state.db.statement(sql)
             for row in rows {
                 precondition(row.count == columns.count, "a row of \(row.count) values for \(columns.count) columns")

@@ -326,9 +326,11 @@ import Testing
         // queries at once.
         let other = try Connection(path: stores.directory.file("pit.db"))
         try other.execute("""
+            BEGIN;
             INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
             VALUES (3, 'v', 1, 'other', '', 1, 0, 3, 3);
-            INSERT INTO fv_v_v1 (id, event_timestamp, created_timestamp, __run_id, x) VALUES (2, 30, 0, 3, 300)
+            INSERT INTO fv_v_v1 (id, event_timestamp, created_timestamp, __run_id, x) VALUES (2, 30, 0, 3, 300);
+            COMMIT
             """)
         let entities = FeatureFrame(names: ["id"], columns: [try testColumn(.int64, [.int64(2)])])
         let deadline = Date().addingTimeInterval(5)
@@ -340,9 +342,11 @@ import Testing
         }
         #expect(read == 300 && online == .int64(300))
         try other.execute("""
+            BEGIN;
             INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
             VALUES (4, 'v', 1, 'other', '', 1, 0, 4, 4);
-            INSERT INTO fv_v_v1 (id, event_timestamp, created_timestamp, __run_id, x) VALUES (1, 40, 0, 4, 400)
+            INSERT INTO fv_v_v1 (id, event_timestamp, created_timestamp, __run_id, x) VALUES (1, 40, 0, 4, 400);
+            COMMIT
             """)
         let historical = try store.historicalFeatures(spine: try testSpine(keys: [1], times: [40]), features: [FeatureReference(view: "v", feature: "x")])
         #expect(testValues(historical["x"]!) == [.int64(400)])
