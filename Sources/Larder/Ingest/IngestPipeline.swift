@@ -1,4 +1,5 @@
 import class Foundation.Thread
+import class Dispatch.DispatchSemaphore
 
 /// The one way rows get into a store: every writer — `larder backfill`, a
 /// library write, and the clients to come — runs its ``IngestSource``
@@ -58,10 +59,17 @@ struct IngestPipeline<Source: IngestSource> {
 
         let queue = HandoffQueue<Handoff>(capacity: 2)
         let producer = self
-        let thread = Thread { producer.produce(into: queue, started: started, clock: clock) }
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            producer.produce(into: queue, started: started, clock: clock)
+            finished.signal()
+        }
         thread.stackSize = 8 << 20
         thread.start()
-        defer { queue.close() } // unblocks the reader thread if the writer stops early
+        defer {
+            queue.close() // unblocks the reader thread if the writer stops early
+            finished.wait() // and waits until it has removed its scratch files
+        }
 
         try db.setCacheSize(kibibytes: RunWriter.cacheKiB)
         defer { try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB) }
@@ -112,23 +120,58 @@ struct IngestPipeline<Source: IngestSource> {
         }
     }
 
-    /// The reader thread: the source's typed batches, validated and sorted,
-    /// until the input ends, an error occurs or the writer closes the queue.
+    /// The reader thread: the source's typed batches, validated, until the
+    /// input ends, an error occurs or the writer closes the queue. The first
+    /// `options.streamedRows` rows go to the writer batch by batch, each
+    /// sorted on its own; the good rows after them go to a ``RunSorter``
+    /// (their bad rows at once, for the problem list and the reject file),
+    /// which hands them over in primary-key order once the input has ended.
+    /// The sorter's scratch files are gone before the end (or the failure)
+    /// is handed over.
     private func produce(into queue: HandoffQueue<Handoff>, started: Int64, clock: Stopwatch) {
+        let keepRaw = options.onError == .skip
+        let sorter = RunSorter(view: view, partRows: options.sortPartRows, keepsRaw: keepRaw, scratchParent: options.scratchParent)
         do {
             let validator = Validator(view: view, file: source.label)
-            let keepRaw = options.onError == .skip
-            let sha = try source.produce(view: view, options: options, started: started, clock: clock) { typed in
+            var streamed = 0
+            var last = IngestProgress(rows: 0, bytesRead: 0, totalBytes: nil, seconds: 0)
+            let sha = try source.produce(view: view, options: options, started: started, clock: clock) { typed throws(LarderError) in
                 var log = typed.log
                 validator.check(typed.batch, rows: 0..<typed.batch.count, log: &log)
-                let order = typed.batch.primaryKeyOrder()
+                last = typed.progress
+                let order: [Int]
+                if streamed < options.streamedRows {
+                    streamed += typed.batch.count
+                    order = typed.batch.primaryKeyOrder()
+                } else {
+                    order = (0..<typed.batch.count).filter { log.badRows[$0] }
+                    let good = order.isEmpty ? Array(0..<typed.batch.count) : (0..<typed.batch.count).filter { !log.badRows[$0] }
+                    try sorter.add(order.isEmpty ? typed.batch : typed.batch.gathered(good),
+                                   raw: keepRaw ? Self.rawColumn(good.map { typed.raw[$0] }) : nil)
+                }
                 let stage = Stage(batch: typed.batch.gathered(order), log: log.gathered(order), badRecords: typed.badRecords,
                                   raw: keepRaw ? order.map { typed.raw[$0] } : [], progress: typed.progress)
                 return queue.put(.stage(stage))
             }
-            _ = queue.put(.end(sha256: sha))
+            var open = true
+            try sorter.finish(batchRows: options.batchRows) { batch, raw in
+                var log = ProblemLog()
+                log.startBatch(rows: batch.count)
+                let rows = raw.map { raw in (0..<batch.count).map { raw.byteSlice($0) } } ?? []
+                open = queue.put(.stage(Stage(batch: batch, log: log, badRecords: [], raw: rows, progress: last)))
+                return open
+            }
+            if open { _ = queue.put(.end(sha256: sha)) }
         } catch {
+            sorter.remove()
             _ = queue.put(.failure(LarderError(error)))
         }
+    }
+
+    /// Raw records as one `bytes` column, the form ``RunSorter`` keeps them in.
+    private static func rawColumn(_ records: [ArraySlice<UInt8>]) -> Column {
+        var column = Column(type: .bytes, capacity: records.count)
+        for record in records { record.withUnsafeBytes { column.append(bytes: $0) } }
+        return column
     }
 }

@@ -1,0 +1,96 @@
+/// A k-way merge of the sorted parts that ``RunSorter`` spilled: each part
+/// is read back one block at a time, and a binary heap of the parts' current
+/// rows picks the next row in primary-key order.
+struct SortedRunMerge {
+    /// Where one part stands: its current block and row.
+    private struct Cursor {
+        let file: ScratchFile
+        /// The offset of the part's next block.
+        var next: Int
+        var batch: WriteBatch
+        var raw: Column?
+        var row = 0
+    }
+
+    let view: FeatureView
+    let hasRaw: Bool
+    private var cursors: [Cursor] = []
+    /// Indexes of the cursors that still have rows, ordered as a min-heap by their current row.
+    private var heap: [Int] = []
+
+    /// A merge of `parts`, files of blocks that ``SpillCodec`` encoded for `view`.
+    init(parts: [ScratchFile], view: FeatureView, hasRaw: Bool) throws(LarderError) {
+        self.view = view
+        self.hasRaw = hasRaw
+        for file in parts where file.size > 0 {
+            let (bytes, next) = try file.block(at: 0)
+            let (batch, raw) = SpillCodec.decode(bytes, view: view, hasRaw: hasRaw)
+            cursors.append(Cursor(file: file, next: next, batch: batch, raw: raw))
+        }
+        for i in cursors.indices where cursors[i].batch.count > 0 { push(i) }
+    }
+
+    /// The next at most `maxRows` rows in primary-key order (nil once every part is used up).
+    mutating func next(maxRows: Int) throws(LarderError) -> (WriteBatch, Column?)? {
+        guard !heap.isEmpty else { return nil }
+        var out = WriteBatch(view: view, capacity: maxRows)
+        var raw = hasRaw ? Column(type: .bytes, capacity: maxRows) : nil
+        while out.count < maxRows, let top = heap.first {
+            let row = cursors[top].row
+            out.append(row: row, of: cursors[top].batch)
+            if let source = cursors[top].raw { raw?.append(from: source, row: row) }
+            if try advance(top) { siftDown(0) } else { popTop() }
+        }
+        return (out, raw)
+    }
+
+    /// Moves cursor `i` to its next row, reading the part's next block when
+    /// needed; false when the part has no rows left.
+    private mutating func advance(_ i: Int) throws(LarderError) -> Bool {
+        cursors[i].row += 1
+        if cursors[i].row < cursors[i].batch.count { return true }
+        let file = cursors[i].file
+        guard cursors[i].next < file.size else { return false }
+        let (bytes, next) = try file.block(at: cursors[i].next)
+        (cursors[i].batch, cursors[i].raw) = SpillCodec.decode(bytes, view: view, hasRaw: hasRaw)
+        cursors[i].next = next
+        cursors[i].row = 0
+        return cursors[i].batch.count > 0
+    }
+
+    /// Whether cursor `a`'s current row comes before cursor `b`'s.
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        cursors[a].batch.precedes(cursors[a].row, cursors[b].batch, cursors[b].row)
+    }
+
+    private mutating func push(_ i: Int) {
+        heap.append(i)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func popTop() {
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return }
+        heap[0] = last
+        siftDown(0)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1
+            guard left < heap.count else { return }
+            var smallest = left
+            if left + 1 < heap.count, less(heap[left + 1], heap[left]) { smallest = left + 1 }
+            guard less(heap[smallest], heap[parent]) else { return }
+            heap.swapAt(smallest, parent)
+            parent = smallest
+        }
+    }
+}
