@@ -54,7 +54,8 @@ enum FieldParser {
     static func double(_ b: UnsafeRawBufferPointer) -> Double? {
         let n = b.count
         guard n > 0, n < 400 else { return nil }
-        // Fast path (Clinger): up to 15 significant digits and a small power of ten are exact.
+        // Fast path (Clinger): a mantissa of at most 2^53 and a power of ten up to 10^22 are
+        // exact doubles, so their IEEE quotient is the correctly rounded value.
         var i = 0
         var negative = false
         if b[0] == 0x2D || b[0] == 0x2B { negative = b[0] == 0x2D; i = 1 }
@@ -78,7 +79,7 @@ enum FieldParser {
             }
             i += 1
         }
-        if simple, digits > 0, digits <= 15, fractionDigits <= 22 {
+        if simple, digits > 0, digits <= 19, mantissa <= 1 << 53, fractionDigits <= 22 {
             let value = Double(mantissa) / powersOfTen[fractionDigits]
             return negative ? -value : value
         }
