@@ -13,6 +13,7 @@ final class RunSorter {
     /// Rows per spilled block: what the merge holds of each part.
     static let blockRows = 8_192
 
+    /// The view whose rows are sorted.
     let view: FeatureView
     /// Rows sorted in memory at once (one part).
     let partRows: Int
@@ -20,9 +21,13 @@ final class RunSorter {
     let scratchParent: String?
     /// Whether each row's raw record travels with it (skip mode, for the reject file).
     let keepsRaw: Bool
+    /// The rows of the part being gathered, in input order.
     private var pending: WriteBatch
+    /// Their raw records, when ``keepsRaw``.
     private var pendingRaw: Column?
+    /// The scratch folder, made at the first spill.
     private var folder: ScratchFolder?
+    /// The spilled parts, each sorted.
     private var parts: [ScratchFile] = []
 
     /// A sorter for rows of `view`.

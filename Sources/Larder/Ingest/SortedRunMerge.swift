@@ -4,16 +4,23 @@
 struct SortedRunMerge {
     /// Where one part stands: its current block and row.
     private struct Cursor {
+        /// The part.
         let file: ScratchFile
         /// The offset of the part's next block.
         var next: Int
+        /// The current block's rows.
         var batch: WriteBatch
+        /// The current block's raw records (skip mode).
         var raw: Column?
+        /// The current row of ``batch``.
         var row = 0
     }
 
+    /// The view whose rows are merged.
     let view: FeatureView
+    /// Whether each block carries the rows' raw records.
     let hasRaw: Bool
+    /// One cursor per part.
     private var cursors: [Cursor] = []
     /// Indexes of the cursors that still have rows, ordered as a min-heap by their current row.
     private var heap: [Int] = []
@@ -63,6 +70,7 @@ struct SortedRunMerge {
         cursors[a].batch.precedes(cursors[a].row, cursors[b].batch, cursors[b].row)
     }
 
+    /// Adds cursor `i` to the heap.
     private mutating func push(_ i: Int) {
         heap.append(i)
         var child = heap.count - 1
@@ -74,6 +82,7 @@ struct SortedRunMerge {
         }
     }
 
+    /// Removes the heap's top (a part used up).
     private mutating func popTop() {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return }
@@ -81,6 +90,7 @@ struct SortedRunMerge {
         siftDown(0)
     }
 
+    /// Restores the heap order below `start` after its cursor moved on.
     private mutating func siftDown(_ start: Int) {
         var parent = start
         while true {

@@ -10,6 +10,7 @@ import Darwin
 final class ScratchFile {
     /// Where the file is.
     let path: String
+    /// The open file (-1 once deleted).
     private var descriptor: Int32
     /// Bytes written so far: where the next block goes.
     private(set) var size = 0
