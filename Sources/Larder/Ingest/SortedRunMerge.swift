@@ -1,6 +1,7 @@
 /// A k-way merge of the sorted parts that ``RunSorter`` spilled: each part
 /// is read back one block at a time, and a binary heap of the parts' current
-/// rows picks the next row in primary-key order.
+/// rows picks the next row in primary-key order. Each output batch is one
+/// bulk gather from the blocks it draws on, laid back to back.
 struct SortedRunMerge {
     /// Where one part stands: its current block and row.
     private struct Cursor {
@@ -20,8 +21,12 @@ struct SortedRunMerge {
     let view: FeatureView
     /// Whether each block carries the rows' raw records.
     let hasRaw: Bool
+    /// Whether the key is one `int64` column, compared through ``heads``.
+    private let intKey: Bool
     /// One cursor per part.
     private var cursors: [Cursor] = []
+    /// Per cursor, with ``intKey``: the key, event time and created time of its current row.
+    private var heads: [(Int64, Int64, Int64)] = []
     /// Indexes of the cursors that still have rows, ordered as a min-heap by their current row.
     private var heap: [Int] = []
 
@@ -29,26 +34,54 @@ struct SortedRunMerge {
     init(parts: [ScratchFile], view: FeatureView, hasRaw: Bool) throws(LarderError) {
         self.view = view
         self.hasRaw = hasRaw
+        intKey = view.joinKeys.count == 1 && view.joinKeys[0].type == .int64
         for file in parts where file.size > 0 {
             let (bytes, next) = try file.block(at: 0)
             let (batch, raw) = SpillCodec.decode(bytes, view: view, hasRaw: hasRaw)
             cursors.append(Cursor(file: file, next: next, batch: batch, raw: raw))
+            heads.append((0, 0, 0))
         }
-        for i in cursors.indices where cursors[i].batch.count > 0 { push(i) }
+        for i in cursors.indices where cursors[i].batch.count > 0 {
+            refreshHead(i)
+            push(i)
+        }
     }
 
     /// The next at most `maxRows` rows in primary-key order (nil once every part is used up).
     mutating func next(maxRows: Int) throws(LarderError) -> (WriteBatch, Column?)? {
         guard !heap.isEmpty else { return nil }
-        var out = WriteBatch(view: view, capacity: maxRows)
-        var raw = hasRaw ? Column(type: .bytes, capacity: maxRows) : nil
-        while out.count < maxRows, let top = heap.first {
-            let row = cursors[top].row
-            out.append(row: row, of: cursors[top].batch)
-            if let source = cursors[top].raw { raw?.append(from: source, row: row) }
-            if try advance(top) { siftDown(0) } else { popTop() }
+        var blocks = WriteBatch(view: view)
+        var raws: Column? = hasRaw ? Column(type: .bytes) : nil
+        var base = [Int](repeating: 0, count: cursors.count)
+        for i in heap { gather(i, into: &blocks, raws: &raws, base: &base) }
+        var order: [Int] = []
+        order.reserveCapacity(maxRows)
+        while order.count < maxRows, let top = heap.first {
+            order.append(base[top] + cursors[top].row)
+            guard try advance(top) else {
+                popTop()
+                continue
+            }
+            if cursors[top].row == 0 { gather(top, into: &blocks, raws: &raws, base: &base) }
+            refreshHead(top)
+            siftDown(0)
         }
-        return (out, raw)
+        return (blocks.gathered(order), raws?.gathering(order.map { Int32($0) }))
+    }
+
+    /// Appends cursor `i`'s current block to `blocks` (and `raws`), noting where it starts in `base`.
+    private func gather(_ i: Int, into blocks: inout WriteBatch, raws: inout Column?, base: inout [Int]) {
+        base[i] = blocks.count
+        blocks.append(contentsOf: cursors[i].batch)
+        if let raw = cursors[i].raw { raws?.append(contentsOf: raw) }
+    }
+
+    /// Copies cursor `i`'s current key into ``heads`` (with ``intKey``).
+    private mutating func refreshHead(_ i: Int) {
+        guard intKey else { return }
+        let row = cursors[i].row
+        let batch = cursors[i].batch
+        heads[i] = (batch.keys[0].ints[row], batch.eventTimes[row], batch.createdTimes[row])
     }
 
     /// Moves cursor `i` to its next row, reading the part's next block when
@@ -67,7 +100,8 @@ struct SortedRunMerge {
 
     /// Whether cursor `a`'s current row comes before cursor `b`'s.
     private func less(_ a: Int, _ b: Int) -> Bool {
-        cursors[a].batch.precedes(cursors[a].row, cursors[b].batch, cursors[b].row)
+        if intKey { return heads[a] < heads[b] }
+        return cursors[a].batch.precedes(cursors[a].row, cursors[b].batch, cursors[b].row)
     }
 
     /// Adds cursor `i` to the heap.

@@ -87,15 +87,6 @@ struct WriteBatch: Sendable {
         lines.append(contentsOf: other.lines)
     }
 
-    /// Appends row `row` of `other`, a batch of the same view.
-    mutating func append(row: Int, of other: WriteBatch) {
-        for k in keys.indices { keys[k].append(from: other.keys[k], row: row) }
-        for f in features.indices { features[f].append(from: other.features[f], row: row) }
-        eventTimes.append(other.eventTimes[row])
-        createdTimes.append(other.createdTimes[row])
-        lines.append(other.lines[row])
-    }
-
     /// The batch reordered: new row `i` is old row `order[i]`.
     func gathered(_ order: [Int]) -> WriteBatch {
         var out = self
