@@ -11,7 +11,13 @@ extension FeatureStore {
     /// A reject file that is the store's or the input's is refused before
     /// anything is read; it appears, complete, once the run has committed.
     ///
-    /// - Complexity: O(rows); memory is bounded by one batch (`options.batchRows`).
+    /// Rows past the first 2^20 are sorted as a whole before they are
+    /// written (an external merge sort through scratch files in a private
+    /// folder of the system temporary folder, removed when the run ends,
+    /// however it ends).
+    ///
+    /// - Complexity: O(rows log rows); memory is bounded by the page cache,
+    ///   a few batches (`options.batchRows`) and one sorted part of 2^20 rows.
     public func backfill(view: String, version: Int? = nil, input: Source, options: IngestOptions = IngestOptions(),
                          progress: (@Sendable (IngestProgress) -> Void)? = nil) throws(LarderError) -> IngestResult {
         try ingest(FileSource(source: input), into: view, version: version, options: options, progress: progress)

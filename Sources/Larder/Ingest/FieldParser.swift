@@ -47,6 +47,25 @@ enum FieldParser {
 
     private static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { x, _ in x * 10 } }
 
+#if arch(x86_64) && !os(Windows)
+    /// 10^0 … 10^27 as Float80, each exact (5^27 < 2^63).
+    private static let powersOfTen80: [Float80] = (0...27).map { e in (0..<e).reduce(Float80(1)) { x, _ in x * 10 } }
+
+    /// `mantissa / 10^fractionDigits` correctly rounded to a Double, through
+    /// one Float80 division, or nil when that cannot be sure (then the slow
+    /// path decides). The quotient is within half a Float80 ulp of the exact
+    /// value, so rounding it to a Double gives the exact value's rounding
+    /// unless a Double rounding midpoint lies between the two; midpoints are
+    /// Float80 values, so that can only happen when the quotient is one
+    /// (its 11 bits below a Double's precision are exactly 100…0).
+    private static func extendedDouble(mantissa: UInt64, fractionDigits: Int) -> Double? {
+        guard fractionDigits < powersOfTen80.count else { return nil }
+        let quotient = Float80(mantissa) / powersOfTen80[fractionDigits]
+        guard quotient.significandBitPattern & 0x7FF != 0x400 else { return nil }
+        return Double(quotient)
+    }
+#endif
+
     /// A float64 in decimal notation (`-1.5`, `2e-3`, `.5`), or `NaN`, `nan`,
     /// `inf`, `-inf`, `Infinity`, `-Infinity`. Hex floats and other strtod
     /// spellings are refused.
@@ -54,7 +73,8 @@ enum FieldParser {
     static func double(_ b: UnsafeRawBufferPointer) -> Double? {
         let n = b.count
         guard n > 0, n < 400 else { return nil }
-        // Fast path (Clinger): up to 15 significant digits and a small power of ten are exact.
+        // Fast path (Clinger): a mantissa of at most 2^53 and a power of ten up to 10^22 are
+        // exact doubles, so their IEEE quotient is the correctly rounded value.
         var i = 0
         var negative = false
         if b[0] == 0x2D || b[0] == 0x2B { negative = b[0] == 0x2D; i = 1 }
@@ -78,10 +98,16 @@ enum FieldParser {
             }
             i += 1
         }
-        if simple, digits > 0, digits <= 15, fractionDigits <= 22 {
+        if simple, digits > 0, digits <= 19, mantissa <= 1 << 53, fractionDigits <= 22 {
             let value = Double(mantissa) / powersOfTen[fractionDigits]
             return negative ? -value : value
         }
+#if arch(x86_64) && !os(Windows)
+        // Up to 19 digits (17 for a float64 printed shortest): exact in a Float80.
+        if simple, digits > 0, digits <= 19, let value = extendedDouble(mantissa: mantissa, fractionDigits: fractionDigits) {
+            return negative ? -value : value
+        }
+#endif
         return slowDouble(b)
     }
 

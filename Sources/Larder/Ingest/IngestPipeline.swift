@@ -1,4 +1,5 @@
 import class Foundation.Thread
+import class Dispatch.DispatchSemaphore
 
 /// The one way rows get into a store: every writer — `larder backfill`, a
 /// library write, and the clients to come — runs its ``IngestSource``
@@ -7,9 +8,14 @@ import class Foundation.Thread
 ///
 /// source (read, type) → validator → sort into primary-key order → writer
 ///
-/// Reading, typing, validating and sorting run on a second thread while the
-/// calling thread inserts the previous batch, inside the run's single write
-/// transaction, which commits at the end or rolls everything back.
+/// Three threads: one reads, types and validates; one puts the rows into
+/// primary-key order; the calling thread inserts them, inside the run's
+/// single write transaction, which commits at the end or rolls everything
+/// back. The first ``IngestOptions/streamedRows`` rows are written as they
+/// come, each batch sorted on its own; the rest of the run is sorted as a
+/// whole by a ``RunSorter`` (spilling to scratch files) and written once the
+/// input has ended, so that a run larger than SQLite's page cache still
+/// visits each B-tree page once.
 /// `skipIfUnchanged` is decided before any row is written when the content
 /// hash can be known first (a file, a frame), and at the end otherwise
 /// (standard input).
@@ -21,7 +27,7 @@ struct IngestPipeline<Source: IngestSource> {
 
     /// One validated batch on its way from the reader thread to the writer.
     struct Stage: Sendable {
-        /// The rows, in primary-key order.
+        /// The rows: in input order from the reader, in primary-key order from the sorting thread.
         var batch: WriteBatch
         /// Which rows (of `batch`) are bad; the writer skips them.
         var log: ProblemLog
@@ -31,6 +37,9 @@ struct IngestPipeline<Source: IngestSource> {
         var raw: [ArraySlice<UInt8>]
         /// Progress after this batch.
         var progress: IngestProgress
+        /// Whether the batch is written as it comes (sorted on its own)
+        /// rather than given to the run's ``RunSorter``.
+        var streamed = true
     }
 
     /// What the reader thread hands over: a batch, the end with the content
@@ -64,12 +73,25 @@ struct IngestPipeline<Source: IngestSource> {
         let rejects = try options.rejectFile.map { destination throws(LarderError) in RejectFile(sink: try outputs.sink(for: destination)) }
         if keepRaw, rejects == nil { throw LarderError.invalidInput("--on-error skip needs --reject-file FILE for the rejected lines") }
 
+        let validated = HandoffQueue<Handoff>(capacity: 2)
         let queue = HandoffQueue<Handoff>(capacity: 2)
-        let producer = self
-        let thread = Thread { producer.produce(into: queue, started: started, clock: clock) }
-        thread.stackSize = 8 << 20
-        thread.start()
-        defer { queue.close() } // unblocks the reader thread if the writer stops early
+        let pipeline = self
+        let finished = DispatchSemaphore(value: 0)
+        let bodies: [@Sendable () -> Void] = [{ pipeline.read(into: validated, started: started, clock: clock) },
+                                              { pipeline.order(from: validated, into: queue) }]
+        for body in bodies {
+            let thread = Thread {
+                body()
+                finished.signal()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        defer {
+            queue.close() // stops the other threads if the writer stops early
+            finished.wait() // and waits until they have ended (the scratch files are gone)
+            finished.wait()
+        }
 
         try db.setCacheSize(kibibytes: RunWriter.cacheKiB)
         defer { try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB) }
@@ -125,23 +147,90 @@ struct IngestPipeline<Source: IngestSource> {
         }
     }
 
-    /// The reader thread: the source's typed batches, validated and sorted,
-    /// until the input ends, an error occurs or the writer closes the queue.
-    private func produce(into queue: HandoffQueue<Handoff>, started: Int64, clock: Stopwatch) {
+    /// The reader thread: the source's typed batches, validated, in input
+    /// order, until the input ends, an error occurs or the sorting thread
+    /// closes the queue. The first `options.streamedRows` rows are marked
+    /// to be written as they come.
+    private func read(into queue: HandoffQueue<Handoff>, started: Int64, clock: Stopwatch) {
         do {
             let validator = Validator(view: view, file: source.label)
-            let keepRaw = options.onError == .skip
+            var rows = 0
             let sha = try source.produce(view: view, options: options, started: started, clock: clock) { typed in
                 var log = typed.log
                 validator.check(typed.batch, rows: 0..<typed.batch.count, log: &log)
-                let order = typed.batch.primaryKeyOrder()
-                let stage = Stage(batch: typed.batch.gathered(order), log: log.gathered(order), badRecords: typed.badRecords,
-                                  raw: keepRaw ? order.map { typed.raw[$0] } : [], progress: typed.progress)
+                let stage = Stage(batch: typed.batch, log: log, badRecords: typed.badRecords, raw: typed.raw,
+                                  progress: typed.progress, streamed: rows < options.streamedRows)
+                rows += typed.batch.count
                 return queue.put(.stage(stage))
             }
             _ = queue.put(.end(sha256: sha))
         } catch {
             _ = queue.put(.failure(LarderError(error)))
         }
+    }
+
+    /// The sorting thread: streamed batches go on sorted on their own; the
+    /// good rows of the others go to a ``RunSorter`` (their bad rows on at
+    /// once, for the problem list and the reject file), which hands them
+    /// over in primary-key order once the input has ended. The sorter's
+    /// scratch files are gone before this returns, on every path.
+    private func order(from validated: HandoffQueue<Handoff>, into queue: HandoffQueue<Handoff>) {
+        let keepRaw = options.onError == .skip
+        let sorter = RunSorter(view: view, partRows: options.sortPartRows, keepsRaw: keepRaw, scratchParent: options.scratchParent)
+        defer {
+            sorter.remove()
+            validated.close() // stops the reader when this ends early
+        }
+        var last = IngestProgress(rows: 0, bytesRead: 0, totalBytes: nil, seconds: 0)
+        do {
+            while let handoff = validated.take() {
+                switch handoff {
+                case .failure:
+                    _ = queue.put(handoff)
+                    return
+                case .end(let sha):
+                    var open = true
+                    try sorter.finish(batchRows: options.batchRows) { batch, raw in
+                        var log = ProblemLog()
+                        log.startBatch(rows: batch.count)
+                        let rows = raw.map { raw in (0..<batch.count).map { raw.byteSlice($0) } } ?? []
+                        open = queue.put(.stage(Stage(batch: batch, log: log, badRecords: [], raw: rows, progress: last)))
+                        return open
+                    }
+                    if open { _ = queue.put(.end(sha256: sha)) }
+                    return
+                case .stage(let stage):
+                    last = stage.progress
+                    guard queue.put(.stage(try sorted(stage, into: sorter))) else { return }
+                }
+            }
+        } catch {
+            _ = queue.put(.failure(LarderError(error)))
+        }
+    }
+
+    /// What goes to the writer for `stage`: all its rows in primary-key
+    /// order when it is streamed, else only its bad rows, the good ones
+    /// going to `sorter`.
+    private func sorted(_ stage: Stage, into sorter: RunSorter) throws(LarderError) -> Stage {
+        let batch = stage.batch, log = stage.log
+        let order: [Int]
+        if stage.streamed {
+            order = batch.primaryKeyOrder()
+        } else {
+            order = (0..<batch.count).filter { log.badRows[$0] }
+            let good = order.isEmpty ? Array(0..<batch.count) : (0..<batch.count).filter { !log.badRows[$0] }
+            try sorter.add(order.isEmpty ? batch : batch.gathered(good),
+                           raw: sorter.keepsRaw ? Self.rawColumn(good.map { stage.raw[$0] }) : nil)
+        }
+        return Stage(batch: batch.gathered(order), log: log.gathered(order), badRecords: stage.badRecords,
+                     raw: sorter.keepsRaw ? order.map { stage.raw[$0] } : [], progress: stage.progress)
+    }
+
+    /// Raw records as one `bytes` column, the form ``RunSorter`` keeps them in.
+    private static func rawColumn(_ records: [ArraySlice<UInt8>]) -> Column {
+        var column = Column(type: .bytes, capacity: records.count)
+        for record in records { record.withUnsafeBytes { column.append(bytes: $0) } }
+        return column
     }
 }

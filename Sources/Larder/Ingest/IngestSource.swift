@@ -17,7 +17,7 @@ protocol IngestSource: Sendable {
     /// rows, in input order, handing each to `emit` until the input ends or
     /// `emit` returns false; returns the content hash (SHA-256).
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
-                 emit: (TypedBatch) -> Bool) throws(LarderError) -> String
+                 emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String
 }
 
 /// A batch a source has typed, before validation.
@@ -47,7 +47,7 @@ struct FileSource: IngestSource {
     }
 
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
-                 emit: (TypedBatch) -> Bool) throws(LarderError) -> String {
+                 emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
         let keepRaw = options.onError == .skip
         let path = label
         let format = options.resolvedFormat(for: path)
@@ -69,7 +69,7 @@ struct FileSource: IngestSource {
             typed.badRecords = raw.badRecords
             if keepRaw { typed.raw = (0..<raw.rowCount).map { raw.rawRecord(row: $0) ?? [] } }
             typed.progress = IngestProgress(rows: rowsRead, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, seconds: clock.seconds)
-            guard emit(typed) else { break }
+            guard try emit(typed) else { break }
         }
         source.consume(source.unconsumed.count)
         return source.contentSHA256
@@ -95,7 +95,7 @@ struct FrameSource: IngestSource {
     func hashBeforeReading() throws(LarderError) -> String? { sha256 }
 
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
-                 emit: (TypedBatch) -> Bool) throws(LarderError) -> String {
+                 emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
         let mapping = try InputMapping.make(names: frame.names, view: view, options: options, file: label)
         var batch = WriteBatch(view: view, capacity: frame.rowCount)
         batch.lines = Array(stride(from: 1, through: frame.rowCount, by: 1))
@@ -133,7 +133,7 @@ struct FrameSource: IngestSource {
                 batch.features[f] = nulls
             }
         }
-        _ = emit(TypedBatch(batch: batch, log: log, progress: IngestProgress(rows: frame.rowCount, bytesRead: 0, totalBytes: nil, seconds: clock.seconds)))
+        _ = try emit(TypedBatch(batch: batch, log: log, progress: IngestProgress(rows: frame.rowCount, bytesRead: 0, totalBytes: nil, seconds: clock.seconds)))
         return sha256
     }
 }

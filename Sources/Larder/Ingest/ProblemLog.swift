@@ -38,15 +38,16 @@ struct ProblemLog: Sendable {
     }
 
     /// This batch's log with rows renumbered for a batch reordered by
-    /// `order` (new row `i` is old row `order[i]`).
+    /// `order` (new row `i` is old row `order[i]`); rows that `order` leaves
+    /// out are dropped.
     func gathered(_ order: [Int]) -> ProblemLog {
         var out = self
-        guard !reasons.isEmpty else { return out }
-        var position = [Int](repeating: 0, count: order.count)
-        for (i, old) in order.enumerated() { position[old] = i }
         out.badRows = Bitmap(repeating: false, count: order.count)
+        guard !reasons.isEmpty else { return out }
+        var position = [Int](repeating: -1, count: badRows.count)
+        for (i, old) in order.enumerated() { position[old] = i }
         out.reasons = [:]
-        for (old, why) in reasons {
+        for (old, why) in reasons where position[old] >= 0 {
             out.badRows[position[old]] = true
             out.reasons[position[old]] = why
         }

@@ -62,6 +62,31 @@ struct WriteBatch: Sendable {
         return order
     }
 
+    /// Whether row `a` of this batch comes before row `b` of `other` (a
+    /// batch of the same view) in primary-key order: keys, event time,
+    /// created time.
+    func precedes(_ a: Int, _ other: WriteBatch, _ b: Int) -> Bool {
+        for (key, otherKey) in zip(keys, other.keys) {
+            if key.type == .int64 {
+                if key.ints[a] != otherKey.ints[b] { return key.ints[a] < otherKey.ints[b] }
+            } else {
+                let x = key.byteSlice(a), y = otherKey.byteSlice(b)
+                if x != y { return x.lexicographicallyPrecedes(y) }
+            }
+        }
+        if eventTimes[a] != other.eventTimes[b] { return eventTimes[a] < other.eventTimes[b] }
+        return createdTimes[a] < other.createdTimes[b]
+    }
+
+    /// Appends every row of `other`, a batch of the same view.
+    mutating func append(contentsOf other: WriteBatch) {
+        for k in keys.indices { keys[k].append(contentsOf: other.keys[k]) }
+        for f in features.indices { features[f].append(contentsOf: other.features[f]) }
+        eventTimes.append(contentsOf: other.eventTimes)
+        createdTimes.append(contentsOf: other.createdTimes)
+        lines.append(contentsOf: other.lines)
+    }
+
     /// The batch reordered: new row `i` is old row `order[i]`.
     func gathered(_ order: [Int]) -> WriteBatch {
         var out = self

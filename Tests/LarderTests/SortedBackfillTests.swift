@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import Larder
+
+/// A run sorted as a whole through spilled scratch files (``RunSorter``)
+/// writes what a run written batch by batch writes, and leaves no file behind.
+@Suite struct SortedBackfillTests {
+    let dir = TemporaryDirectory()
+
+    /// Options that stream 300 rows, then spill parts of 256 rows, in batches of 100.
+    var spilling: IngestOptions {
+        var options = IngestOptions()
+        options.batchRows = 100
+        options.streamedRows = 300
+        options.sortPartRows = 256
+        options.scratchParent = dir.file("scratch")
+        return options
+    }
+
+    /// `rows` rows in a shuffled order, with nulls, a created time, and `edit` applied to each line.
+    func input(rows: Int, edit: (Int, [String]) -> [String] = { $1 }) throws -> String {
+        var lines = ["driver_id,event_timestamp,created_timestamp,conv_rate,acc_rate,avg_daily_trips,city"]
+        var generator = SplitMix64(seed: 7)
+        var order = Array(0..<rows)
+        order.shuffle(using: &generator)
+        for (position, i) in order.enumerated() {
+            let fields = ["\(i % 97)", "2026-11-\(10 + i % 13)T10:\(String(format: "%02d", i % 60)):00Z", "2026-12-01T00:00:\(String(format: "%02d", i / 97 % 60))Z",
+                          "0.\(i % 10)", i % 5 == 0 ? "" : "\(Double(i) / 3)", "\(i)", i % 7 == 0 ? "" : "c\(i % 11)"]
+            lines.append(edit(position, fields).joined(separator: ","))
+        }
+        return try dir.write("in-\(rows).csv", lines.joined(separator: "\n") + "\n")
+    }
+
+    func store(_ name: String) throws -> FeatureStore {
+        let s = try FeatureStore(path: dir.file(name))
+        try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        return s
+    }
+
+    func exported(_ s: FeatureStore, _ name: String) throws -> String {
+        try s.export(view: "driver_stats", format: .csv, to: .file(dir.file(name)))
+        return try String(contentsOfFile: dir.file(name), encoding: .utf8)
+    }
+
+    /// The scratch folders left in `options.scratchParent`.
+    func leftovers() throws -> [String] {
+        try FileManager.default.createDirectory(atPath: dir.file("scratch"), withIntermediateDirectories: true)
+        return try FileManager.default.contentsOfDirectory(atPath: dir.file("scratch"))
+    }
+
+    @Test func aSpilledMergedRunWritesWhatAStreamedRunWrites() throws {
+        _ = try leftovers()
+        let path = try input(rows: 2_000)
+        let streamed = try store("a.db"), sorted = try store("b.db")
+        let a = try streamed.backfill(view: "driver_stats", input: .file(path))
+        let b = try sorted.backfill(view: "driver_stats", input: .file(path), options: spilling)
+        #expect(a.rowsWritten == 2_000 && b.rowsWritten == 2_000)
+        #expect(a.contentSHA256 == b.contentSHA256)
+        #expect(try exported(streamed, "a.csv") == exported(sorted, "b.csv"))
+        #expect(try leftovers() == [])
+    }
+
+    @Test func theSorterSpillsPartsAndRemovesThemWhenDone() throws {
+        let definition = try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml").featureViews[0]
+        let view = FeatureView(id: 1, version: 1, definition: definition, joinKeys: [JoinKey(name: "driver_id", type: .int64)], createdAt: 0)
+        let sorter = RunSorter(view: view, partRows: 64, keepsRaw: false, scratchParent: dir.path)
+        for chunk in stride(from: 0, to: 200, by: 50) {
+            var batch = WriteBatch(view: view)
+            batch.keys[0] = Column(type: .int64)
+            for i in chunk..<(chunk + 50) {
+                batch.keys[0].append(Int64((i * 37) % 200))
+                batch.eventTimes.append(0)
+                batch.createdTimes.append(0)
+                batch.lines.append(i + 2)
+                for f in batch.features.indices { batch.features[f].appendNull() }
+            }
+            try sorter.add(batch, raw: nil)
+        }
+        let folder = try #require(sorter.scratchPath)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["part-0", "part-1"])
+        var merged: [Int64] = []
+        try sorter.finish(batchRows: 50) { out, _ in
+            merged += out.keys[0].ints
+            return true
+        }
+        #expect(merged == (0..<200).map(Int64.init))
+        #expect(!FileManager.default.fileExists(atPath: folder))
+    }
+
+    @Test func aLateValidationErrorWritesNothingAndLeavesNoScratchFile() throws {
+        _ = try leftovers()
+        let path = try input(rows: 1_500) { position, fields in
+            position == 1_400 ? fields.enumerated().map { $0.offset == 3 ? "1.5" : $0.element } : fields
+        }
+        let s = try store("c.db")
+        #expect {
+            try s.backfill(view: "driver_stats", input: .file(path), options: spilling)
+        } throws: { error in
+            "\(error)".contains("in-1500.csv:1402: column conv_rate: value \"1.5\": above max 1")
+        }
+        #expect(try s.rowCount(view: "driver_stats") == 0)
+        #expect(try s.runs(view: "driver_stats").isEmpty)
+        #expect(try leftovers() == [])
+    }
+
+    @Test func skipModeRejectsBadAndDuplicateRowsOfTheSortedPart() throws {
+        _ = try leftovers()
+        // Line 1002 (position 1000) is bad; line 1202 repeats line 1102's key and times.
+        var kept: [String] = []
+        let path = try input(rows: 1_500) { position, fields in
+            if position == 1_100 { kept = fields }
+            if position == 1_200 { return kept }
+            return position == 1_000 ? fields.enumerated().map { $0.offset == 5 ? "many" : $0.element } : fields
+        }
+        var options = spilling
+        options.onError = .skip
+        options.rejectFile = .file(dir.file("rejects.jsonl"))
+        let s = try store("d.db")
+        let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
+        #expect(result.rowsWritten == 1_498 && result.rowsRejected == 2)
+        let rejects = try String(contentsOfFile: dir.file("rejects.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(rejects.count == 2)
+        #expect(rejects.contains { $0.hasPrefix("{\"line\":1002,") && $0.contains("not an int64") })
+        #expect(rejects.contains { $0.contains("duplicate") && $0.contains(kept.joined(separator: ",")) })
+        #expect(try leftovers() == [])
+    }
+}
