@@ -129,9 +129,6 @@ struct PartAnswer: Sendable {
     var split: Int
     /// For each row, the winning row, or a miss code.
     var rows: [Int32]
-    /// The order to gather rows in (their keys' order in the view, so that
-    /// the gather reads the columns from start to end), or `nil`: row order.
-    var order: [Int32]?
 
     /// Answers read from `columns` (no delta).
     init(columns: [StoredColumn], rows: [Int32]) {
@@ -139,16 +136,14 @@ struct PartAnswer: Sendable {
         delta = nil
         split = .max
         self.rows = rows
-        order = nil
     }
 
-    /// Answers read from `cached`, gathered in `order`.
-    init(cached: CachedView, rows: [Int32], order: [Int32]?) {
+    /// Answers read from `cached`.
+    init(cached: CachedView, rows: [Int32]) {
         columns = cached.base.features
         delta = cached.delta?.features
         split = cached.delta == nil ? .max : cached.split
         self.rows = rows
-        self.order = order
     }
 
     /// The code of a miss whose key has no row visible at the horizon.
@@ -176,8 +171,7 @@ struct PartAnswer: Sendable {
 
     /// The column of feature `feature`: the value of each row's winner, or null.
     func gathering(feature: Int) -> Column {
-        Column.gather(type: columns[feature].type, from: columns[feature].buffers, delta?[feature].buffers, split: split, rows: rows,
-                      order: order)
+        Column.gather(type: columns[feature].type, from: columns[feature].buffers, delta?[feature].buffers, split: split, rows: rows)
     }
 
     /// The status of feature `feature` in row `row` of the answer.
@@ -230,37 +224,29 @@ enum Retrieval {
     /// The rule over a cached view for every row of `keys` at `times`: over
     /// its base, and over its delta when it has one, combined row by row.
     static func answer(_ cached: CachedView, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> PartAnswer {
-        let (base, order) = matches(cached.base, keys: keys, times: times, horizon: horizon)
-        guard let delta = cached.delta else { return PartAnswer(cached: cached, rows: base, order: order) }
-        let inDelta = matches(delta, keys: keys, times: times, horizon: horizon).rows
+        let base = matches(cached.base, keys: keys, times: times, horizon: horizon)
+        guard let delta = cached.delta else { return PartAnswer(cached: cached, rows: base) }
+        let inDelta = matches(delta, keys: keys, times: times, horizon: horizon)
         let rows = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
             for row in times.indices {
                 out[row] = PartAnswer.code(PointInTime.combine(PartAnswer.match(base[row]), PartAnswer.match(inDelta[row]), in: cached))
             }
             initialized = times.count
         }
-        return PartAnswer(cached: cached, rows: rows, order: order)
+        return PartAnswer(cached: cached, rows: rows)
     }
 
-    /// From how many rows a retrieval visits them in the order of their
-    /// keys in the view rather than in input order (see ``keyOrder(_:keys:)``).
-    static let orderedRows = 32_768
-
     /// The rule over one snapshot for every row of `keys` at `times`, as
-    /// ``PartAnswer`` codes of the snapshot's rows, and the order the rows
-    /// were visited in (see ``keyOrder(_:keys:)``; `nil`: input order).
+    /// ``PartAnswer`` codes of the snapshot's rows.
     ///
     /// Two passes, each a short loop whose iterations do not depend on one
     /// another, so that the processor overlaps the cache misses of many
     /// rows: the first finds each row's key in the index (a single `int64`
     /// join key, the common case, probed straight from its column), the
-    /// second applies the rule within the key's rows. Many rows are visited
-    /// in key order, so the second pass (and the gathers after it) sweep the
-    /// snapshot's arrays from start to end instead of jumping about them.
+    /// second applies the rule within the key's rows.
     ///
-    /// - Complexity: O(n log r + k) for n rows, r rows per key and k keys.
-    static func matches(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64],
-                        horizon: PointInTime.Horizon) -> (rows: [Int32], order: [Int32]?) {
+    /// - Complexity: O(n log r) for n rows and r rows per key.
+    static func matches(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> [Int32] {
         let index = snapshot.keys
         // Each row's key position, or -1 when the key is null or not in the view.
         let positions = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
@@ -278,38 +264,13 @@ enum Retrieval {
             }
             initialized = times.count
         }
-        let order = times.count >= orderedRows ? keyOrder(positions, keys: index.count) : nil
-        let rows = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
-            func visit(_ row: Int) {
+        return [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+            for row in times.indices {
                 let position = Int(positions[row])
                 let entry = position >= 0 ? index.entry(at: position) : nil
                 out[row] = PartAnswer.code(PointInTime.match(entry, at: times[row], in: snapshot, horizon: horizon))
             }
-            if let order {
-                for row in order { visit(Int(row)) }
-            } else {
-                for row in times.indices { visit(row) }
-            }
             initialized = times.count
-        }
-        return (rows, order)
-    }
-
-    /// The rows ordered by their key's position in the view (a counting
-    /// sort; rows whose key is missing first), stable within a key.
-    ///
-    /// - Complexity: O(n + k) for n rows and k keys.
-    static func keyOrder(_ positions: [Int32], keys: Int) -> [Int32] {
-        var starts = [Int32](repeating: 0, count: keys + 2)
-        for position in positions { starts[Int(position) + 2] += 1 }
-        for k in 1..<starts.count { starts[k] += starts[k - 1] }
-        return [Int32](unsafeUninitializedCapacity: positions.count) { out, initialized in
-            for (row, position) in positions.enumerated() {
-                let slot = Int(position) + 1
-                out[Int(starts[slot])] = Int32(row)
-                starts[slot] += 1
-            }
-            initialized = positions.count
         }
     }
 

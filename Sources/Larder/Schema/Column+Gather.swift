@@ -71,9 +71,7 @@ extension Column {
     /// A column of type `type` with `rows.count` values gathered from one
     /// source, or from two: rows below `split` from `first`, rows from
     /// `split` on from `second` (as row `row - split`). A negative row is a
-    /// miss: null. With `order` (a permutation of the output rows) the
-    /// values are fetched in that order — the sources' order, so that they
-    /// are read from start to end — and stored where they belong.
+    /// miss: null.
     ///
     /// The gather runs one buffer at a time, with the type switch outside
     /// the loops: the validity bits a 64-bit word at a time, fixed-width
@@ -82,87 +80,17 @@ extension Column {
     /// takes its slot as 0, 0.0, false, empty or zeros, as appended nulls do.
     ///
     /// - Complexity: O(`rows.count` + the bytes copied).
-    static func gather(type: FeatureType, from first: ColumnBuffers, _ second: ColumnBuffers? = nil, split: Int = .max, rows: [Int32],
-                       order: [Int32]? = nil) -> Column {
+    static func gather(type: FeatureType, from first: ColumnBuffers, _ second: ColumnBuffers? = nil, split: Int = .max, rows: [Int32]) -> Column {
         let sources = (first, second ?? first)
         var out = Column(type: type)
         rows.withUnsafeBufferPointer { rows in
-            guard let order else {
-                out.validity = Bitmap.gather(sources, split: split, rows)
-                switch type {
-                case .int64, .timestamp: out.ints = gatherValues(sources, split: split, rows, missing: Int64(0))
-                case .float64: out.doubles = gatherValues(sources, split: split, rows, missing: Double(0))
-                case .bool: out.bools = gatherValues(sources, split: split, rows, missing: false)
-                case .string, .bytes: (out.offsets, out.bytes) = gatherText(sources, split: split, rows)
-                case .vector(let n): out.floats = gatherVectors(sources, split: split, rows, dimension: n)
-                }
-                return
-            }
-            order.withUnsafeBufferPointer { order in
-                out.validity = Bitmap.gather(sources, split: split, rows, order: order)
-                switch type {
-                case .int64, .timestamp: out.ints = gatherValues(sources, split: split, rows, order: order, missing: Int64(0))
-                case .float64: out.doubles = gatherValues(sources, split: split, rows, order: order, missing: Double(0))
-                case .bool: out.bools = gatherValues(sources, split: split, rows, order: order, missing: false)
-                case .string, .bytes: (out.offsets, out.bytes) = gatherText(sources, split: split, rows, order: order)
-                case .vector(let n): out.floats = gatherVectors(sources, split: split, rows, order: order, dimension: n)
-                }
-            }
-        }
-        return out
-    }
-
-    /// ``gatherValues(_:split:_:missing:)`` fetching in `order`.
-    @inline(__always)
-    private static func gatherValues<T>(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>,
-                                        order: UnsafeBufferPointer<Int32>, missing: T) -> [T] {
-        let a = sources.0.values.assumingMemoryBound(to: T.self), b = sources.1.values.assumingMemoryBound(to: T.self)
-        return [T](unsafeUninitializedCapacity: rows.count) { out, initialized in
-            for i in order {
-                let row = Int(rows[Int(i)])
-                out.initializeElement(at: Int(i), to: row < 0 ? missing : row < split ? a[row] : b[row - split])
-            }
-            initialized = rows.count
-        }
-    }
-
-    /// ``gatherText(_:split:_:)`` fetching in `order`: the lengths, then
-    /// the offsets in row order, then the bytes.
-    private static func gatherText(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>,
-                                   order: UnsafeBufferPointer<Int32>) -> ([Int], [UInt8]) {
-        var gatheredOffsets = [Int](repeating: 0, count: rows.count + 1)
-        gatheredOffsets.withUnsafeMutableBufferPointer { out in
-            for i in order where rows[Int(i)] >= 0 {
-                let (source, at) = locate(sources, split: split, Int(rows[Int(i)]))
-                let starts = source.values.assumingMemoryBound(to: Int.self)
-                out[Int(i) + 1] = starts[at + 1] - starts[at]
-            }
-            for i in 0..<rows.count { out[i + 1] += out[i] }
-        }
-        let total = gatheredOffsets[rows.count]
-        let gatheredBytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
-            let target = UnsafeMutableRawBufferPointer(out)
-            for i in order where rows[Int(i)] >= 0 {
-                let (source, at) = locate(sources, split: split, Int(rows[Int(i)]))
-                let starts = source.values.assumingMemoryBound(to: Int.self)
-                let start = starts[at], count = starts[at + 1] - start
-                guard count > 0 else { continue }
-                (target.baseAddress! + gatheredOffsets[Int(i)]).copyMemory(from: source.bytes + start, byteCount: count)
-            }
-            initialized = total
-        }
-        return (gatheredOffsets, gatheredBytes)
-    }
-
-    /// ``gatherVectors(_:split:_:dimension:)`` fetching in `order`.
-    private static func gatherVectors(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>,
-                                      order: UnsafeBufferPointer<Int32>, dimension: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: rows.count * dimension)
-        out.withUnsafeMutableBufferPointer { out in
-            for i in order where rows[Int(i)] >= 0 {
-                let (source, at) = locate(sources, split: split, Int(rows[Int(i)]))
-                let floats = source.values.assumingMemoryBound(to: Float.self)
-                for e in 0..<dimension { out[Int(i) * dimension + e] = floats[at * dimension + e] }
+            out.validity = Bitmap.gather(sources, split: split, rows)
+            switch type {
+            case .int64, .timestamp: out.ints = gatherValues(sources, split: split, rows, missing: Int64(0))
+            case .float64: out.doubles = gatherValues(sources, split: split, rows, missing: Double(0))
+            case .bool: out.bools = gatherValues(sources, split: split, rows, missing: false)
+            case .string, .bytes: (out.offsets, out.bytes) = gatherText(sources, split: split, rows)
+            case .vector(let n): out.floats = gatherVectors(sources, split: split, rows, dimension: n)
             }
         }
         return out
@@ -236,25 +164,6 @@ extension Column {
 }
 
 extension Bitmap {
-    /// ``gather(_:split:_:)`` fetching in `order`: bits are set where they
-    /// belong in a bitmap of clear words.
-    fileprivate static func gather(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>,
-                                   order: UnsafeBufferPointer<Int32>) -> Bitmap {
-        var gathered = Bitmap()
-        gathered.words = [UInt64](repeating: 0, count: (rows.count + 63) / 64)
-        gathered.words.withUnsafeMutableBufferPointer { words in
-            for i in order {
-                let row = Int(rows[Int(i)])
-                guard row >= 0 else { continue }
-                let (source, local) = Column.locate(sources, split: split, row)
-                let bit = (source.validity[local >> 6] >> UInt64(local & 63)) & 1
-                words[Int(i) >> 6] |= bit << UInt64(Int(i) & 63)
-            }
-        }
-        gathered._count = rows.count
-        return gathered
-    }
-
     /// A bitmap of `rows.count` bits: the validity bit of each row in its
     /// source (see ``Column/gather(type:from:_:split:rows:)``), or clear
     /// where the row is negative. Each output word is built in a register
