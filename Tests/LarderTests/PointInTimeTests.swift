@@ -520,3 +520,49 @@ import Testing
         }
     }
 }
+
+/// A large spine over base and delta, every feature type, nulls and a TTL:
+/// the cache answers as SQLite does.
+@Suite struct LargeSpineTests {
+    @Test func largeSpinesOverBaseAndDeltaAnswerAsSQLite() throws {
+        let stores = try PointInTimeStores(yaml: """
+            entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
+            feature_views: [{name: v, entity: thing, ttl: 50s, features: [{name: x, type: int64}, {name: s, type: string},
+                             {name: f, type: float64}, {name: on, type: bool}, {name: e, type: "vector<float32, 3>"}]}]
+            """)
+        var random = SplitMix64(seed: 99)
+        func rows(run: Int64, count: Int) -> [[FeatureValue]] {
+            var seen = Set<[Int64]>()
+            return (0..<count).compactMap { _ in
+                let key = Int64.random(in: 0..<3_000, using: &random), event = Int64.random(in: 0..<400, using: &random)
+                guard seen.insert([key, event]).inserted else { return nil }
+                let null = Int.random(in: 0..<5, using: &random) == 0
+                return [.int64(key), .int64(event * 1_000_000), .int64(0), .int64(run), null ? .null : .int64(key * 1000 + event),
+                        null ? .null : .string(String(repeating: "s", count: Int(event % 7))), .float64(Double(event) / 4),
+                        .bool(event % 3 == 0), null ? .null : .vector([Float(key), Float(event), 1])]
+            }
+        }
+        try stores.cached.testInsertRun(id: 1, view: "v", committedAt: 1)
+        try stores.cached.testInsertRows(view: "v", rows(run: 1, count: 20_000))
+        let spineKeys = (0..<40_000).map { _ in Int64.random(in: -5..<3_100, using: &random) }
+        let spineTimes = spineKeys.map { _ in Int64.random(in: -10..<450, using: &random) * 1_000_000 }
+        let spine = try testSpine(keys: spineKeys, times: spineTimes)
+        let features = [FeatureReference(view: "v", feature: nil)]
+        for phase in 0..<2 {
+            if phase == 1 {
+                // A delta over the base: winners from both.
+                try stores.cached.testInsertRun(id: 2, view: "v", committedAt: 2)
+                try stores.cached.testInsertRows(view: "v", rows(run: 2, count: 3_000))
+            }
+            let expected = try stores.uncached.historicalFeatures(spine: spine, features: features)
+            let got = try stores.cached.historicalFeatures(spine: spine, features: features)
+            for name in ["x", "s", "f", "on", "e"] {
+                #expect(testValues(got[name]!) == testValues(expected[name]!), "phase \(phase): \(name)")
+            }
+            let small = try testSpine(keys: Array(spineKeys.prefix(1_000)), times: Array(spineTimes.prefix(1_000)))
+            let inRowOrder = try stores.cached.historicalFeatures(spine: small, features: features)
+            #expect(testValues(inRowOrder["s"]!) == Array(testValues(got["s"]!).prefix(1_000)))
+        }
+        #expect(stores.cached.cache.contents.snapshots.values.first?.delta != nil)
+    }
+}
