@@ -135,17 +135,7 @@ import Testing
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
                 try FileManager.default.copyItem(atPath: base, toPath: store)
                 let (executable, arguments) = try path.command(store, k, rows)
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                let delay = Double(random.next() % 1_000) / 1_000 * duration * 1.3
-                Thread.sleep(forTimeInterval: delay)
-                let wasRunning = process.isRunning
-                if wasRunning { kill(process.processIdentifier, SIGKILL) }
-                process.waitUntilExit()
+                let (delay, wasRunning) = try Self.runAndKill(executable, arguments, within: duration, random: &random)
                 let context = "\(path.name) trial \(trial) (seeded, kill at \(Int(delay * 1000)) ms)"
                 let reopened = try FeatureStore(path: store, options: .init(create: false, cacheBytes: 0))
                 #expect(try reopened.integrityCheck() == "ok", "\(context)")
@@ -192,15 +182,7 @@ import Testing
         var outcomes: [String: Int] = [:]
         for trial in 0..<Self.trials {
             try? FileManager.default.removeItem(atPath: store + ".cache")
-            let process = CLI.start(online)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let delay = Double(random.next() % 1_000) / 1_000 * duration * 1.3
-            Thread.sleep(forTimeInterval: delay)
-            let wasRunning = process.isRunning
-            if wasRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            let (delay, wasRunning) = try Self.runAndKill(CLI.executable, online, within: duration, random: &random)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: store + ".cache")) ?? []
             let context = "snapshot trial \(trial) (seeded, kill at \(Int(delay * 1000)) ms): \(files)"
             outcomes[!wasRunning ? "finished first" : files.contains { $0.hasSuffix(".snap") } ? "killed after the rename" : "killed before the rename", default: 0] += 1
@@ -213,6 +195,26 @@ import Testing
         }
         print("crash suite, snapshot files: \(Self.trials) trials; " + outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: "; "))
         #expect((outcomes["killed before the rename"] ?? 0) + (outcomes["killed after the rename"] ?? 0) >= Self.trials / 4)
+    }
+
+    /// Starts `executable arguments` (output discarded) and kills it with
+    /// SIGKILL after a seeded random delay of 0 to 1.3 times `duration`.
+    ///
+    /// - Returns: the delay, and whether the process was still running then.
+    static func runAndKill(_ executable: String, _ arguments: [String], within duration: TimeInterval,
+                           random: inout SplitMix64) throws -> (delay: TimeInterval, wasRunning: Bool) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let delay = Double(random.next() % 1_000) / 1_000 * duration * 1.3
+        Thread.sleep(forTimeInterval: delay)
+        let wasRunning = process.isRunning
+        if wasRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (delay, wasRunning)
     }
 
     /// Runs `executable arguments` to the end.
