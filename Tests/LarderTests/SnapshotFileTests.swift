@@ -120,6 +120,25 @@ import LarderTestSupport
         #expect(store.cache.rowsLoaded.load(ordering: .relaxed) == loaded, "the written rows came from the write, not from SQLite")
         #expect(try Self.answers(store) == (try Self.truth(directory.file("s.db"))))
         #expect(try store.cacheStatistics().first?.deltaRows == 5)
+
+        // A backfill read in several batches: their rows are put in key order across batches.
+        var options = IngestOptions()
+        options.batchRows = 37
+        options.timeUnit = .us
+        var random = SplitMix64(seed: 11)
+        let rows = Self.rows(run: 9, count: 400, random: &random)
+        var csv = "id,event_timestamp,x,s\n"
+        for row in rows {
+            guard case .int64(let id) = row["id"], case .timestamp(let event) = row["event_timestamp"],
+                  case .int64(let x) = row["x"], case .string(let text) = row["s"] else { continue }
+            csv += "\(id),\(event.microseconds),\(x),\(text)\n"
+        }
+        let input = try directory.write("batches.csv", csv)
+        let result = try store.backfill(view: "v", input: .file(input), options: options)
+        #expect(result.rowsWritten == rows.count)
+        #expect(store.cache.rowsLoaded.load(ordering: .relaxed) == loaded)
+        #expect(try Self.answers(store) == (try Self.truth(directory.file("s.db"))))
+        #expect(try store.cacheStatistics().first?.deltaRows == 5 + rows.count)
     }
 
     /// Each kind of damage, done to the only snapshot file of a store.

@@ -104,13 +104,7 @@ struct WriteBatch: Sendable {
     /// - Complexity: O(n log n) for n rows in all.
     static func sorted(_ batches: [WriteBatch]) -> WriteBatch? {
         guard var all = batches.first else { return nil }
-        for batch in batches.dropFirst() {
-            for c in all.keys.indices { for row in 0..<batch.count { all.keys[c].append(from: batch.keys[c], row: row) } }
-            for f in all.features.indices { for row in 0..<batch.count { all.features[f].append(from: batch.features[f], row: row) } }
-            all.eventTimes += batch.eventTimes
-            all.createdTimes += batch.createdTimes
-            all.lines += batch.lines
-        }
+        for batch in batches.dropFirst() { all.append(contentsOf: batch) }
         return batches.count == 1 ? all : all.gathered(all.primaryKeyOrder())
     }
 }
