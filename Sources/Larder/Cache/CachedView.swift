@@ -36,12 +36,4 @@ final class CachedView: Sendable {
     /// Whether this holds the rows of the view version `id` created at
     /// `createdAt`.
     @inline(__always) func holds(id: Int64, createdAt: Int64) -> Bool { base.holds(id: id, createdAt: createdAt) }
-
-    /// The snapshot row `row` is in, and its row there.
-    @inline(__always) func locate(_ row: Int) -> (ViewSnapshot, Int) {
-        row < split ? (base, row) : (delta!, row - split)
-    }
-
-    /// The feature columns of the delta (when there is one) with their split.
-    var deltaFeatures: [StoredColumn]? { delta?.features }
 }

@@ -61,7 +61,7 @@ final class Region: @unchecked Sendable {
         return Region(base: UnsafeRawPointer(memory), byteCount: size, isMapped: true)
     }
 
-    /// The `count` values of type `T` at byte `offset`.
+    /// The values of type `T` starting at byte `offset`.
     @inline(__always) func pointer<T>(at offset: Int, as type: T.Type) -> UnsafePointer<T> {
         (base + offset).assumingMemoryBound(to: T.self)
     }

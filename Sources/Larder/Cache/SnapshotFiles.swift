@@ -156,7 +156,7 @@ struct SnapshotFiles: Sendable {
 
     /// Checks every array of a snapshot file's bytes in `region` (its
     /// header already checked) against its checksum.
-    static func verifyArrays(_ region: Region) -> String? {
+    private static func verifyArrays(_ region: Region) -> String? {
         guard case .success(let header) = SnapshotHeader.decode(region) else { return "header damaged" }
         for (index, array) in header.arrays.enumerated() {
             let bytes = UnsafeRawBufferPointer(start: region.base + array.offset, count: array.length)
