@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Reads: historical (training), entity-less (batch scoring) and online
@@ -185,11 +186,13 @@ extension FeatureStore {
     }
 
     /// Looks for other processes' commits without holding up the caller:
-    /// the refresh runs on a background task, and only if the store's
-    /// connection is free then (otherwise the next check does it). A failed
-    /// check is retried by the next one; queries report store errors.
+    /// the refresh runs on a Dispatch queue (not Swift's cooperative pool,
+    /// which callers that block, such as a test runner or a server's
+    /// handlers, can keep busy for long), and only if a read connection is
+    /// free then (otherwise the next check does it). A failed check is
+    /// retried by the next one; queries report store errors.
     func refreshCacheInBackground() {
-        Task.detached(priority: .utility) { [self] in
+        DispatchQueue.global(qos: .utility).async { [self] in
             _ = try? readers.withIfAvailable { state in try refreshCache(db: state.db) }
         }
     }
