@@ -2,13 +2,20 @@ import CLarderSQLite
 import Foundation
 
 extension Registry {
+    /// The registry as one state of the store: read in one read
+    /// transaction (or the caller's), so that another process's commit
+    /// between two of its queries cannot make it look inconsistent.
+    static func load(_ db: Connection) throws -> RegistrySnapshot {
+        db.isInTransaction ? try loadTables(db) : try db.transaction(.deferred) { try loadTables(db) }
+    }
+
     /// Loads the whole registry, checking every row: identifiers, types, JSON
     /// columns, and the references of each feature set's latest version.
     ///
     /// A row that Larder could not have written (the file was edited or
     /// damaged) throws ``LarderError/corruptStore(path:message:)`` naming the
     /// table, the row and the column, instead of being read as something else.
-    static func load(_ db: Connection) throws -> RegistrySnapshot {
+    private static func loadTables(_ db: Connection) throws -> RegistrySnapshot {
         var snapshot = RegistrySnapshot()
         // See <https://www.sqlite.org/c3ref/limit.html>.
         snapshot.columnLimit = Int(sqlite3_limit(db.handle, SQLITE_LIMIT_COLUMN, -1))
