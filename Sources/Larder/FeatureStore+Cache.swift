@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import Foundation
-
 /// What the columnar cache holds for one view version.
 public struct CacheEntry: Sendable, Equatable {
     /// The view's name.
@@ -60,7 +53,7 @@ public struct SnapshotFileCheck: Sendable, Equatable {
 extension FeatureStore {
     /// The cache folder beside the store, `PATH.cache`, where the snapshot
     /// files are kept.
-    public var snapshotFolder: String { path + ".cache" }
+    public var snapshotFolder: String { SnapshotFiles(storePath: path, log: nil).folder }
 
     /// Checks every file of the cache folder completely: each snapshot's
     /// header, its view version, its last run against the store's runs, and
@@ -73,23 +66,8 @@ extension FeatureStore {
         let (registry, runs) = try withReader { state in
             (state.registry, try cache.transaction(db: state.db) { $0.runs })
         }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotFolder)) ?? []).sorted()
-        return names.map { name in
-            let path = snapshotFolder + "/" + name
-            guard name.hasSuffix(".snap"), let at = name.lastIndex(of: "@"), let dash = name.lastIndex(of: "-"), at < dash,
-                  let version = Int(name[name.index(after: at)..<dash]), let lastRun = Int64(name[name.index(after: dash)...].dropLast(5)) else {
-                return SnapshotFileCheck(path: path, problem: name.contains(".tmp-") ? "an unfinished write" : "not a snapshot file")
-            }
-            guard let view = try? registry.view(String(name[..<at]), version: version) else {
-                return SnapshotFileCheck(path: path, problem: "its view version no longer exists")
-            }
-            if let problem = SnapshotFiles.verify(path, view: view) { return SnapshotFileCheck(path: path, problem: problem) }
-            if case .success(let snapshot) = SnapshotFiles.read(path, view: view),
-               snapshot.lastRun != lastRun || lastRun > runs.maxID || (lastRun > 0 && runs.commitTime(of: lastRun) != snapshot.lastRunCommittedAt) {
-                return SnapshotFileCheck(path: path, problem: "it does not match the store's runs (stale)")
-            }
-            return SnapshotFileCheck(path: path, problem: nil)
-        }
+        let files = SnapshotFiles(storePath: path, log: nil)
+        return files.names().map { SnapshotFileCheck(path: files.folder + "/" + $0, problem: files.check($0, registry: registry, runs: runs)) }
     }
 
     /// Removes the cache folder and every file in it. Processes that map a
@@ -99,16 +77,6 @@ extension FeatureStore {
     /// - Returns: the number of files removed.
     @discardableResult
     public func removeSnapshotFiles() throws(LarderError) -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: snapshotFolder)) ?? []
-        var removed = 0
-        for name in names {
-            let path = snapshotFolder + "/" + name
-            guard unlink(path) == 0 else { throw .io(path: path, message: "cannot remove: \(FilePath.lastError())") }
-            removed += 1
-        }
-        if FilePath.isDirectory(snapshotFolder), rmdir(snapshotFolder) != 0 {
-            throw .io(path: snapshotFolder, message: "cannot remove: \(FilePath.lastError())")
-        }
-        return removed
+        try SnapshotFiles(storePath: path, log: nil).removeAll()
     }
 }

@@ -37,11 +37,24 @@ struct SnapshotFiles: Sendable {
         "\(folder)/\(SnapshotFiles.prefix(view))\(lastRun).snap"
     }
 
+    /// The names of the files in the folder (none when it does not exist).
+    func names() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+
+    /// The view name, version and last run a snapshot file's name gives
+    /// (`VIEW@N-RUN.snap`), or `nil` for another name.
+    static func parse(_ name: String) -> (view: String, version: Int, lastRun: Int64)? {
+        guard name.hasSuffix(".snap"), let at = name.lastIndex(of: "@"), let dash = name.lastIndex(of: "-"), at < dash,
+              let version = Int(name[name.index(after: at)..<dash]),
+              let lastRun = Int64(name[name.index(after: dash)...].dropLast(5)) else { return nil }
+        return (String(name[..<at]), version, lastRun)
+    }
+
     /// The snapshot files of `view`, newest (greatest last run) first.
     private func candidates(of view: FeatureView) -> [(path: String, lastRun: Int64)] {
         let prefix = SnapshotFiles.prefix(view)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.compactMap { name -> (String, Int64)? in
+        return names().compactMap { name -> (String, Int64)? in
             guard name.hasPrefix(prefix), name.hasSuffix(".snap"),
                   let run = Int64(name.dropFirst(prefix.count).dropLast(5)) else { return nil }
             return ("\(folder)/\(name)", run)
@@ -59,15 +72,59 @@ struct SnapshotFiles: Sendable {
             case .failure(let problem):
                 log?("snapshot \(path) not used: \(problem)")
             case .success(let snapshot):
-                let committed = lastRun == 0 ? 0 : runs.commitTime(of: lastRun)
-                guard snapshot.lastRun == lastRun, lastRun <= runs.maxID, committed == snapshot.lastRunCommittedAt else {
-                    log?("snapshot \(path) not used: it does not match the store's runs (stale)")
+                guard Self.matches(snapshot, lastRun: lastRun, runs: runs) else {
+                    log?("snapshot \(path) not used: \(Self.stale)")
                     continue
                 }
                 return snapshot
             }
         }
         return nil
+    }
+
+    /// Why a snapshot that ``matches(_:lastRun:runs:)`` refuses is not used.
+    static let stale = "it does not match the store's runs (stale)"
+
+    /// Whether `snapshot`, from the file named for run `lastRun`, covers
+    /// the store whose runs are `runs`: its last run is the one its name
+    /// gives, exists in the store (not newer than it) and committed at the
+    /// time the snapshot recorded (not another history of the store).
+    static func matches(_ snapshot: ViewSnapshot, lastRun: Int64, runs: RunTable) -> Bool {
+        let committed = lastRun == 0 ? 0 : runs.commitTime(of: lastRun)
+        return snapshot.lastRun == lastRun && lastRun <= runs.maxID && committed == snapshot.lastRunCommittedAt
+    }
+
+    /// What is wrong with the file `name` of the folder, checked
+    /// completely — its name, its view version in `registry`, its header,
+    /// every array against its checksum, its last run against `runs` — or
+    /// `nil` when it is a sound, current snapshot.
+    func check(_ name: String, registry: RegistrySnapshot, runs: RunTable) -> String? {
+        guard let (viewName, version, lastRun) = Self.parse(name) else {
+            return name.contains(".tmp-") ? "an unfinished write" : "not a snapshot file"
+        }
+        guard let view = try? registry.view(viewName, version: version) else { return "its view version no longer exists" }
+        switch Self.read("\(folder)/\(name)", view: view) {
+        case .failure(let problem): return problem.description
+        case .success(let snapshot):
+            if let problem = Self.verifyArrays(snapshot.region) { return problem }
+            return Self.matches(snapshot, lastRun: lastRun, runs: runs) ? nil : Self.stale
+        }
+    }
+
+    /// Removes every file of the folder, then the folder.
+    ///
+    /// - Returns: the number of files removed.
+    func removeAll() throws(LarderError) -> Int {
+        var removed = 0
+        for name in names() {
+            let path = "\(folder)/\(name)"
+            guard unlink(path) == 0 else { throw .io(path: path, message: "cannot remove: \(FilePath.lastError())") }
+            removed += 1
+        }
+        if FilePath.isDirectory(folder), rmdir(folder) != 0 {
+            throw .io(path: folder, message: "cannot remove: \(FilePath.lastError())")
+        }
+        return removed
     }
 
     /// The snapshot file at `path` mapped and its header checked against `view`.
@@ -133,9 +190,8 @@ struct SnapshotFiles: Sendable {
     /// progress elsewhere is left alone).
     private func removeAbandonedWrites(of view: FeatureView) {
         let prefix = "." + SnapshotFiles.prefix(view)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let cutoff = Date().addingTimeInterval(-600)
-        for name in names where name.hasPrefix(prefix) && name.contains(".snap.tmp-") {
+        for name in names() where name.hasPrefix(prefix) && name.contains(".snap.tmp-") {
             let path = "\(folder)/\(name)"
             if let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date, modified < cutoff {
                 unlink(path)
