@@ -14,7 +14,7 @@ struct LarderCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 success, 1 validation or usage error, 2 I/O or store error.",
         subcommands: [
             InitCommand.self, ApplyCommand.self, ListCommand.self, DescribeCommand.self,
-            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self,
+            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self, StatsCommand.self,
             OnlineCommand.self, HistoricalCommand.self, ExportCommand.self, CacheCommand.self, QuickstartCommand.self,
         ]
     )

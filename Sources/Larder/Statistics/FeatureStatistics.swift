@@ -58,9 +58,10 @@ package struct FeatureStatistics: Sendable, Equatable {
     package mutating func add(_ column: Column, skipping bad: Bitmap?, scratch: inout [Double]) {
         precondition(column.type == type, "statistics of \(type) given a \(column.type) column")
         let n = column.count
-        let skipped = bad.map { b in (0..<n).reduce(0) { $0 + (b[$1] ? 1 : 0) } } ?? 0
+        let skipped = bad?.nonzeroBitCount ?? 0
         rows += Int64(n - skipped)
-        @inline(__always) func kept(_ row: Int) -> Bool { bad.map { !$0[row] } ?? true }
+        let bad = skipped > 0 ? bad : nil
+        @inline(__always) func kept(_ row: Int) -> Bool { bad == nil || !bad.unsafelyUnwrapped[row] }
         scratch.removeAll(keepingCapacity: true)
         switch type {
         case .int64, .timestamp:
