@@ -14,3 +14,20 @@ extension FeatureStore {
         }
     }
 }
+
+extension FeatureStore {
+    /// How far each feature of `view` (version `version`, default the
+    /// latest) moved from the `baseline` runs to the `current` runs, from
+    /// their merged sketches, against `thresholds` (docs/quality.md).
+    public func drift(view: String, version: Int? = nil, baseline: RunSelection, current: RunSelection,
+                      thresholds: DriftThresholds = DriftThresholds()) throws(LarderError) -> DriftReport {
+        try withReader { state in
+            let target = try state.registry.view(view, version: version)
+            return try state.db.transaction(.deferred) {
+                DriftReport(baseline: try RunStatisticsTable.merged(view: target, selection: baseline, db: state.db),
+                            current: try RunStatisticsTable.merged(view: target, selection: current, db: state.db),
+                            thresholds: thresholds)
+            }
+        }
+    }
+}
