@@ -253,9 +253,7 @@ package struct KLLSketch: Sendable, Equatable {
         var weight: Int64 = 0
         for h in 0..<n {
             let items = try input.count(atMost: 1 << 24)
-            var level: [Double] = []
-            level.reserveCapacity(items)
-            for _ in 0..<items { level.append(try input.double()) }
+            let level = try input.doubles(items)
             if h > 0, zip(level, level.dropFirst()).contains(where: { $0.0 > $0.1 }) { throw input.malformed("level \(h) not sorted") }
             levels.append(level)
             weight += Int64(items) << h

@@ -55,14 +55,23 @@ struct SketchReader {
     mutating func integer<T: FixedWidthInteger>(_: T.Type = T.self) throws(LarderError) -> T {
         let size = MemoryLayout<T>.size
         guard at + size <= bytes.count else { throw malformed("truncated") }
-        var value: T = 0
-        for i in 0..<size { value |= T(truncatingIfNeeded: bytes[at + i]) << (8 * i) }
+        let value = bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: T.self)) }
         at += size
         return value
     }
 
     /// Reads a double.
     mutating func double() throws(LarderError) -> Double { Double(bitPattern: try integer(UInt64.self)) }
+
+    /// Reads `count` doubles.
+    mutating func doubles(_ count: Int) throws(LarderError) -> [Double] {
+        guard count <= (bytes.count - at) / 8 else { throw malformed("truncated") }
+        let values = bytes.withUnsafeBytes { raw in
+            (0..<count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 8 * $0, as: UInt64.self))) }
+        }
+        at += 8 * count
+        return values
+    }
 
     /// Reads a count that must be at most `limit`.
     mutating func count(atMost limit: Int) throws(LarderError) -> Int {
