@@ -158,6 +158,10 @@ package struct FeatureStatistics: Sendable, Equatable {
         if distinct != nil { distinct = try HyperLogLog(from: &input) }
         if frequent != nil { frequent = try FrequentItems(from: &input) }
         guard input.isAtEnd else { throw input.malformed("bytes after the end") }
+        // Sketches merge only with sketches of the same size.
+        guard quantiles.map({ $0.k == KLLSketch.defaultK }) ?? true, frequent.map({ $0.k == FrequentItems.defaultK }) ?? true else {
+            throw input.malformed("a sketch of another size than this build makes")
+        }
         guard rows >= 0, nulls >= 0, nans >= 0, nulls + nans + moments.count <= rows || type == .bytes else {
             throw input.malformed("counts do not add up")
         }
