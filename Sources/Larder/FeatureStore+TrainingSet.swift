@@ -91,7 +91,7 @@ extension FeatureStore {
         var inputs: [OutputFiles.Input] = []
         if case .spine(.file(let spine)) = request.rows { inputs.append(.init("spine", path: spine)) }
         if let expected = request.expected { inputs.append(.init("manifest being reproduced", path: expected.path)) }
-        let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: inputs,
+        let outputs = try OutputFiles(store: storage.files, inputs: inputs,
                                       outputs: [.init("output", destination: output)] + (manifest.map { [.init("manifest", destination: $0)] } ?? []))
         let horizon = request.asOf ?? Timestamp.now
         // Pin every reference to the version it resolves to now, so a manifest is exact.

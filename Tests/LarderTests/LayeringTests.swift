@@ -11,11 +11,11 @@ import Testing
     static let layers: [[String]] = [
         ["Support"],
         ["Schema"],
-        ["SQLite"],
         ["Registry"],
         ["Ingest", "Cache"],
-        ["Query", "SQLiteEngine"],
+        ["Query"],
         ["Export"],
+        ["Storage", "SQLiteEngine"],
         [""],
         ["Quickstart"],
     ]

@@ -316,7 +316,7 @@ import Testing
         // A write in this process: the write path refreshes after its commit.
         try store.testInsertRun(id: 2, view: "v", committedAt: 2)
         try store.testInsertRows(view: "v", [[.int64(1), .int64(20), .int64(0), .int64(2), .int64(200)]])
-        try store.testWithDB { try store.refreshCache(db: $0) }
+        try store.testWithSession { try store.refreshCache(session: $0) }
         #expect(try reader.read(key: 1).int64(at: 0) == 200)
         let merged = try #require(store.cache.contents.snapshot(of: view))
         #expect(merged !== loaded && merged.rowCount == 2)
@@ -390,7 +390,7 @@ import Testing
                     for run in Int64(2)...30 {
                         try store.testInsertRun(id: run, view: "v", committedAt: run)
                         try store.testInsertRows(view: "v", (0..<100).map { [.int64($0), .int64(run), .int64(0), .int64(run), .int64(run)] })
-                        try store.testWithDB { try store.refreshCache(db: $0) }
+                        try store.testWithSession { try store.refreshCache(session: $0) }
                     }
                 } else {
                     var last: Int64 = 0
@@ -432,15 +432,15 @@ import Testing
         for run in Int64(2)...4 {
             try store.testInsertRun(id: run, view: "v", committedAt: run)
             try store.testInsertRows(view: "v", rows(run: run, keys: Array(stride(from: Int(run), to: 3600, by: 7)), count: 700))
-            try store.testWithDB { try store.refreshCache(db: $0) }
+            try store.testWithSession { try store.refreshCache(session: $0) }
         }
         let cached = try #require(store.cache.contents.snapshot(of: view))
         let delta = try #require(cached.delta, "small runs stay a delta")
         #expect(delta.rowCount > 0 && cached.base.rowCount > 0)
         let merged = cached.base.merging(delta).inMemory()
         let runs = store.cache.contents.runs
-        let fresh = try #require(try store.testWithDB {
-            try ViewSnapshot.load(view, from: SQLiteCacheSource(db: $0), afterRun: nil, lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt, byteLimit: .max)
+        let fresh = try #require(try store.testWithSession {
+            try ViewSnapshot.load(view, from: $0, afterRun: nil, lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt, byteLimit: .max)
         }).inMemory()
         // The same bytes, header and every array, as a fresh load of every row.
         #expect(merged.byteCount == fresh.byteCount)

@@ -7,18 +7,17 @@ final class RetrievalPlan: Sendable {
         let view: FeatureView
         /// The view version's id and creation time (its cache identity).
         let id: Int64, createdAt: Int64
-        /// The rule in SQL, built up front for a plan that serves many reads.
-        private let preparedRule: SQLiteRule?
 
-        init(view: FeatureView, prepared: Bool) {
+        init(view: FeatureView) {
             self.view = view
             id = view.id
             createdAt = view.createdAt.microseconds
-            preparedRule = prepared ? SQLiteRule(view: view) : nil
         }
 
-        /// The view's rule in SQL, for when it is not cached.
-        var rule: SQLiteRule { preparedRule ?? SQLiteRule(view: view) }
+        /// Columns to collect winning rows into: one per feature of the view.
+        func emptyColumns(capacity: Int = 0) -> [Column] {
+            view.features.map { Column(type: $0.type, capacity: capacity) }
+        }
     }
 
     /// Where an output feature comes from.
@@ -55,7 +54,7 @@ final class RetrievalPlan: Sendable {
 
     /// A plan for `features`, named `feature`, or `view__feature` with
     /// `fullNames`. A `prepared` plan (a reader's, used for many reads) also
-    /// builds each view's SQL and the positions of names up front.
+    /// finds the positions of names up front.
     ///
     /// - Throws: ``LarderError/usage(_:)`` when two features get the same name.
     init(_ features: [ResolvedFeature], fullNames: Bool, prepared: Bool = false) throws(LarderError) {
@@ -78,7 +77,7 @@ final class RetrievalPlan: Sendable {
             } else {
                 part = parts.count
                 partOfView[resolved.view.id] = part
-                parts.append(Part(view: resolved.view, prepared: prepared))
+                parts.append(Part(view: resolved.view))
                 layouts.append(RecordLayout(resolved.view.features.map(\.type)))
             }
             slots.append(Slot(part: part, feature: resolved.index, type: resolved.feature.type, layout: layouts[part]))
@@ -274,18 +273,19 @@ enum Retrieval {
         }
     }
 
-    /// The rule in SQL for every row of `keys` at `times`, one prepared
-    /// statement execution per row. With `status` false misses are not
-    /// told apart (historical retrieval has no statuses).
-    static func answer(_ rule: SQLiteRule, keys: [Column], times: [Int64], asOf: Int64, db: Connection, status: Bool) throws(SQLiteError) -> PartAnswer {
-        var columns = rule.emptyColumns()
+    /// The rule answered by the storage engine for every row of `keys` at
+    /// `times`, one lookup per row. With `status` false misses are not told
+    /// apart (historical retrieval has no statuses).
+    static func answer(_ part: RetrievalPlan.Part, from source: some RuleSource, keys: [Column], times: [Int64], asOf: Int64,
+                       status: Bool) throws -> PartAnswer {
+        var columns = part.emptyColumns()
         var rows: [Int32] = []
         rows.reserveCapacity(times.count)
         for row in times.indices {
             if hasNullKey(keys, row) {
                 rows.append(PartAnswer.notFound)
             } else {
-                let match = try rule.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, db: db, into: &columns, status: status)
+                let match = try source.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, in: part.view, into: &columns, status: status)
                 rows.append(PartAnswer.code(match))
             }
         }
