@@ -26,9 +26,9 @@ struct HistoricalBenchmark: ParsableCommand {
         var warm: [Double] = []
         var warmCPU: [Double] = []
         for _ in 0..<max(options.repeats, 10) {
-            let cpuStart = threadCPUSeconds()
+            let cpuStart = processCPUSeconds()
             warm.append(try timed { _ = try s.historicalFeatures(spine: spine, features: features) })
-            warmCPU.append(threadCPUSeconds() - cpuStart)
+            warmCPU.append(processCPUSeconds() - cpuStart)
         }
         let rss = Measure.ownPeakRSSMegabytes()
         let memory = MemoryRollup.current()
@@ -162,12 +162,12 @@ func timed(_ body: () throws -> Void) rethrows -> Double {
     return seconds(since: start)
 }
 
-/// CPU seconds the calling thread has used: unlike the wall clock, not
-/// inflated by waiting for a core on a loaded machine (the warm historical
-/// join runs on the calling thread).
-func threadCPUSeconds() -> Double {
+/// CPU seconds the process has used, on all its threads: unlike the wall
+/// clock, not inflated by waiting for a core on a loaded machine (a large
+/// join runs on both cores, so twice its wall time when alone).
+func processCPUSeconds() -> Double {
     var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
