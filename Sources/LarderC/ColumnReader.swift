@@ -133,15 +133,16 @@ struct ColumnReader {
                   item.length >= Int64((start + count) * n) - item.offset else {
                 throw .invalidInput("column \"\(name)\" (Arrow \"\(format)\"): its values array does not fit \(count) vectors")
             }
-            guard item.null_count == 0 || item.buffers[0] == nil else {
-                throw .invalidInput("column \"\(name)\" has null elements inside vectors; a vector is null as a whole or not at all")
-            }
+            let itemValidity = item.null_count == 0 ? nil : item.buffers[0]
             let values = try data(item.buffers[1], rows: (start + count) * n + Int(item.offset))
             var vector = [Float](repeating: 0, count: n)
             for row in 0..<count {
                 guard valid(row) else { column.appendNull(); continue }
                 let base = (Int(item.offset) + (start + row) * n)
                 for k in 0..<n {
+                    if let itemValidity, itemValidity.load(fromByteOffset: (base + k) >> 3, as: UInt8.self) & (1 << UInt8((base + k) & 7)) == 0 {
+                        throw .invalidInput("column \"\(name)\" row \(column.count + 1) has a null inside its vector; a vector is null as a whole or not at all")
+                    }
                     vector[k] = double ? Float(values.loadUnaligned(fromByteOffset: (base + k) * 8, as: Double.self))
                         : values.loadUnaligned(fromByteOffset: (base + k) * 4, as: Float.self)
                 }

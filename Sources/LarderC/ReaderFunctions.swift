@@ -25,7 +25,8 @@ final class ReaderHandle {
         for (f, type) in types.enumerated() {
             let bytes: [UInt8]?
             switch type {
-            case .string, .bytes: bytes = row.bytes(at: f) ?? (type == .string ? row.string(at: f).map { Array($0.utf8) } : nil)
+            case .string: bytes = row.string(at: f).map { Array($0.utf8) }
+            case .bytes: bytes = row.bytes(at: f)
             case .vector: bytes = row.vector(at: f).map { vector in vector.withUnsafeBytes { Array($0) } }
             default: bytes = nil
             }
