@@ -13,6 +13,8 @@ struct ColumnReader {
         case timestamp(multiplier: Int64, divisor: Int64)
         /// A fixed-size list of `n` float32 (or float64) values.
         case floats(n: Int, double: Bool)
+        /// A list of float32 (or float64) values, read into a vector of the wished-for dimension.
+        case list(large: Bool, double: Bool)
     }
 
     let name: String
@@ -35,21 +37,28 @@ struct ColumnReader {
         case .binary: .bytes
         case .timestamp: .timestamp
         case .floats(let n, _): .vector(dimension: n)
-        case .null: .string
+        case .null, .list: .string
         }
         var type = natural
         if case .type(let wanted) = wish {
             let fits = switch (kind, wanted) {
             case (.null, _): true
+            case (.list, .vector): true
+            case (.list, _): false
             case (_, .float64): natural == .int64 || natural == .float64
+            // pandas holds an integer column with nulls as float64: whole numbers are read back.
+            case (_, .int64): natural == .int64 || natural == .float64
             case (_, .timestamp): natural == .int64 || natural == .timestamp
             case (_, .bytes): natural == .string || natural == .bytes
             default: natural == wanted
             }
             guard fits else {
-                throw .invalidInput("column \"\(name)\" is Arrow \"\(format)\" (\(natural)), but \(wanted) is expected")
+                let actual = if case .list = kind { "a list" } else { "\(natural)" }
+                throw .invalidInput("column \"\(name)\" is Arrow \"\(format)\" (\(actual)), but \(wanted) is expected")
             }
             type = wanted
+        } else if case .list = kind {
+            throw .invalidInput("column \"\(name)\" is a list (Arrow \"\(format)\"); Larder reads lists only as a view's vectors")
         }
         column = Column(type: type)
     }
@@ -92,6 +101,9 @@ struct ColumnReader {
         if format.hasPrefix("+w:"), let n = Int(format.dropFirst(3)), n > 0, let item = field.item, item == "f" || item == "g" {
             return .floats(n: n, double: item == "g")
         }
+        if format == "+l" || format == "+L", let item = field.item, item == "f" || item == "g" {
+            return .list(large: format == "+L", double: item == "g")
+        }
         throw unsupported
     }
 
@@ -101,6 +113,7 @@ struct ColumnReader {
         case .null: (0, 0)
         case .text, .binary: (3, 0)
         case .floats: (1, 1)
+        case .list: (2, 1)
         default: (2, 0)
         }
     }
@@ -150,6 +163,10 @@ struct ColumnReader {
             }
             return
         }
+        if case .list(let large, let double) = kind {
+            try appendLists(array, start: start, count: count, large: large, double: double, valid: valid)
+            return
+        }
         let values = try data(array.buffers[1], rows: start + count)
         switch kind {
         case .integer(let bytes, let signed):
@@ -178,8 +195,14 @@ struct ColumnReader {
             let single = kind == .float32
             for row in 0..<count {
                 guard valid(row) else { column.appendNull(); continue }
-                column.append(single ? Double(values.loadUnaligned(fromByteOffset: (start + row) * 4, as: Float.self))
-                                     : values.loadUnaligned(fromByteOffset: (start + row) * 8, as: Double.self))
+                let value = single ? Double(values.loadUnaligned(fromByteOffset: (start + row) * 4, as: Float.self))
+                                   : values.loadUnaligned(fromByteOffset: (start + row) * 8, as: Double.self)
+                guard column.type == .int64 else { column.append(value); continue }
+                if value.isNaN { column.appendNull(); continue }  // pandas' null
+                guard let whole = Int64(exactly: value) else {
+                    throw .invalidInput("column \"\(name)\" row \(column.count + 1): \(value) is not an int64")
+                }
+                column.append(whole)
             }
         case .bool:
             for row in 0..<count {
@@ -222,7 +245,41 @@ struct ColumnReader {
                 }
                 previous = next
             }
-        case .null, .floats: break
+        case .null, .floats, .list: break
+        }
+    }
+
+    /// Appends lists of floats as vectors: each present list must hold the dimension's count.
+    private mutating func appendLists(_ array: ArrowArray, start: Int, count: Int, large: Bool, double: Bool,
+                                      valid: (Int) -> Bool) throws(LarderError) {
+        let n = column.dimension
+        let offsets = try data(array.buffers[1], rows: start + count + 1)
+        func offset(_ i: Int) -> Int {
+            large ? Int(offsets.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))
+                  : Int(offsets.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
+        }
+        guard let item = array.children[0]?.pointee, item.n_buffers == 2, item.buffers != nil, item.offset >= 0,
+              count == 0 || (offset(start) >= 0 && item.length >= Int64(offset(start + count))) else {
+            throw .invalidInput("column \"\(name)\" (Arrow \"\(format)\"): its values array does not fit its offsets")
+        }
+        let itemValidity = item.null_count == 0 ? nil : item.buffers[0]
+        let values = try data(item.buffers[1], rows: count == 0 ? 0 : offset(start + count) + Int(item.offset))
+        var vector = [Float](repeating: 0, count: n)
+        for row in 0..<count {
+            guard valid(row) else { column.appendNull(); continue }
+            let begin = offset(start + row), end = offset(start + row + 1)
+            guard end - begin == n, begin >= 0 else {
+                throw .invalidInput("column \"\(name)\" row \(column.count + 1): a list of \(end - begin) values for a vector of \(n)")
+            }
+            for k in 0..<n {
+                let at = Int(item.offset) + begin + k
+                if let itemValidity, itemValidity.load(fromByteOffset: at >> 3, as: UInt8.self) & (1 << UInt8(at & 7)) == 0 {
+                    throw .invalidInput("column \"\(name)\" row \(column.count + 1) has a null inside its vector; a vector is null as a whole or not at all")
+                }
+                vector[k] = double ? Float(values.loadUnaligned(fromByteOffset: at * 8, as: Double.self))
+                    : values.loadUnaligned(fromByteOffset: at * 4, as: Float.self)
+            }
+            column.append(vector: vector)
         }
     }
 
