@@ -37,7 +37,7 @@ class BuildWithLibrary(build_py):
     def run(self):
         super().run()
         source = library()
-        target = Path(self.build_lib) / "larder" / source.name
+        target = Path(self.build_lib) / "larder" / ("libLarderC" + source.suffix)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
 
