@@ -80,8 +80,10 @@ func required(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(LarderErr
     return String(cString: pointer)
 }
 
+/// The last error on this thread as JSON (larder.h).
 @_cdecl("larder_last_error")
-func larderLastError() -> UnsafePointer<CChar> { LastError.current }
+public func larderLastError() -> UnsafePointer<CChar> { LastError.current }
 
+/// Frees a string handed out through a `char **out` (larder.h).
 @_cdecl("larder_string_free")
-func larderStringFree(_ string: UnsafeMutablePointer<CChar>?) { free(string) }
+public func larderStringFree(_ string: UnsafeMutablePointer<CChar>?) { free(string) }

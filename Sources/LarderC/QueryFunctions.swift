@@ -24,8 +24,9 @@ private func request(_ store: FeatureStore, _ features: UnsafePointer<CChar>?,
     return (refs, keys)
 }
 
+/// Historical retrieval over an Arrow spine stream (larder.h).
 @_cdecl("larder_historical")
-func larderHistorical(_ store: OpaquePointer?, _ spine: UnsafeMutablePointer<ArrowArrayStream>?,
+public func larderHistorical(_ store: OpaquePointer?, _ spine: UnsafeMutablePointer<ArrowArrayStream>?,
                       _ features: UnsafePointer<CChar>?, _ featureSet: UnsafePointer<CChar>?, _ asOf: UnsafePointer<Int64>?,
                       _ fullNames: Int32, _ flags: Int32, _ out: UnsafeMutablePointer<ArrowArrayStream>?) -> Int32 {
     defer { release(spine) }
@@ -50,8 +51,9 @@ func larderHistorical(_ store: OpaquePointer?, _ spine: UnsafeMutablePointer<Arr
     }
 }
 
+/// Entity-less retrieval (larder.h).
 @_cdecl("larder_features_at")
-func larderFeaturesAt(_ store: OpaquePointer?, _ at: Int64, _ features: UnsafePointer<CChar>?,
+public func larderFeaturesAt(_ store: OpaquePointer?, _ at: Int64, _ features: UnsafePointer<CChar>?,
                       _ featureSet: UnsafePointer<CChar>?, _ asOf: UnsafePointer<Int64>?, _ fullNames: Int32,
                       _ out: UnsafeMutablePointer<ArrowArrayStream>?) -> Int32 {
     call { () throws(LarderError) in
@@ -64,8 +66,9 @@ func larderFeaturesAt(_ store: OpaquePointer?, _ at: Int64, _ features: UnsafePo
     }
 }
 
+/// Online retrieval over an Arrow entities stream (larder.h).
 @_cdecl("larder_online")
-func larderOnline(_ store: OpaquePointer?, _ features: UnsafePointer<CChar>?, _ featureSet: UnsafePointer<CChar>?,
+public func larderOnline(_ store: OpaquePointer?, _ features: UnsafePointer<CChar>?, _ featureSet: UnsafePointer<CChar>?,
                   _ fullNames: Int32, _ entities: UnsafeMutablePointer<ArrowArrayStream>?,
                   _ outValues: UnsafeMutablePointer<ArrowArrayStream>?,
                   _ outStatuses: UnsafeMutablePointer<ArrowArrayStream>?) -> Int32 {
@@ -95,8 +98,9 @@ func statusCode(_ status: FeatureStatus) -> Int8 {
     }
 }
 
+/// Exports a view to an Arrow IPC file (larder.h).
 @_cdecl("larder_export")
-func larderExport(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64, _ from: UnsafePointer<Int64>?,
+public func larderExport(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64, _ from: UnsafePointer<Int64>?,
                   _ to: UnsafePointer<Int64>?, _ asOf: UnsafePointer<Int64>?, _ path: UnsafePointer<CChar>?,
                   _ outRows: UnsafeMutablePointer<Int64>?) -> Int32 {
     call { () throws(LarderError) in

@@ -62,8 +62,9 @@ final class ReaderHandle {
     }
 }
 
+/// Prepares an online reader (larder.h).
 @_cdecl("larder_reader_open")
-func larderReaderOpen(_ store: OpaquePointer?, _ features: UnsafePointer<CChar>?, _ featureSet: UnsafePointer<CChar>?,
+public func larderReaderOpen(_ store: OpaquePointer?, _ features: UnsafePointer<CChar>?, _ featureSet: UnsafePointer<CChar>?,
                       _ fullNames: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     call { () throws(LarderError) in
         guard let out else { throw .invalidInput("no place for the reader (a NULL out pointer)") }
@@ -78,14 +79,16 @@ func larderReaderOpen(_ store: OpaquePointer?, _ features: UnsafePointer<CChar>?
     }
 }
 
+/// Frees a reader (larder.h).
 @_cdecl("larder_reader_close")
-func larderReaderClose(_ reader: OpaquePointer?) {
+public func larderReaderClose(_ reader: OpaquePointer?) {
     guard let reader else { return }
     Unmanaged<ReaderHandle>.fromOpaque(UnsafeRawPointer(reader)).release()
 }
 
+/// A reader's join keys and features as JSON (larder.h).
 @_cdecl("larder_reader_describe")
-func larderReaderDescribe(_ reader: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+public func larderReaderDescribe(_ reader: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call { () throws(LarderError) in
         let handle = try ReaderHandle.from(reader)
         try handOut(JSONValue.object([
@@ -97,8 +100,9 @@ func larderReaderDescribe(_ reader: OpaquePointer?, _ out: UnsafeMutablePointer<
     }
 }
 
+/// Reads one entity by an int64 key into a buffer (larder.h).
 @_cdecl("larder_reader_get_int64")
-func larderReaderGetInt64(_ reader: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
+public func larderReaderGetInt64(_ reader: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
                           _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
     var code = LARDER_OK
     let status = call { () throws(LarderError) in
@@ -108,8 +112,9 @@ func larderReaderGetInt64(_ reader: OpaquePointer?, _ key: Int64, _ buffer: Unsa
     return status == LARDER_OK ? code : status
 }
 
+/// Reads one entity by a string key into a buffer (larder.h).
 @_cdecl("larder_reader_get_string")
-func larderReaderGetString(_ reader: OpaquePointer?, _ key: UnsafePointer<CChar>?, _ length: Int,
+public func larderReaderGetString(_ reader: OpaquePointer?, _ key: UnsafePointer<CChar>?, _ length: Int,
                            _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
                            _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
     var code = LARDER_OK

@@ -25,8 +25,9 @@ func time(_ pointer: UnsafePointer<Int64>?) -> Timestamp? {
     pointer.map { Timestamp(microseconds: $0.pointee) }
 }
 
+/// Opens a store (larder.h).
 @_cdecl("larder_open")
-func larderOpen(_ path: UnsafePointer<CChar>?, _ create: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+public func larderOpen(_ path: UnsafePointer<CChar>?, _ create: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     call { () throws(LarderError) in
         guard let out else { throw .invalidInput("no place for the store (a NULL out pointer)") }
         let store = try FeatureStore(path: required(path, "path"), options: FeatureStore.Options(create: create != 0))
@@ -34,14 +35,16 @@ func larderOpen(_ path: UnsafePointer<CChar>?, _ create: Int32, _ out: UnsafeMut
     }
 }
 
+/// Closes a store handle (larder.h).
 @_cdecl("larder_close")
-func larderClose(_ store: OpaquePointer?) {
+public func larderClose(_ store: OpaquePointer?) {
     guard let store else { return }
     Unmanaged<StoreHandle>.fromOpaque(UnsafeRawPointer(store)).release()
 }
 
+/// Applies a definitions file (larder.h).
 @_cdecl("larder_apply")
-func larderApply(_ store: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ carryData: Int32, _ dryRun: Int32,
+public func larderApply(_ store: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ carryData: Int32, _ dryRun: Int32,
                  _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call { () throws(LarderError) in
         let definitions = try Definitions.load(path: required(path, "path"))
@@ -50,27 +53,31 @@ func larderApply(_ store: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ carry
     }
 }
 
+/// The catalog as JSON (larder.h).
 @_cdecl("larder_catalog_json")
-func larderCatalogJSON(_ store: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+public func larderCatalogJSON(_ store: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call { () throws(LarderError) in try handOut(StoreHandle.from(store).registry.catalogJSON(), out) }
 }
 
+/// A view version as JSON (larder.h).
 @_cdecl("larder_describe_json")
-func larderDescribeJSON(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64,
+public func larderDescribeJSON(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64,
                         _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call { () throws(LarderError) in
         try handOut(StoreHandle.from(store).registry.view(required(view, "view"), version: version(number)).json(), out)
     }
 }
 
+/// A view's runs as JSON (larder.h).
 @_cdecl("larder_runs_json")
-func larderRunsJSON(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?,
+public func larderRunsJSON(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?,
                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call { () throws(LarderError) in try handOut(StoreHandle.from(store).runs(view: required(view, "view")).json(), out) }
 }
 
+/// The cache's entries as JSON (larder.h).
 @_cdecl("larder_cache_json")
-func larderCacheJSON(_ store: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+public func larderCacheJSON(_ store: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     call { () throws(LarderError) in
         let entries: [JSONValue] = try StoreHandle.from(store).cacheStatistics().map {
             .object(["view": .string($0.view), "version": .int($0.version), "rows": .int($0.rows), "bytes": .int($0.bytes),

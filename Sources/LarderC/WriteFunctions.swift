@@ -21,8 +21,9 @@ private func options(_ flags: Int32) -> IngestOptions {
     return options
 }
 
+/// Writes an Arrow stream to a view as one run (larder.h).
 @_cdecl("larder_write")
-func larderWrite(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64,
+public func larderWrite(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64,
                  _ rows: UnsafeMutablePointer<ArrowArrayStream>?, _ flags: Int32,
                  _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     defer { release(rows) }
@@ -41,8 +42,9 @@ func larderWrite(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ numbe
     }
 }
 
+/// Backfills a view from a CSV or JSON Lines file (larder.h).
 @_cdecl("larder_backfill")
-func larderBackfill(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64, _ path: UnsafePointer<CChar>?,
+public func larderBackfill(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, _ number: Int64, _ path: UnsafePointer<CChar>?,
                     _ format: UnsafePointer<CChar>?, _ onError: UnsafePointer<CChar>?, _ rejectFile: UnsafePointer<CChar>?,
                     _ timeUnit: UnsafePointer<CChar>?, _ flags: Int32,
                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
