@@ -16,31 +16,24 @@ final class ReaderHandle {
         return Unmanaged<ReaderHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
     }
 
-    /// Lays `row` out in `buffer` as larder.h describes (`larder_reader_get_int64`).
+    /// Lays `row` out in `buffer` as larder.h describes (`larder_reader_get_int64`),
+    /// in one pass: a payload that does not fit is only counted, and the
+    /// call then says how many bytes the row takes.
     func fill(_ row: FeatureRow, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
-              _ needed: UnsafeMutablePointer<Int>?) throws(LarderError) -> Int32 {
+              _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
         let n = types.count
-        var payloads: [(feature: Int, bytes: [UInt8])] = []
-        var size = (n * 9 + 7) & ~7
-        for (f, type) in types.enumerated() {
-            let bytes: [UInt8]?
-            switch type {
-            case .string: bytes = row.string(at: f).map { Array($0.utf8) }
-            case .bytes: bytes = row.bytes(at: f)
-            case .vector: bytes = row.vector(at: f).map { vector in vector.withUnsafeBytes { Array($0) } }
-            default: bytes = nil
-            }
-            if let bytes {
-                payloads.append((f, bytes))
-                size += (bytes.count + 7) & ~7
-            }
-        }
-        needed?.pointee = size
-        guard let buffer, capacity >= size else { return LARDER_BUFFER_TOO_SMALL }
         var tail = (n * 9 + 7) & ~7
+        let fits = buffer != nil && capacity >= tail
+        func payload(_ f: Int, _ bytes: UnsafeRawBufferPointer) {
+            if fits, let buffer, tail + bytes.count <= capacity {
+                buffer.storeBytes(of: UInt32(tail), toByteOffset: f * 8, as: UInt32.self)
+                buffer.storeBytes(of: UInt32(bytes.count), toByteOffset: f * 8 + 4, as: UInt32.self)
+                if let base = bytes.baseAddress { (buffer + tail).copyMemory(from: base, byteCount: bytes.count) }
+            }
+            tail += (bytes.count + 7) & ~7
+        }
         for (f, type) in types.enumerated() {
             let status = row.status(at: f)
-            buffer.storeBytes(of: UInt8(statusCode(status)), toByteOffset: n * 8 + f, as: UInt8.self)
             var slot: UInt64 = 0
             if status == .present {
                 switch type {
@@ -50,17 +43,26 @@ final class ReaderHandle {
                 case .string, .bytes, .vector: break
                 }
             }
-            buffer.storeBytes(of: slot, toByteOffset: f * 8, as: UInt64.self)
+            if fits, let buffer {
+                buffer.storeBytes(of: UInt8(statusCode(status)), toByteOffset: n * 8 + f, as: UInt8.self)
+                buffer.storeBytes(of: slot, toByteOffset: f * 8, as: UInt64.self)
+            }
+            guard status == .present else { continue }
+            switch type {
+            case .string:
+                if var text = row.string(at: f) { text.withUTF8 { payload(f, UnsafeRawBufferPointer($0)) } }
+            case .bytes:
+                if let bytes = row.bytes(at: f) { bytes.withUnsafeBytes { payload(f, $0) } }
+            case .vector:
+                if let vector = row.vector(at: f) { vector.withUnsafeBytes { payload(f, $0) } }
+            default: break
+            }
         }
-        for (f, bytes) in payloads {
-            buffer.storeBytes(of: UInt32(tail), toByteOffset: f * 8, as: UInt32.self)
-            buffer.storeBytes(of: UInt32(bytes.count), toByteOffset: f * 8 + 4, as: UInt32.self)
-            bytes.withUnsafeBytes { (buffer + tail).copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(buffer), byteCount: $0.count) }
-            tail += (bytes.count + 7) & ~7
-        }
-        return LARDER_OK
+        needed?.pointee = tail
+        return fits && tail <= capacity ? LARDER_OK : LARDER_BUFFER_TOO_SMALL
     }
 }
+
 
 /// Prepares an online reader (larder.h).
 @_cdecl("larder_reader_open")
@@ -107,7 +109,7 @@ public func larderReaderGetInt64(_ reader: OpaquePointer?, _ key: Int64, _ buffe
     var code = LARDER_OK
     let status = call { () throws(LarderError) in
         let handle = try ReaderHandle.from(reader)
-        code = try handle.fill(handle.reader.read(key: key), buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
+        code = handle.fill(try handle.reader.read(key: key), buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
     }
     return status == LARDER_OK ? code : status
 }
@@ -122,7 +124,7 @@ public func larderReaderGetString(_ reader: OpaquePointer?, _ key: UnsafePointer
         guard let key, length >= 0 else { throw .invalidInput("no key (NULL)") }
         let text = String(decoding: UnsafeRawBufferPointer(start: key, count: length), as: UTF8.self)
         let handle = try ReaderHandle.from(reader)
-        code = try handle.fill(handle.reader.read(key: text), buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
+        code = handle.fill(try handle.reader.read(key: text), buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
     }
     return status == LARDER_OK ? code : status
 }
