@@ -466,6 +466,22 @@ import Testing
         }
     }
 
+    /// What the C ABI hands to Arrow as a validity bitmap: bit i of the
+    /// words is row i, least significant bit first, and the last word's
+    /// bits past the count are clear (after a set bit was overwritten too).
+    @Test func bitmapWordsAreArrowsValidityLayout() {
+        var bits = Bitmap()
+        let pattern = (0..<70).map { $0 % 3 == 0 || $0 == 69 }
+        for bit in pattern { bits.append(bit) }
+        bits[69] = false
+        let bytes = bits.withUnsafeWords { Array(UnsafeRawBufferPointer($0)) }
+        #expect(bytes.count == 16)
+        for row in 0..<128 {
+            let expected = row < 69 && pattern[row]
+            #expect((bytes[row >> 3] >> UInt8(row & 7)) & 1 == (expected ? 1 : 0), "bit \(row)")
+        }
+    }
+
     @Test func aViewOverTheBudgetIsAnsweredFromSQLite() throws {
         let directory = TemporaryDirectory()
         let store = try FeatureStore(path: directory.file("budget.db"), options: .init(cacheBytes: 4096))
