@@ -102,15 +102,15 @@ public final class FeatureReader: Sendable {
         }
         try store.withReader { state in
             func fromSQLite(_ part: RetrievalPlan.Part) throws -> FeatureRow.Hit {
-                var columns = part.rule.emptyColumns(capacity: 1)
-                let match = try part.rule.match(key, at: now, asOf: now, db: state.db, into: &columns, status: true)
+                var columns = part.emptyColumns(capacity: 1)
+                let match = try state.session.match(key, at: now, asOf: now, in: part.view, into: &columns, status: true)
                 return .init(columns: columns.map(StoredColumn.init(copying:)), match: match)
             }
             guard mayLoad else {
                 for (p, part) in plan.parts.enumerated() where hits[p] == nil { hits[p] = try fromSQLite(part) }
                 return
             }
-            try cache.transaction(db: state.db) { transaction in
+            try cache.transaction(source: state.session) { transaction in
                 let horizon = PointInTime.Horizon(asOf: now, runs: transaction.runs)
                 for (p, part) in plan.parts.enumerated() where hits[p] == nil {
                     if let snapshot = try transaction.snapshot(of: part.view) {

@@ -64,7 +64,7 @@ extension FeatureStore {
     /// - Complexity: O(bytes of the snapshot files).
     public func verifySnapshotFiles() throws(LarderError) -> [SnapshotFileCheck] {
         let (registry, runs) = try withReader { state in
-            (state.registry, try cache.transaction(db: state.db) { $0.runs })
+            (state.registry, try cache.transaction(source: state.session) { $0.runs })
         }
         let files = SnapshotFiles(storePath: path, log: nil)
         return files.names().map { SnapshotFileCheck(path: files.folder + "/" + $0, problem: files.check($0, registry: registry, runs: runs)) }

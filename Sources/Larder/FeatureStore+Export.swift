@@ -31,19 +31,12 @@ extension FeatureStore {
     @discardableResult
     public func export(view: String, version: Int? = nil, range: ExportRange = ExportRange(),
                        format: OutputFormat, to destination: Destination) throws(LarderError) -> Int {
-        let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: [], outputs: [.init("output", destination: destination)])
+        let outputs = try OutputFiles(store: storage.files, inputs: [], outputs: [.init("output", destination: destination)])
         let pending: PendingFile? = if case .file(let file) = destination { try outputs.file(file) } else { nil }
         return try withReader { state in
             let target = try state.registry.view(view, version: version)
             let names = target.joinKeys.map(\.name) + ["event_timestamp", "created_timestamp", "run_id"] + target.features.map(\.name)
             let types = target.joinKeys.map(\.type.featureType) + [.timestamp, .timestamp, .int64] + target.features.map(\.type)
-            let columns = ViewTable.columns(target).map(Identifier.quoted).joined(separator: ", ")
-            let key = (target.joinKeys.map { Identifier.quoted($0.name) } + ["event_timestamp", "created_timestamp", ViewTable.runColumn]).joined(separator: ", ")
-            var sql = "SELECT \(columns) FROM \(Identifier.quoted(target.tableName)) WHERE 1"
-            if range.from != nil { sql += " AND event_timestamp >= ?1" }
-            if range.to != nil { sql += " AND event_timestamp < ?2" }
-            if range.asOf != nil { sql += " AND \(ViewTable.runColumn) IN (SELECT id FROM runs WHERE committed_at <= ?3)" }
-            sql += " ORDER BY \(key)"
             // Formatting and writing run on a second thread, so that SQLite's reading and the
             // output's formatting overlap on the machine's two cores.
             let batches = HandoffQueue<[Column]?>(capacity: 2)
@@ -67,25 +60,8 @@ extension FeatureStore {
             thread.start()
             var readError: LarderError?
             do {
-                // A read transaction: the export sees one consistent snapshot even while others write.
-                try state.db.transaction(.deferred) {
-                    let statement = try state.db.statement(sql)
-                    defer { statement.reset() }
-                    if let from = range.from { statement.bind(from.microseconds, at: 1) }
-                    if let to = range.to { statement.bind(to.microseconds, at: 2) }
-                    if let asOf = range.asOf { statement.bind(asOf.microseconds, at: 3) }
-                    var batch = types.map { Column(type: $0, capacity: 65_536) }
-                    var sent = 0
-                    reading: while try statement.step() {
-                        for i in batch.indices { batch[i].append(from: statement, at: Int32(i)) }
-                        if batch[0].count == 65_536 {
-                            guard batches.put(batch) else { break reading }
-                            sent += 1
-                            batch = types.map { Column(type: $0, capacity: 65_536) }
-                        }
-                    }
-                    if batch[0].count > 0 || sent == 0 { _ = batches.put(batch) }
-                }
+                try state.session.scan(target, from: range.from?.microseconds, to: range.to?.microseconds, asOf: range.asOf?.microseconds,
+                                       batchRows: 65_536) { batch in batches.put(batch) }
             } catch {
                 readError = LarderError(error, store: path)
             }

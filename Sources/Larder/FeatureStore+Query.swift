@@ -69,12 +69,12 @@ extension FeatureStore {
         let plan = try plan(features, fullNames: fullNames)
         let joinKeys = try plan.sharedJoinKeys()
         let keys = try withReader { state in
-            try cache.transaction(db: state.db) { transaction in
+            try cache.transaction(source: state.session) { transaction in
                 let horizon = PointInTime.Horizon(asOf: asOf, runs: transaction.runs)
                 var keys = joinKeys.map { Column(type: $0.type.featureType) }
                 for part in plan.parts {
                     let partKeys = try transaction.snapshot(of: part.view).map { Retrieval.visibleKeys($0, horizon: horizon) }
-                        ?? part.rule.keys(asOf: asOf, db: state.db)
+                        ?? state.session.keys(of: part.view, asOf: asOf)
                     keys = Retrieval.union(keys, partKeys)
                 }
                 return keys
@@ -157,7 +157,7 @@ extension FeatureStore {
         let plan = try plan(features, fullNames: fullNames, prepared: true)
         let reader = try FeatureReader(store: self, plan: plan)
         try withReader { state in
-            try cache.transaction(db: state.db) { transaction in
+            try cache.transaction(source: state.session) { transaction in
                 for part in plan.parts { try transaction.snapshot(of: part.view)?.base.prefaultIndex() }
             }
         }
@@ -177,12 +177,12 @@ extension FeatureStore {
 
     // MARK: Cache
 
-    /// Brings the cache up to date on `db`, the store's connection, which
-    /// the caller holds under the store's lock. The write path calls this
-    /// right after each commit (never inside its transaction), so that the
-    /// next query in this process sees the write.
-    func refreshCache(db: Connection) throws {
-        try cache.transaction(db: db) { _ in }
+    /// Brings the cache up to date on `session`, one of the store's, which
+    /// the caller holds. The write path calls this right after each commit
+    /// (never inside its transaction), so that the next query in this
+    /// process sees the write.
+    func refreshCache(session: any StoreSession) throws {
+        try cache.transaction(source: session) { _ in }
     }
 
     /// Looks for other processes' commits without holding up the caller:
@@ -193,7 +193,7 @@ extension FeatureStore {
     /// retried by the next one; queries report store errors.
     func refreshCacheInBackground() {
         DispatchQueue.global(qos: .utility).async { [self] in
-            _ = try? readers.withIfAvailable { state in try refreshCache(db: state.db) }
+            _ = try? readers.withIfAvailable { state in try refreshCache(session: state.session) }
         }
     }
 
@@ -206,7 +206,7 @@ extension FeatureStore {
     }
 
     /// The rule's answers for every part of `plan`, for the keys in `frame`
-    /// at `times`: SQLite-answered parts under the store's lock, in the same
+    /// at `times`: parts answered by the storage engine, in the same
     /// read transaction as the cache refresh; cached parts after it, with no
     /// lock held.
     ///
@@ -230,12 +230,12 @@ extension FeatureStore {
         var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
         var cached: [(part: Int, snapshot: CachedView)] = []
         let runs = try withReader { state in
-            try cache.transaction(db: state.db) { transaction in
+            try cache.transaction(source: state.session) { transaction in
                 for (p, part) in plan.parts.enumerated() {
                     if let snapshot = try transaction.snapshot(of: part.view) {
                         cached.append((p, snapshot))
                     } else {
-                        answers[p] = try Retrieval.answer(part.rule, keys: keys[p], times: times, asOf: asOf, db: state.db, status: statuses)
+                        answers[p] = try Retrieval.answer(part, from: state.session, keys: keys[p], times: times, asOf: asOf, status: statuses)
                     }
                 }
                 return transaction.runs

@@ -10,7 +10,7 @@ extension FeatureStore {
     public func statistics(view: String, version: Int? = nil, runs: RunSelection = .all) throws(LarderError) -> ViewStatistics {
         try withReader { state in
             let target = try state.registry.view(view, version: version)
-            return try state.db.transaction(.deferred) { try RunStatisticsTable.merged(view: target, selection: runs, db: state.db) }
+            return try state.session.statistics(of: target, runs: runs)
         }
     }
 }
@@ -23,11 +23,8 @@ extension FeatureStore {
                       thresholds: DriftThresholds = DriftThresholds()) throws(LarderError) -> DriftReport {
         try withReader { state in
             let target = try state.registry.view(view, version: version)
-            return try state.db.transaction(.deferred) {
-                DriftReport(baseline: try RunStatisticsTable.merged(view: target, selection: baseline, db: state.db),
-                            current: try RunStatisticsTable.merged(view: target, selection: current, db: state.db),
-                            thresholds: thresholds)
-            }
+            return DriftReport(baseline: try state.session.statistics(of: target, runs: baseline),
+                               current: try state.session.statistics(of: target, runs: current), thresholds: thresholds)
         }
     }
 }

@@ -41,20 +41,20 @@ extension FeatureStore {
     /// (skip mode) in place.
     private func ingest(_ source: some IngestSource, into view: String, version: Int?, options: IngestOptions,
                         progress: (@Sendable (IngestProgress) -> Void)?) throws(LarderError) -> IngestResult {
-        let outputs = try OutputFiles(store: StoreFiles.all(path), inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
+        let outputs = try OutputFiles(store: storage.files, inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
                                       outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
         let result = try withState { state in
             let target = try state.registry.view(view, version: version)
             var written: [WriteBatch]? = nil
             let result = try IngestPipeline(view: target, source: source, options: options, progress: progress)
-                .run(db: state.db, outputs: outputs, written: &written)
+                .run(storage: state.session, outputs: outputs, written: &written)
             // The next query in this process sees the run: hand its rows to the cache now.
             if let runID = result.runID {
                 let handoff = written.flatMap(WriteBatch.sorted).map { rows in
                     FeatureCache.Handoff(runID: runID, viewID: target.id, keys: rows.keys, eventTimes: rows.eventTimes,
                                          createdTimes: rows.createdTimes, features: rows.features)
                 }
-                try cache.transaction(db: state.db, handoff: handoff) { _ in }
+                try cache.transaction(source: state.session, handoff: handoff) { _ in }
             }
             return result
         }
@@ -100,32 +100,21 @@ extension FeatureStore {
     public func rowCount(view: String, version: Int? = nil) throws(LarderError) -> Int {
         try withReader { state in
             let target = try state.registry.view(view, version: version)
-            return Int(try state.db.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(target.tableName))"))
+            return try state.session.rowCount(of: target)
         }
     }
 
-    /// SQLite's `PRAGMA integrity_check` of the store file: `ok` when sound.
+    /// The storage engine's own check of the store (SQLite's
+    /// `PRAGMA integrity_check` of the store file): `ok` when sound.
     public func integrityCheck() throws(LarderError) -> String {
-        try withReader { state in try state.db.queryText("PRAGMA integrity_check") }
+        try withReader { state in try state.session.integrityCheck() }
     }
 
     /// The runs of `view` (every version), newest first.
     public func runs(view: String) throws(LarderError) -> [IngestRun] {
         try withReader { state in
             _ = try state.registry.view(view)
-            let s = try state.db.statement("""
-                SELECT id, version, source, content_sha256, rows, rejected, started_at, committed_at
-                FROM runs WHERE view = ? ORDER BY id DESC
-                """)
-            s.bind(view, at: 1)
-            defer { s.reset() }
-            var runs: [IngestRun] = []
-            while try s.step() {
-                runs.append(IngestRun(id: s.int64(0), view: view, version: Int(s.int64(1)), source: s.text(2), contentSHA256: s.text(3),
-                                      rows: Int(s.int64(4)), rejected: Int(s.int64(5)), startedAt: Timestamp(microseconds: s.int64(6)),
-                                      committedAt: Timestamp(microseconds: s.int64(7))))
-            }
-            return runs
+            return try state.session.runs(of: view)
         }
     }
 }

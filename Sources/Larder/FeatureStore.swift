@@ -1,10 +1,9 @@
-import CLarderSQLite
 import Synchronization
 
-/// The façade users hold: one store file, its registry, its writes and its
-/// queries. `FeatureStore` is `Sendable`: it has one write connection, used
-/// under a mutex, and a pool of read connections, each used by one thread
-/// at a time, so reads never wait for a write in progress.
+/// The façade users hold: one store, its registry, its writes and its
+/// queries. `FeatureStore` is `Sendable`: it has one write session on the
+/// storage engine, used under a mutex, and a pool of read sessions, each
+/// used by one thread at a time, so reads never wait for a write in progress.
 public final class FeatureStore: Sendable {
     /// Options for opening a store.
     public struct Options: Sendable {
@@ -53,14 +52,27 @@ public final class FeatureStore: Sendable {
     /// The path of the store file.
     public let path: String
 
-    /// Everything behind the mutex. `@unchecked Sendable`: the connection is
-    /// not thread-safe, and it is only ever reached while the mutex is held.
+    /// One session with its registry. `@unchecked Sendable`: a session is
+    /// not thread-safe, and it is only ever used by one thread at a time
+    /// (under the mutex, or taken from the pool).
     struct State: @unchecked Sendable {
-        let db: Connection
+        /// The session on the storage engine.
+        let session: any StoreSession
+        /// The registry as this session last loaded it.
         var registry: RegistrySnapshot
-        /// `PRAGMA data_version` when the registry was last loaded.
-        var dataVersion: Int64
+        /// The session's change counter when the registry was loaded.
+        var changes: Int64
+
+        /// `session` with its registry loaded.
+        init(session: any StoreSession) throws {
+            self.session = session
+            registry = try session.loadRegistry()
+            changes = try session.changeCounter()
+        }
     }
+
+    /// The storage engine under the store.
+    let storage: any StorageEngine
 
     /// The write connection: every write (runs, definitions, drops) uses it,
     /// one at a time.
@@ -85,23 +97,17 @@ public final class FeatureStore: Sendable {
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget,
                              files: options.snapshotFiles ? SnapshotFiles(storePath: path, log: options.log) : nil,
                              compactionRows: options.compactionRows, backgroundRows: options.backgroundCompactionRows)
-        let db = try StoreFiles.open(path, create: options.create, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        let storage = SQLiteStorage(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds, durable: options.durable)
+        self.storage = storage
         do {
-            if options.durable { try db.execute("PRAGMA synchronous = FULL") }
-            try StoreMigrator.migrate(db)
-            let registry = try Registry.load(db)
-            let dataVersion = try db.queryInt("PRAGMA data_version")
-            state = Mutex(State(db: db, registry: registry, dataVersion: dataVersion))
+            let writer = try storage.openWriter(create: options.create)
+            try writer.migrate()
+            state = Mutex(try State(session: writer))
+            readers = ReaderPool(limit: FeatureStore.readConnections) { () throws(LarderError) -> State in
+                do { return try State(session: try storage.openReader()) } catch { throw LarderError(error, store: path) }
+            }
         } catch {
             throw LarderError(error, store: path)
-        }
-        readers = ReaderPool(limit: FeatureStore.readConnections) { () throws(LarderError) -> State in
-            let db = try StoreFiles.open(path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
-            do {
-                return State(db: db, registry: try Registry.load(db), dataVersion: try db.queryInt("PRAGMA data_version"))
-            } catch {
-                throw LarderError(error, store: path)
-            }
         }
     }
 
@@ -136,10 +142,10 @@ public final class FeatureStore: Sendable {
 
     /// Reloads `state`'s registry when another connection changed the store.
     private static func refreshRegistry(_ state: inout State) throws {
-        let version = try state.db.queryInt("PRAGMA data_version")
-        if version != state.dataVersion {
-            state.registry = try Registry.load(state.db)
-            state.dataVersion = version
+        let changes = try state.session.changeCounter()
+        if changes != state.changes {
+            state.registry = try state.session.loadRegistry()
+            state.changes = changes
         }
     }
 
@@ -152,7 +158,7 @@ public final class FeatureStore: Sendable {
 
     /// The schema version of the store (the number of the last migration applied).
     public func schemaVersion() throws(LarderError) -> Int {
-        try withReader { Int(try $0.db.queryInt("SELECT COALESCE(MAX(version), 0) FROM larder_migrations")) }
+        try withReader { try $0.session.schemaVersion() }
     }
 
     /// Applies definitions (semantics §2): creates what is new, updates
@@ -164,15 +170,16 @@ public final class FeatureStore: Sendable {
     @discardableResult
     public func apply(_ definitions: Definitions, carryData: Bool = false, dryRun: Bool = false) throws(LarderError) -> ApplyPlan {
         try withState { state in
-            let plan = try state.db.transaction {
+            let session = state.session
+            let plan = try session.writing {
                 // Plan inside the write transaction so no other writer can interleave.
-                let current = try Registry.load(state.db)
+                let current = try session.loadRegistry()
                 let (plan, target) = try Registry.plan(definitions, against: current)
                 if dryRun || !plan.changesSomething { return plan }
-                try Registry.execute(plan, target: target, current: current, carryData: carryData, db: state.db)
+                try Registry.execute(plan, target: target, current: current, carryData: carryData, storage: session)
                 return plan
             }
-            state.registry = try Registry.load(state.db)
+            state.registry = try session.loadRegistry()
             return plan
         }
     }
@@ -180,43 +187,25 @@ public final class FeatureStore: Sendable {
     /// Removes version `version` of the view `view`: its table and registry rows.
     public func drop(view name: String, version: Int) throws(LarderError) {
         try withState { state in
-            try state.db.transaction {
-                let registry = try Registry.load(state.db)
+            let session = state.session
+            try session.writing {
+                let registry = try session.loadRegistry()
                 let view = try registry.view(name, version: version)
-                try Registry.drop(view, snapshot: registry, db: state.db)
+                try Registry.drop(view, snapshot: registry, storage: session)
             }
-            state.registry = try Registry.load(state.db)
+            state.registry = try session.loadRegistry()
         }
     }
 }
 
 extension LarderError {
-    /// Wraps any error thrown inside Larder as a ``LarderError``; SQLite's
-    /// errors about the store file itself (read-only, full disk, I/O,
-    /// damage, a long-held write lock) name the store at `store` and say what
-    /// to do.
+    /// Wraps any error thrown inside Larder as a ``LarderError``; a storage
+    /// engine's errors about the store itself name the store at `store` and
+    /// say what to do (see ``EngineError``).
     init(_ error: any Error, store: String? = nil) {
         switch error {
         case let error as LarderError: self = error
-        case let error as SQLiteError:
-            guard let store else {
-                self = .store(error)
-                return
-            }
-            switch error.primaryCode {
-            case SQLITE_READONLY:
-                self = .storage(path: store, message: "the store is read-only here (\(error.message)); reading works, writing needs write access to the file and its folder")
-            case SQLITE_FULL:
-                self = .storage(path: store, message: "the disk is full (\(error.message)); nothing of this write was kept")
-            case SQLITE_IOERR:
-                self = .storage(path: store, message: "cannot read or write the store (\(error.message)); nothing of this write was kept")
-            case SQLITE_CORRUPT, SQLITE_NOTADB:
-                self = .storage(path: store, message: "the store is damaged (\(error.message)); restore it from a copy")
-            case SQLITE_BUSY:
-                self = .storage(path: store, message: "another run is being written to this store and held it past the busy timeout; try again when it has committed")
-            default:
-                self = .store(error, path: store)
-            }
+        case let error as any EngineError: self = error.larderError(store: store)
         default: self = LarderError(.storage, "\(error)", path: store)
         }
     }

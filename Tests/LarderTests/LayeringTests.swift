@@ -12,11 +12,11 @@ import Testing
         ["Support"],
         ["Schema"],
         ["Statistics"],
-        ["SQLite"],
         ["Registry"],
         ["Ingest", "Cache"],
-        ["Query", "SQLiteEngine"],
+        ["Query"],
         ["Export"],
+        ["Storage", "SQLiteEngine"],
         [""],
         ["Quickstart"],
     ]

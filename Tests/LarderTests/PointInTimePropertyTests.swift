@@ -53,10 +53,17 @@ import Testing
             let row = Row(key: Int64(c * 10 + Int.random(in: 0...2, using: &random)), event: Int64.random(in: 0...24, using: &random),
                           created: Int64.random(in: 0...2, using: &random), run: run.id, committedAt: run.committedAt,
                           number: Int.random(in: 0..<5, using: &random) == 0 ? nil : Int64.random(in: -1000...1000, using: &random),
-                          text: Bool.random(using: &random) ? nil : String(repeating: "x", count: Int.random(in: 0...3, using: &random)))
+                          text: Bool.random(using: &random) ? nil : Self.randomText(using: &random))
             if keys.insert([row.key, row.event, row.created, row.run]).inserted { rows.append(row) }
         }
         return rows
+    }
+
+    /// A text value: empty, short (the gathers' inline copy) or longer than
+    /// 16 bytes (their bulk copy), of varied letters so a misplaced byte shows.
+    static func randomText(using random: inout some RandomNumberGenerator) -> String {
+        let length = [0, Int.random(in: 1...16, using: &random), Int.random(in: 17...40, using: &random)].randomElement(using: &random)!
+        return String((0..<length).map { _ in "abcdéfgh".randomElement(using: &random)! })
     }
 
     static func insert(_ rows: [Row], runs: [(id: Int64, committedAt: Int64)], view: String, into store: FeatureStore) throws {

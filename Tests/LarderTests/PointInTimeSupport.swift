@@ -62,9 +62,10 @@ extension FeatureStore {
             + " VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))"
         let runs = pendingTestRuns.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) ?? [] }
         try state.withLock { state in
-            try state.db.execute("BEGIN")
+            let db = (state.session as! SQLiteSession).db
+            try db.execute("BEGIN")
             for run in runs {
-                let s = try state.db.statement("""
+                let s = try db.statement("""
                     INSERT INTO runs (id, view, version, source, content_sha256, rows, rejected, started_at, committed_at)
                     VALUES (?1, ?2, ?3, 'test', '', 0, 0, ?4, ?4)
                     """)
@@ -74,19 +75,24 @@ extension FeatureStore {
                 s.bind(run.committedAt, at: 4)
                 try s.run()
             }
-            let s = try state.db.statement(sql)
+            let s = try db.statement(sql)
             for row in rows {
                 precondition(row.count == columns.count, "a row of \(row.count) values for \(columns.count) columns")
                 for (i, value) in row.enumerated() { s.testBind(value, at: Int32(i + 1)) }
                 try s.run()
             }
-            try state.db.execute("COMMIT")
+            try db.execute("COMMIT")
         }
     }
 
-    /// Runs `body` with the store's connection (tests only).
+    /// Runs `body` with the store's write connection (tests only).
     func testWithDB<R>(_ body: (Connection) throws -> R) throws -> R {
-        try state.withLock { try body($0.db) }
+        try state.withLock { try body(($0.session as! SQLiteSession).db) }
+    }
+
+    /// Runs `body` with the store's write session (tests only).
+    func testWithSession<R>(_ body: (SQLiteSession) throws -> R) throws -> R {
+        try state.withLock { try body($0.session as! SQLiteSession) }
     }
 }
 

@@ -316,7 +316,7 @@ import Testing
         // A write in this process: the write path refreshes after its commit.
         try store.testInsertRun(id: 2, view: "v", committedAt: 2)
         try store.testInsertRows(view: "v", [[.int64(1), .int64(20), .int64(0), .int64(2), .int64(200)]])
-        try store.testWithDB { try store.refreshCache(db: $0) }
+        try store.testWithSession { try store.refreshCache(session: $0) }
         #expect(try reader.read(key: 1).int64(at: 0) == 200)
         let merged = try #require(store.cache.contents.snapshot(of: view))
         #expect(merged !== loaded && merged.rowCount == 2)
@@ -390,7 +390,7 @@ import Testing
                     for run in Int64(2)...30 {
                         try store.testInsertRun(id: run, view: "v", committedAt: run)
                         try store.testInsertRows(view: "v", (0..<100).map { [.int64($0), .int64(run), .int64(0), .int64(run), .int64(run)] })
-                        try store.testWithDB { try store.refreshCache(db: $0) }
+                        try store.testWithSession { try store.refreshCache(session: $0) }
                     }
                 } else {
                     var last: Int64 = 0
@@ -432,15 +432,15 @@ import Testing
         for run in Int64(2)...4 {
             try store.testInsertRun(id: run, view: "v", committedAt: run)
             try store.testInsertRows(view: "v", rows(run: run, keys: Array(stride(from: Int(run), to: 3600, by: 7)), count: 700))
-            try store.testWithDB { try store.refreshCache(db: $0) }
+            try store.testWithSession { try store.refreshCache(session: $0) }
         }
         let cached = try #require(store.cache.contents.snapshot(of: view))
         let delta = try #require(cached.delta, "small runs stay a delta")
         #expect(delta.rowCount > 0 && cached.base.rowCount > 0)
         let merged = cached.base.merging(delta).inMemory()
         let runs = store.cache.contents.runs
-        let fresh = try #require(try store.testWithDB {
-            try ViewSnapshot.load(view, from: SQLiteCacheSource(db: $0), afterRun: nil, lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt, byteLimit: .max)
+        let fresh = try #require(try store.testWithSession {
+            try ViewSnapshot.load(view, from: $0, afterRun: nil, lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt, byteLimit: .max)
         }).inMemory()
         // The same bytes, header and every array, as a fresh load of every row.
         #expect(merged.byteCount == fresh.byteCount)
@@ -463,6 +463,22 @@ import Testing
             source.words.withUnsafeBufferPointer { target.append(words: $0.baseAddress!, range: start..<end) }
             expected += (start..<end).map { source[$0] }
             #expect(target.count == expected.count && (0..<target.count).allSatisfy { target[$0] == expected[$0] })
+        }
+    }
+
+    /// What the C ABI hands to Arrow as a validity bitmap: bit i of the
+    /// words is row i, least significant bit first, and the last word's
+    /// bits past the count are clear (after a set bit was overwritten too).
+    @Test func bitmapWordsAreArrowsValidityLayout() {
+        var bits = Bitmap()
+        let pattern = (0..<70).map { $0 % 3 == 0 || $0 == 69 }
+        for bit in pattern { bits.append(bit) }
+        bits[69] = false
+        let bytes = bits.withUnsafeWords { Array(UnsafeRawBufferPointer($0)) }
+        #expect(bytes.count == 16)
+        for row in 0..<128 {
+            let expected = row < 69 && pattern[row]
+            #expect((bytes[row >> 3] >> UInt8(row & 7)) & 1 == (expected ? 1 : 0), "bit \(row)")
         }
     }
 
@@ -538,13 +554,14 @@ import Testing
                 guard seen.insert([key, event]).inserted else { return nil }
                 let null = Int.random(in: 0..<5, using: &random) == 0
                 return [.int64(key), .int64(event * 1_000_000), .int64(0), .int64(run), null ? .null : .int64(key * 1000 + event),
-                        null ? .null : .string(String(repeating: "s", count: Int(event % 7))), .float64(Double(event) / 4),
+                        null ? .null : .string("\(key)-\(event)" + String(repeating: "é", count: Int(event % 11))), .float64(Double(event) / 4),
                         .bool(event % 3 == 0), null ? .null : .vector([Float(key), Float(event), 1])]
             }
         }
         try stores.cached.testInsertRun(id: 1, view: "v", committedAt: 1)
         try stores.cached.testInsertRows(view: "v", rows(run: 1, count: 20_000))
-        let spineKeys = (0..<40_000).map { _ in Int64.random(in: -5..<3_100, using: &random) }
+        // More rows than ``Parallel`` gives one thread: the join is split over the cores.
+        let spineKeys = (0..<(2 * Parallel.minimumChunk + 5_000)).map { _ in Int64.random(in: -5..<3_100, using: &random) }
         let spineTimes = spineKeys.map { _ in Int64.random(in: -10..<450, using: &random) * 1_000_000 }
         let spine = try testSpine(keys: spineKeys, times: spineTimes)
         let features = [FeatureReference(view: "v", feature: nil)]

@@ -284,6 +284,25 @@ struct KeyIndex: @unchecked Sendable {
         }
     }
 
+    /// Prefetches the hash table slot where a probe for `key` starts, a
+    /// step of a pipelined lookup: see ``Retrieval`` (`matches`).
+    @inline(__always) func prefetchSlot<P: KeyProbe>(of key: P) {
+        Prefetch.read(table + Int(KeyIndex.hash(key, types: types) &>> shift))
+    }
+
+    /// Prefetches the stored key that a probe for `key` compares first
+    /// (reading its slot, which ``prefetchSlot(of:)`` brought in earlier).
+    @inline(__always) func prefetchStoredKey<P: KeyProbe>(of key: P) {
+        let stored = Int(table[Int(KeyIndex.hash(key, types: types) &>> shift)])
+        if isSingleInt, stored > 0 { Prefetch.read(keys[0].buffers.values + (stored - 1) * 8) }
+    }
+
+    /// Prefetches what ``entry(at:)`` reads for the key at `position`.
+    @inline(__always) func prefetchEntry(at position: Int) {
+        Prefetch.read(rowStarts + position)
+        Prefetch.read(latest + position * recordWords)
+    }
+
     /// The rows and latest record of the key at `position`.
     @inline(__always) func entry(at position: Int) -> Entry {
         let record = position * recordWords

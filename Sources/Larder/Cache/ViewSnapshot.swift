@@ -152,6 +152,13 @@ final class ViewSnapshot: @unchecked Sendable {
         viewID == id && viewCreatedAt == createdAt
     }
 
+    /// Prefetches the event times that the rule reads for the key of
+    /// `entry` (its last rows, where a binary search starts and most often
+    /// ends), a step of a pipelined join.
+    @inline(__always) func prefetchEvents(of entry: KeyIndex.Entry) {
+        Prefetch.read(eventTimes + (entry.start + entry.end) / 2)
+    }
+
     /// Row `row`'s place among the rows of its key: the rule's tie-break.
     @inline(__always) func sortKey(_ row: Int) -> (Int64, Int64, Int64) {
         (eventTimes[row], createdTimes[row], runIDs[row])

@@ -52,15 +52,15 @@ struct IngestPipeline<Source: IngestSource> {
     }
 
     /// The most rows a run hands to the cache as typed batches (see
-    /// ``run(db:outputs:written:)``); a larger run is read back from the store.
+    /// ``run(storage:outputs:written:)``); a larger run is read back from the store.
     static var handoffRows: Int { 65_536 }
 
-    /// Runs the pipeline on `db` as one run; the reject file (skip mode)
+    /// Runs the pipeline into `storage` as one run; the reject file (skip mode)
     /// goes through `outputs`, which the caller commits once the run has.
     /// When the committed run has at most ``handoffRows`` rows and none was
     /// rejected, `written` holds its rows, batch by batch in primary-key
     /// order within each batch, for the cache; otherwise it is `nil`.
-    func run(db: Connection, outputs: OutputFiles, written: inout [WriteBatch]?) throws -> IngestResult {
+    func run(storage: some RunStorage, outputs: OutputFiles, written: inout [WriteBatch]?) throws -> IngestResult {
         written = []
         let clock = Stopwatch()
         let started = Timestamp.nowMicroseconds()
@@ -69,7 +69,7 @@ struct IngestPipeline<Source: IngestSource> {
                          contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)
         }
         let knownHash = options.skipIfUnchanged ? try source.hashBeforeReading() : nil
-        if let knownHash, try RunWriter.committedRun(of: view, withContent: knownHash, db: db) != nil { return skipped(knownHash) }
+        if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return skipped(knownHash) }
         let keepRaw = options.onError == .skip
         let rejects = try options.rejectFile.map { destination throws(LarderError) in RejectFile(sink: try outputs.sink(for: destination)) }
         if keepRaw, rejects == nil { throw LarderError.invalidInput("--on-error skip needs --reject-file FILE for the rejected lines") }
@@ -94,12 +94,10 @@ struct IngestPipeline<Source: IngestSource> {
             finished.wait()
         }
 
-        try db.setCacheSize(kibibytes: RunWriter.cacheKiB)
-        defer { try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB) }
-        return try db.transaction(.immediate) { () throws -> Connection.TransactionEnd<IngestResult> in
+        return try storage.writingRun { () throws -> TransactionEnd<IngestResult> in
             // Decided inside the write lock: no other writer can commit the same content meanwhile.
-            if let knownHash, try RunWriter.committedRun(of: view, withContent: knownHash, db: db) != nil { return .rollback(skipped(knownHash)) }
-            let writer = try RunWriter(db: db, view: view, source: source.label, startedAt: started)
+            if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return .rollback(skipped(knownHash)) }
+            let writer = try storage.beginRun(of: view, source: source.label, startedAt: started)
             var log = ProblemLog()
             var statistics = view.features.map { FeatureStatistics(name: $0.name, type: $0.type) }
             var scratch: [Double] = []
@@ -142,10 +140,10 @@ struct IngestPipeline<Source: IngestSource> {
             // Stop mode rejects the run on any problem; skip mode when no row is left to commit.
             if log.total > 0, options.onError == .stop || writer.rowsWritten == 0 { throw log.error }
             try rejects?.close()
-            if options.skipIfUnchanged, knownHash == nil, try RunWriter.committedRun(of: view, withContent: sha, db: db) != nil {
+            if options.skipIfUnchanged, knownHash == nil, try storage.committedRun(of: view, withContent: sha) != nil {
                 return .rollback(skipped(sha))
             }
-            try RunStatisticsTable.insert(statistics, runID: writer.runID, db: db)
+            try writer.record(statistics)
             try writer.finish(contentSHA256: sha, rejected: rejected)
             return .commit(IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
                                         rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds))

@@ -7,18 +7,17 @@ final class RetrievalPlan: Sendable {
         let view: FeatureView
         /// The view version's id and creation time (its cache identity).
         let id: Int64, createdAt: Int64
-        /// The rule in SQL, built up front for a plan that serves many reads.
-        private let preparedRule: SQLiteRule?
 
-        init(view: FeatureView, prepared: Bool) {
+        init(view: FeatureView) {
             self.view = view
             id = view.id
             createdAt = view.createdAt.microseconds
-            preparedRule = prepared ? SQLiteRule(view: view) : nil
         }
 
-        /// The view's rule in SQL, for when it is not cached.
-        var rule: SQLiteRule { preparedRule ?? SQLiteRule(view: view) }
+        /// Columns to collect winning rows into: one per feature of the view.
+        func emptyColumns(capacity: Int = 0) -> [Column] {
+            view.features.map { Column(type: $0.type, capacity: capacity) }
+        }
     }
 
     /// Where an output feature comes from.
@@ -55,7 +54,7 @@ final class RetrievalPlan: Sendable {
 
     /// A plan for `features`, named `feature`, or `view__feature` with
     /// `fullNames`. A `prepared` plan (a reader's, used for many reads) also
-    /// builds each view's SQL and the positions of names up front.
+    /// finds the positions of names up front.
     ///
     /// - Throws: ``LarderError/usage(_:)`` when two features get the same name.
     init(_ features: [ResolvedFeature], fullNames: Bool, prepared: Bool = false) throws(LarderError) {
@@ -78,7 +77,7 @@ final class RetrievalPlan: Sendable {
             } else {
                 part = parts.count
                 partOfView[resolved.view.id] = part
-                parts.append(Part(view: resolved.view, prepared: prepared))
+                parts.append(Part(view: resolved.view))
                 layouts.append(RecordLayout(resolved.view.features.map(\.type)))
             }
             slots.append(Slot(part: part, feature: resolved.index, type: resolved.feature.type, layout: layouts[part]))
@@ -239,53 +238,84 @@ enum Retrieval {
     /// The rule over one snapshot for every row of `keys` at `times`, as
     /// ``PartAnswer`` codes of the snapshot's rows.
     ///
-    /// Two passes, each a short loop whose iterations do not depend on one
+    /// Two passes, each a loop whose iterations do not depend on one
     /// another, so that the processor overlaps the cache misses of many
     /// rows: the first finds each row's key in the index (a single `int64`
     /// join key, the common case, probed straight from its column), the
-    /// second applies the rule within the key's rows.
+    /// second applies the rule within the key's rows. Each pass prefetches
+    /// what later rows will read, in two steps (what a row's first read
+    /// needs ``Prefetch/distance`` × 2 rows ahead, what its second read
+    /// needs ``Prefetch/distance`` rows ahead), because over a large view
+    /// every read is a cache miss. A large spine is split over the cores
+    /// (see ``Parallel``).
     ///
     /// - Complexity: O(n log r) for n rows and r rows per key.
     static func matches(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> [Int32] {
-        let index = snapshot.keys
-        // Each row's key position, or -1 when the key is null or not in the view.
-        let positions = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
-            if keys.count == 1, keys[0].type == .int64 {
-                let key = keys[0]
-                for row in times.indices {
-                    let position = key.validity[row] ? index.position(of: Int64Key(value: key.ints[row])) : nil
-                    out[row] = position.map(Int32.init) ?? -1
-                }
-            } else {
-                for row in times.indices {
-                    let position = hasNullKey(keys, row) ? nil : index.position(of: ColumnsKey(columns: keys, row: row))
-                    out[row] = position.map(Int32.init) ?? -1
-                }
-            }
-            initialized = times.count
-        }
-        return [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
-            for row in times.indices {
-                let position = Int(positions[row])
-                let entry = position >= 0 ? index.entry(at: position) : nil
-                out[row] = PartAnswer.code(PointInTime.match(entry, at: times[row], in: snapshot, horizon: horizon))
+        [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+            let target = out
+            Parallel.forEachChunk(of: times.count) { rows in
+                matches(snapshot, keys: keys, times: times, horizon: horizon, rows: rows, into: target)
             }
             initialized = times.count
         }
     }
 
-    /// The rule in SQL for every row of `keys` at `times`, one prepared
-    /// statement execution per row. With `status` false misses are not
-    /// told apart (historical retrieval has no statuses).
-    static func answer(_ rule: SQLiteRule, keys: [Column], times: [Int64], asOf: Int64, db: Connection, status: Bool) throws(SQLiteError) -> PartAnswer {
-        var columns = rule.emptyColumns()
+    /// ``matches(_:keys:times:horizon:)`` for `rows`, written to the same
+    /// rows of `out`.
+    private static func matches(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon,
+                                rows: Range<Int>, into out: UnsafeMutableBufferPointer<Int32>) {
+        let index = snapshot.keys
+        let first = rows.lowerBound, end = rows.upperBound
+        let d = Prefetch.distance
+        // Each row's key position, or -1 when the key is null or not in the view.
+        let positions = [Int32](unsafeUninitializedCapacity: rows.count) { positions, initialized in
+            if keys.count == 1, keys[0].type == .int64 {
+                let key = keys[0]
+                key.ints.withUnsafeBufferPointer { ints in
+                    // Pipelined: the slot of row + 2d and the stored key of row + d are prefetched.
+                    for row in first..<min(end, first + 2 * d) { index.prefetchSlot(of: Int64Key(value: ints[row])) }
+                    for row in rows {
+                        if row + 2 * d < end { index.prefetchSlot(of: Int64Key(value: ints[row + 2 * d])) }
+                        if row + d < end { index.prefetchStoredKey(of: Int64Key(value: ints[row + d])) }
+                        let position = key.validity[row] ? index.position(of: Int64Key(value: ints[row])) : nil
+                        positions[row - first] = position.map(Int32.init) ?? -1
+                    }
+                }
+            } else {
+                for row in rows {
+                    let position = hasNullKey(keys, row) ? nil : index.position(of: ColumnsKey(columns: keys, row: row))
+                    positions[row - first] = position.map(Int32.init) ?? -1
+                }
+            }
+            initialized = rows.count
+        }
+        positions.withUnsafeBufferPointer { positions in
+            let n = positions.count
+            // Pipelined: the entry of row + 2d and the event times of row + d are prefetched.
+            for i in 0..<min(n, 2 * d) where positions[i] >= 0 { index.prefetchEntry(at: Int(positions[i])) }
+            for i in 0..<n {
+                if i + 2 * d < n, positions[i + 2 * d] >= 0 { index.prefetchEntry(at: Int(positions[i + 2 * d])) }
+                if i + d < n, positions[i + d] >= 0 { snapshot.prefetchEvents(of: index.entry(at: Int(positions[i + d]))) }
+                let position = Int(positions[i])
+                let entry = position >= 0 ? index.entry(at: position) : nil
+                out[first + i] = PartAnswer.code(PointInTime.match(entry, at: times[first + i], in: snapshot, horizon: horizon))
+            }
+        }
+    }
+
+    /// The rule answered by the storage engine for every row of `keys` at
+    /// `times`, one lookup per row. With `status` false misses are not told
+    /// apart (historical retrieval has no statuses).
+    static func answer(_ part: RetrievalPlan.Part, from source: some RuleSource, keys: [Column], times: [Int64], asOf: Int64,
+                       status: Bool) throws -> PartAnswer {
+        var columns = part.emptyColumns()
         var rows: [Int32] = []
         rows.reserveCapacity(times.count)
         for row in times.indices {
             if hasNullKey(keys, row) {
                 rows.append(PartAnswer.notFound)
             } else {
-                let match = try rule.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, db: db, into: &columns, status: status)
+                let match = try source.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, in: part.view, into: &columns, status: status)
                 rows.append(PartAnswer.code(match))
             }
         }
@@ -293,11 +323,18 @@ enum Retrieval {
     }
 
     /// One output column per requested feature: the winning row's value, or
-    /// null on a miss, gathered one feature at a time.
+    /// null on a miss, gathered one feature at a time (features spread over
+    /// the cores for a large answer).
     static func featureColumns(_ plan: RetrievalPlan, _ answers: [PartAnswer]) -> [Column] {
-        plan.slots.map { slot in
-            answers[slot.part].gathering(feature: slot.feature)
+        let rows = answers.first?.rows.count ?? 0
+        var columns = [Column?](repeating: nil, count: plan.slots.count)
+        columns.withUnsafeMutableBufferPointer { columns in
+            let out = columns
+            Parallel.forEach(plan.slots.count, parallel: rows >= Parallel.minimumChunk) { i in
+                out[i] = answers[plan.slots[i].part].gathering(feature: plan.slots[i].feature)
+            }
         }
+        return columns.map { $0! }
     }
 
     /// One status per row for each requested feature.

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Reads and writes the registry tables: entities, view versions, features,
-/// feature sets. Every function takes the connection it runs on; writes are
-/// meant to run inside the caller's transaction.
+/// Plans and carries out changes to the registry (entities, view versions,
+/// features, feature sets) through a ``RegistryStorage``; writes are meant
+/// to run inside the storage's write transaction.
 enum Registry {
     // MARK: Planning
 
@@ -144,137 +144,51 @@ enum Registry {
 
     // MARK: Executing
 
-    /// Carries out `plan`, whose end state is `target`; run inside a transaction.
+    /// Carries out `plan`, whose end state is `target`, on `storage`; run
+    /// inside its write transaction.
     static func execute(_ plan: ApplyPlan, target: RegistrySnapshot, current: RegistrySnapshot,
-                        carryData: Bool, db: Connection) throws {
+                        carryData: Bool, storage: some RegistryStorage) throws {
         let now = Timestamp.nowMicroseconds()
         for step in plan.steps where step.action != .unchanged {
             switch step.kind {
             case "entity":
-                let entity = target.entities[step.name]!
-                let sql = "INSERT INTO entities (name, join_keys, description) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET join_keys = ?2, description = ?3"
-                let statement = try db.statement(sql)
-                statement.bind(entity.name, at: 1)
-                statement.bind(try encode(entity.joinKeys.map { StoredJoinKey(name: $0.name, type: $0.type.rawValue) }), at: 2)
-                statement.bind(entity.description, at: 3)
-                try statement.run()
+                try storage.save(target.entities[step.name]!)
             case "feature view":
                 let view = target.latest(step.name)!
                 if step.action == .updateMetadata {
-                    try updateMetadata(view, db: db)
+                    try storage.updateMetadata(of: view)
                 } else {
-                    try insertVersion(view, createdAt: now, db: db)
+                    try storage.insertVersion(view, createdAt: now)
                     if carryData, let previous = current.latest(step.name) {
-                        try ViewTable.copyRows(from: previous, to: view, db: db)
+                        guard previous.joinKeys == view.joinKeys else {
+                            throw LarderError.conflict("cannot carry data from \(previous.qualifiedName) to \(view.qualifiedName): the join keys differ")
+                        }
+                        try storage.copyRows(from: previous, to: view)
                     }
                 }
             default:
                 let set = target.featureSets[step.name]!.last!
                 if step.action == .updateMetadata {
-                    let statement = try db.statement("UPDATE feature_sets SET description = ? WHERE name = ? AND version = ?")
-                    statement.bind(set.description, at: 1)
-                    statement.bind(set.name, at: 2)
-                    statement.bind(Int64(set.version), at: 3)
-                    try statement.run()
+                    try storage.updateDescription(of: set)
                 } else {
-                    let statement = try db.statement("INSERT INTO feature_sets (name, version, refs, description, created_at) VALUES (?, ?, ?, ?, ?)")
-                    statement.bind(set.name, at: 1)
-                    statement.bind(Int64(set.version), at: 2)
-                    statement.bind(try encode(set.features.map(\.description)), at: 3)
-                    statement.bind(set.description, at: 4)
-                    statement.bind(now, at: 5)
-                    try statement.run()
+                    try storage.insert(set, createdAt: now)
                 }
             }
         }
     }
 
-    private static func insertVersion(_ view: FeatureView, createdAt: Int64, db: Connection) throws {
-        let parent = try db.statement("INSERT OR IGNORE INTO feature_views (name) VALUES (?)")
-        parent.bind(view.name, at: 1)
-        try parent.run()
-        let insert = try db.statement("""
-            INSERT INTO view_versions (view, version, entity, join_keys, ttl_us, description, owner, tags, table_name, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insert.bind(view.name, at: 1)
-        insert.bind(Int64(view.version), at: 2)
-        insert.bind(view.definition.entity, at: 3)
-        insert.bind(try encode(view.joinKeys.map { StoredJoinKey(name: $0.name, type: $0.type.rawValue) }), at: 4)
-        insert.bind(view.ttl, at: 5)
-        insert.bind(view.definition.description, at: 6)
-        insert.bind(view.definition.owner, at: 7)
-        insert.bind(try encode(view.definition.tags), at: 8)
-        insert.bind(view.tableName, at: 9)
-        insert.bind(createdAt, at: 10)
-        try insert.run()
-        let id = db.lastInsertRowID
-        let issued = try db.statement("""
-            INSERT INTO view_version_numbers (view, last_version) VALUES (?1, ?2)
-            ON CONFLICT(view) DO UPDATE SET last_version = max(last_version, excluded.last_version)
-            """)
-        issued.bind(view.name, at: 1)
-        issued.bind(Int64(view.version), at: 2)
-        try issued.run()
-        try insertFeatures(view.features, versionID: id, db: db)
-        try ViewTable.create(view, db: db)
-    }
-
-    private static func insertFeatures(_ features: [FeatureDefinition], versionID: Int64, db: Connection) throws {
-        let statement = try db.statement("INSERT INTO features (view_version_id, position, name, type, expectations, description) VALUES (?, ?, ?, ?, ?, ?)")
-        for (position, feature) in features.enumerated() {
-            statement.bind(versionID, at: 1)
-            statement.bind(Int64(position), at: 2)
-            statement.bind(feature.name, at: 3)
-            statement.bind(feature.type.description, at: 4)
-            statement.bind(try encode(StoredExpectations(feature.expectations)), at: 5)
-            statement.bind(feature.description, at: 6)
-            try statement.run()
-        }
-    }
-
-    private static func updateMetadata(_ view: FeatureView, db: Connection) throws {
-        let statement = try db.statement("UPDATE view_versions SET description = ?, owner = ?, tags = ? WHERE view = ? AND version = ?")
-        statement.bind(view.definition.description, at: 1)
-        statement.bind(view.definition.owner, at: 2)
-        statement.bind(try encode(view.definition.tags), at: 3)
-        statement.bind(view.name, at: 4)
-        statement.bind(Int64(view.version), at: 5)
-        try statement.run()
-        let feature = try db.statement("""
-            UPDATE features SET expectations = ?, description = ?
-            WHERE view_version_id = (SELECT id FROM view_versions WHERE view = ? AND version = ?) AND name = ?
-            """)
-        for f in view.features {
-            feature.bind(try encode(StoredExpectations(f.expectations)), at: 1)
-            feature.bind(f.description, at: 2)
-            feature.bind(view.name, at: 3)
-            feature.bind(Int64(view.version), at: 4)
-            feature.bind(f.name, at: 5)
-            try feature.run()
-        }
-    }
-
-    /// Removes one version of a view: its table and its registry rows. Its
-    /// runs stay listed (rows carried to a newer version still name them),
-    /// and its number is never issued again (`view_version_numbers`).
-    static func drop(_ view: FeatureView, snapshot: RegistrySnapshot, db: Connection) throws {
+    /// Removes one version of a view from `storage`: its table and its
+    /// registry rows. Its runs stay listed (rows carried to a newer version
+    /// still name them), and its number is never issued again. Refused while
+    /// the latest version of a feature set pins it.
+    static func drop(_ view: FeatureView, snapshot: RegistrySnapshot, storage: some RegistryStorage) throws {
         let users = snapshot.featureSets.values.compactMap(\.last).filter { set in
             set.features.contains { $0.view == view.name && $0.version == view.version }
         }
         if !users.isEmpty {
             throw LarderError.conflict("cannot drop \(view.qualifiedName): feature set\(users.count == 1 ? "" : "s") \(users.map(\.name).sorted().joined(separator: ", ")) pin\(users.count == 1 ? "s" : "") it (apply a new version of the set first)")
         }
-        db.clearStatementCache()
-        try db.execute("DROP TABLE IF EXISTS \(Identifier.quoted(view.tableName))")
-        let delete = try db.statement("DELETE FROM view_versions WHERE view = ? AND version = ?")
-        delete.bind(view.name, at: 1)
-        delete.bind(Int64(view.version), at: 2)
-        try delete.run()
-        let orphan = try db.statement("DELETE FROM feature_views WHERE name = ? AND NOT EXISTS (SELECT 1 FROM view_versions WHERE view = ?)")
-        orphan.bind(view.name, at: 1)
-        orphan.bind(view.name, at: 2)
-        try orphan.run()
+        try storage.dropVersion(view)
     }
 
     // MARK: JSON columns

@@ -171,14 +171,6 @@ package final class Connection {
         case immediate
     }
 
-    /// How a transaction ends: committed or rolled back, with the body's result.
-    package enum TransactionEnd<R> {
-        /// Commit, then return the value.
-        case commit(R)
-        /// Roll back (nothing is kept), then return the value.
-        case rollback(R)
-    }
-
     /// The one transaction helper: runs `body` inside a transaction of
     /// `kind` and commits or rolls back as the body decides; an error thrown
     /// by `body` (or by the commit) rolls the transaction back and is

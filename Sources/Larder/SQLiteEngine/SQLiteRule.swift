@@ -43,11 +43,6 @@ struct SQLiteRule: Sendable {
         keysSQL = "SELECT DISTINCT \(keyList) FROM \(table) WHERE r.committed_at <= ?1 ORDER BY \(keyList)"
     }
 
-    /// Columns to collect winning rows into: one per feature of the view.
-    func emptyColumns(capacity: Int = 0) -> [Column] {
-        view.features.map { Column(type: $0.type, capacity: capacity) }
-    }
-
     /// The rule for `key` at `time`, horizon `asOf`: appends the winning
     /// row's features to `columns` (one per feature of the view) and returns
     /// `.row` with its index there. With `status` false a miss is reported

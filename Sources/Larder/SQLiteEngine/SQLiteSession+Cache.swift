@@ -1,9 +1,5 @@
-/// The cache's reads (``CacheSource``) in SQL on one of the store's
-/// connections.
-struct SQLiteCacheSource: CacheSource {
-    /// The connection, held by the caller for the length of the refresh.
-    let db: Connection
-
+/// The cache's reads in SQL on one of the store's connections.
+extension SQLiteSession: CacheSource {
     func reading<R>(_ body: () throws -> R) throws -> R {
         db.isInTransaction ? try body() : try db.transaction(.deferred, body)
     }
@@ -61,12 +57,5 @@ struct SQLiteCacheSource: CacheSource {
             if builder.rowCount & 4095 == 0, builder.byteCount > byteLimit || builder.rowCount > ViewSnapshot.maxRows { return false }
         }
         return true
-    }
-}
-
-extension FeatureCache {
-    /// ``transaction(source:handoff:_:)`` on the SQLite connection `db`.
-    func transaction<R>(db: Connection, handoff: Handoff? = nil, _ body: (Transaction) throws -> R) throws -> R {
-        try transaction(source: SQLiteCacheSource(db: db), handoff: handoff, body)
     }
 }

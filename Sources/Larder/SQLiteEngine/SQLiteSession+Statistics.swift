@@ -1,25 +1,11 @@
-/// The SQL of table `run_statistics` (migration 3): each run's
-/// ``FeatureStatistics``, stored in the run's own transaction and read back
-/// merged.
-enum RunStatisticsTable {
-    /// Stores the statistics of run `runID` (inside the run's transaction).
-    static func insert(_ features: [FeatureStatistics], runID: Int64, db: Connection) throws {
-        let s = try db.statement("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES (?, ?, ?, ?, ?)")
-        for (position, feature) in features.enumerated() {
-            s.bind(runID, at: 1)
-            s.bind(Int64(position), at: 2)
-            s.bind(feature.name, at: 3)
-            s.bind(feature.type.description, at: 4)
-            feature.serialized().withUnsafeBytes { s.bindBlob($0, at: 5) }
-            try s.run()
-        }
+extension SQLiteSession: StatisticsSource {
+    /// In one read transaction, so the runs listed and their sketches agree.
+    func statistics(of view: FeatureView, runs selection: RunSelection) throws -> ViewStatistics {
+        try db.transaction(.deferred) { try merged(view: view, selection: selection) }
     }
 
-    /// The committed runs of `view` (this version) that `selection` picks,
-    /// oldest first, and their statistics merged; runs committed before
-    /// statistics were recorded (or that wrote no row) are listed apart.
-    /// Fails when a run asked for by id is not a committed run of this version.
-    static func merged(view: FeatureView, selection: RunSelection, db: Connection) throws -> ViewStatistics {
+    /// ``statistics(of:runs:)`` inside its read transaction.
+    private func merged(view: FeatureView, selection: RunSelection) throws -> ViewStatistics {
         let runs = try db.statement("""
             SELECT id, EXISTS (SELECT 1 FROM run_statistics WHERE run_id = runs.id) FROM runs
             WHERE view = ?1 AND version = ?2 AND committed_at > 0

@@ -1,17 +1,16 @@
-/// Writes one ingest run into one view version, inside the caller's write
-/// transaction (``IngestPipeline`` opens it): none of the run's rows is
+/// Writes one ingest run into one view version's SQLite table (a
+/// ``RunSink``), inside the caller's write transaction
+/// (``SQLiteSession/writingRun(_:)``, opened by ``IngestPipeline``): none of the run's rows is
 /// visible until that transaction commits, and if the process dies first
 /// SQLite's journal discards them all.
 ///
 /// Rows go in with `INSERT OR IGNORE` through one cached prepared statement;
 /// a row that inserts nothing repeats `(key, event_timestamp,
 /// created_timestamp)` within the run and is reported as a duplicate.
-final class RunWriter {
+final class SQLiteRunWriter: RunSink {
     let db: Connection
     let view: FeatureView
-    /// The run's id (its `runs` row is inserted first, so rows can carry it).
     let runID: Int64
-    /// Rows inserted so far.
     private(set) var rowsWritten = 0
     private let insert: Statement
 
@@ -39,8 +38,8 @@ final class RunWriter {
         insert = try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns)) VALUES (\(marks))")
     }
 
-    /// Inserts the rows of `batch` that are not marked bad in `log`; a row
-    /// that duplicates an earlier row of the run is logged as a problem.
+    /// Inserts the rows with one cached `INSERT OR IGNORE`: a row that
+    /// inserts nothing is a duplicate within the run.
     func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
         let runIndex = Int32(view.joinKeys.count + 3)
         // Bind sources are built once per batch, so the row loop touches only raw buffers.
@@ -77,19 +76,19 @@ final class RunWriter {
         }
     }
 
-    /// The id of a run committed to `view` with content `sha256` that wrote
-    /// rows, if any (a run whose every row was rejected wrote nothing).
-    static func committedRun(of view: FeatureView, withContent sha256: String, db: Connection) throws -> Int64? {
-        let s = try db.statement("SELECT id FROM runs WHERE view = ? AND version = ? AND content_sha256 = ? AND committed_at > 0 AND rows > 0 ORDER BY id LIMIT 1")
-        s.bind(view.name, at: 1)
-        s.bind(Int64(view.version), at: 2)
-        s.bind(sha256, at: 3)
-        defer { s.reset() }
-        return try s.step() ? s.int64(0) : nil
+    /// One row per feature in `run_statistics` (migration 3).
+    func record(_ statistics: [FeatureStatistics]) throws {
+        let s = try db.statement("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES (?, ?, ?, ?, ?)")
+        for (position, feature) in statistics.enumerated() {
+            s.bind(runID, at: 1)
+            s.bind(Int64(position), at: 2)
+            s.bind(feature.name, at: 3)
+            s.bind(feature.type.description, at: 4)
+            feature.serialized().withUnsafeBytes { s.bindBlob($0, at: 5) }
+            try s.run()
+        }
     }
 
-    /// Records the run's figures and its commit time; the caller's commit
-    /// then makes its rows visible.
     func finish(contentSHA256: String, rejected: Int) throws {
         let s = try db.statement("UPDATE runs SET content_sha256 = ?, rows = ?, rejected = ?, committed_at = ? WHERE id = ?")
         s.bind(contentSHA256, at: 1)

@@ -49,8 +49,28 @@ package struct SQLiteError: Error, Sendable, CustomStringConvertible {
 }
 
 extension LarderError {
-    /// An error SQLite reported on the store at `path` (when known).
+    /// An error SQLite reported on the store at `path` (when known). Errors
+    /// about the store file itself (read-only, full disk, I/O, damage, a
+    /// long-held write lock) say what happened and what to do.
     package static func store(_ error: SQLiteError, path: String? = nil) -> LarderError {
-        LarderError(.storage, path.map { "\($0): \(error.description)" } ?? error.description, path: path)
+        guard let path else { return LarderError(.storage, error.description) }
+        switch error.primaryCode {
+        case SQLITE_READONLY:
+            return .storage(path: path, message: "the store is read-only here (\(error.message)); reading works, writing needs write access to the file and its folder")
+        case SQLITE_FULL:
+            return .storage(path: path, message: "the disk is full (\(error.message)); nothing of this write was kept")
+        case SQLITE_IOERR:
+            return .storage(path: path, message: "cannot read or write the store (\(error.message)); nothing of this write was kept")
+        case SQLITE_CORRUPT, SQLITE_NOTADB:
+            return .storage(path: path, message: "the store is damaged (\(error.message)); restore it from a copy")
+        case SQLITE_BUSY:
+            return .storage(path: path, message: "another run is being written to this store and held it past the busy timeout; try again when it has committed")
+        default:
+            return LarderError(.storage, "\(path): \(error.description)", path: path)
+        }
     }
+}
+
+extension SQLiteError: EngineError {
+    func larderError(store: String?) -> LarderError { .store(self, path: store) }
 }

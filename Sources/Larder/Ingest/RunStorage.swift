@@ -1,0 +1,36 @@
+/// What an ingest run asks of the storage engine below it: one write
+/// transaction for the whole run, the run's rows, and the runs already
+/// committed. SQLite implements it in `SQLiteEngine/`; another engine
+/// implements the same operations.
+protocol RunStorage {
+    /// Runs `body` in one write transaction (the store's write lock at once),
+    /// with the engine set up for a bulk write; `body` decides whether it
+    /// commits. An error rolls it back: nothing of the run is kept.
+    func writingRun<R>(_ body: () throws -> TransactionEnd<R>) throws -> R
+    /// Registers a run of `view` inside ``writingRun(_:)`` (invisible until
+    /// its commit) and returns where its rows go.
+    func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink
+    /// The id of a run committed to `view` with content `sha256` that wrote
+    /// rows, if any (a run whose every row was rejected wrote nothing).
+    func committedRun(of view: FeatureView, withContent sha256: String) throws -> Int64?
+    /// The runs of the view named `view` (every version), newest first.
+    func runs(of view: String) throws -> [IngestRun]
+}
+
+/// The rows of one run being written, inside its write transaction.
+protocol RunSink: AnyObject {
+    /// The run's id (issued when it began, so rows can carry it).
+    var runID: Int64 { get }
+    /// Rows written so far.
+    var rowsWritten: Int { get }
+    /// Writes the rows of `batch` (in primary-key order) that `log` does
+    /// not mark bad; a row that repeats `(key, event_timestamp,
+    /// created_timestamp)` within the run is logged as a problem of `file`.
+    func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws
+    /// Stores the statistics of the run's written rows, one per feature in
+    /// view order (docs/quality.md), inside the run's transaction.
+    func record(_ statistics: [FeatureStatistics]) throws
+    /// Records the run's figures and its commit time; the transaction's
+    /// commit then makes its rows visible.
+    func finish(contentSHA256: String, rejected: Int) throws
+}

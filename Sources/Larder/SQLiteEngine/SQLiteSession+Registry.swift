@@ -1,0 +1,237 @@
+import CLarderSQLite
+import Foundation
+
+extension SQLiteSession: RegistryStorage {
+    var location: String { db.path }
+
+    func migrate() throws -> [Int] { try StoreMigrator.migrate(db) }
+
+    func schemaVersion() throws -> Int { try StoreMigrator.currentVersion(db) }
+
+    /// `PRAGMA data_version`: changes when another connection commits.
+    func changeCounter() throws -> Int64 { try db.queryInt("PRAGMA data_version") }
+
+    func writing<R>(_ body: () throws -> R) throws -> R { try db.transaction(.immediate, body) }
+
+    /// The registry as one state of the store: read in one read
+    /// transaction (or the caller's), so that another process's commit
+    /// between two of its queries cannot make it look inconsistent.
+    func loadRegistry() throws -> RegistrySnapshot {
+        db.isInTransaction ? try Self.loadTables(db) : try db.transaction(.deferred) { try Self.loadTables(db) }
+    }
+
+    private static func loadTables(_ db: Connection) throws -> RegistrySnapshot {
+        var snapshot = RegistrySnapshot()
+        // See <https://www.sqlite.org/c3ref/limit.html>.
+        snapshot.columnLimit = Int(sqlite3_limit(db.handle, SQLITE_LIMIT_COLUMN, -1))
+        let entities = try db.statement("SELECT name, join_keys, description FROM entities")
+        defer { entities.reset() }
+        while try entities.step() {
+            let row = RegistryRow(path: db.path, table: "entities", row: RegistryRow.shorten(entities.text(0)))
+            let name = try row.identifier(entities.text(0), column: "name")
+            snapshot.entities[name] = Entity(name: name, joinKeys: try row.joinKeys(entities.text(1)), description: entities.text(2))
+        }
+        let features = try db.statement("""
+            SELECT f.view_version_id, f.name, f.type, f.expectations, f.description, v.view, v.version
+            FROM features f LEFT JOIN view_versions v ON v.id = f.view_version_id
+            ORDER BY f.view_version_id, f.position
+            """)
+        defer { features.reset() }
+        var featuresByVersion: [Int64: [FeatureDefinition]] = [:]
+        while try features.step() {
+            let owner = features.isNull(5) ? "view_version_id \(features.int64(0))" : "\(RegistryRow.shorten(features.text(5)))@\(features.int64(6))"
+            let row = RegistryRow(path: db.path, table: "features", row: "\(owner):\(RegistryRow.shorten(features.text(1)))")
+            guard !features.isNull(5) else { throw row.corrupt("view_version_id", "no view version has id \(features.int64(0))") }
+            let typeText = features.text(2)
+            guard let type = FeatureType(parsing: typeText) else {
+                throw row.corrupt("type", "unknown feature type \"\(RegistryRow.shorten(typeText))\"")
+            }
+            let expectations = try row.json(Registry.StoredExpectations.self, features.text(3), column: "expectations",
+                                            expected: "a JSON object like {\"min\": 0, \"not_null\": true}")
+            let feature = FeatureDefinition(name: try row.identifier(features.text(1), column: "name"), type: type,
+                                            expectations: expectations.expectations, description: features.text(4))
+            featuresByVersion[features.int64(0), default: []].append(feature)
+        }
+        let versions = try db.statement("""
+            SELECT id, view, version, entity, join_keys, ttl_us, description, owner, tags, created_at
+            FROM view_versions ORDER BY view, version
+            """)
+        defer { versions.reset() }
+        while try versions.step() {
+            let id = versions.int64(0), version = versions.int64(2)
+            let row = RegistryRow(path: db.path, table: "view_versions", row: "\(RegistryRow.shorten(versions.text(1)))@\(version)")
+            let name = try row.identifier(versions.text(1), column: "view")
+            guard version >= 1 else { throw row.corrupt("version", "version \(version) is not a positive number") }
+            let entity = try row.identifier(versions.text(3), column: "entity")
+            guard snapshot.entities[entity] != nil else { throw row.corrupt("entity", "no entity named \"\(entity)\"") }
+            let keys = try row.joinKeys(versions.text(4))
+            let ttl = versions.int64(5)
+            guard ttl >= 0 else { throw row.corrupt("ttl_us", "negative TTL \(ttl)") }
+            let tags = try row.json([String: String].self, versions.text(8), column: "tags", expected: "a JSON object of strings")
+            guard let viewFeatures = featuresByVersion[id] else { throw row.corrupt("id", "table features has no rows for view_version_id \(id)") }
+            let definition = FeatureViewDefinition(
+                name: name, entity: entity, ttl: ttl, features: viewFeatures,
+                description: versions.text(6), owner: versions.text(7), tags: tags)
+            let view = FeatureView(id: id, version: Int(version), definition: definition, joinKeys: keys, createdAt: Timestamp(microseconds: versions.int64(9)))
+            snapshot.views[view.name, default: []].append(view)
+        }
+        let issued = try db.statement("SELECT view, last_version FROM view_version_numbers")
+        defer { issued.reset() }
+        while try issued.step() {
+            snapshot.lastIssuedVersions[issued.text(0)] = Int(issued.int64(1))
+        }
+        let sets = try db.statement("SELECT name, version, refs, description, created_at FROM feature_sets ORDER BY name, version")
+        defer { sets.reset() }
+        while try sets.step() {
+            let version = sets.int64(1)
+            let row = RegistryRow(path: db.path, table: "feature_sets", row: "\(RegistryRow.shorten(sets.text(0)))@\(version)")
+            let name = try row.identifier(sets.text(0), column: "name")
+            guard version >= 1 else { throw row.corrupt("version", "version \(version) is not a positive number") }
+            let texts = try row.json([String].self, sets.text(2), column: "refs", expected: "a JSON list of references like [\"view@1:feature\"]")
+            var refs: [FeatureReference] = []
+            for text in texts {
+                let ref: FeatureReference
+                do { ref = try FeatureReference(parsing: text) } catch { throw row.corrupt("refs", "\(error)") }
+                guard ref.version != nil, ref.feature != nil else {
+                    throw row.corrupt("refs", "reference \"\(RegistryRow.shorten(text))\" does not pin one feature of one view version (view@N:feature)")
+                }
+                refs.append(ref)
+            }
+            let set = FeatureSet(name: name, version: Int(version), features: refs, description: sets.text(3), createdAt: Timestamp(microseconds: sets.int64(4)))
+            snapshot.featureSets[set.name, default: []].append(set)
+        }
+        // Only a set's latest version must resolve: `drop` may remove a view
+        // version that an older version of a set pinned.
+        for set in snapshot.featureSets.values.compactMap(\.last) {
+            let row = RegistryRow(path: db.path, table: "feature_sets", row: "\(set.name)@\(set.version)")
+            do { _ = try snapshot.resolve(set.features) } catch { throw row.corrupt("refs", "\(error)") }
+        }
+        return snapshot
+    }
+
+    // MARK: Writes (inside ``writing(_:)``)
+
+    func save(_ entity: Entity) throws {
+        let sql = "INSERT INTO entities (name, join_keys, description) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET join_keys = ?2, description = ?3"
+        let statement = try db.statement(sql)
+        statement.bind(entity.name, at: 1)
+        statement.bind(try Registry.encode(entity.joinKeys.map { Registry.StoredJoinKey(name: $0.name, type: $0.type.rawValue) }), at: 2)
+        statement.bind(entity.description, at: 3)
+        try statement.run()
+    }
+
+    func insertVersion(_ view: FeatureView, createdAt: Int64) throws {
+        let parent = try db.statement("INSERT OR IGNORE INTO feature_views (name) VALUES (?)")
+        parent.bind(view.name, at: 1)
+        try parent.run()
+        let insert = try db.statement("""
+            INSERT INTO view_versions (view, version, entity, join_keys, ttl_us, description, owner, tags, table_name, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(view.name, at: 1)
+        insert.bind(Int64(view.version), at: 2)
+        insert.bind(view.definition.entity, at: 3)
+        insert.bind(try Registry.encode(view.joinKeys.map { Registry.StoredJoinKey(name: $0.name, type: $0.type.rawValue) }), at: 4)
+        insert.bind(view.ttl, at: 5)
+        insert.bind(view.definition.description, at: 6)
+        insert.bind(view.definition.owner, at: 7)
+        insert.bind(try Registry.encode(view.definition.tags), at: 8)
+        insert.bind(view.tableName, at: 9)
+        insert.bind(createdAt, at: 10)
+        try insert.run()
+        let id = db.lastInsertRowID
+        let issued = try db.statement("""
+            INSERT INTO view_version_numbers (view, last_version) VALUES (?1, ?2)
+            ON CONFLICT(view) DO UPDATE SET last_version = max(last_version, excluded.last_version)
+            """)
+        issued.bind(view.name, at: 1)
+        issued.bind(Int64(view.version), at: 2)
+        try issued.run()
+        let feature = try db.statement("INSERT INTO features (view_version_id, position, name, type, expectations, description) VALUES (?, ?, ?, ?, ?, ?)")
+        for (position, f) in view.features.enumerated() {
+            feature.bind(id, at: 1)
+            feature.bind(Int64(position), at: 2)
+            feature.bind(f.name, at: 3)
+            feature.bind(f.type.description, at: 4)
+            feature.bind(try Registry.encode(Registry.StoredExpectations(f.expectations)), at: 5)
+            feature.bind(f.description, at: 6)
+            try feature.run()
+        }
+        try createTable(view)
+    }
+
+    /// Creates the table of `view` (layout: ``ViewTable``).
+    private func createTable(_ view: FeatureView) throws {
+        var columns = view.joinKeys.map { "\(Identifier.quoted($0.name)) \($0.type == .int64 ? "INTEGER" : "TEXT") NOT NULL" }
+        columns += ["event_timestamp INTEGER NOT NULL", "created_timestamp INTEGER NOT NULL", "\(ViewTable.runColumn) INTEGER NOT NULL"]
+        columns += view.features.map { "\(Identifier.quoted($0.name)) \($0.type.sqlType)" }
+        let key = (view.joinKeys.map { Identifier.quoted($0.name) } + ViewTable.fixedColumns).joined(separator: ", ")
+        try db.execute("CREATE TABLE \(Identifier.quoted(view.tableName)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(key))) WITHOUT ROWID")
+    }
+
+    func updateMetadata(of view: FeatureView) throws {
+        let statement = try db.statement("UPDATE view_versions SET description = ?, owner = ?, tags = ? WHERE view = ? AND version = ?")
+        statement.bind(view.definition.description, at: 1)
+        statement.bind(view.definition.owner, at: 2)
+        statement.bind(try Registry.encode(view.definition.tags), at: 3)
+        statement.bind(view.name, at: 4)
+        statement.bind(Int64(view.version), at: 5)
+        try statement.run()
+        let feature = try db.statement("""
+            UPDATE features SET expectations = ?, description = ?
+            WHERE view_version_id = (SELECT id FROM view_versions WHERE view = ? AND version = ?) AND name = ?
+            """)
+        for f in view.features {
+            feature.bind(try Registry.encode(Registry.StoredExpectations(f.expectations)), at: 1)
+            feature.bind(f.description, at: 2)
+            feature.bind(view.name, at: 3)
+            feature.bind(Int64(view.version), at: 4)
+            feature.bind(f.name, at: 5)
+            try feature.run()
+        }
+    }
+
+    func copyRows(from old: FeatureView, to new: FeatureView) throws {
+        let target = ViewTable.columns(new).map(Identifier.quoted).joined(separator: ", ")
+        let fixed = (old.joinKeys.map(\.name) + ViewTable.fixedColumns).map(Identifier.quoted)
+        let features = new.features.map { feature -> String in
+            if let before = old.features.first(where: { $0.name == feature.name }), before.type == feature.type {
+                return Identifier.quoted(feature.name)
+            }
+            return "NULL"
+        }
+        try db.execute("INSERT INTO \(Identifier.quoted(new.tableName)) (\(target)) SELECT \((fixed + features).joined(separator: ", ")) FROM \(Identifier.quoted(old.tableName))")
+    }
+
+    func insert(_ set: FeatureSet, createdAt: Int64) throws {
+        let statement = try db.statement("INSERT INTO feature_sets (name, version, refs, description, created_at) VALUES (?, ?, ?, ?, ?)")
+        statement.bind(set.name, at: 1)
+        statement.bind(Int64(set.version), at: 2)
+        statement.bind(try Registry.encode(set.features.map(\.description)), at: 3)
+        statement.bind(set.description, at: 4)
+        statement.bind(createdAt, at: 5)
+        try statement.run()
+    }
+
+    func updateDescription(of set: FeatureSet) throws {
+        let statement = try db.statement("UPDATE feature_sets SET description = ? WHERE name = ? AND version = ?")
+        statement.bind(set.description, at: 1)
+        statement.bind(set.name, at: 2)
+        statement.bind(Int64(set.version), at: 3)
+        try statement.run()
+    }
+
+    func dropVersion(_ view: FeatureView) throws {
+        db.clearStatementCache()
+        rules[view.tableName] = nil
+        try db.execute("DROP TABLE IF EXISTS \(Identifier.quoted(view.tableName))")
+        let delete = try db.statement("DELETE FROM view_versions WHERE view = ? AND version = ?")
+        delete.bind(view.name, at: 1)
+        delete.bind(Int64(view.version), at: 2)
+        try delete.run()
+        let orphan = try db.statement("DELETE FROM feature_views WHERE name = ? AND NOT EXISTS (SELECT 1 FROM view_versions WHERE view = ?)")
+        orphan.bind(view.name, at: 1)
+        orphan.bind(view.name, at: 2)
+        try orphan.run()
+    }
+}

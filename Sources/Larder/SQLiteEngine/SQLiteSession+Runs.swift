@@ -1,0 +1,38 @@
+extension SQLiteSession: RunStorage {
+    /// `BEGIN IMMEDIATE`, with a page cache of ``SQLiteRunWriter/cacheKiB``
+    /// for the length of the run.
+    func writingRun<R>(_ body: () throws -> TransactionEnd<R>) throws -> R {
+        try db.setCacheSize(kibibytes: SQLiteRunWriter.cacheKiB)
+        defer { try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB) }
+        return try db.transaction(.immediate, deciding: body)
+    }
+
+    func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink {
+        try SQLiteRunWriter(db: db, view: view, source: source, startedAt: startedAt)
+    }
+
+    func committedRun(of view: FeatureView, withContent sha256: String) throws -> Int64? {
+        let s = try db.statement("SELECT id FROM runs WHERE view = ? AND version = ? AND content_sha256 = ? AND committed_at > 0 AND rows > 0 ORDER BY id LIMIT 1")
+        s.bind(view.name, at: 1)
+        s.bind(Int64(view.version), at: 2)
+        s.bind(sha256, at: 3)
+        defer { s.reset() }
+        return try s.step() ? s.int64(0) : nil
+    }
+
+    func runs(of view: String) throws -> [IngestRun] {
+        let s = try db.statement("""
+            SELECT id, version, source, content_sha256, rows, rejected, started_at, committed_at
+            FROM runs WHERE view = ? ORDER BY id DESC
+            """)
+        s.bind(view, at: 1)
+        defer { s.reset() }
+        var runs: [IngestRun] = []
+        while try s.step() {
+            runs.append(IngestRun(id: s.int64(0), view: view, version: Int(s.int64(1)), source: s.text(2), contentSHA256: s.text(3),
+                                  rows: Int(s.int64(4)), rejected: Int(s.int64(5)), startedAt: Timestamp(microseconds: s.int64(6)),
+                                  committedAt: Timestamp(microseconds: s.int64(7))))
+        }
+        return runs
+    }
+}

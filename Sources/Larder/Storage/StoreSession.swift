@@ -1,0 +1,22 @@
+/// One connection to a store through a storage engine: everything the
+/// layers above ask of the engine, and nothing else. The façade holds one
+/// for writes and a pool for reads (``FeatureStore``); each is used by one
+/// thread at a time. SQLite's is ``SQLiteSession``.
+protocol StoreSession: AnyObject, RegistryStorage, RunStorage, StatisticsSource, CacheSource, RuleSource, ExportSource {
+    /// The number of rows stored in `view`'s table.
+    func rowCount(of view: FeatureView) throws -> Int
+    /// The engine's own check of the store: `ok` when sound.
+    func integrityCheck() throws -> String
+}
+
+/// A storage engine: opens sessions on one store and names the files that
+/// outputs must never overwrite. SQLite's is ``SQLiteStorage``.
+protocol StorageEngine: Sendable {
+    /// The store's files on disk (none for a server-based engine).
+    var files: [String] { get }
+    /// Opens the session that writes (creating the store when asked and
+    /// migrating its schema).
+    func openWriter(create: Bool) throws -> any StoreSession
+    /// Opens one more session for reads.
+    func openReader() throws -> any StoreSession
+}
