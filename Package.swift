@@ -37,6 +37,7 @@ var package = Package(
             resources: [
                 .embedInCode("m0001_init.sql"),
                 .embedInCode("m0002_view_version_numbers.sql"),
+                .embedInCode("m0003_run_statistics.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -15,4 +15,6 @@ public let storeMigrations: [Migration] = [
     Migration(version: 1, fileName: "m0001_init.sql", sql: String(decoding: PackageResources.m0001_init_sql, as: UTF8.self)),
     Migration(version: 2, fileName: "m0002_view_version_numbers.sql",
               sql: String(decoding: PackageResources.m0002_view_version_numbers_sql, as: UTF8.self)),
+    Migration(version: 3, fileName: "m0003_run_statistics.sql",
+              sql: String(decoding: PackageResources.m0003_run_statistics_sql, as: UTF8.self)),
 ]

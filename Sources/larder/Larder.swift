@@ -11,10 +11,10 @@ struct LarderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "larder",
         abstract: "An embedded feature store over one SQLite file.",
-        discussion: "Exit status: 0 success, 1 validation or usage error, 2 I/O or store error.",
+        discussion: "Exit status: 0 success, 1 validation or usage error, 2 I/O or store error, 3 drift found (larder drift).",
         subcommands: [
             InitCommand.self, ApplyCommand.self, ListCommand.self, DescribeCommand.self,
-            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self,
+            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self, StatsCommand.self, DriftCommand.self,
             OnlineCommand.self, HistoricalCommand.self, ExportCommand.self, CacheCommand.self, QuickstartCommand.self,
         ]
     )
@@ -32,6 +32,9 @@ struct LarderCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode where code.rawValue > 1 {
+            // A verdict, not an error (`larder drift` exits 3 on drift): its report is printed.
+            Glibc.exit(code.rawValue)
         } catch let error as LarderError {
             printError(error.description)
             Glibc.exit(exitStatus(error.category))

@@ -11,6 +11,7 @@ import Testing
     static let layers: [[String]] = [
         ["Support"],
         ["Schema"],
+        ["Statistics"],
         ["Registry"],
         ["Ingest", "Cache"],
         ["Query"],

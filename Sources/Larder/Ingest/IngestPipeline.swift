@@ -7,6 +7,7 @@ import class Dispatch.DispatchSemaphore
 /// written the same way:
 ///
 /// source (read, type) → validator → sort into primary-key order → writer
+/// (+ statistics of the written rows, stored with the run)
 ///
 /// Three threads: one reads, types and validates; one puts the rows into
 /// primary-key order; the calling thread inserts them, inside the run's
@@ -98,6 +99,8 @@ struct IngestPipeline<Source: IngestSource> {
             if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return .rollback(skipped(knownHash)) }
             let writer = try storage.beginRun(of: view, source: source.label, startedAt: started)
             var log = ProblemLog()
+            var statistics = view.features.map { FeatureStatistics(name: $0.name, type: $0.type) }
+            var scratch: [Double] = []
             var rejected = 0
             var rowsSeen = 0
             var sha = ""
@@ -113,6 +116,7 @@ struct IngestPipeline<Source: IngestSource> {
                 case .stage(var stage):
                     rowsSeen += stage.batch.count + stage.badRecords.count
                     try writer.write(stage.batch, log: &stage.log, file: source.label)
+                    for f in statistics.indices { statistics[f].add(stage.batch.features[f], skipping: stage.log.badRows, scratch: &scratch) }
                     if stage.log.total == 0, stage.badRecords.isEmpty, writer.rowsWritten <= IngestPipeline.handoffRows {
                         written?.append(stage.batch)
                     } else {
@@ -139,6 +143,7 @@ struct IngestPipeline<Source: IngestSource> {
             if options.skipIfUnchanged, knownHash == nil, try storage.committedRun(of: view, withContent: sha) != nil {
                 return .rollback(skipped(sha))
             }
+            try writer.record(statistics)
             try writer.finish(contentSHA256: sha, rejected: rejected)
             return .commit(IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
                                         rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds))

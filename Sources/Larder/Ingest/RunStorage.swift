@@ -27,6 +27,9 @@ protocol RunSink: AnyObject {
     /// not mark bad; a row that repeats `(key, event_timestamp,
     /// created_timestamp)` within the run is logged as a problem of `file`.
     func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws
+    /// Stores the statistics of the run's written rows, one per feature in
+    /// view order (docs/quality.md), inside the run's transaction.
+    func record(_ statistics: [FeatureStatistics]) throws
     /// Records the run's figures and its commit time; the transaction's
     /// commit then makes its rows visible.
     func finish(contentSHA256: String, rejected: Int) throws

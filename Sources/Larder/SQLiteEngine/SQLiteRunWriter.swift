@@ -76,6 +76,19 @@ final class SQLiteRunWriter: RunSink {
         }
     }
 
+    /// One row per feature in `run_statistics` (migration 3).
+    func record(_ statistics: [FeatureStatistics]) throws {
+        let s = try db.statement("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES (?, ?, ?, ?, ?)")
+        for (position, feature) in statistics.enumerated() {
+            s.bind(runID, at: 1)
+            s.bind(Int64(position), at: 2)
+            s.bind(feature.name, at: 3)
+            s.bind(feature.type.description, at: 4)
+            feature.serialized().withUnsafeBytes { s.bindBlob($0, at: 5) }
+            try s.run()
+        }
+    }
+
     func finish(contentSHA256: String, rejected: Int) throws {
         let s = try db.statement("UPDATE runs SET content_sha256 = ?, rows = ?, rejected = ?, committed_at = ? WHERE id = ?")
         s.bind(contentSHA256, at: 1)

@@ -1,0 +1,30 @@
+extension FeatureStore {
+    /// The statistics of `view` (version `version`, default the latest) over
+    /// the committed runs `runs` picks, merged from the sketches each run
+    /// recorded when it was written (docs/quality.md): no feature row is read.
+    ///
+    /// Fails with ``LarderError/Category/notFound`` for an unknown view or
+    /// version, or a run id that is not a committed run of that version.
+    ///
+    /// - Complexity: O(runs × features), a few kilobytes of sketch per run and feature.
+    public func statistics(view: String, version: Int? = nil, runs: RunSelection = .all) throws(LarderError) -> ViewStatistics {
+        try withReader { state in
+            let target = try state.registry.view(view, version: version)
+            return try state.session.statistics(of: target, runs: runs)
+        }
+    }
+}
+
+extension FeatureStore {
+    /// How far each feature of `view` (version `version`, default the
+    /// latest) moved from the `baseline` runs to the `current` runs, from
+    /// their merged sketches, against `thresholds` (docs/quality.md).
+    public func drift(view: String, version: Int? = nil, baseline: RunSelection, current: RunSelection,
+                      thresholds: DriftThresholds = DriftThresholds()) throws(LarderError) -> DriftReport {
+        try withReader { state in
+            let target = try state.registry.view(view, version: version)
+            return DriftReport(baseline: try state.session.statistics(of: target, runs: baseline),
+                               current: try state.session.statistics(of: target, runs: current), thresholds: thresholds)
+        }
+    }
+}
