@@ -35,6 +35,7 @@ var package = Package(
             resources: [
                 .embedInCode("m0001_init.sql"),
                 .embedInCode("m0002_view_version_numbers.sql"),
+                .embedInCode("m0004_backfill_ledger.sql"),
             ],
             swiftSettings: swiftSettings
         ),

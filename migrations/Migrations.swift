@@ -15,4 +15,6 @@ public let storeMigrations: [Migration] = [
     Migration(version: 1, fileName: "m0001_init.sql", sql: String(decoding: PackageResources.m0001_init_sql, as: UTF8.self)),
     Migration(version: 2, fileName: "m0002_view_version_numbers.sql",
               sql: String(decoding: PackageResources.m0002_view_version_numbers_sql, as: UTF8.self)),
+    Migration(version: 4, fileName: "m0004_backfill_ledger.sql",
+              sql: String(decoding: PackageResources.m0004_backfill_ledger_sql, as: UTF8.self)),
 ]

@@ -14,7 +14,7 @@ struct LarderCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 success, 1 validation or usage error, 2 I/O or store error.",
         subcommands: [
             InitCommand.self, ApplyCommand.self, ListCommand.self, DescribeCommand.self,
-            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self,
+            VersionsCommand.self, DropCommand.self, BackfillCommand.self, LedgerCommand.self, RunsCommand.self,
             OnlineCommand.self, HistoricalCommand.self, ExportCommand.self, CacheCommand.self, QuickstartCommand.self,
         ]
     )
@@ -32,6 +32,9 @@ struct LarderCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            // A command that has already said why (backfill --command: not every interval committed).
+            Glibc.exit(code.rawValue)
         } catch let error as LarderError {
             printError(error.description)
             Glibc.exit(exitStatus(error.category))
