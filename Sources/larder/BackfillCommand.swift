@@ -77,7 +77,7 @@ struct BackfillCommand: ParsableCommand {
         case (.some, .some): throw ValidationError("--input and --command cannot be used together")
         case (.some, nil): if let used = intervals.usedOption { throw ValidationError("\(used) is only used with --command") }
         case (nil, .some):
-            try intervals.validate()
+            try intervals.check()
             if onError == .skip { throw ValidationError("--on-error skip is not supported with --command: an interval is committed whole or not at all") }
             if skipIfUnchanged { throw ValidationError("--skip-if-unchanged is not used with --command: the ledger skips committed intervals") }
         }

@@ -37,7 +37,9 @@ struct IntervalOptions: ParsableArguments {
          (jobs != 1, "--jobs"), (timeout != nil, "--timeout"), (failFast, "--fail-fast")].first { $0.0 }?.1
     }
 
-    func validate() throws {
+    /// Checks the options given with --command (not `validate()`: argument
+    /// parser would run it without --command too).
+    func check() throws {
         if from == nil || to == nil || every == nil { throw ValidationError("--command needs --from, --to and --every") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         for (name, value) in [("--every", every), ("--lookback", lookback), ("--timeout", timeout)] {
