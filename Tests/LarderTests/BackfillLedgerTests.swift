@@ -73,6 +73,20 @@ import Testing
         #expect(try s.rowCount(view: "daily") == 6)
     }
 
+    @Test func theLedgerEntryIsWrittenInTheRunsTransaction() throws {
+        let s = try store()
+        _ = try s.backfill(view: "daily", producer: Counting().producer, options: Self.options(days: 1))
+        // The entry of the second interval cannot be written: its run must not be kept either.
+        try s.testSQL("""
+            CREATE TRIGGER refuse BEFORE INSERT ON backfill_ledger WHEN NEW.start_us > \(Self.from.microseconds)
+            BEGIN SELECT RAISE(ABORT, 'ledger refused'); END
+            """)
+        #expect(throws: LarderError.self) { try s.backfill(view: "daily", producer: Counting().producer, options: Self.options(days: 2)) }
+        #expect(try s.runs(view: "daily").map(\.id) == [1])
+        #expect(try s.rowCount(view: "daily") == 2)
+        #expect(try s.ledger(view: "daily").count == 1)
+    }
+
     @Test func committedIntervalsAreSkippedUnlessForced() throws {
         let s = try store()
         let first = Counting()
