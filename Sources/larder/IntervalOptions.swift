@@ -1,6 +1,10 @@
 import ArgumentParser
 import Larder
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The options of `larder backfill --command`: the intervals, what to
 /// recompute, how many commands at once, and when to give up.
 struct IntervalOptions: ParsableArguments {
@@ -60,7 +64,7 @@ struct IntervalOptions: ParsableArguments {
         backfill.failFast = failFast
         let report = try store.backfill(view: view.name, version: view.version, producer: .command(command), options: backfill) { interval, outcome in
             switch outcome {
-            case .committed(let run, let rows): print("\(interval)  committed  run \(run), \(rows) rows")
+            case .committed(let run, let rows): print("\(interval)  committed  run \(run), \(rows) row\(rows == 1 ? "" : "s")")
             case .skipped: print("\(interval)  skipped    already committed with this command")
             case .unchanged: print("\(interval)  unchanged  recomputed to the same content: no new run")
             case .notRun: print("\(interval)  not run    an earlier interval failed (--fail-fast)")
@@ -68,6 +72,7 @@ struct IntervalOptions: ParsableArguments {
                 print("\(interval)  FAILED     \(message.prefix { $0 != "\n" })")
                 printError("\(interval): \(message)")
             }
+            fflush(nil) // each line as the interval ends, also into a pipe (a killed backfill's log is complete)
         }
         var counts: [String: Int] = [:]
         for (_, outcome) in report.intervals {

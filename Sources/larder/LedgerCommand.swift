@@ -39,7 +39,7 @@ struct LedgerCommand: ParsableCommand {
                 print("\(reference.name)@\(version): no intervals yet (run `larder backfill \(reference.name) --command CMD --from T --to T --every 1d`)")
                 return
             }
-            print("\(reference.name)@\(version): \(entries.count) intervals from \(BackfillInterval.text(first.interval.start)) to \(BackfillInterval.text(last.interval.end))")
+            print("\(reference.name)@\(version): \(entries.count) interval\(entries.count == 1 ? "" : "s") from \(BackfillInterval.text(first.interval.start)) to \(BackfillInterval.text(last.interval.end))")
             for line in Self.timeline(entries) { print(line) }
         }
     }
