@@ -125,13 +125,15 @@ extension FeatureStore {
     private func commit(_ output: IntervalOutput, interval: BackfillInterval, of view: FeatureView, producer: IntervalProducer,
                         known: LedgerEntry?, options: BackfillOptions) throws(LarderError) -> BackfillReport.Outcome {
         let command = producer.identity(for: interval)
-        let sha: String
+        let source: any IngestSource, sha: String
         switch output {
         case .failed(let message):
             try recordFailure(message, interval: interval, of: view, command: command)
             return .failed(message)
-        case .file(_, let hash, _): sha = hash
-        case .frame(let source): sha = source.sha256
+        case .file(let path, let hash, _):
+            (source, sha) = (FileSource(source: .file(path), name: interval.description), hash)
+        case .frame(let frame):
+            (source, sha) = (frame, frame.sha256)
         }
         let fingerprint = LedgerEntry.fingerprint(version: view.version, command: command, contentSHA256: sha)
         if let known, known.status == .committed, known.fingerprint == fingerprint { return .unchanged }
@@ -139,29 +141,24 @@ extension FeatureStore {
         reading.eventWindow = interval
         reading.skipIfUnchanged = false
         let wasCommitted = known?.status == .committed
+        var committedMeanwhile = false
         let record = { (result: IngestResult, session: any StoreSession) throws in
             // Under the write lock: another process may have committed this interval since it was planned.
-            if !wasCommitted, let now = try session.ledger(of: view.name, version: view.version).first(where: { $0.interval == interval }),
+            if !wasCommitted, let now = try session.ledgerEntry(of: view.name, version: view.version, startingAt: interval.start),
                now.status == .committed, now.command == command {
-                throw LarderError.conflict("interval \(interval) of \(view.name)@\(view.version) was committed meanwhile by another backfill (run \(now.runID ?? 0)); not written twice")
+                committedMeanwhile = true
+                throw LarderError.conflict("interval \(interval) of \(view.name)@\(view.version) was committed meanwhile by another backfill")
             }
             try session.record(LedgerEntry(view: view.name, version: view.version, interval: interval, status: .committed, runID: result.runID,
                                            command: command, contentSHA256: result.contentSHA256, fingerprint: fingerprint, message: "",
                                            recordedAt: .now))
         }
         do {
-            let result: IngestResult
-            switch output {
-            case .file(let path, _, _):
-                result = try ingest(FileSource(source: .file(path), name: interval.description), into: view.name, version: view.version,
-                                    options: reading, progress: nil, beforeCommit: record)
-            case .frame(let source):
-                result = try ingest(source, into: view.name, version: view.version, options: reading, progress: nil, beforeCommit: record)
-            case .failed:
-                preconditionFailure("handled above")
-            }
+            let result = try ingest(source, into: view.name, version: view.version, options: reading, progress: nil, beforeCommit: record)
             return .committed(runID: result.runID ?? 0, rows: result.rowsWritten)
-        } catch where error.category == .invalidInput || error.category == .conflict {
+        } catch where committedMeanwhile {
+            return .skipped // the other backfill's run is the interval's: nothing written twice
+        } catch where error.category == .invalidInput {
             let message = output.stderrTail.isEmpty ? error.description : "\(error.description)\n\(output.stderrTail)"
             try recordFailure(message, interval: interval, of: view, command: command)
             return .failed(message)
@@ -177,7 +174,7 @@ extension FeatureStore {
             let session = state.session
             try session.writing {
                 let now = Timestamp.now
-                if var entry = try session.ledger(of: view.name, version: view.version).first(where: { $0.interval == interval }),
+                if var entry = try session.ledgerEntry(of: view.name, version: view.version, startingAt: interval.start),
                    entry.status == .committed {
                     entry.message = "recomputing at \(now) failed: \(message)"
                     try session.record(entry)

@@ -83,6 +83,21 @@ import Testing
         #expect(try checkConsistent(try FeatureStore(path: store, options: .init(create: false))) == days)
     }
 
+    @Test func twoBackfillsAtOnceCommitEachIntervalOnce() throws {
+        let script = try prepared(pause: "0.05")
+        let processes = (0..<2).map { _ in CLI.start(backfill(script, days: 8)) }
+        for process in processes {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+        for process in processes {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        #expect(try checkConsistent(try FeatureStore(path: store, options: .init(create: false))) == 8)
+    }
+
     @Test func aFailedIntervalSetsTheExitStatusAndShowsInTheLedger() throws {
         let script = try prepared(failing: "2026-01-02T00:00:00Z")
         let result = try CLI.run(backfill(script, days: 4))

@@ -1,11 +1,21 @@
 extension SQLiteSession: LedgerStorage {
     func ledger(of view: String, version: Int) throws -> [LedgerEntry] {
+        try entries(of: view, version: version, startingAt: nil)
+    }
+
+    func ledgerEntry(of view: String, version: Int, startingAt start: Timestamp) throws -> LedgerEntry? {
+        try entries(of: view, version: version, startingAt: start).first
+    }
+
+    /// The entries of `view` at `version` by start: all, or the one starting at `start`.
+    private func entries(of view: String, version: Int, startingAt start: Timestamp?) throws -> [LedgerEntry] {
         let s = try db.statement("""
             SELECT start_us, end_us, status, run_id, command, content_sha256, fingerprint, message, recorded_at
-            FROM backfill_ledger WHERE view = ? AND version = ? ORDER BY start_us
+            FROM backfill_ledger WHERE view = ?1 AND version = ?2 AND (?3 IS NULL OR start_us = ?3) ORDER BY start_us
             """)
         s.bind(view, at: 1)
         s.bind(Int64(version), at: 2)
+        if let start { s.bind(start.microseconds, at: 3) } else { s.bindNull(at: 3) }
         defer { s.reset() }
         var entries: [LedgerEntry] = []
         while try s.step() {
