@@ -16,6 +16,8 @@ var package = Package(
     products: [
         .library(name: "Larder", targets: ["Larder"]),
         .executable(name: "larder", targets: ["larder"]),
+        // The C ABI (Sources/CLarder/include/larder.h) that the Python package loads.
+        .library(name: "LarderC", type: .dynamic, targets: ["LarderC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -55,6 +57,13 @@ var package = Package(
                 "Larder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // larder.h: the C ABI's declarations and the Arrow C Data Interface structs.
+        .target(name: "CLarder"),
+        .target(
+            name: "LarderC",
+            dependencies: ["Larder", "CLarder"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -24,11 +24,17 @@ struct HistoricalBenchmark: ParsableCommand {
         let first = try timed { _ = try s.historicalFeatures(spine: spine, features: features) }
         let openToFirst = seconds(since: opened)
         var warm: [Double] = []
-        for _ in 0..<max(options.repeats, 10) { warm.append(try timed { _ = try s.historicalFeatures(spine: spine, features: features) }) }
+        var warmCPU: [Double] = []
+        for _ in 0..<max(options.repeats, 10) {
+            let cpuStart = processCPUSeconds()
+            warm.append(try timed { _ = try s.historicalFeatures(spine: spine, features: features) })
+            warmCPU.append(processCPUSeconds() - cpuStart)
+        }
         let rss = Measure.ownPeakRSSMegabytes()
         let memory = MemoryRollup.current()
         print("historical_in_process snapshot_files=\(options.snapshotFiles) spine_rows=\(spine.rowCount) first_call_s=\(Measure.format(first)) open_read_spine_first_call_s=\(Measure.format(openToFirst)) "
-              + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1)) "
+              + "warm_median_ms=\(Measure.format(Measure.median(warm) * 1000, 1)) warm_min_ms=\(Measure.format(warm.min()! * 1000, 1)) "
+              + "warm_cpu_median_ms=\(Measure.format(Measure.median(warmCPU) * 1000, 1)) peak_rss_mb=\(Measure.format(rss, 1)) "
               + "\(memory.line("now_"))")
 
         try FileManager.default.createDirectory(atPath: options.work, withIntermediateDirectories: true)
@@ -154,6 +160,15 @@ func timed(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now()
     try body()
     return seconds(since: start)
+}
+
+/// CPU seconds the process has used, on all its threads: unlike the wall
+/// clock, not inflated by waiting for a core on a loaded machine (a large
+/// join runs on both cores, so twice its wall time when alone).
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// Seconds since `start`.

@@ -15,7 +15,10 @@ public struct TrainingSetRequest: Sendable {
     /// The features; each is pinned to the version it resolves to when the
     /// training set is made.
     public var features: [FeatureReference]
-    /// Only runs committed at or before this time are seen; nil means now.
+    /// Only runs committed at or before this time are seen; nil means every
+    /// run committed when the training set is made, and the manifest records
+    /// the commit time of the last of them (see
+    /// ``FeatureStore/writeTrainingSet(_:format:to:manifest:)``).
     public var asOf: Timestamp?
     /// Name feature columns `view__feature`.
     public var fullNames: Bool
@@ -93,7 +96,7 @@ extension FeatureStore {
         if let expected = request.expected { inputs.append(.init("manifest being reproduced", path: expected.path)) }
         let outputs = try OutputFiles(store: storage.files, inputs: inputs,
                                       outputs: [.init("output", destination: output)] + (manifest.map { [.init("manifest", destination: $0)] } ?? []))
-        let horizon = request.asOf ?? Timestamp.now
+        let horizon = if let asOf = request.asOf { asOf } else { try lastCommitTime() }
         // Pin every reference to the version it resolves to now, so a manifest is exact.
         let resolved = try registry.resolve(request.features)
         let pinned = resolved.map(\.reference)
@@ -136,6 +139,17 @@ extension FeatureStore {
         }
         try outputs.commit()
         return TrainingSetSummary(rows: frame.rowCount, columns: frame.names, resultSHA256: resultSHA256, reproduced: request.expected != nil)
+    }
+
+    /// The commit time of the last run committed now (`0` when there is
+    /// none): the horizon of a training set made without one. Exact, unlike
+    /// the clock: writers take the store's write lock one at a time and stamp
+    /// their commit time inside it, so a run committed after this read has a
+    /// later time, even one whose write began before it; the clock could be
+    /// later than the time such a run stamped, and a replay would then see
+    /// a run the original did not.
+    func lastCommitTime() throws(LarderError) -> Timestamp {
+        Timestamp(microseconds: try withReader { state in try cache.transaction(source: state.session) { $0.runs.lastCommittedAt } })
     }
 }
 

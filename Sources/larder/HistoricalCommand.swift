@@ -54,6 +54,9 @@ struct HistoricalCommand: ParsableCommand {
     @Option(help: "Spine timestamps are integer epochs in this unit: s, ms or us.")
     var timeUnit: IngestOptions.TimeUnit?
 
+    @Option(help: "Types of CSV spine columns, COLUMN=TYPE,… (int64, float64, bool, timestamp, string); the others are inferred.")
+    var spineTypes: String?
+
     @Option(help: "Cache budget in MB (default: a quarter of RAM; 0 answers from SQLite).")
     var cacheMb: Int?
 
@@ -73,6 +76,7 @@ struct HistoricalCommand: ParsableCommand {
         var spineOptions = IngestOptions()
         spineOptions.assumeUTC = assumeUTC
         spineOptions.timeUnit = timeUnit
+        spineOptions.spineTypes = try spineTypes.map(parseSpineTypes) ?? [:]
         let request: TrainingSetRequest
         if let fromManifest {
             request = try TrainingSetRequest(reproducing: fromManifest, spine: spine.map(Source.init(argument:)), spineOptions: spineOptions)
@@ -89,6 +93,19 @@ struct HistoricalCommand: ParsableCommand {
             writeStandardError("reproduced \(summary.rows) rows; result sha256 matches the manifest\n")
         }
     }
+}
+
+/// Parses `--spine-types COLUMN=TYPE,…`.
+func parseSpineTypes(_ text: String) throws -> [String: FeatureType] {
+    var types: [String: FeatureType] = [:]
+    for item in text.split(separator: ",") {
+        let parts = item.split(separator: "=", maxSplits: 1).map { String($0) }
+        guard parts.count == 2, !parts[0].isEmpty, let type = FeatureType(parsing: parts[1]) else {
+            throw ValidationError("--spine-types: \"\(item)\" is not COLUMN=TYPE (int64, float64, bool, timestamp or string)")
+        }
+        types[parts[0]] = type
+    }
+    return types
 }
 
 /// Parses an RFC 3339 time given as `option` on the command line.

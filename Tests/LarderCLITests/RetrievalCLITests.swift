@@ -59,6 +59,30 @@ import Testing
         #expect(full.stdout.split(separator: "\n")[2] == #"{"driver_id":1001,"event_timestamp":"2026-11-05T00:00:00.000000Z","note":"correction","driver_stats__conv_rate":0.65}"#)
     }
 
+    /// Spine columns keep their text in CSV and their (inferred or asked) type in JSON Lines.
+    @Test func spineColumnsKeepTheirTypes() throws {
+        try prepared()
+        let spinePath = try dir.write("typed.csv", """
+            driver_id,event_timestamp,label,weight,clicked,padded
+            1001,2026-11-01T10:00:00Z,1,0.5,true,007
+            2002,2026-11-02T00:00:00Z,0,1.0,false,8
+
+            """)
+        let common = ["historical", "--spine", spinePath, "--features", "driver_stats:conv_rate", "--output", "-", "--store", store]
+        let csv = try CLI.run(common)
+        #expect(csv.stdout.split(separator: "\n").map { $0.split(separator: ",").dropFirst(2).dropLast().joined(separator: ",") }
+                == ["label,weight,clicked,padded", "1,0.5,true,007", "0,1.0,false,8"])
+        let jsonl = try CLI.run(common + ["--format", "jsonl"])
+        #expect(jsonl.stdout.split(separator: "\n").first
+                == #"{"driver_id":1001,"event_timestamp":"2026-11-01T10:00:00.000000Z","label":1,"weight":0.5,"clicked":true,"padded":"007","conv_rate":0.5}"#)
+        let asked = try CLI.run(common + ["--format", "jsonl", "--spine-types", "padded=int64,label=string"])
+        #expect(asked.stdout.split(separator: "\n").first
+                == #"{"driver_id":1001,"event_timestamp":"2026-11-01T10:00:00.000000Z","label":"1","weight":0.5,"clicked":true,"padded":7,"conv_rate":0.5}"#)
+        let bad = try CLI.run(common + ["--spine-types", "weight=int64"])
+        #expect(bad.status == 1 && bad.stderr.contains("typed.csv:2: column weight: value \"0.5\": not a int64"), "\(bad.stderr)")
+        #expect(try CLI.run(common + ["--spine-types", "weight"]).status != 0)
+    }
+
     @Test func manifestReproducesByteIdenticalOutputAfterLaterBackfills() throws {
         try prepared()
         let spinePath = try dir.write("spine.csv", spine)

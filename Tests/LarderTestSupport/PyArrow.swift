@@ -4,12 +4,12 @@ import Foundation
 ///
 /// Found as `$LARDER_PYTHON`, else the virtual environment
 /// `.build/pyarrow-venv` of the package, which is made on first use
-/// (`python3 -m venv` + `pip install pyarrow pandas`, from PyPI) so that a
+/// (`python3 -m venv` + `pip install pyarrow pandas pytest`, from PyPI) so that a
 /// plain `swift test` works on a fresh machine. When neither can be had the
 /// tests fail with instructions; they never skip.
 public enum PyArrow {
     /// The package's root folder.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
     /// Why no interpreter could be had.
@@ -33,14 +33,14 @@ public enum PyArrow {
         flock(lock, LOCK_EX)
         defer { flock(lock, LOCK_UN) }
         if imports(python) { return python }
-        let steps = [["python3", "-m", "venv", venv], [venv + "/bin/pip", "install", "-q", "pyarrow", "pandas"]]
+        let steps = [["python3", "-m", "venv", venv], [venv + "/bin/pip", "install", "-q", "pyarrow", "pandas", "pytest"]]
         for step in steps {
             let (status, output) = run(step)
             guard status == 0 else {
                 throw Unavailable(description: """
                     could not set up pyarrow (\(step.joined(separator: " ")) exited \(status)): \(output)
                     set it up by hand in the package root:
-                      python3 -m venv .build/pyarrow-venv && .build/pyarrow-venv/bin/pip install pyarrow pandas
+                      python3 -m venv .build/pyarrow-venv && .build/pyarrow-venv/bin/pip install pyarrow pandas pytest
                     or point LARDER_PYTHON at an interpreter that has pyarrow
                     """)
             }
@@ -54,7 +54,7 @@ public enum PyArrow {
     }
 
     /// Runs `command` (the first element through `/usr/bin/env`), returning its status and output.
-    static func run(_ command: [String]) -> (status: Int32, output: String) {
+    public static func run(_ command: [String]) -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command

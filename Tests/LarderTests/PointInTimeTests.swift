@@ -466,6 +466,22 @@ import Testing
         }
     }
 
+    /// What the C ABI hands to Arrow as a validity bitmap: bit i of the
+    /// words is row i, least significant bit first, and the last word's
+    /// bits past the count are clear (after a set bit was overwritten too).
+    @Test func bitmapWordsAreArrowsValidityLayout() {
+        var bits = Bitmap()
+        let pattern = (0..<70).map { $0 % 3 == 0 || $0 == 69 }
+        for bit in pattern { bits.append(bit) }
+        bits[69] = false
+        let bytes = bits.withUnsafeWords { Array(UnsafeRawBufferPointer($0)) }
+        #expect(bytes.count == 16)
+        for row in 0..<128 {
+            let expected = row < 69 && pattern[row]
+            #expect((bytes[row >> 3] >> UInt8(row & 7)) & 1 == (expected ? 1 : 0), "bit \(row)")
+        }
+    }
+
     @Test func aViewOverTheBudgetIsAnsweredFromSQLite() throws {
         let directory = TemporaryDirectory()
         let store = try FeatureStore(path: directory.file("budget.db"), options: .init(cacheBytes: 4096))
@@ -538,13 +554,14 @@ import Testing
                 guard seen.insert([key, event]).inserted else { return nil }
                 let null = Int.random(in: 0..<5, using: &random) == 0
                 return [.int64(key), .int64(event * 1_000_000), .int64(0), .int64(run), null ? .null : .int64(key * 1000 + event),
-                        null ? .null : .string(String(repeating: "s", count: Int(event % 7))), .float64(Double(event) / 4),
+                        null ? .null : .string("\(key)-\(event)" + String(repeating: "é", count: Int(event % 11))), .float64(Double(event) / 4),
                         .bool(event % 3 == 0), null ? .null : .vector([Float(key), Float(event), 1])]
             }
         }
         try stores.cached.testInsertRun(id: 1, view: "v", committedAt: 1)
         try stores.cached.testInsertRows(view: "v", rows(run: 1, count: 20_000))
-        let spineKeys = (0..<40_000).map { _ in Int64.random(in: -5..<3_100, using: &random) }
+        // More rows than ``Parallel`` gives one thread: the join is split over the cores.
+        let spineKeys = (0..<(2 * Parallel.minimumChunk + 5_000)).map { _ in Int64.random(in: -5..<3_100, using: &random) }
         let spineTimes = spineKeys.map { _ in Int64.random(in: -10..<450, using: &random) * 1_000_000 }
         let spine = try testSpine(keys: spineKeys, times: spineTimes)
         let features = [FeatureReference(view: "v", feature: nil)]

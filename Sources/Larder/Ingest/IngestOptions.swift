@@ -52,6 +52,10 @@ public struct IngestOptions: Sendable {
     public var skipIfUnchanged = false
     /// Rows typed and written per batch.
     public var batchRows = 65_536
+    /// A spine's passthrough columns by name, as `int64`, `float64`, `bool`,
+    /// `timestamp` or `string` (`--spine-types`); the others are inferred
+    /// (see ``SpineReader``). Spines only.
+    public var spineTypes: [String: FeatureType] = [:]
     /// Rows written as they are read, each batch sorted on its own, while
     /// the view's table is small enough to stay in the page cache; the rest
     /// of the run is sorted as a whole (``RunSorter``) before it is written.

@@ -246,51 +246,60 @@ enum Retrieval {
     /// what later rows will read, in two steps (what a row's first read
     /// needs ``Prefetch/distance`` × 2 rows ahead, what its second read
     /// needs ``Prefetch/distance`` rows ahead), because over a large view
-    /// every read is a cache miss.
+    /// every read is a cache miss. A large spine is split over the cores
+    /// (see ``Parallel``).
     ///
     /// - Complexity: O(n log r) for n rows and r rows per key.
     static func matches(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+            let target = out
+            Parallel.forEachChunk(of: times.count) { rows in
+                matches(snapshot, keys: keys, times: times, horizon: horizon, rows: rows, into: target)
+            }
+            initialized = times.count
+        }
+    }
+
+    /// ``matches(_:keys:times:horizon:)`` for `rows`, written to the same
+    /// rows of `out`.
+    private static func matches(_ snapshot: ViewSnapshot, keys: [Column], times: [Int64], horizon: PointInTime.Horizon,
+                                rows: Range<Int>, into out: UnsafeMutableBufferPointer<Int32>) {
         let index = snapshot.keys
-        let n = times.count
+        let first = rows.lowerBound, end = rows.upperBound
+        let d = Prefetch.distance
         // Each row's key position, or -1 when the key is null or not in the view.
-        let positions = [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+        let positions = [Int32](unsafeUninitializedCapacity: rows.count) { positions, initialized in
             if keys.count == 1, keys[0].type == .int64 {
                 let key = keys[0]
                 key.ints.withUnsafeBufferPointer { ints in
                     // Pipelined: the slot of row + 2d and the stored key of row + d are prefetched.
-                    for row in 0..<min(n, 2 * Prefetch.distance) { index.prefetchSlot(of: Int64Key(value: ints[row])) }
-                    for row in 0..<n {
-                        if row + 2 * Prefetch.distance < n { index.prefetchSlot(of: Int64Key(value: ints[row + 2 * Prefetch.distance])) }
-                        if row + Prefetch.distance < n { index.prefetchStoredKey(of: Int64Key(value: ints[row + Prefetch.distance])) }
+                    for row in first..<min(end, first + 2 * d) { index.prefetchSlot(of: Int64Key(value: ints[row])) }
+                    for row in rows {
+                        if row + 2 * d < end { index.prefetchSlot(of: Int64Key(value: ints[row + 2 * d])) }
+                        if row + d < end { index.prefetchStoredKey(of: Int64Key(value: ints[row + d])) }
                         let position = key.validity[row] ? index.position(of: Int64Key(value: ints[row])) : nil
-                        out[row] = position.map(Int32.init) ?? -1
+                        positions[row - first] = position.map(Int32.init) ?? -1
                     }
                 }
             } else {
-                for row in 0..<n {
+                for row in rows {
                     let position = hasNullKey(keys, row) ? nil : index.position(of: ColumnsKey(columns: keys, row: row))
-                    out[row] = position.map(Int32.init) ?? -1
+                    positions[row - first] = position.map(Int32.init) ?? -1
                 }
             }
-            initialized = n
+            initialized = rows.count
         }
-        return [Int32](unsafeUninitializedCapacity: n) { out, initialized in
-            positions.withUnsafeBufferPointer { positions in
-                // Pipelined: the entry of row + 2d and the event times of row + d are prefetched.
-                for row in 0..<min(n, 2 * Prefetch.distance) where positions[row] >= 0 { index.prefetchEntry(at: Int(positions[row])) }
-                for row in 0..<n {
-                    if row + 2 * Prefetch.distance < n, positions[row + 2 * Prefetch.distance] >= 0 {
-                        index.prefetchEntry(at: Int(positions[row + 2 * Prefetch.distance]))
-                    }
-                    if row + Prefetch.distance < n, positions[row + Prefetch.distance] >= 0 {
-                        snapshot.prefetchEvents(of: index.entry(at: Int(positions[row + Prefetch.distance])))
-                    }
-                    let position = Int(positions[row])
-                    let entry = position >= 0 ? index.entry(at: position) : nil
-                    out[row] = PartAnswer.code(PointInTime.match(entry, at: times[row], in: snapshot, horizon: horizon))
-                }
+        positions.withUnsafeBufferPointer { positions in
+            let n = positions.count
+            // Pipelined: the entry of row + 2d and the event times of row + d are prefetched.
+            for i in 0..<min(n, 2 * d) where positions[i] >= 0 { index.prefetchEntry(at: Int(positions[i])) }
+            for i in 0..<n {
+                if i + 2 * d < n, positions[i + 2 * d] >= 0 { index.prefetchEntry(at: Int(positions[i + 2 * d])) }
+                if i + d < n, positions[i + d] >= 0 { snapshot.prefetchEvents(of: index.entry(at: Int(positions[i + d]))) }
+                let position = Int(positions[i])
+                let entry = position >= 0 ? index.entry(at: position) : nil
+                out[first + i] = PartAnswer.code(PointInTime.match(entry, at: times[first + i], in: snapshot, horizon: horizon))
             }
-            initialized = n
         }
     }
 
@@ -314,11 +323,18 @@ enum Retrieval {
     }
 
     /// One output column per requested feature: the winning row's value, or
-    /// null on a miss, gathered one feature at a time.
+    /// null on a miss, gathered one feature at a time (features spread over
+    /// the cores for a large answer).
     static func featureColumns(_ plan: RetrievalPlan, _ answers: [PartAnswer]) -> [Column] {
-        plan.slots.map { slot in
-            answers[slot.part].gathering(feature: slot.feature)
+        let rows = answers.first?.rows.count ?? 0
+        var columns = [Column?](repeating: nil, count: plan.slots.count)
+        columns.withUnsafeMutableBufferPointer { columns in
+            let out = columns
+            Parallel.forEach(plan.slots.count, parallel: rows >= Parallel.minimumChunk) { i in
+                out[i] = answers[plan.slots[i].part].gathering(feature: plan.slots[i].feature)
+            }
         }
+        return columns.map { $0! }
     }
 
     /// One status per row for each requested feature.

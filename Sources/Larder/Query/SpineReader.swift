@@ -6,8 +6,9 @@
 /// (in JSON Lines an `int64` key is a JSON number and a `string` key a JSON
 /// string), `event_timestamp` is
 /// parsed as a timestamp (RFC 3339, or an epoch with a time unit), and every
-/// other CSV column is kept as text and passed through. JSON Lines spines
-/// keep only the join keys and `event_timestamp`.
+/// other CSV column is typed as ``SpineTypes`` says (asked for with
+/// `spineTypes`, else inferred when its text round-trips) and passed
+/// through. JSON Lines spines keep only the join keys and `event_timestamp`.
 public enum SpineReader {
     /// Reads the spine from `source`, and the SHA-256 of its bytes.
     ///
@@ -38,6 +39,15 @@ public enum SpineReader {
             problem(1, options.eventTimeColumn, "", "the spine has no event time column")
             throw .validation(problems: problems, total: total)
         }
+        for name in options.spineTypes.keys.sorted() {
+            if !names.contains(name) {
+                problem(1, name, "", "--spine-types names a column that the spine does not have")
+            } else if joinKeys.contains(where: { $0.name == name }) || name == options.eventTimeColumn {
+                problem(1, name, "", "a join key or the event time column has its own type; --spine-types cannot change it")
+            } else if let type = options.spineTypes[name], !SpineTypes.allowed.contains(type) {
+                problem(1, name, "", "a spine column can be int64, float64, bool, timestamp or string, not \(type)")
+            }
+        }
         guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
         let keyTypes = Dictionary(joinKeys.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
         var columns: [Column] = names.enumerated().map { i, name in
@@ -45,7 +55,9 @@ public enum SpineReader {
             return Column(type: keyTypes[name]?.featureType ?? .string)
         }
         var raw = RawBatch()
+        var lines: [Int] = []
         while try reader.next(into: &raw, maxRows: 65_536) {
+            lines += raw.lines[0..<raw.rowCount]
             for bad in raw.badRecords { problem(bad.line, bad.problem.column, bad.problem.value, bad.problem.reason) }
             raw.withArena { arena in
                 for row in 0..<raw.rowCount {
@@ -81,6 +93,13 @@ public enum SpineReader {
                             }
                         }
                     }
+                }
+            }
+        }
+        if !isJSON {
+            for c in names.indices where c != eventIndex && keyTypes[names[c]] == nil {
+                columns[c] = SpineTypes.type(columns[c], asked: options.spineTypes[names[c]], options: options) { row, value, reason in
+                    problem(lines[row], names[c], value, reason)
                 }
             }
         }

@@ -39,6 +39,13 @@ public struct Bitmap: Sendable, Equatable {
         words.reserveCapacity((capacity + 63) / 64)
     }
 
+    /// Calls `body` with the bits as 64-bit words, least significant bit
+    /// first (Arrow's validity bitmap layout), so that another library can
+    /// read them in place; bits past ``count`` in the last word are clear.
+    public func withUnsafeWords<R>(_ body: (UnsafeBufferPointer<UInt64>) -> R) -> R {
+        words.withUnsafeBufferPointer(body)
+    }
+
     /// The number of set bits.
     public var nonzeroBitCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 

@@ -1,0 +1,16 @@
+"""Larder in process: training sets and online features from a Larder store, through
+Larder's C library (libLarderC) and the Arrow C Data Interface, without copies.
+
+>>> import larder
+>>> with larder.FeatureStore("larder.db") as store:
+...     table = store.get_historical_features(entity_df, features=["driver_stats:conv_rate"])
+...     reader = store.online_reader("driver_ranking")
+...     reader.get(1001)
+"""
+
+from ._store import FeatureStore, OnlineFeatures, OnlineReader
+from .errors import (ConflictError, InvalidInputError, LarderError, LarderIOError, NotFoundError, StorageError,
+                     ValidationError)
+
+__all__ = ["FeatureStore", "OnlineReader", "OnlineFeatures", "LarderError", "InvalidInputError",
+           "ValidationError", "NotFoundError", "ConflictError", "StorageError", "LarderIOError"]

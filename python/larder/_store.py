@@ -1,0 +1,404 @@
+"""The FeatureStore and OnlineReader classes: pure-Python glue over libLarderC."""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as _dt
+import json
+import operator
+import os
+import shutil
+import struct
+import tempfile
+import threading
+
+import pyarrow as pa
+import pyarrow.ipc
+
+from . import _native as native
+from ._native import ArrowArrayStream, lib
+from .errors import InvalidInputError
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def _micros(value, what: str):
+    """A time (datetime with a time zone, pandas Timestamp, RFC 3339 string) as µs since the epoch."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInputError("invalid_input", f"{what}: {value!r} is not an RFC 3339 time") from None
+    if hasattr(value, "to_pydatetime") and hasattr(value, "value") and hasattr(value, "tzinfo"):
+        if value.tzinfo is None:
+            raise InvalidInputError("invalid_input", f"{what}: {value} has no time zone; give one (UTC)")
+        return int(value.value) // 1000  # pandas.Timestamp: ns since the epoch
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            raise InvalidInputError("invalid_input", f"{what}: {value} has no time zone; give one (UTC)")
+        delta = value - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    raise InvalidInputError("invalid_input", f"{what}: expected a datetime with a time zone or an RFC 3339 string, "
+                                             f"not {type(value).__name__}")
+
+
+def _time_arg(value, what):
+    micros = _micros(value, what)
+    return None if micros is None else ctypes.byref(ctypes.c_int64(micros))
+
+
+def _table(data, what: str) -> pa.Table:
+    """``data`` (a pandas DataFrame, a pyarrow Table, RecordBatch or RecordBatchReader, or
+    anything with ``__arrow_c_stream__``) as a pyarrow Table, without copying Arrow data."""
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if isinstance(data, pa.RecordBatchReader):
+        return data.read_all()
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(data).read_all()
+    if type(data).__module__.startswith("pandas"):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    raise InvalidInputError("invalid_input", f"{what}: expected a pandas DataFrame, a pyarrow Table or "
+                                             f"RecordBatchReader, or an object with __arrow_c_stream__, not "
+                                             f"{type(data).__name__}")
+
+
+def _stream_in(data, what):
+    """An ArrowArrayStream struct holding ``data``, to move into the library."""
+    if isinstance(data, pa.RecordBatchReader):
+        reader = data
+    else:
+        reader = _table(data, what).to_reader()
+    stream = ArrowArrayStream()
+    reader._export_to_c(ctypes.addressof(stream))
+    return stream
+
+
+def _read_stream(stream: ArrowArrayStream) -> pa.Table:
+    """The Table of a stream the library filled (its buffers stay the library's memory)."""
+    return pa.RecordBatchReader._import_from_c(ctypes.addressof(stream)).read_all()
+
+
+class OnlineFeatures(dict):
+    """The answer of ``get_online_features``: a dict of lists (join keys then features, in
+    entity order) with ``statuses``, a dict of lists of ``PRESENT``, ``NULL_VALUE``,
+    ``NOT_FOUND``, ``OUTSIDE_MAX_AGE`` per feature."""
+
+    statuses: dict
+
+
+class FeatureStore:
+    """A Larder store (one SQLite file), opened in this process.
+
+    >>> with larder.FeatureStore("larder.db") as store:
+    ...     train = store.get_historical_features(entity_df, feature_set="driver_ranking").to_pandas()
+
+    A store may be used from several threads; calls release the GIL.
+    """
+
+    def __init__(self, path="larder.db", create: bool = True):
+        self.path = os.fspath(path)
+        handle = ctypes.c_void_p()
+        native.check(lib.larder_open(self.path.encode(), int(create), ctypes.byref(handle)))
+        self._handle = handle
+
+    # Lifetime
+
+    def close(self) -> None:
+        """Closes the store; readers and results made from it stay usable."""
+        handle, self._handle = getattr(self, "_handle", None), None
+        if handle:
+            lib.larder_close(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    @property
+    def _h(self):
+        if not self._handle:
+            raise InvalidInputError("invalid_input", f"the store {self.path} is closed")
+        return self._handle
+
+    # Definitions and listings
+
+    def apply(self, path, carry_data: bool = False, dry_run: bool = False) -> str:
+        """Applies a definitions file (YAML); returns the plan as ``larder apply`` prints it."""
+        return native.call_string(lib.larder_apply, self._h, os.fspath(path).encode(), int(carry_data), int(dry_run))
+
+    def catalog(self) -> list:
+        """Every entity, feature view and feature set (``larder list --format json``)."""
+        return json.loads(native.call_string(lib.larder_catalog_json, self._h))
+
+    def views(self) -> list:
+        """The latest version of every feature view, as dicts (name, version, entity, ttl, features)."""
+        return [item for item in self.catalog() if item["kind"] == "feature_view"]
+
+    def describe(self, view: str, version: int | None = None) -> dict:
+        """A view version in full (``larder describe``)."""
+        return json.loads(native.call_string(lib.larder_describe_json, self._h, view.encode(), version or 0))
+
+    def runs(self, view: str) -> list:
+        """The ingest runs of ``view``, newest first, as dicts (``larder runs --format json``)."""
+        return json.loads(native.call_string(lib.larder_runs_json, self._h, view.encode()))
+
+    def cache(self) -> list:
+        """The columnar cache's entries (view, version, rows, bytes, mapped, delta_rows)."""
+        return json.loads(native.call_string(lib.larder_cache_json, self._h))
+
+    # Writes
+
+    def write(self, view: str, data, version: int | None = None, assume_utc: bool = False,
+              allow_missing_features: bool = False, ignore_unknown_columns: bool = False,
+              skip_if_unchanged: bool = False) -> dict:
+        """Writes ``data`` (pandas DataFrame, pyarrow Table/RecordBatchReader, ``__arrow_c_stream__``)
+        to ``view`` as one run, validated as a backfill is. Raises ``ValidationError`` (nothing
+        written) with the problems. Returns the run's result (run_id, rows_written, …)."""
+        flags = (native.ASSUME_UTC * assume_utc | native.ALLOW_MISSING_FEATURES * allow_missing_features
+                 | native.IGNORE_UNKNOWN_COLUMNS * ignore_unknown_columns | native.SKIP_IF_UNCHANGED * skip_if_unchanged)
+        stream = _stream_in(data, "data")
+        return json.loads(native.call_string(lib.larder_write, self._h, view.encode(), version or 0,
+                                             ctypes.addressof(stream), flags))
+
+    def backfill(self, view: str, path, version: int | None = None, format: str | None = None,
+                 on_error: str = "stop", reject_file=None, time_unit: str | None = None,
+                 assume_utc: bool = False, allow_missing_features: bool = False,
+                 ignore_unknown_columns: bool = False, skip_if_unchanged: bool = False) -> dict:
+        """Backfills ``view`` from a CSV or JSON Lines file (``larder backfill``)."""
+        flags = (native.ASSUME_UTC * assume_utc | native.ALLOW_MISSING_FEATURES * allow_missing_features
+                 | native.IGNORE_UNKNOWN_COLUMNS * ignore_unknown_columns | native.SKIP_IF_UNCHANGED * skip_if_unchanged)
+        reject = None if reject_file is None else os.fspath(reject_file).encode()
+        return json.loads(native.call_string(lib.larder_backfill, self._h, view.encode(), version or 0,
+                                             os.fspath(path).encode(), native.encode(format), native.encode(on_error),
+                                             reject, native.encode(time_unit), flags))
+
+    # Reads
+
+    @staticmethod
+    def _features(features, feature_set):
+        if features is not None and not isinstance(features, str):
+            features = ",".join(features)
+        return native.encode(features), native.encode(feature_set)
+
+    def get_historical_features(self, entity_df, features=None, feature_set: str | None = None, as_of=None,
+                                full_feature_names: bool = False, assume_utc: bool = False) -> pa.Table:
+        """Training data: for each row of ``entity_df`` (join keys, ``event_timestamp``, any other
+        columns), the features as they were at its time, seen from ``as_of`` (default now).
+
+        Returns a ``pyarrow.Table``: ``entity_df``'s columns with their own types, then one
+        column per feature; the feature columns are Larder's memory, not copies."""
+        spine = _table(entity_df, "entity_df")
+        refs, set_name = self._features(features, feature_set)
+        stream_in = _stream_in(spine, "entity_df")
+        out = ArrowArrayStream()
+        native.check(lib.larder_historical(self._h, ctypes.addressof(stream_in), refs, set_name,
+                                           _time_arg(as_of, "as_of"), int(full_feature_names),
+                                           native.ASSUME_UTC * assume_utc, ctypes.addressof(out)))
+        result = _read_stream(out)
+        return pa.Table.from_arrays(spine.columns + result.columns, names=spine.column_names + result.column_names)
+
+    def get_features_at(self, time, features=None, feature_set: str | None = None, as_of=None,
+                        full_feature_names: bool = False) -> pa.Table:
+        """Batch scoring: every entity key with a row, ascending, with its features at ``time``."""
+        refs, set_name = self._features(features, feature_set)
+        out = ArrowArrayStream()
+        native.check(lib.larder_features_at(self._h, _micros(time, "time"), refs, set_name,
+                                            _time_arg(as_of, "as_of"), int(full_feature_names),
+                                            ctypes.addressof(out)))
+        return _read_stream(out)
+
+    def export(self, view: str, version: int | None = None, start=None, end=None, as_of=None) -> pa.RecordBatchReader:
+        """Every stored row of ``view`` (join keys, event_timestamp, created_timestamp, run_id,
+        features) with event times in [start, end), seen from ``as_of``, in key order, as a
+        RecordBatchReader of batches of at most 65,536 rows (read from a memory-mapped file)."""
+        folder = tempfile.mkdtemp(prefix="larder-export-")
+        try:
+            path = os.path.join(folder, "export.arrow")
+            rows = ctypes.c_int64()
+            native.check(lib.larder_export(self._h, view.encode(), version or 0, _time_arg(start, "start"),
+                                           _time_arg(end, "end"), _time_arg(as_of, "as_of"), path.encode(),
+                                           ctypes.byref(rows)))
+            reader = pa.ipc.open_file(pa.memory_map(path))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # the mapping stays valid
+        return pa.RecordBatchReader.from_batches(
+            reader.schema, (reader.get_batch(i) for i in range(reader.num_record_batches)))
+
+    def get_online_features(self, features=None, feature_set: str | None = None, entity_rows=(),
+                            full_feature_names: bool = False) -> OnlineFeatures:
+        """Serving: the features of each entity now. ``entity_rows`` is a list of dicts of join
+        keys (``[{"driver_id": 1001}, …]``). Returns a dict of lists, join keys first, with
+        ``.statuses``."""
+        rows = list(entity_rows)
+        if not rows:
+            raise InvalidInputError("invalid_input", "no entity_rows given")
+        keys = list(rows[0])
+        columns = {}
+        for key in keys:
+            try:
+                columns[key] = [row[key] for row in rows]
+            except KeyError:
+                raise InvalidInputError("invalid_input", f"an entity row has no {key!r} (every row needs {keys})") from None
+        try:
+            entities = pa.table(columns)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise InvalidInputError("invalid_input", f"entity_rows: {error}") from None
+        refs, set_name = self._features(features, feature_set)
+        stream_in = _stream_in(entities, "entity_rows")
+        values, statuses = ArrowArrayStream(), ArrowArrayStream()
+        native.check(lib.larder_online(self._h, refs, set_name, int(full_feature_names), ctypes.addressof(stream_in),
+                                       ctypes.addressof(values), ctypes.addressof(statuses)))
+        answer = OnlineFeatures(columns)
+        answer.update(_read_stream(values).to_pydict())
+        answer.statuses = {name: [native.STATUSES[code] for code in codes]
+                           for name, codes in _read_stream(statuses).to_pydict().items()}
+        return answer
+
+    def online_reader(self, feature_set: str | None = None, features=None,
+                      full_feature_names: bool = False) -> "OnlineReader":
+        """A prepared reader for the hot path: ``reader.get(1001)`` → ``{feature: value}``."""
+        refs, set_name = self._features(features, feature_set)
+        handle = ctypes.c_void_p()
+        native.check(lib.larder_reader_open(self._h, refs, set_name, int(full_feature_names), ctypes.byref(handle)))
+        return OnlineReader(handle)
+
+
+def _decode_timestamp(micros):
+    return _EPOCH + _dt.timedelta(microseconds=micros)
+
+
+class OnlineReader:
+    """A prepared online reader: names, versions and columns resolved once; each ``get`` is
+    one call into the library. Thread-safe (each thread has its own buffer)."""
+
+    _SLOT = {"int64": "q", "timestamp": "q", "float64": "d", "bool": "q", "string": "II", "bytes": "II"}
+
+    def __init__(self, handle):
+        self._handle = handle
+        shape = json.loads(native.call_string(lib.larder_reader_describe, handle))
+        self.join_keys = [key["name"] for key in shape["join_keys"]]
+        self._key_type = shape["join_keys"][0]["type"] if len(shape["join_keys"]) == 1 else None
+        self.feature_names = [f["name"] for f in shape["features"]]
+        types = [f["type"] for f in shape["features"]]
+        self.feature_types = dict(zip(self.feature_names, types))
+        n = len(types)
+        self._struct = struct.Struct("<" + "".join(self._SLOT.get(t, "II") for t in types) + f"{n}B")
+        # Where each feature's value starts in the unpacked tuple, and how to finish it.
+        self._plan = []
+        position = 0
+        for name, kind in zip(self.feature_names, types):
+            wide = kind not in ("int64", "timestamp", "float64", "bool")
+            self._plan.append((name, position, kind, wide))
+            position += 2 if wide else 1
+        self._status_at = position
+        self._all_present = (0,) * n
+        self._firsts = operator.itemgetter(*[at for _, at, _, _ in self._plan]) if n > 1 else None
+        self._special = [(i, at, kind) for i, (_, at, kind, _) in enumerate(self._plan) if kind not in ("int64", "float64")]
+        self._local = threading.local()
+        self._get = lib.larder_reader_get_int64 if self._key_type == "int64" else lib.larder_reader_get_string
+
+    def close(self):
+        """Frees the reader."""
+        handle, self._handle = self._handle, None
+        if handle:
+            lib.larder_reader_close(handle)
+
+    def __del__(self):
+        self.close()
+
+    def _buffer(self, size):
+        local = self._local
+        buffer = getattr(local, "buffer", None)
+        if buffer is None or len(buffer) < size:
+            local.buffer = buffer = (ctypes.c_uint8 * max(size, 4096))()
+            local.view = memoryview(buffer).cast("B")
+            local.needed = ctypes.c_size_t()
+        return buffer
+
+    def _read(self, key):
+        if not self._handle:
+            raise InvalidInputError("invalid_input", "the reader is closed")
+        buffer = self._buffer(0)
+        needed = self._local.needed
+        if self._key_type == "int64":
+            if not isinstance(key, int):
+                raise InvalidInputError("invalid_input", f"the key {key!r} is not an int ({self.join_keys[0]} is int64)")
+            status = self._get(self._handle, key, buffer, len(buffer), needed)
+            args = (key,)
+        elif self._key_type == "string":
+            if not isinstance(key, str):
+                raise InvalidInputError("invalid_input", f"the key {key!r} is not a str ({self.join_keys[0]} is string)")
+            raw = key.encode()
+            status = self._get(self._handle, raw, len(raw), buffer, len(buffer), needed)
+            args = (raw, len(raw))
+        else:
+            raise InvalidInputError("invalid_input", f"the reader's entity has the composite key {self.join_keys}; "
+                                                     "use get_online_features")
+        if status == native.BUFFER_TOO_SMALL:
+            buffer = self._buffer(needed.value)
+            status = self._get(self._handle, *args, buffer, len(buffer), needed)
+        native.check(status)
+        return buffer, self._struct.unpack_from(buffer)
+
+    def get(self, key) -> dict:
+        """The features of the entity ``key`` now, ``{name: value}`` (None unless PRESENT)."""
+        return self._decode_values(*self._read(key))
+
+    def get_with_statuses(self, key):
+        """``(values, statuses)``: the features of ``key`` and each one's status."""
+        return self._decode(*self._read(key))
+
+    def _decode_values(self, buffer, raw):
+        """The values alone, for the common case (every feature present) in few steps."""
+        if raw[self._status_at:] != self._all_present:
+            return self._decode(buffer, raw)[0]
+        out = list(self._firsts(raw)) if len(self._plan) > 1 else [raw[0]]
+        if self._special:
+            view = self._local.view
+            for i, at, kind in self._special:
+                if kind == "string":
+                    out[i] = str(view[raw[at]:raw[at] + raw[at + 1]], "utf-8")
+                elif kind == "bool":
+                    out[i] = raw[at] != 0
+                elif kind == "timestamp":
+                    out[i] = _decode_timestamp(raw[at])
+                elif kind == "bytes":
+                    out[i] = bytes(view[raw[at]:raw[at] + raw[at + 1]])
+                else:
+                    out[i] = memoryview(bytes(view[raw[at]:raw[at] + raw[at + 1]])).cast("f").tolist()
+        return dict(zip(self.feature_names, out))
+
+    def _decode(self, buffer, raw):
+        values = {}
+        statuses = {}
+        codes = self._status_at
+        for i, (name, at, kind, wide) in enumerate(self._plan):
+            code = raw[codes + i]
+            statuses[name] = native.STATUSES[code]
+            if code != 0:
+                values[name] = None
+            elif not wide:
+                value = raw[at]
+                if kind == "bool":
+                    value = value != 0
+                elif kind == "timestamp":
+                    value = _decode_timestamp(value)
+                values[name] = value
+            else:
+                data = bytes(memoryview(buffer)[raw[at]:raw[at] + raw[at + 1]])
+                if kind == "string":
+                    values[name] = data.decode()
+                elif kind == "bytes":
+                    values[name] = data
+                else:
+                    values[name] = memoryview(data).cast("f").tolist()
+        return values, statuses
