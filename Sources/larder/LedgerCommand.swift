@@ -52,8 +52,8 @@ struct LedgerCommand: ParsableCommand {
         func span(_ start: Timestamp, _ end: Timestamp) -> String { "\(BackfillInterval.text(start)) … \(BackfillInterval.text(end))" }
         func flush() {
             guard let first = stretch.first, let last = stretch.last else { return }
-            let runs = stretch.compactMap(\.runID)
-            let runText = runs.count == 1 ? "run \(runs[0])" : "runs \(runs.min()!)–\(runs.max()!)"
+            let runs = stretch.compactMap(\.runID).sorted()
+            let runText = (runs.count == 1 ? "run " : "runs ") + runRanges(runs)
             lines.append("\(span(first.interval.start, last.interval.end))  committed  \(stretch.count) interval\(stretch.count == 1 ? "" : "s"), \(runText)")
             stretch = []
         }
@@ -74,5 +74,18 @@ struct LedgerCommand: ParsableCommand {
         }
         flush()
         return lines
+    }
+
+    /// Sorted run ids with consecutive ones joined: `1–3, 5`.
+    static func runRanges(_ runs: [Int64]) -> String {
+        var parts: [String] = []
+        var i = 0
+        while i < runs.count {
+            var j = i
+            while j + 1 < runs.count, runs[j + 1] == runs[j] + 1 { j += 1 }
+            parts.append(j == i ? "\(runs[i])" : "\(runs[i])–\(runs[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ", ")
     }
 }

@@ -28,7 +28,7 @@ import Testing
             sleep \(pause)
             if [ "$1" = \(failing) ]; then echo "upstream table missing for $1" >&2; exit 3; fi
             echo driver_id,event_timestamp,trips
-            echo "1,$1,1"
+            echo "1,$1,${TRIPS:-1}"
             echo "2,$LARDER_START,2"
 
             """)
@@ -124,6 +124,12 @@ import Testing
         #expect((entries[1]["message"] as? String)?.contains("upstream table missing") == true)
         let withGap = try CLI.run(["ledger", "daily", "--store", store])
         #expect(withGap.stdout.contains("2026-01-05T00:00:00Z … 2026-01-06T00:00:00Z  gap"), "\(withGap.stdout)")
+        // Late data on January 4: a new run for it, listed beside the older run of January 3.
+        let late = try CLI.run(backfill(script, days: 4, ["--lookback", "1d"]), environment: ["TRIPS": "5"])
+        #expect(late.stdout.contains("2026-01-04T00:00:00Z/2026-01-05T00:00:00Z  committed  run 6, 2 rows"), "\(late.stdout)")
+        let recomputed = try CLI.run(["ledger", "daily", "--store", store])
+        #expect(recomputed.stdout.contains("2026-01-03T00:00:00Z … 2026-01-05T00:00:00Z  committed  2 intervals, runs 2, 6"), "\(recomputed.stdout)")
+        #expect(recomputed.stdout.contains("2026-01-06T00:00:00Z … 2026-01-08T00:00:00Z  committed  2 intervals, runs 4–5"), "\(recomputed.stdout)")
     }
 
     @Test func usageMistakesAreRefused() throws {
