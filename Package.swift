@@ -38,6 +38,7 @@ var package = Package(
                 .embedInCode("m0001_init.sql"),
                 .embedInCode("m0002_view_version_numbers.sql"),
                 .embedInCode("m0003_run_statistics.sql"),
+                .embedInCode("m0004_backfill_ledger.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -17,4 +17,6 @@ public let storeMigrations: [Migration] = [
               sql: String(decoding: PackageResources.m0002_view_version_numbers_sql, as: UTF8.self)),
     Migration(version: 3, fileName: "m0003_run_statistics.sql",
               sql: String(decoding: PackageResources.m0003_run_statistics_sql, as: UTF8.self)),
+    Migration(version: 4, fileName: "m0004_backfill_ledger.sql",
+              sql: String(decoding: PackageResources.m0004_backfill_ledger_sql, as: UTF8.self)),
 ]

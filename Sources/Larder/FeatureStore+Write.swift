@@ -38,16 +38,19 @@ extension FeatureStore {
 
     /// Runs `source` through the ingest pipeline into `view` as one run,
     /// then brings this process's cache up to date and puts the reject file
-    /// (skip mode) in place.
-    private func ingest(_ source: some IngestSource, into view: String, version: Int?, options: IngestOptions,
-                        progress: (@Sendable (IngestProgress) -> Void)?) throws(LarderError) -> IngestResult {
+    /// (skip mode) in place. `beforeCommit` runs inside the run's
+    /// transaction, with the session writing it (the backfill ledger).
+    func ingest(_ source: some IngestSource, into view: String, version: Int?, options: IngestOptions,
+                progress: (@Sendable (IngestProgress) -> Void)?,
+                beforeCommit: ((IngestResult, any StoreSession) throws -> Void)? = nil) throws(LarderError) -> IngestResult {
         let outputs = try OutputFiles(store: storage.files, inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
                                       outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
         let result = try withState { state in
             let target = try state.registry.view(view, version: version)
             var written: [WriteBatch]? = nil
+            let session = state.session
             let result = try IngestPipeline(view: target, source: source, options: options, progress: progress)
-                .run(storage: state.session, outputs: outputs, written: &written)
+                .run(storage: session, outputs: outputs, written: &written, beforeCommit: beforeCommit.map { body in { try body($0, session) } })
             // The next query in this process sees the run: hand its rows to the cache now.
             if let runID = result.runID {
                 let handoff = written.flatMap(WriteBatch.sorted).map { rows in

@@ -9,16 +9,24 @@ extension IngestOptions.Format: ExpressibleByArgument {}
 extension IngestOptions.OnError: ExpressibleByArgument {}
 extension IngestOptions.TimeUnit: ExpressibleByArgument {}
 
-/// `larder backfill VIEW[@N] --input FILE|-`: one validated, atomic ingest run.
+/// `larder backfill VIEW[@N] --input FILE|-`: one validated, atomic ingest
+/// run; with `--command`, one run per interval, kept in the ledger.
 struct BackfillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
-        abstract: "Write rows from a CSV or JSON Lines file (or stdin) to a feature view as one atomic ingest run.",
+        abstract: "Write rows from a CSV or JSON Lines file (or stdin) to a feature view as one atomic ingest run, "
+            + "or run a command per interval of history (--command), one run each, kept in the ledger.",
         discussion: """
             Columns: the entity's join keys, event_timestamp, optionally created_timestamp, and features by name.
             Every row is validated before anything is visible; with --on-error stop (the default) one problem rejects
             the whole run and the first 20 are listed as FILE:LINE: column COLUMN: value "VALUE": reason.
-            Exit status: 0 written, 1 validation or usage error, 2 I/O or store error.
+            With --command 'CMD {start} {end}' --from T --to T --every 1d, CMD runs once per interval [start, end)
+            ({start}, {end} and $LARDER_START, $LARDER_END in RFC 3339; $LARDER_VIEW, $LARDER_VERSION), its standard
+            output is read as CSV (or --format jsonl) and committed as its own run, with its ledger entry
+            (`larder ledger VIEW`). Intervals committed with the same command are skipped; a row outside its interval
+            is a validation error; a failed interval keeps the command's stderr tail and the validation report.
+            Exit status: 0 written (with --command: every interval committed), 1 validation or usage error or an
+            interval not committed, 2 I/O or store error.
             """)
 
     @OptionGroup var options: StoreOptions
@@ -27,7 +35,9 @@ struct BackfillCommand: ParsableCommand {
     var view: String
 
     @Option(help: "The input file, or - for stdin.")
-    var input: String
+    var input: String?
+
+    @OptionGroup(title: "Intervals (--command)") var intervals: IntervalOptions
 
     @Option(help: "csv or jsonl (default: from the file extension; csv for stdin).")
     var format: IngestOptions.Format?
@@ -62,10 +72,40 @@ struct BackfillCommand: ParsableCommand {
     func validate() throws {
         if onError == .skip && rejectFile == nil { throw ValidationError("--on-error skip needs --reject-file FILE") }
         if rejectFile != nil && onError == .stop { throw ValidationError("--reject-file is only used with --on-error skip") }
+        switch (input, intervals.command) {
+        case (nil, nil): throw ValidationError("give --input FILE (or - for stdin), or --command CMD with --from, --to and --every")
+        case (.some, .some): throw ValidationError("--input and --command cannot be used together")
+        case (.some, nil): if let used = intervals.usedOption { throw ValidationError("\(used) is only used with --command") }
+        case (nil, .some):
+            try intervals.check()
+            if onError == .skip { throw ValidationError("--on-error skip is not supported with --command: an interval is committed whole or not at all") }
+            if skipIfUnchanged { throw ValidationError("--skip-if-unchanged is not used with --command: the ledger skips committed intervals") }
+        }
     }
 
     func run() throws {
         let reference = try ViewReference(parsing: view)
+        let ingest = ingestOptions()
+        let store = try options.open()
+        guard let input else {
+            let report = try intervals.run(store: store, view: reference, ingest: ingest)
+            if !report.allCommitted { throw ExitCode(1) }
+            return
+        }
+        let showProgress = isatty(2) != 0
+        var progress: (@Sendable (IngestProgress) -> Void)?
+        if showProgress { progress = { printProgress($0) } }
+        let result = try store.backfill(view: reference.name, version: reference.version, input: Source(argument: input), options: ingest, progress: progress)
+        if showProgress { writeStandardError("\r\u{1B}[K") }
+        if result.skippedUnchanged {
+            print("unchanged: this content (sha256 \(result.contentSHA256.prefix(16))…) was already committed to \(result.view)@\(result.version); nothing written")
+            return
+        }
+        print("rows written: \(result.rowsWritten), rows rejected: \(result.rowsRejected), run id: \(result.runID.map(String.init) ?? "-"), view: \(result.view)@\(result.version), seconds: \(String(format3: result.seconds))")
+    }
+
+    /// How the input is read, from the flags.
+    private func ingestOptions() -> IngestOptions {
         var ingest = IngestOptions()
         ingest.format = format
         ingest.onError = onError
@@ -77,17 +117,7 @@ struct BackfillCommand: ParsableCommand {
         ingest.allowMissingFeatures = allowMissingFeatures
         ingest.ignoreUnknownColumns = ignoreUnknownColumns
         ingest.skipIfUnchanged = skipIfUnchanged
-        let store = try options.open()
-        let showProgress = isatty(2) != 0
-        var progress: (@Sendable (IngestProgress) -> Void)?
-        if showProgress { progress = { printProgress($0) } }
-        let result = try store.backfill(view: reference.name, version: reference.version, input: Source(argument: input), options: ingest, progress: progress)
-        if showProgress { writeStandardError("\r\u{1B}[K") }
-        if result.skippedUnchanged {
-            print("unchanged: this content (sha256 \(result.contentSHA256.prefix(16))…) was already committed to \(result.view)@\(result.version); nothing written")
-            return
-        }
-        print("rows written: \(result.rowsWritten), rows rejected: \(result.rowsRejected), run id: \(result.runID.map(String.init) ?? "-"), view: \(result.view)@\(result.version), seconds: \(String(format3: result.seconds))")
+        return ingest
     }
 }
 

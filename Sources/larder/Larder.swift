@@ -14,7 +14,7 @@ struct LarderCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 success, 1 validation or usage error, 2 I/O or store error, 3 drift found (larder drift).",
         subcommands: [
             InitCommand.self, ApplyCommand.self, ListCommand.self, DescribeCommand.self,
-            VersionsCommand.self, DropCommand.self, BackfillCommand.self, RunsCommand.self, StatsCommand.self, DriftCommand.self,
+            VersionsCommand.self, DropCommand.self, BackfillCommand.self, LedgerCommand.self, RunsCommand.self, StatsCommand.self, DriftCommand.self,
             OnlineCommand.self, HistoricalCommand.self, ExportCommand.self, CacheCommand.self, QuickstartCommand.self,
         ]
     )
@@ -32,8 +32,9 @@ struct LarderCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let code as ExitCode where code.rawValue > 1 {
-            // A verdict, not an error (`larder drift` exits 3 on drift): its report is printed.
+        } catch let code as ExitCode {
+            // A command that has already said why: a verdict (`larder drift` exits 3 on drift) or a
+            // partial result (backfill --command: not every interval committed).
             Glibc.exit(code.rawValue)
         } catch let error as LarderError {
             printError(error.description)

@@ -64,6 +64,9 @@ public struct IngestOptions: Sendable {
     var sortPartRows = 1 << 20
     /// Where ``RunSorter`` makes its scratch folder (nil: the system temporary folder).
     var scratchParent: String?
+    /// The interval every event time must fall in (a backfill over
+    /// intervals); a row outside it is a validation problem.
+    var eventWindow: BackfillInterval?
 
     /// The defaults: guess the format, stop on the first bad row.
     public init() {}

@@ -60,7 +60,11 @@ struct IngestPipeline<Source: IngestSource> {
     /// When the committed run has at most ``handoffRows`` rows and none was
     /// rejected, `written` holds its rows, batch by batch in primary-key
     /// order within each batch, for the cache; otherwise it is `nil`.
-    func run(storage: some RunStorage, outputs: OutputFiles, written: inout [WriteBatch]?) throws -> IngestResult {
+    /// `beforeCommit` runs inside the run's transaction just before it
+    /// commits (the backfill ledger writes its entry there); an error
+    /// from it rolls the run back.
+    func run(storage: some RunStorage, outputs: OutputFiles, written: inout [WriteBatch]?,
+             beforeCommit: ((IngestResult) throws -> Void)? = nil) throws -> IngestResult {
         written = []
         let clock = Stopwatch()
         let started = Timestamp.nowMicroseconds()
@@ -145,8 +149,10 @@ struct IngestPipeline<Source: IngestSource> {
             }
             try writer.record(statistics)
             try writer.finish(contentSHA256: sha, rejected: rejected)
-            return .commit(IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
-                                        rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds))
+            let result = IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
+                                      rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds)
+            try beforeCommit?(result)
+            return .commit(result)
         }
     }
 
@@ -156,7 +162,7 @@ struct IngestPipeline<Source: IngestSource> {
     /// to be written as they come.
     private func read(into queue: HandoffQueue<Handoff>, started: Int64, clock: Stopwatch) {
         do {
-            let validator = Validator(view: view, file: source.label)
+            let validator = Validator(view: view, file: source.label, window: options.eventWindow)
             var rows = 0
             let sha = try source.produce(view: view, options: options, started: started, clock: clock) { typed in
                 var log = typed.log

@@ -37,8 +37,11 @@ struct TypedBatch {
 /// A CSV or JSON Lines file, or standard input.
 struct FileSource: IngestSource {
     let source: Source
+    /// How messages and the run name the input, when not by its path (a
+    /// backfill command's output, named by its interval).
+    var name: String?
 
-    var label: String { source.description }
+    var label: String { name ?? source.description }
 
     var inputPath: String? { source.path }
 
@@ -50,7 +53,7 @@ struct FileSource: IngestSource {
                  emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
         let keepRaw = options.onError == .skip
         let path = label
-        let format = options.resolvedFormat(for: path)
+        let format = options.resolvedFormat(for: source.description)
         let source = try ByteSource(self.source)
         let jsonColumns = view.joinKeys.map(\.name) + [options.eventTimeColumn, options.createdTimeColumn] + view.features.map(\.name)
         var (reader, names) = try openRecordReader(source: source, format: format, jsonColumns: jsonColumns,

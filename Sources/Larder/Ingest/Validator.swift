@@ -5,14 +5,17 @@ struct Validator {
     let view: FeatureView
     /// Input label for messages (a file name, `-`, or `write`).
     let file: String
+    /// The interval event times must fall in, when the run fills one.
+    let window: BackfillInterval?
     /// Allowed values of `int64` features with an `allowed` list, by feature index.
     private let allowedInts: [Int: Set<Int64>]
     /// Allowed values of `string` features with an `allowed` list, by feature index.
     private let allowedStrings: [Int: Set<[UInt8]>]
 
-    init(view: FeatureView, file: String) {
+    init(view: FeatureView, file: String, window: BackfillInterval? = nil) {
         self.view = view
         self.file = file
+        self.window = window
         var ints: [Int: Set<Int64>] = [:]
         var strings: [Int: Set<[UInt8]>] = [:]
         for (i, feature) in view.features.enumerated() {
@@ -36,6 +39,12 @@ struct Validator {
         for (name, times) in [("event_timestamp", batch.eventTimes), ("created_timestamp", batch.createdTimes)] {
             for row in rows where !log.badRows[row] && !Timestamp.supported.contains(times[row]) {
                 log.add(problem(batch, row, name, String(times[row]), Timestamp.ParseError.unsupportedYear.description), row: row)
+            }
+        }
+        if let window {
+            for row in rows where !log.badRows[row] && !window.contains(batch.eventTimes[row]) {
+                log.add(problem(batch, row, "event_timestamp", Timestamp.format(batch.eventTimes[row]),
+                                "outside the interval [\(BackfillInterval.text(window.start)), \(BackfillInterval.text(window.end)))"), row: row)
             }
         }
         for (f, feature) in view.features.enumerated() {

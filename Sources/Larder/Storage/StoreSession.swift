@@ -2,7 +2,7 @@
 /// layers above ask of the engine, and nothing else. The façade holds one
 /// for writes and a pool for reads (``FeatureStore``); each is used by one
 /// thread at a time. SQLite's is ``SQLiteSession``.
-protocol StoreSession: AnyObject, RegistryStorage, RunStorage, StatisticsSource, CacheSource, RuleSource, ExportSource {
+protocol StoreSession: AnyObject, RegistryStorage, RunStorage, StatisticsSource, LedgerStorage, CacheSource, RuleSource, ExportSource {
     /// The number of rows stored in `view`'s table.
     func rowCount(of view: FeatureView) throws -> Int
     /// The engine's own check of the store: `ok` when sound.
