@@ -109,15 +109,17 @@ extension FeatureStore {
         try withReader { state in try state.db.queryText("PRAGMA integrity_check") }
     }
 
-    /// The runs of `view` (every version), newest first.
-    public func runs(view: String) throws(LarderError) -> [IngestRun] {
+    /// The runs of `view` (every version), newest first; the newest `limit`
+    /// of them when a limit is given.
+    public func runs(view: String, limit: Int? = nil) throws(LarderError) -> [IngestRun] {
         try withReader { state in
             _ = try state.registry.view(view)
             let s = try state.db.statement("""
                 SELECT id, version, source, content_sha256, rows, rejected, started_at, committed_at
-                FROM runs WHERE view = ? ORDER BY id DESC
+                FROM runs WHERE view = ? ORDER BY id DESC LIMIT ?
                 """)
             s.bind(view, at: 1)
+            s.bind(Int64(limit ?? -1), at: 2)
             defer { s.reset() }
             var runs: [IngestRun] = []
             while try s.step() {
