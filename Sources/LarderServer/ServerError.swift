@@ -70,8 +70,12 @@ public struct ServerError: HTTPResponseError, Sendable {
     }
 
     /// The response: the status and the JSON body.
+    /// A 413 also closes the connection, so that the rest of the body is
+    /// not read.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response.json(json, status: status)
+        var response = Response.json(json, status: status)
+        if status == .contentTooLarge { response.headers[.connection] = "close" }
+        return response
     }
 }
 
