@@ -25,34 +25,11 @@ enum OnlineRequest {
     struct Entities {
         var columns: [String: [RequestJSON]]
 
-        /// The entities as a frame: the join keys first, in `joinKeys`
-        /// order, then any other given column by name; `int64` keys from
-        /// JSON integers, `string` keys from JSON strings, null as null.
-        ///
-        /// - Throws: a 400 ``ServerError`` naming a value of the wrong type.
-        func frame(joinKeys: [JoinKey]) throws(ServerError) -> FeatureFrame {
-            let keyNames = joinKeys.map(\.name)
-            for name in keyNames where columns[name] == nil {
-                throw .badRequest("entities has no \"\(name)\" (join key\(keyNames.count > 1 ? "s \(keyNames.joined(separator: ", "))" : ""))")
-            }
-            let names = keyNames + columns.keys.filter { !keyNames.contains($0) }.sorted()
-            var out: [Column] = []
-            for name in names {
-                let values = columns[name] ?? []
-                let type = joinKeys.first { $0.name == name }?.type ?? (values.contains { if case .string = $0 { true } else { false } } ? .string : .int64)
-                var column = Column(type: type == .int64 ? .int64 : .string, capacity: values.count)
-                for (i, value) in values.enumerated() {
-                    switch (value, type) {
-                    case (.null, _): column.appendNull()
-                    case (.int(let n), .int64): column.append(n)
-                    case (.string(let s), .string): column.append(s)
-                    default:
-                        throw .badRequest("entities.\(name)[\(i)] is \(value.kind), but \(name) is a\(type == .int64 ? "n integer (int64)" : " string") key")
-                    }
-                }
-                out.append(column)
-            }
-            return FeatureFrame(names: names, columns: out)
+        /// The entities as a frame of `joinKeys`, typed by the library's one
+        /// rule for JSON entities (``EntityRows/parse(json:joinKeys:)``).
+        func frame(joinKeys: [JoinKey]) throws(LarderError) -> FeatureFrame {
+            let json = JSONValue.object(columns.mapValues { .array($0.map(\.value)) }).rendered
+            return try EntityRows.parse(json: Array(json.utf8), joinKeys: joinKeys)
         }
     }
 
