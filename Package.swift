@@ -15,6 +15,7 @@ var package = Package(
     name: "larder",
     products: [
         .library(name: "Larder", targets: ["Larder"]),
+        .library(name: "LarderServer", targets: ["LarderServer"]),
         .executable(name: "larder", targets: ["larder"]),
         // The C ABI (Sources/CLarder/include/larder.h) that the Python package loads.
         .library(name: "LarderC", type: .dynamic, targets: ["LarderC"]),
@@ -22,6 +23,13 @@ var package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,11 +60,30 @@ var package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The feature server's routes (HTTP ↔ the Larder library), mountable in any Hummingbird app.
+        .target(
+            name: "LarderServer",
+            dependencies: [
+                "Larder",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "larder",
             dependencies: [
                 "Larder",
+                "LarderServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -83,6 +110,16 @@ var package = Package(
             name: "LarderTests",
             dependencies: ["Larder", "LarderMigrations", "LarderTestSupport", "CLarderSupport"],
             resources: [.copy("Conformance")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LarderServerTests",
+            dependencies: [
+                "Larder", "LarderServer", "larder", "LarderTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

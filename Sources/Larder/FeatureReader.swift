@@ -71,6 +71,40 @@ public final class FeatureReader: Sendable {
         return try read(key)
     }
 
+    /// The features of every entity of `entities`, which holds one column
+    /// per join key (by name; other columns are ignored), in entity order:
+    /// the answer of `POST /v1/online-features`. An entity with a null key
+    /// part is ``FeatureStatus/notFound``.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when a join key column is missing
+    ///   or of the wrong type; ``LarderError/store(_:)`` when SQLite fails.
+    /// - Complexity: O(e · (f + log r)) for e entities when the views are cached.
+    public func read(entities: FeatureFrame) throws(LarderError) -> OnlineResult {
+        let rows = entities.rowCount
+        let keys = try Retrieval.keyColumns(of: plan.parts[0].view, in: entities, rows: rows)
+        let features = plan.slots.indices
+        var values = plan.slots.map { Column(type: $0.type, capacity: rows) }
+        var statuses = features.map { _ in [FeatureStatus]() }
+        var times = features.map { _ in [Timestamp?]() }
+        for row in 0..<rows {
+            guard !Retrieval.hasNullKey(keys, row) else {
+                for f in features {
+                    values[f].appendNull()
+                    statuses[f].append(.notFound)
+                    times[f].append(nil)
+                }
+                continue
+            }
+            let answer = try read(ColumnsKey(columns: keys, row: row))
+            for f in features {
+                try values[f].append(answer.value(at: f))
+                statuses[f].append(answer.status(at: f))
+                times[f].append(answer.eventTimestamp(at: f))
+            }
+        }
+        return OnlineResult(featureNames: plan.names, values: values, statuses: statuses, eventTimestamps: times)
+    }
+
     private func keyMismatch(_ given: String) -> LarderError {
         .invalidInput("\(plan.parts.map(\.view.qualifiedName).joined(separator: ", ")) are looked up by \(Retrieval.describe(joinKeys)), not by \(given)")
     }
@@ -103,8 +137,9 @@ public final class FeatureReader: Sendable {
         try store.withReader { state in
             func fromSQLite(_ part: RetrievalPlan.Part) throws -> FeatureRow.Hit {
                 var columns = part.emptyColumns(capacity: 1)
-                let match = try state.session.match(key, at: now, asOf: now, in: part.view, into: &columns, status: true)
-                return .init(columns: columns.map(StoredColumn.init(copying:)), match: match)
+                var eventTime: Int64 = 0
+                let match = try state.session.match(key, at: now, asOf: now, in: part.view, into: &columns, eventTime: &eventTime, status: true)
+                return .init(columns: columns.map(StoredColumn.init(copying:)), match: match, eventTime: eventTime)
             }
             guard mayLoad else {
                 for (p, part) in plan.parts.enumerated() where hits[p] == nil { hits[p] = try fromSQLite(part) }

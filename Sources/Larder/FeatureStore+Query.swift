@@ -139,7 +139,7 @@ extension FeatureStore {
         let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now,
                                   statuses: true, refresh: false)
         return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers),
-                            statuses: Retrieval.statuses(plan, answers))
+                            statuses: Retrieval.statuses(plan, answers), eventTimestamps: Retrieval.eventTimes(plan, answers))
     }
 
     /// A prepared online reader of `features`: names, versions and column

@@ -96,23 +96,7 @@ extension FeatureStore {
         if let expected = request.expected { inputs.append(.init("manifest being reproduced", path: expected.path)) }
         let outputs = try OutputFiles(store: storage.files, inputs: inputs,
                                       outputs: [.init("output", destination: output)] + (manifest.map { [.init("manifest", destination: $0)] } ?? []))
-        let horizon = if let asOf = request.asOf { asOf } else { try lastCommitTime() }
-        // Pin every reference to the version it resolves to now, so a manifest is exact.
-        let resolved = try registry.resolve(request.features)
-        let pinned = resolved.map(\.reference)
-        let frame: FeatureFrame
-        var spineSHA256: String?
-        switch request.rows {
-        case .spine(let spine):
-            let read = try SpineReader.read(spine, joinKeys: resolved.uniqueJoinKeys, options: request.spineOptions)
-            spineSHA256 = read.sha256
-            if let expected = request.expected, let sha = expected.manifest.spineSHA256, read.sha256 != sha {
-                throw .conflict("\(spine) is not the spine \(expected.path) was made with (its SHA-256 differs)")
-            }
-            frame = try historicalFeatures(spine: read.frame, features: pinned, asOf: horizon, fullNames: request.fullNames)
-        case .at(let time):
-            frame = try historicalFeatures(at: time, features: pinned, asOf: horizon, fullNames: request.fullNames)
-        }
+        let (frame, pinned, horizon, spineSHA256) = try trainingFrame(request)
         var writer = format.makeWriter(sink: try outputs.sink(for: output), names: frame.names, types: frame.columns.map(\.type))
         try writer.write(frame)
         try writer.finish()
@@ -150,6 +134,56 @@ extension FeatureStore {
     /// a run the original did not.
     func lastCommitTime() throws(LarderError) -> Timestamp {
         Timestamp(microseconds: try withReader { state in try cache.transaction(source: state.session) { $0.runs.lastCommittedAt } })
+    }
+}
+
+extension FeatureStore {
+    /// Makes the training set `request` describes and hands it, encoded in
+    /// `format` (Arrow as the IPC stream format), to `output` in chunks of
+    /// about 1 MiB as the rows are encoded, 65,536 at a time: the answer of
+    /// `POST /v1/historical-features`. The rows are retrieved and checked
+    /// before the first chunk, so a bad request throws before any output.
+    /// A bytes chunk is valid only during the call; what `output` throws
+    /// (the client went away) stops the encoding and is rethrown.
+    ///
+    /// - Throws: what ``writeTrainingSet(_:format:to:manifest:)`` throws
+    ///   for a bad spine or request.
+    @discardableResult
+    public func streamTrainingSet(_ request: TrainingSetRequest, format: OutputFormat,
+                                  to output: @escaping (UnsafeRawBufferPointer) throws(LarderError) -> Void) throws(LarderError) -> TrainingSetSummary {
+        let frame = try trainingFrame(request).frame
+        var writer = format.makeWriter(sink: .consumer(output), names: frame.names, types: frame.columns.map(\.type))
+        for start in stride(from: 0, to: frame.rowCount, by: FeatureStore.streamedRows) {
+            try writer.write(frame, rows: start..<min(start + FeatureStore.streamedRows, frame.rowCount))
+        }
+        try writer.finish()
+        return TrainingSetSummary(rows: frame.rowCount, columns: frame.names, resultSHA256: nil, reproduced: false)
+    }
+
+    /// The rows a streamed training set encodes at a time.
+    static let streamedRows = 65_536
+
+    /// The training set `request` describes, with its references pinned to
+    /// the versions they resolve to now (so a manifest is exact), its
+    /// horizon, and its spine's SHA-256 (checked against the manifest being
+    /// reproduced).
+    private func trainingFrame(_ request: TrainingSetRequest) throws(LarderError)
+        -> (frame: FeatureFrame, pinned: [FeatureReference], horizon: Timestamp, spineSHA256: String?) {
+        let horizon = if let asOf = request.asOf { asOf } else { try lastCommitTime() }
+        // Pin every reference to the version it resolves to now, so a manifest is exact.
+        let resolved = try registry.resolve(request.features)
+        let pinned = resolved.map(\.reference)
+        switch request.rows {
+        case .spine(let spine):
+            let read = try SpineReader.read(spine, joinKeys: resolved.uniqueJoinKeys, options: request.spineOptions)
+            if let expected = request.expected, let sha = expected.manifest.spineSHA256, read.sha256 != sha {
+                throw .conflict("\(spine) is not the spine \(expected.path) was made with (its SHA-256 differs)")
+            }
+            let frame = try historicalFeatures(spine: read.frame, features: pinned, asOf: horizon, fullNames: request.fullNames)
+            return (frame, pinned, horizon, read.sha256)
+        case .at(let time):
+            return (try historicalFeatures(at: time, features: pinned, asOf: horizon, fullNames: request.fullNames), pinned, horizon, nil)
+        }
     }
 }
 

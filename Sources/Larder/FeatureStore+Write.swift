@@ -113,11 +113,12 @@ extension FeatureStore {
         try withReader { state in try state.session.integrityCheck() }
     }
 
-    /// The runs of `view` (every version), newest first.
-    public func runs(view: String) throws(LarderError) -> [IngestRun] {
+    /// The runs of `view` (every version), newest first; the newest `limit`
+    /// of them when a limit is given.
+    public func runs(view: String, limit: Int? = nil) throws(LarderError) -> [IngestRun] {
         try withReader { state in
             _ = try state.registry.view(view)
-            return try state.session.runs(of: view)
+            return try state.session.runs(of: view, limit: limit)
         }
     }
 }

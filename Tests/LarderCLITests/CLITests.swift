@@ -94,5 +94,7 @@ import Testing
         #expect(lines.contains { $0.contains("between two hourly rows") && !$0.hasSuffix("null") })
         let runs = try CLI.run(["runs", "driver_stats", "--format", "json", "--store", dir.file("demo/larder.db")])
         #expect(runs.stdout.contains("\"rows\":720000"))
+        // How to serve the store.
+        #expect(result.stdout.contains("larder serve --store \(dir.file("demo/larder.db"))"))
     }
 }

@@ -89,13 +89,13 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     }
 
     /// A writer of this format over `sink`: an Arrow file, or an Arrow stream
-    /// on standard output, which cannot seek.
+    /// on standard output or a consumer.
     func makeWriter(sink: ByteSink, names: [String], types: [FeatureType]) -> any FrameWriter {
         let schema = ExportSchema(names: names, types: types)
         switch self {
         case .csv: return CSVWriter(schema: schema, sink: sink)
         case .jsonl: return JSONLinesWriter(schema: schema, sink: sink)
-        case .arrow: return ArrowWriter(schema: schema, sink: sink, container: sink.isStandardOutput ? .stream : .file)
+        case .arrow: return ArrowWriter(schema: schema, sink: sink, container: sink.isStream ? .stream : .file)
         }
     }
 }

@@ -70,9 +70,13 @@ final class ByteSource {
         buffer = .allocate(byteCount: chunkSize, alignment: 16)
     }
 
-    /// Opens `source`: a file, or standard input.
+    /// Opens `source`: a file, standard input, or bytes in memory.
     convenience init(_ source: Source) throws(LarderError) {
-        try self.init(path: source.description)
+        if case .memory(let name, let bytes) = source {
+            self.init(bytes: bytes, name: name)
+        } else {
+            try self.init(path: source.description)
+        }
     }
 
     /// Input held in memory (an HTTP request body, a test's text), labelled

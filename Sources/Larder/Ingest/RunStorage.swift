@@ -13,8 +13,9 @@ protocol RunStorage {
     /// The id of a run committed to `view` with content `sha256` that wrote
     /// rows, if any (a run whose every row was rejected wrote nothing).
     func committedRun(of view: FeatureView, withContent sha256: String) throws -> Int64?
-    /// The runs of the view named `view` (every version), newest first.
-    func runs(of view: String) throws -> [IngestRun]
+    /// The runs of the view named `view` (every version), newest first; the
+    /// newest `limit` of them when a limit is given.
+    func runs(of view: String, limit: Int?) throws -> [IngestRun]
 }
 
 /// The rows of one run being written, inside its write transaction.

@@ -28,11 +28,15 @@ public struct FeatureRow: Sendable {
         /// ``KeyIndex/latest``, when the winner is the key's latest row; -1
         /// otherwise.
         let record: Int
+        /// The winning row's event time, for an answer from SQLite (a
+        /// cached answer reads it from ``snapshot``).
+        let eventTime: Int64
 
-        /// An answer from `columns` with no record.
-        init(columns: [StoredColumn], match: PointInTime.Match) {
+        /// An answer from `columns` with no record, won by a row of event time `eventTime`.
+        init(columns: [StoredColumn], match: PointInTime.Match, eventTime: Int64) {
             self.columns = columns
             self.match = match
+            self.eventTime = eventTime
             snapshot = nil
             record = -1
         }
@@ -55,6 +59,7 @@ public struct FeatureRow: Sendable {
             }
             self.match = match
             self.snapshot = snapshot
+            eventTime = 0
             columns = snapshot.features
             if let entry, match == .row(entry.end - 1) {
                 record = entry.record
@@ -94,6 +99,16 @@ public struct FeatureRow: Sendable {
         case .notFound: return .notFound
         case .outsideMaxAge: return .outsideMaxAge
         }
+    }
+
+    /// The event time of the row that answers feature `index` (the winner
+    /// of its view), or `nil` when no row does (``FeatureStatus/notFound``,
+    /// ``FeatureStatus/outsideMaxAge``).
+    public func eventTimestamp(at index: Int) -> Timestamp? {
+        let slot = plan.slots[index]
+        let hit = slot.part == 0 ? first : rest[slot.part - 1]
+        guard case .row(let row) = hit.match else { return nil }
+        return Timestamp(microseconds: hit.snapshot.map { $0.eventTimes[row] } ?? hit.eventTime)
     }
 
     /// The status of the feature named `name`.

@@ -128,13 +128,22 @@ struct PartAnswer: Sendable {
     var split: Int
     /// For each row, the winning row, or a miss code.
     var rows: [Int32]
+    /// Where the winners' event times are: the cached view, or the times
+    /// of the rows fetched from SQLite, one per row of ``columns``.
+    private let times: EventTimes
 
-    /// Answers read from `columns` (no delta).
-    init(columns: [StoredColumn], rows: [Int32]) {
+    private enum EventTimes: Sendable {
+        case cached(CachedView)
+        case fetched([Int64])
+    }
+
+    /// Answers read from `columns` (no delta), fetched with event times `eventTimes`.
+    init(columns: [StoredColumn], eventTimes: [Int64], rows: [Int32]) {
         self.columns = columns
         delta = nil
         split = .max
         self.rows = rows
+        times = .fetched(eventTimes)
     }
 
     /// Answers read from `cached`.
@@ -143,6 +152,18 @@ struct PartAnswer: Sendable {
         delta = cached.delta?.features
         split = cached.delta == nil ? .max : cached.split
         self.rows = rows
+        times = .cached(cached)
+    }
+
+    /// The event time of row `row`'s winner, `nil` on a miss.
+    func eventTime(_ row: Int) -> Timestamp? {
+        let winner = Int(rows[row])
+        guard winner >= 0 else { return nil }
+        switch times {
+        case .fetched(let times): return Timestamp(microseconds: times[winner])
+        case .cached(let view):
+            return Timestamp(microseconds: winner < split ? view.base.eventTimes[winner] : view.delta!.eventTimes[winner - split])
+        }
     }
 
     /// The code of a miss whose key has no row visible at the horizon.
@@ -311,15 +332,19 @@ enum Retrieval {
         var columns = part.emptyColumns()
         var rows: [Int32] = []
         rows.reserveCapacity(times.count)
+        var eventTime: Int64 = 0
+        var eventTimes: [Int64] = []
         for row in times.indices {
             if hasNullKey(keys, row) {
                 rows.append(PartAnswer.notFound)
             } else {
-                let match = try source.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, in: part.view, into: &columns, status: status)
+                let match = try source.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, in: part.view, into: &columns,
+                                             eventTime: &eventTime, status: status)
+                if case .row = match { eventTimes.append(eventTime) }
                 rows.append(PartAnswer.code(match))
             }
         }
-        return PartAnswer(columns: columns.map(StoredColumn.init(copying:)), rows: rows)
+        return PartAnswer(columns: columns.map(StoredColumn.init(copying:)), eventTimes: eventTimes, rows: rows)
     }
 
     /// One output column per requested feature: the winning row's value, or
@@ -335,6 +360,14 @@ enum Retrieval {
             }
         }
         return columns.map { $0! }
+    }
+
+    /// One event time per row for each requested feature (its winner's, `nil` on a miss).
+    static func eventTimes(_ plan: RetrievalPlan, _ answers: [PartAnswer]) -> [[Timestamp?]] {
+        plan.slots.map { slot in
+            let answer = answers[slot.part]
+            return answer.rows.indices.map { answer.eventTime($0) }
+        }
     }
 
     /// One status per row for each requested feature.

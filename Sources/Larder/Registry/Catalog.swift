@@ -20,6 +20,16 @@ extension RegistrySnapshot {
         return JSONValue.array(items).rendered
     }
 
+    /// The latest version of every feature set, sorted by name, as a JSON
+    /// array of objects with `name`, `version`, `created_at` and `features`
+    /// (the pinned references, `view@N:feature`).
+    public func featureSetsJSON() -> String {
+        JSONValue.array(featureSets.values.compactMap(\.last).sorted { $0.name < $1.name }.map { set in
+            .object(["name": .string(set.name), "version": .int(set.version), "created_at": .string(set.createdAt.description),
+                     "features": .array(set.features.map { .string($0.description) })])
+        }).rendered
+    }
+
     /// Every stored version of the view `name`, oldest first, as a JSON array
     /// of objects with `version`, `created_at`, `ttl`, `entity` and
     /// `features` (`name:type`).

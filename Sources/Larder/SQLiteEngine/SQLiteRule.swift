@@ -44,11 +44,12 @@ struct SQLiteRule: Sendable {
     }
 
     /// The rule for `key` at `time`, horizon `asOf`: appends the winning
-    /// row's features to `columns` (one per feature of the view) and returns
-    /// `.row` with its index there. With `status` false a miss is reported
-    /// as ``PointInTime/Match/notFound`` without finding out why.
+    /// row's features to `columns` (one per feature of the view), sets
+    /// `eventTime` to its event time, and returns `.row` with its index
+    /// there. With `status` false a miss is reported as
+    /// ``PointInTime/Match/notFound`` without finding out why.
     func match<K: KeyProbe>(_ key: K, at time: Int64, asOf: Int64, db: Connection,
-                            into columns: inout [Column], status: Bool) throws(SQLiteError) -> PointInTime.Match {
+                            into columns: inout [Column], eventTime: inout Int64, status: Bool) throws(SQLiteError) -> PointInTime.Match {
         let n = Int32(view.joinKeys.count)
         let statement = try db.statement(matchSQL)
         defer { statement.reset() }
@@ -58,6 +59,7 @@ struct SQLiteRule: Sendable {
         statement.bind(asOf, at: n + 3)
         if try statement.step() {
             let row = columns.first?.count ?? 0
+            eventTime = statement.int64(0)
             for f in columns.indices { columns[f].append(from: statement, at: Int32(f + 1)) }
             return .row(row)
         }

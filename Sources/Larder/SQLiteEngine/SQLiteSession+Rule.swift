@@ -1,7 +1,7 @@
 extension SQLiteSession: RuleSource {
     func match<K: KeyProbe>(_ key: K, at time: Int64, asOf: Int64, in view: FeatureView,
-                            into columns: inout [Column], status: Bool) throws -> PointInTime.Match {
-        try rule(for: view).match(key, at: time, asOf: asOf, db: db, into: &columns, status: status)
+                            into columns: inout [Column], eventTime: inout Int64, status: Bool) throws -> PointInTime.Match {
+        try rule(for: view).match(key, at: time, asOf: asOf, db: db, into: &columns, eventTime: &eventTime, status: status)
     }
 
     func keys(of view: FeatureView, asOf: Int64) throws -> [Column] {

@@ -20,12 +20,13 @@ extension SQLiteSession: RunStorage {
         return try s.step() ? s.int64(0) : nil
     }
 
-    func runs(of view: String) throws -> [IngestRun] {
+    func runs(of view: String, limit: Int?) throws -> [IngestRun] {
         let s = try db.statement("""
             SELECT id, version, source, content_sha256, rows, rejected, started_at, committed_at
-            FROM runs WHERE view = ? ORDER BY id DESC
+            FROM runs WHERE view = ? ORDER BY id DESC LIMIT ?
             """)
         s.bind(view, at: 1)
+        s.bind(Int64(limit ?? -1), at: 2)
         defer { s.reset() }
         var runs: [IngestRun] = []
         while try s.step() {

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Where a writer's bytes go: a file, standard output, or memory.
+/// Where a writer's bytes go: a file, standard output, memory, or a
+/// consumer function (an HTTP response).
 ///
 /// Writers append to ``buffer`` directly and call ``flushIfFull()`` now and
 /// then; the sink hands the bytes to the operating system in chunks of about
@@ -27,14 +28,18 @@ struct ByteSink {
     /// Whether ``close()`` renames the pending file into place (a sink of a
     /// standalone writer), or leaves that to its ``OutputFiles``.
     private let commitsOnClose: Bool
+    /// The function handed each flushed chunk, for a consumer sink.
+    private let consumer: ((UnsafeRawBufferPointer) throws(LarderError) -> Void)?
     /// Bytes already handed to the operating system.
     private var flushed = 0
 
-    private init(path: String, file: OutputFile?, pending: PendingFile?, commitsOnClose: Bool) {
+    private init(path: String, file: OutputFile?, pending: PendingFile?, commitsOnClose: Bool,
+                 consumer: ((UnsafeRawBufferPointer) throws(LarderError) -> Void)? = nil) {
         self.path = path
         self.file = file
         self.pending = pending
         self.commitsOnClose = commitsOnClose
+        self.consumer = consumer
         buffer.reserveCapacity(file == nil ? 0 : Self.flushThreshold + Self.flushThreshold / 4)
     }
 
@@ -58,13 +63,21 @@ struct ByteSink {
         }
     }
 
+    /// A sink that hands its bytes to `consumer` in chunks of about
+    /// ``flushThreshold`` bytes, as they are written; what `consumer` throws
+    /// stops the writer.
+    static func consumer(_ consumer: @escaping (UnsafeRawBufferPointer) throws(LarderError) -> Void) -> ByteSink {
+        ByteSink(path: "<response>", file: nil, pending: nil, commitsOnClose: false, consumer: consumer)
+    }
+
     /// A sink that keeps everything in ``buffer``.
     static func memory() -> ByteSink {
         ByteSink(path: "<memory>", file: nil, pending: nil, commitsOnClose: false)
     }
 
-    /// Whether the sink writes to standard output (which cannot seek).
-    var isStandardOutput: Bool { file != nil && pending == nil }
+    /// Whether the sink writes a stream that is not a file: standard output
+    /// or a consumer.
+    var isStream: Bool { (file != nil && pending == nil) || consumer != nil }
 
     /// The number of bytes written to the sink so far, flushed or not: the
     /// position in the output of the next byte.
@@ -101,6 +114,12 @@ struct ByteSink {
     /// Hands the buffered bytes to the operating system (nothing for a
     /// memory sink).
     mutating func flush() throws(LarderError) {
+        if let consumer, !buffer.isEmpty {
+            try buffer.withUnsafeBytes { bytes in Result { () throws(LarderError) in try consumer(bytes) } }.get()
+            flushed += buffer.count
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         guard let file, !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { bytes in
             Result { () throws(LarderError) in try file.writeAll(bytes, path: path) }

@@ -4,6 +4,9 @@ public enum Source: Sendable, Hashable, CustomStringConvertible {
     case file(String)
     /// Standard input, read once, as it arrives.
     case standardInput
+    /// Bytes in memory (an HTTP request's body), called `name` in messages
+    /// and in a run's `source`.
+    case memory(name: String, bytes: [UInt8])
 
     /// The path, or `-` for standard input: how messages and a run's
     /// `source` name it.
@@ -11,6 +14,7 @@ public enum Source: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .file(let path): path
         case .standardInput: "-"
+        case .memory(let name, _): name
         }
     }
 

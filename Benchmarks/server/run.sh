@@ -1,0 +1,46 @@
+#!/bin/sh
+# Load benchmark of `larder serve` with wrk (Debian's `wrk` package): loopback only, each run
+# bounded in time. Serves a copy of a store (default: the 1M-row bench store /tmp/s1/larder.db,
+# with the driver_stats definitions of shared/bench/larder/driver_stats.yaml).
+#
+#   swift build -c release --product larder
+#   Benchmarks/server/run.sh [STORE] [SECONDS]
+#
+# Prints one RESULT line per case: online lookups of 1 entity × 9 features and of 100 entities
+# (requests/s, p50, p99), single-row pushes alone and with 1-entity reads going on, and pushes
+# of 10,000 rows.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+store=${1:-/tmp/s1/larder.db}
+seconds=${2:-10}
+larder=${LARDER:-$here/../../.build/release/larder}
+work=$(mktemp -d)
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+cp "$store" "$work/larder.db"
+[ -d "$store.cache" ] && cp -r "$store.cache" "$work/larder.db.cache"
+"$larder" serve --store "$work/larder.db" --port 0 2>"$work/serve.log" &
+server=$!
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's|.*serving .* on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/serve.log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$work/serve.log"; exit 1; }
+url=http://127.0.0.1:$port
+# Warm: the first request of a shape prepares its reader and maps the view.
+curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"feature_set":"driver_stats_svc","entities":{"driver_id":[1]}}' "$url/v1/online-features"
+
+echo "# online, 1 entity x 9 features (wrk -t1 -c16)"
+ENTITIES=1 wrk -t1 -c16 -d"${seconds}s" -s "$here/online.lua" "$url" | grep RESULT
+echo "# online, 100 entities x 9 features (wrk -t1 -c16)"
+ENTITIES=100 wrk -t1 -c16 -d"${seconds}s" -s "$here/online.lua" "$url" | grep RESULT
+echo "# push, 1 row (wrk -t1 -c4)"
+ROWS=1 wrk -t1 -c4 -d"${seconds}s" -s "$here/push.lua" "$url" | grep RESULT
+echo "# push, 1 row, with 1-entity reads going on (two wrk processes at once)"
+ENTITIES=1 wrk -t1 -c8 -d"${seconds}s" -s "$here/online.lua" "$url" | sed 's/^RESULT/RESULT reads:/' | grep RESULT &
+reads=$!
+ROWS=1 wrk -t1 -c4 -d"${seconds}s" -s "$here/push.lua" "$url" | sed 's/^RESULT/RESULT pushes:/' | grep RESULT
+wait $reads
+echo "# push, 10,000 rows (wrk -t1 -c1)"
+ROWS=10000 wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s "$here/push.lua" "$url" | grep RESULT

@@ -1,0 +1,60 @@
+import Hummingbird
+import Larder
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// The standalone feature server that `larder serve` runs: Larder's routes
+/// (``LarderRoutes``) alone in a Hummingbird application, with JSON errors
+/// for unknown routes too, an idle timeout for slow clients, and graceful
+/// shutdown on SIGINT and SIGTERM (stop accepting, finish the requests in
+/// flight, then return so the caller closes the store).
+public enum FeatureServer {
+    /// Where and how the server listens.
+    public struct Configuration: Sendable {
+        /// The address to bind: loopback by default.
+        public var host: String
+        /// The port; 0 picks a free one.
+        public var port: Int
+        /// How long a connection may stay silent (a slow body included)
+        /// before it is closed.
+        public var idleTimeout: Duration
+        /// The routes' options (token, body limit).
+        public var routes: LarderRoutes.Options
+
+        /// `127.0.0.1:6566`, a 30 s idle timeout, the routes' default options.
+        public init(host: String = "127.0.0.1", port: Int = 6566, idleTimeout: Duration = .seconds(30),
+                    routes: LarderRoutes.Options = LarderRoutes.Options()) {
+            self.host = host
+            self.port = port
+            self.idleTimeout = idleTimeout
+            self.routes = routes
+        }
+    }
+
+    /// The application serving `store`; `onRunning` is called with the
+    /// port once it listens.
+    public static func application(store: FeatureStore, configuration: Configuration, logger: Logger,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        router.add(middleware: ErrorMiddleware())
+        LarderRoutes(store: store, options: configuration.routes, logger: logger).add(to: router)
+        let idle = configuration.idleTimeout.components
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "larder"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+
+    /// Serves `store` until SIGINT or SIGTERM, then shuts down gracefully.
+    public static func run(store: FeatureStore, configuration: Configuration, logger: Logger,
+                           onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = application(store: store, configuration: configuration, logger: logger, onRunning: onRunning)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

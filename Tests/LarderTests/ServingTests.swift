@@ -1,0 +1,117 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Larder
+
+/// What the feature server needs of the library: event times in online
+/// answers (from the cache, its delta and SQLite), a prepared reader's
+/// batch read, writes from bytes in memory, training sets streamed to a
+/// consumer, the newest runs and the feature sets as JSON.
+@Suite struct ServingTests {
+    let dir = TemporaryDirectory()
+    static let early = "2026-11-26T10:00:00.000000Z"
+    static let late = "2026-11-26T11:00:00.000000Z"
+
+    /// A store of the example definitions: driver 1 at `early` (and `late`
+    /// when `second`), with the cache budget `cacheBytes`.
+    func store(cacheBytes: Int? = nil, second: Bool = true) throws -> FeatureStore {
+        let s = try FeatureStore(path: dir.file("s.db"), options: .init(cacheBytes: cacheBytes))
+        try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        var csv = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n1,\(ServingTests.early),0.5,,3,oslo\n"
+        if second { csv += "1,\(ServingTests.late),0.6,,4,oslo\n" }
+        _ = try s.backfill(view: "driver_stats", input: .memory(name: "rows", bytes: Array(csv.utf8)))
+        return s
+    }
+
+    func entities(_ keys: [Int64?]) throws -> FeatureFrame {
+        var column = Column(type: .int64)
+        for key in keys { if let key { column.append(key) } else { column.appendNull() } }
+        return FeatureFrame(names: ["driver_id"], columns: [column])
+    }
+
+    @Test(arguments: [nil, 0]) func onlineAnswersCarryTheWinnersEventTime(cacheBytes: Int?) throws {
+        let s = try store(cacheBytes: cacheBytes)
+        let features = try FeatureReference.parseList("driver_stats:conv_rate,driver_stats:acc_rate")
+        let batch = try s.onlineFeatures(entities: try entities([1, 2]), features: features)
+        let read = try s.reader(features: features).read(entities: try entities([1, 2, nil]))
+        for result in [batch, read] {
+            #expect(result.eventTimestamps[0].first == Timestamp(microseconds: try Timestamp(parsing: ServingTests.late).microseconds))
+            #expect(result.eventTimestamps[1].first??.description == ServingTests.late) // a null value still has its row's time
+            #expect(result.eventTimestamps[0][1] == nil)
+            #expect(result.statuses[1][0] == .nullValue)
+        }
+        #expect(read.statuses[0] == [.present, .notFound, .notFound])
+        #expect(read.values[0].value(0) == .float64(0.6))
+        let json = read.json(entities: try entities([1, 2, nil]))
+        #expect(json.contains(#""event_timestamps":["2026-11-26T11:00:00.000000Z","1970-01-01T00:00:00Z","1970-01-01T00:00:00Z"]"#), "\(json)")
+    }
+
+    @Test func aWriteAfterTheSnapshotIsTimedFromTheDelta() throws {
+        let s = try store(second: false)
+        let reader = try s.reader(features: try FeatureReference.parseList("driver_stats:conv_rate"))
+        #expect(try reader.read(key: 1).eventTimestamp(at: 0)?.description == ServingTests.early)
+        let csv = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n1,\(ServingTests.late),0.7,,5,oslo\n"
+        _ = try s.backfill(view: "driver_stats", input: .memory(name: "push", bytes: Array(csv.utf8)))
+        #expect(try reader.read(key: 1).eventTimestamp(at: 0)?.description == ServingTests.late)
+        #expect(try s.onlineFeatures(entities: try entities([1]), features: try FeatureReference.parseList("driver_stats:conv_rate"))
+                    .eventTimestamps[0][0]?.description == ServingTests.late)
+    }
+
+    @Test func aWriteFromMemoryIsOneRunNamedAndCheckedLikeAFile() throws {
+        let s = try store()
+        let runs = try s.runs(view: "driver_stats")
+        #expect(runs.first?.source == "rows")
+        let bad = Array("driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n1,\(ServingTests.late),7,,1,oslo\n".utf8)
+        #expect(throws: LarderError.self) { try s.backfill(view: "driver_stats", input: .memory(name: "push", bytes: bad)) }
+        do {
+            _ = try s.backfill(view: "driver_stats", input: .memory(name: "push", bytes: bad))
+        } catch {
+            #expect(error.problems.first?.description.hasPrefix("push:2: column conv_rate") == true, "\(error)")
+        }
+        #expect(try s.runs(view: "driver_stats").count == runs.count)
+        #expect(try s.runs(view: "driver_stats", limit: 1).map(\.id) == [runs[0].id])
+    }
+
+    @Test(arguments: OutputFormat.allCases) func aStreamedTrainingSetIsTheWrittenOne(format: OutputFormat) throws {
+        let s = try store()
+        var spine = "driver_id,event_timestamp\n"
+        for row in 0..<70_000 { spine += "\(row % 3),2026-11-26T1\(row % 2):30:00Z\n" }
+        let request = TrainingSetRequest(rows: .spine(.memory(name: "spine", bytes: Array(spine.utf8))),
+                                         features: try FeatureReference.parseList("driver_stats:*"), asOf: .now)
+        let streamed = Mutex<[[UInt8]]>([])
+        let summary = try s.streamTrainingSet(request, format: format) { bytes in streamed.withLock { $0.append(Array(bytes)) } }
+        #expect(summary.rows == 70_000)
+        let chunks = streamed.withLock { $0 }
+        #expect(chunks.count > 1) // handed over as encoded, not at the end
+        if format != .arrow {
+            let spinePath = try dir.write("spine.csv", spine)
+            var file = request
+            file.rows = .spine(.file(spinePath))
+            try s.writeTrainingSet(file, format: format, to: .file(dir.file("out")))
+            #expect(chunks.flatMap { $0 } == Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("out")))))
+        } else {
+            #expect(chunks[0].starts(with: [0xFF, 0xFF, 0xFF, 0xFF])) // the stream format's continuation marker, no "ARROW1" magic
+        }
+    }
+
+    @Test func aConsumerThatStopsStopsTheEncoding() throws {
+        let s = try store()
+        var spine = "driver_id,event_timestamp\n"
+        for row in 0..<200_000 { spine += "\(row % 3),2026-11-26T11:30:00Z\n" }
+        let request = TrainingSetRequest(rows: .spine(.memory(name: "spine", bytes: Array(spine.utf8))),
+                                         features: try FeatureReference.parseList("driver_stats:*"))
+        let calls = Mutex(0)
+        #expect(throws: LarderError.self) {
+            try s.streamTrainingSet(request, format: .csv) { _ throws(LarderError) in
+                calls.withLock { $0 += 1 }
+                throw LarderError(.io, "gone")
+            }
+        }
+        #expect(calls.withLock { $0 } == 1)
+    }
+
+    @Test func featureSetsAsJSON() throws {
+        let s = try store()
+        #expect(try s.registry.featureSetsJSON().contains(#""features":["driver_stats@1:conv_rate","driver_stats@1:avg_daily_trips"],"name":"driver_ranking","version":1"#))
+    }
+}
