@@ -10,16 +10,8 @@ struct CLIResult {
 
 /// Runs the `larder` executable built next to the test bundle.
 enum CLI {
-    /// The products folder holding both the test bundle and `larder`.
-    static let executable: String = {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        // swift test runs `<products>/larderPackageTests.xctest` (a file on Linux).
-        while !FileManager.default.isExecutableFile(atPath: url.deletingLastPathComponent().appendingPathComponent("larder").path),
-              url.pathComponents.count > 1 {
-            url = url.deletingLastPathComponent()
-        }
-        return url.deletingLastPathComponent().appendingPathComponent("larder").path
-    }()
+    /// The `larder` executable beside the test bundle.
+    static let executable = builtProduct("larder")
 
     /// Runs `larder arguments…` and waits for it.
     @discardableResult

@@ -7,14 +7,7 @@ import Glibc
 
 /// The `larder` executable built next to the test bundle.
 enum Larder {
-    static let executable: String = {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        while !FileManager.default.isExecutableFile(atPath: url.deletingLastPathComponent().appendingPathComponent("larder").path),
-              url.pathComponents.count > 1 {
-            url = url.deletingLastPathComponent()
-        }
-        return url.deletingLastPathComponent().appendingPathComponent("larder").path
-    }()
+    static let executable = builtProduct("larder")
 
     /// Runs `larder arguments…` to the end; its status and standard error.
     @discardableResult
