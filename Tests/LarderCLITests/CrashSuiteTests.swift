@@ -220,16 +220,8 @@ import Testing
     /// Runs `executable arguments` to the end.
     func runToEnd(_ executable: String, _ arguments: [String]) throws -> CLIResult {
         if executable == CLI.executable { return try CLI.run(arguments) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus, stdout: "", stderr: String(decoding: errData, as: UTF8.self))
+        let (status, stderr) = try LarderTestSupport.runToEnd(executable, arguments)
+        return CLIResult(status: status, stdout: "", stderr: stderr)
     }
 }
 

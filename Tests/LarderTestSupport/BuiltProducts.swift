@@ -11,3 +11,18 @@ public func builtProduct(_ name: String) -> String {
     }
     return url.deletingLastPathComponent().appendingPathComponent(name).path
 }
+
+/// Runs `executable arguments…` to the end, standard output discarded: its
+/// exit status and standard error.
+public func runToEnd(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
