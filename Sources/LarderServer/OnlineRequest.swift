@@ -80,7 +80,7 @@ struct OnlineRequest {
                         throw content("as_of is \(try kind(&s)), not a time such as \"2026-12-03T08:00:00Z\"")
                     }
                     let text = try string(&s)
-                    do {
+                    do throws(LarderError) {
                         request.asOf = try Timestamp(parsing: text)
                     } catch {
                         throw content("as_of: \(error.message)")

@@ -42,8 +42,8 @@ public final class ServerMetrics: Sendable {
 
     /// The metric handles of one route and status, made once.
     private struct RequestHandles {
-        let requests: Counter
-        let errors: Counter?
+        let requests: CoreMetrics.Counter
+        let errors: CoreMetrics.Counter?
         let duration: Timer
     }
 
@@ -64,8 +64,8 @@ public final class ServerMetrics: Sendable {
             if let made = handles[key] { return made }
             let dimensions = [("route", route), ("status", String(status))]
             let made = RequestHandles(
-                requests: Counter(label: "larder_http_requests_total", dimensions: dimensions, factory: factory),
-                errors: status >= 400 ? Counter(label: "larder_http_errors_total", dimensions: dimensions, factory: factory) : nil,
+                requests: CoreMetrics.Counter(label: "larder_http_requests_total", dimensions: dimensions, factory: factory),
+                errors: status >= 400 ? CoreMetrics.Counter(label: "larder_http_errors_total", dimensions: dimensions, factory: factory) : nil,
                 duration: Timer(label: "larder_http_request_duration_seconds", dimensions: [("route", route)], factory: factory))
             handles[key] = made
             return made

@@ -130,7 +130,6 @@ extension LoopbackServer {
         return reply
     }
 }
-}
 
 /// An HTTP reply: status, headers (lowercased names), body (de-chunked).
 struct Reply {

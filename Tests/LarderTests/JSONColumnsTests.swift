@@ -27,8 +27,10 @@ import Testing
         do {
             _ = try push(s, json)
             return ["no error"]
+        } catch let error as LarderError {
+            return error.problems.map(\.description) + [error.message]
         } catch {
-            return error.problems.map(\.description)
+            return ["\(error)"]
         }
     }
 
