@@ -193,8 +193,8 @@ package struct JSONScanner {
     }
 
     /// The failure for a surrogate `\u` escape without its pair at `i`.
-    private func unpairedSurrogate(_ unit: UInt32, at i: Int) -> Failure {
-        malformed("unpaired surrogate \\u\(String(unit, radix: 16, uppercase: true)) at byte \(i + 1) of the \(unit)")
+    private func unpairedSurrogate(_ code: UInt32, at i: Int) -> Failure {
+        malformed("unpaired surrogate \\u\(String(code, radix: 16, uppercase: true)) at byte \(i + 1) of the \(self.unit)")
     }
 
     /// Appends the UTF-8 encoding of `scalar` (not a surrogate) to `out`.
