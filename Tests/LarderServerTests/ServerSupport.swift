@@ -45,7 +45,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// A `larder serve` process on an ephemeral loopback port; its standard
 /// error (the access log) goes to a file. Stopped with SIGTERM on deinit.
-final class ServerProcess {
+final class ServerProcess: LoopbackServer {
     let process = Process()
     let logPath: String
     private(set) var port: UInt16 = 0
@@ -87,7 +87,16 @@ final class ServerProcess {
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
+}
 
+/// A server listening on a loopback port, called through raw sockets (a
+/// `larder serve` process, or an application of the test's own).
+protocol LoopbackServer {
+    /// The port it listens on.
+    var port: UInt16 { get }
+}
+
+extension LoopbackServer {
     /// Sends `method path` with `headers` and `body` and reads the whole reply.
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Reply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"

@@ -2,7 +2,17 @@
 public struct IngestOptions: Sendable {
     /// The input format.
     public enum Format: String, Sendable, CaseIterable {
-        case csv, jsonl
+        /// CSV with a header row.
+        case csv
+        /// JSON Lines: one object per line.
+        case jsonl
+        /// One JSON object of columns, `{"driver_id": [1001, 1002], …}`, or
+        /// that object under `"df"` (Feast's push shape): rows are numbered
+        /// by their position in the arrays, from 1.
+        case jsonColumns = "json-columns"
+
+        /// Whether values are JSON (typed by the JSON rules) rather than text.
+        var isJSON: Bool { self != .csv }
     }
 
     /// What to do with bad rows.

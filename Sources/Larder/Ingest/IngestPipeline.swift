@@ -10,7 +10,9 @@ import class Dispatch.DispatchSemaphore
 /// (+ statistics of the written rows, stored with the run)
 ///
 /// Three threads: one reads, types and validates; one puts the rows into
-/// primary-key order; the calling thread inserts them, inside the run's
+/// primary-key order; the calling thread inserts them (a small input in
+/// memory, ``IngestSource/isSmallInMemory``, is read and sorted on the
+/// calling thread first: a server's push starts no thread), inside the run's
 /// single write transaction, which commits at the end or rolls everything
 /// back. The first ``IngestOptions/streamedRows`` rows are written as they
 /// come, each batch sorted on its own; the rest of the run is sorted as a
@@ -78,24 +80,36 @@ struct IngestPipeline<Source: IngestSource> {
         let rejects = try options.rejectFile.map { destination throws(LarderError) in RejectFile(sink: try outputs.sink(for: destination)) }
         if keepRaw, rejects == nil { throw LarderError.invalidInput("--on-error skip needs --reject-file FILE for the rejected lines") }
 
-        let validated = HandoffQueue<Handoff>(capacity: 2)
-        let queue = HandoffQueue<Handoff>(capacity: 2)
+        // A small input already in memory (a server's push) is read,
+        // validated and sorted on this thread before the transaction: no
+        // thread to start, no handoff to wait for. The queues then hold
+        // every batch (a few at most).
+        let inline = source.isSmallInMemory
+        let capacity = inline ? Int(Int32.max) : 2
+        let validated = HandoffQueue<Handoff>(capacity: capacity)
+        let queue = HandoffQueue<Handoff>(capacity: capacity)
         let pipeline = self
         let finished = DispatchSemaphore(value: 0)
-        let bodies: [@Sendable () -> Void] = [{ pipeline.read(into: validated, started: started, clock: clock) },
-                                              { pipeline.order(from: validated, into: queue) }]
-        for body in bodies {
-            let thread = Thread {
-                body()
-                finished.signal()
+        var threads = 0
+        if inline {
+            read(into: validated, started: started, clock: clock)
+            order(from: validated, into: queue)
+        } else {
+            let bodies: [@Sendable () -> Void] = [{ pipeline.read(into: validated, started: started, clock: clock) },
+                                                  { pipeline.order(from: validated, into: queue) }]
+            for body in bodies {
+                let thread = Thread {
+                    body()
+                    finished.signal()
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+                threads += 1
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         defer {
             queue.close() // stops the other threads if the writer stops early
-            finished.wait() // and waits until they have ended (the scratch files are gone)
-            finished.wait()
+            for _ in 0..<threads { finished.wait() } // and waits until they have ended (the scratch files are gone)
         }
 
         return try storage.writingRun { () throws -> TransactionEnd<IngestResult> in
