@@ -1,3 +1,4 @@
+import Foundation
 import Larder
 
 /// `/ui/`: the entities, the feature views with their versions and what
@@ -5,7 +6,7 @@ import Larder
 /// all three by name and description.
 enum CatalogPage {
     static func render(_ store: FeatureStore, query: UIQuery) throws -> String {
-        let registry = store.registry
+        let registry = try store.registry
         let search = query.string("q")
         func matches(_ texts: [String]) -> Bool {
             guard let search else { return true }

@@ -7,8 +7,9 @@ enum LedgerPage {
         var content: [HTML] = [.element("h1", text: "Backfill ledger"),
                                .element("p", ["class": "lead"], text: "Intervals computed by larder backfill --command, per view version.")]
         var any = false
-        for name in store.registry.views.keys.sorted() {
-            for view in (store.registry.views[name] ?? []).reversed() {
+        let registry = try store.registry
+        for name in registry.views.keys.sorted() {
+            for view in (registry.views[name] ?? []).reversed() {
                 let entries = try store.ledger(view: name, version: view.version)
                 guard !entries.isEmpty else { continue }
                 any = true

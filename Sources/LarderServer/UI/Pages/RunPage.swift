@@ -4,7 +4,7 @@ import Larder
 /// figures from the sketches it recorded.
 enum RunPage {
     static func render(_ store: FeatureStore, view name: String, run text: String) throws -> String {
-        guard let id = Int64(text), id > 0 else { throw ServerError(.notFound, code: "not_found", "no run \"\(text.prefix(40))\": run ids are positive whole numbers") }
+        guard let id = Int64(text), id > 0 else { throw LarderError.notFound("no run \"\(text.prefix(40))\": run ids are positive whole numbers") }
         _ = try store.registry.view(name)
         guard let run = try store.runs(view: name).first(where: { $0.id == id }) else {
             throw LarderError.notFound("run \(id) is not a run of \(name)")

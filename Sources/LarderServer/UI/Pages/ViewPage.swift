@@ -7,8 +7,9 @@ enum ViewPage {
     static let timelineRuns = 50
 
     static func render(_ store: FeatureStore, view name: String, query: UIQuery, freshness: FreshnessCache) throws -> String {
-        let view = try store.registry.view(name, version: try query.int("version", in: 1...Int(Int32.max)))
-        let versions = store.registry.views[name] ?? []
+        let registry = try store.registry
+        let view = try registry.view(name, version: try query.int("version", in: 1...Int(Int32.max)))
+        let versions = registry.views[name] ?? []
         let runs = try store.runs(view: name).filter { $0.version == view.version } // newest first
         let now = Timestamp.now
         let latest = runs.first
