@@ -47,7 +47,7 @@ final class UIPageTests {
         let catalog = try server.request("GET", "/ui/").text
         #expect(catalog.contains("driver_stats") && catalog.contains("driver_daily") && catalog.contains("driver_ranking"))
         #expect(catalog.contains("+trips_today, ~conv_rate description"), "the change from v1 to v2")
-        #expect(catalog.contains("driver_stats:conv_rate") && catalog.contains("A driver of the fleet"))
+        #expect(catalog.contains(":conv_rate</a>") && catalog.contains(":trips</a>") && catalog.contains("A driver of the fleet"), "the set's pins")
         let search = try server.request("GET", "/ui/?q=distance").text
         #expect(search.contains("driver_daily") && !search.contains("view-driver_stats"))
         #expect(search.contains("1 matches for “distance”"))

@@ -172,9 +172,9 @@ enum Chart {
         return .element("table", [:], [.element("thead", [:], [head]), .element("tbody", [:], rows)])
     }
 
-    /// Every `every`-th label (and the last), so labels do not overlap.
+    /// Every `every`-th label, so labels do not overlap.
     private static func sparseLabels(_ labels: [String], every: Int) -> [(Int, String)] {
-        labels.enumerated().filter { $0.offset % every == 0 || $0.offset == labels.count - 1 }.map { ($0.offset, $0.element) }
+        labels.enumerated().filter { $0.offset % every == 0 }.map { ($0.offset, $0.element) }
     }
 
     /// A round number at or above `value` for the top of an axis.

@@ -22,12 +22,14 @@ enum Stylesheet {
         th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
         thead th { background: var(--soft); }
         td.num, th.num { text-align: right; }
+        caption { text-align: left; font-weight: 600; padding: .2rem 0; }
+        td ul { margin: 0; padding-left: 1.1rem; }
         form.inline { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .5rem 0 1rem; }
         form.inline label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); }
         input, select, button { font: inherit; padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
         button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
         .grid-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 380px), 1fr)); gap: 1rem; }
-        figure.chart-figure { margin: 0 0 1rem; padding: .6rem; border: 1px solid var(--line); border-radius: 6px; min-width: 0; }
+        figure.chart-figure { margin: 0 0 1rem; padding: .6rem; border: 1px solid var(--line); border-radius: 6px; min-width: 0; max-width: 760px; }
         figure.chart-figure figcaption { font-weight: 600; margin-bottom: .3rem; }
         svg.chart { width: 100%; height: auto; display: block; font-size: 12px; }
         svg text { fill: var(--ink); }
