@@ -36,7 +36,7 @@ enum Chart {
                                       [.element("title", text: "\(line.name), \(category): \(format(value))")]))
             }
         }
-        let labels = sparseLabels(categories, every: max(1, categories.count / 6)).map { (i, label) in
+        let labels = sparseLabels(categories, every: labelStep(categories)).map { (i, label) in
             HTML.element("text", ["x": n(left + (Double(i) + 0.5) * groupWidth), "y": n(Self.top + plotHeight + 16), "text-anchor": "middle"],
                          text: label)
         }
@@ -61,7 +61,7 @@ enum Chart {
             marks.append(.element("circle", ["class": "marker", "cx": n(x), "cy": n(y), "r": "4"],
                                   [.element("title", text: "\(categories[i]): \(format(value))")]))
         }
-        let labels = sparseLabels(categories, every: max(1, categories.count / 5)).map { (i, label) in
+        let labels = sparseLabels(categories, every: labelStep(categories)).map { (i, label) in
             HTML.element("text", ["x": n(left + (categories.count > 1 ? Double(i) * step : plotWidth / 2)), "y": n(top + plotHeight + 16),
                                   "text-anchor": "middle"], text: label)
         }
@@ -170,6 +170,13 @@ enum Chart {
             HTML.element("tr", [:], [.element("th", ["scope": "row"], text: category)] + series.map { .element("td", text: $0.values[i].map(format) ?? "–") })
         }
         return .element("table", [:], [.element("thead", [:], [head]), .element("tbody", [:], rows)])
+    }
+
+    /// How many categories one x-axis label spans so that labels (about 7
+    /// units a character) do not overlap.
+    private static func labelStep(_ labels: [String]) -> Int {
+        let longest = Double(labels.map(\.count).max() ?? 1)
+        return max(1, Int((Double(labels.count) * (longest + 2) * 7 / plotWidth).rounded(.up)))
     }
 
     /// Every `every`-th label, so labels do not overlap.
