@@ -37,6 +37,7 @@ struct QuickstartCommand: ParsableCommand {
               larder historical --at \(Timestamp(microseconds: lastHour)) --feature-set driver_ranking --output - --store \(storePath)
               larder serve --store \(storePath)    # the feature server on 127.0.0.1:6566 (docs/serving.md), then:
               curl -s localhost:6566/v1/online-features -H 'Content-Type: application/json' -d '{"feature_set": "driver_ranking", "entities": {"driver_id": [1001, 1002]}}'
+              open http://127.0.0.1:6566/ui/    # while larder serve runs: the catalog, runs, distributions, drift (docs/ui.md)
             """)
     }
 }

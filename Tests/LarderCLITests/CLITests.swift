@@ -96,5 +96,6 @@ import Testing
         #expect(runs.stdout.contains("\"rows\":720000"))
         // How to serve the store.
         #expect(result.stdout.contains("larder serve --store \(dir.file("demo/larder.db"))"))
+        #expect(result.stdout.contains("http://127.0.0.1:6566/ui/"))
     }
 }

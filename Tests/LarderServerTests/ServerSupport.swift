@@ -50,11 +50,16 @@ final class ServerProcess: LoopbackServer {
     let logPath: String
     private(set) var port: UInt16 = 0
 
-    init(store: TestStore, extra: [String] = []) throws {
-        logPath = store.dir.file("serve-\(UUID().uuidString).log")
+    convenience init(store: TestStore, extra: [String] = []) throws {
+        try self.init(path: store.path, directory: store.dir, extra: extra)
+    }
+
+    /// `larder serve` on the store at `path`, its log in `directory`.
+    init(path: String, directory: TemporaryDirectory, extra: [String] = []) throws {
+        logPath = directory.file("serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Larder.executable)
-        process.arguments = ["serve", "--store", store.path, "--port", "0"] + extra
+        process.arguments = ["serve", "--store", path, "--port", "0"] + extra
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
