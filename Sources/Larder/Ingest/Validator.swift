@@ -60,9 +60,9 @@ struct Validator {
                     }
                     continue
                 }
-                if let (rule, reason) = broken(e, feature: f, type: feature.type, column: column, row: row) {
-                    log.add(problem(batch, row, feature.name, column.value(row).description, reason), row: row,
-                            rule: FeatureRule(feature: f, rule: rule))
+                if let refusal = broken(e, feature: f, type: feature.type, column: column, row: row) {
+                    log.add(problem(batch, row, feature.name, column.value(row).description, refusal.reason), row: row,
+                            rule: FeatureRule(feature: f, rule: refusal.rule))
                 }
             }
         }
