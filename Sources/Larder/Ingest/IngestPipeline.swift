@@ -74,6 +74,9 @@ struct IngestPipeline<Source: IngestSource> {
             IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
                          contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)
         }
+        if let limit = options.maxRejectRate, !(0...1).contains(limit) {
+            throw LarderError.invalidInput("the maximum reject rate is a fraction from 0 to 1 (0.05 is 5%), not \(limit)")
+        }
         let knownHash = options.skipIfUnchanged ? try source.hashBeforeReading() : nil
         if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return skipped(knownHash) }
         let keepRaw = options.onError == .skip
@@ -134,7 +137,9 @@ struct IngestPipeline<Source: IngestSource> {
                 case .stage(var stage):
                     rowsSeen += stage.batch.count + stage.badRecords.count
                     try writer.write(stage.batch, log: &stage.log, file: source.label)
-                    for f in statistics.indices { statistics[f].add(stage.batch.features[f], skipping: stage.log.badRows, scratch: &scratch) }
+                    if options.gathersStatistics {
+                        for f in statistics.indices { statistics[f].add(stage.batch.features[f], skipping: stage.log.badRows, scratch: &scratch) }
+                    }
                     if stage.log.total == 0, stage.badRecords.isEmpty, writer.rowsWritten <= IngestPipeline.handoffRows {
                         written?.append(stage.batch)
                     } else {
@@ -161,7 +166,12 @@ struct IngestPipeline<Source: IngestSource> {
             if options.skipIfUnchanged, knownHash == nil, try storage.committedRun(of: view, withContent: sha) != nil {
                 return .rollback(skipped(sha))
             }
-            try writer.record(statistics)
+            if options.gathersStatistics {
+                for (refused, count) in log.refusals { statistics[refused.feature].addRejected(rows: Int64(count), rule: refused.rule) }
+                for f in statistics.indices { statistics[f].addRunRejected(rows: Int64(rejected)) }
+                try RateLimits(view: view, maxRejectRate: options.maxRejectRate).check(statistics)
+                try writer.record(statistics)
+            }
             try writer.finish(contentSHA256: sha, rejected: rejected)
             let result = IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
                                       rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds)
