@@ -18,8 +18,8 @@ private struct IntervalFunction: @unchecked Sendable {
         let status = function(context, interval.start.microseconds, interval.end.microseconds, &stream, &message, message.count - 1)
         guard status == 0 else {
             release(&stream)
-            message[message.count - 1] = 0
-            let text = String(cString: message)
+            let end = message.firstIndex(of: 0) ?? message.count
+            let text = String(decoding: message[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw .invalidInput(text.isEmpty ? "it returned \(status) without a message" : text)
         }
         guard stream.release != nil else { return FeatureFrame(names: [], columns: []) }
