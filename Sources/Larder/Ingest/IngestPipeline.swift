@@ -157,7 +157,8 @@ struct IngestPipeline<Source: IngestSource> {
                     progress?(stage.progress)
                 }
             }
-            if rowsSeen == 0 {
+            // An interval of a backfill (eventWindow) may hold no rows: that is its answer, committed as an empty run.
+            if rowsSeen == 0, options.eventWindow == nil {
                 log.add(ValidationProblem(file: source.label, line: 1, column: "", value: "", reason: "the input has no data rows"), row: nil)
             }
             // Stop mode rejects the run on any problem; skip mode when no row is left to commit.
