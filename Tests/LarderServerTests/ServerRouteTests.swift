@@ -173,7 +173,7 @@ final class ServerRouteTests {
             ((try server.post("/v1/online-features", json: body).json["metadata"] as? [String: Any])?["feature_names"] as? [String]) ?? []
         }
         #expect(try names() == ["driver_id", "conv_rate", "avg_daily_trips"])
-        let defs = try store.dir.write("defs2.yaml", exampleDefinitions.replacingOccurrences(
+        let defs = try store.dir.write("defs2.yaml", TestStore.definitions.replacingOccurrences(
             of: "features: [driver_stats:conv_rate, driver_stats:avg_daily_trips]", with: "features: [driver_stats:city]"))
         let applied = try Larder.run(["apply", defs, "--store", store.path])
         #expect(applied.status == 0, "\(applied.stderr)")

@@ -22,9 +22,13 @@ struct TestStore {
     let dir = TemporaryDirectory()
     var path: String { dir.file("larder.db") }
     static let latest = "2026-11-26T12:00:00.000000Z"
+    /// The example definitions without a TTL: online reads happen now, and
+    /// the rows' fixed dates must not fall out of a 7-day window as the
+    /// calendar moves on.
+    static let definitions = exampleDefinitions.replacingOccurrences(of: "ttl: 7d", with: "ttl: 0")
 
     init() throws {
-        let defs = try dir.write("defs.yaml", exampleDefinitions)
+        let defs = try dir.write("defs.yaml", TestStore.definitions)
         var csv = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
         for driver in 1001...1003 {
             for hour in 10...12 { csv += "\(driver),2026-11-26T\(hour):00:00Z,0.\(driver % 10)\(hour),0.5,\(hour),paris\n" }
