@@ -2,6 +2,7 @@ import Hummingbird
 import Larder
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -55,6 +56,22 @@ public enum FeatureServer {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
+    }
+
+    /// Makes NIO's event loops the executor of every Swift task in this
+    /// process, so that a request's handler runs on the event loop that read
+    /// it instead of hopping to Swift's global thread pool and back (the
+    /// hops cost more than the lookup). Call it once, from the main thread,
+    /// before the server starts; `larder serve` does. Blocking work in
+    /// Larder's routes already runs on NIO's thread pool, never on an event
+    /// loop. A Swift application that mounts Larder's routes in its own
+    /// server decides this for itself.
+    ///
+    /// - Returns: whether the event loops took over (false when another
+    ///   executor hook was installed first).
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Serves `store` until SIGINT or SIGTERM, then shuts down gracefully.

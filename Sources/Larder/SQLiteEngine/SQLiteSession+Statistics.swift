@@ -36,7 +36,17 @@ extension SQLiteSession: StatisticsSource {
             }
         }
         let sketches = try db.statement("SELECT position, type, sketch FROM run_statistics WHERE run_id = ? ORDER BY position")
-        for run in result.runs {
+        // Decoded statistics wait in `pending` and are merged a few hundred runs at a time, each
+        // feature's quantile sketches in one pass (FeatureStatistics.merge(contentsOf:)).
+        var pending = [[FeatureStatistics]](repeating: [], count: view.features.count)
+        func mergePending() {
+            for position in pending.indices where !pending[position].isEmpty {
+                result.features[position].merge(contentsOf: pending[position])
+                pending[position].removeAll(keepingCapacity: true)
+            }
+        }
+        for (index, run) in result.runs.enumerated() {
+            if index % 256 == 255 { mergePending() }
             sketches.bind(run, at: 1)
             defer { sketches.reset() }
             while try sketches.step() {
@@ -46,9 +56,10 @@ extension SQLiteSession: StatisticsSource {
                 }
                 let feature = view.features[position]
                 let bytes = sketches.withBytes(2) { Array($0) }
-                result.features[position].merge(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
+                pending[position].append(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
             }
         }
+        mergePending()
         return result
     }
 }
