@@ -46,10 +46,10 @@ import Testing
     @Test func theCacheForgetsTheLeastRecentlyUsedRun() throws {
         let cache = RunStatisticsCache(capacity: 2)
         var decoded: [Int64] = []
-        func entry(_ run: Int64) -> RunStatisticsCache.Entry {
+        func entry(_ run: Int64) -> RunStatisticsCache.RunEntry {
             cache.entry(run: run) {
                 decoded.append(run)
-                return RunStatisticsCache.Entry(positions: [Int(run)], statistics: [])
+                return RunStatisticsCache.RunEntry(positions: [Int(run)], statistics: [])
             }
         }
         #expect(entry(1).positions == [1] && entry(2).positions == [2])

@@ -40,7 +40,7 @@ extension SQLiteSession: StatisticsSource {
             let entry = try cache.entry(run: run) {
                 sketches.bind(run, at: 1)
                 defer { sketches.reset() }
-                var entry = RunStatisticsCache.Entry(positions: [], statistics: [])
+                var entry = RunStatisticsCache.RunEntry(positions: [], statistics: [])
                 while try sketches.step() {
                     let position = Int(sketches.int64(0)), type = sketches.text(1)
                     guard position < view.features.count, type == view.features[position].type.description else {

@@ -9,7 +9,7 @@ import Synchronization
 final class RunStatisticsCache: Sendable {
     /// One run's decoded statistics, with each feature's position in its
     /// view version.
-    struct Entry: Sendable {
+    struct RunEntry: Sendable {
         var positions: [Int]
         var statistics: [FeatureStatistics]
     }
@@ -20,10 +20,10 @@ final class RunStatisticsCache: Sendable {
 
     /// The most runs kept.
     let capacity: Int
-    private let state: Mutex<State>
+    private let state: Mutex<Kept>
 
-    private struct State {
-        var entries: [Int64: (entry: Entry, used: UInt64)] = [:]
+    private struct Kept {
+        var entries: [Int64: (entry: RunEntry, used: UInt64)] = [:]
         var clock: UInt64 = 0
         var hits = 0
     }
@@ -32,15 +32,15 @@ final class RunStatisticsCache: Sendable {
     init(capacity: Int = RunStatisticsCache.defaultCapacity) {
         precondition(capacity > 0, "a cache of no runs")
         self.capacity = capacity
-        state = Mutex(State())
+        state = Mutex(Kept())
     }
 
     /// The statistics of run `id`, decoded by `decode` the first time.
     ///
     /// - Complexity: O(1) when kept; `decode`, then O(``capacity``) when a
     ///   run must be forgotten, otherwise.
-    func entry(run id: Int64, decode: () throws -> Entry) rethrows -> Entry {
-        let kept = state.withLock { state -> Entry? in
+    func entry(run id: Int64, decode: () throws -> RunEntry) rethrows -> RunEntry {
+        let kept = state.withLock { state -> RunEntry? in
             guard let found = state.entries[id] else { return nil }
             state.clock += 1
             state.entries[id]?.used = state.clock

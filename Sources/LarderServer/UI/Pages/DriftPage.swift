@@ -37,7 +37,7 @@ enum DriftPage {
                 .element("input", ["type": "hidden", "name": "version", "value": String(view.version)]),
                 .element("label", [:], [.text("Baseline runs"), .element("input", ["name": "baseline", "value": baselineSpec ?? "", "list": "drift-runs", "maxlength": "512"])]),
                 choices.isEmpty ? .empty : .element("label", [:], [.text("or a training set"), .element("select", ["name": "manifest"],
-                    [.element("option", ["value": ""], text: "none: the baseline runs")] + choices.map { choice in
+                    [.element("option", ["value": ""], text: "none: the baseline runs")] + choices.map { choice -> HTML in
                         .element("option", ["value": choice, "selected": choice == manifestName ? "" : nil], text: choice)
                     })]),
                 .element("label", [:], [.text("Current runs"), .element("input", ["name": "current", "value": currentSpec ?? "", "list": "drift-runs", "maxlength": "512"])]),
@@ -50,13 +50,13 @@ enum DriftPage {
             .element("p", ["class": "muted"], text: "Runs: a run id, ids separated by commas, FROM..TO (commit times, RFC 3339), last:7d, or all."
                      + (choices.isEmpty ? "" : " A training set, when chosen, is the baseline: the runs its manifest read.")),
         ]
-        guard let baseline = try pinned?.runs ?? baselineSpec.map({ spec throws(ServerError) in try UIQuery.runSelection(spec, parameter: "baseline") }),
+        guard let baselineRuns = try pinned?.runs ?? baselineSpec.map({ spec throws(ServerError) in try UIQuery.runSelection(spec, parameter: "baseline") }),
               let currentSpec else {
             content.append(.element("p", [:], text: "Drift compares two sets of runs: this version needs at least two runs, or choose them above."))
             return Page.render(title: "Drift of \(name)", content: content)
         }
         let report = try store.drift(view: name, version: view.version,
-                                     baseline: baseline,
+                                     baseline: baselineRuns,
                                      current: try UIQuery.runSelection(currentSpec, parameter: "current"), thresholds: thresholds)
         let drifted = report.drifted.map(\.name)
         content.append(.element("p", ["class": drifted.isEmpty ? "verdict-ok" : "verdict-drifted", "role": "status"],
