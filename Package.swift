@@ -47,6 +47,7 @@ var package = Package(
                 .embedInCode("m0002_view_version_numbers.sql"),
                 .embedInCode("m0003_run_statistics.sql"),
                 .embedInCode("m0004_backfill_ledger.sql"),
+                .embedInCode("m0005_newest_event_time.sql"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -19,4 +19,6 @@ public let storeMigrations: [Migration] = [
               sql: String(decoding: PackageResources.m0003_run_statistics_sql, as: UTF8.self)),
     Migration(version: 4, fileName: "m0004_backfill_ledger.sql",
               sql: String(decoding: PackageResources.m0004_backfill_ledger_sql, as: UTF8.self)),
+    Migration(version: 5, fileName: "m0005_newest_event_time.sql",
+              sql: String(decoding: PackageResources.m0005_newest_event_time_sql, as: UTF8.self)),
 ]

@@ -82,6 +82,8 @@ public final class FeatureStore: Sendable {
     let readers: ReaderPool
     /// The columnar cache the queries read (see FeatureStore+Query.swift).
     let cache: FeatureCache
+    /// Each run's statistics, decoded once (see FeatureStore+Statistics.swift).
+    let runStatistics = RunStatisticsCache()
 
     /// Opens the store at `path`, applying any store migrations it lacks. A
     /// store that cannot be written (a write-protected file, or a folder that

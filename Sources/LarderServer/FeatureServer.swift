@@ -25,15 +25,18 @@ public enum FeatureServer {
         public var routes: LarderRoutes.Options
         /// Whether the web UI (``LarderUI``) is served under `/ui/`.
         public var ui: Bool
+        /// The training-set manifests the UI's drift page offers as baselines.
+        public var manifests: ManifestFolder?
 
-        /// `127.0.0.1:6566`, a 30 s idle timeout, the routes' default options, the UI on.
+        /// `127.0.0.1:6566`, a 30 s idle timeout, the routes' default options, the UI on, no manifests.
         public init(host: String = "127.0.0.1", port: Int = 6566, idleTimeout: Duration = .seconds(30),
-                    routes: LarderRoutes.Options = LarderRoutes.Options(), ui: Bool = true) {
+                    routes: LarderRoutes.Options = LarderRoutes.Options(), ui: Bool = true, manifests: ManifestFolder? = nil) {
             self.host = host
             self.port = port
             self.idleTimeout = idleTimeout
             self.routes = routes
             self.ui = ui
+            self.manifests = manifests
         }
     }
 
@@ -46,7 +49,7 @@ public enum FeatureServer {
         let routes = LarderRoutes(store: store, options: configuration.routes, logger: logger)
         routes.add(to: router)
         if configuration.ui {
-            LarderUI(store: store, token: configuration.routes.token, metrics: routes.metrics, logger: logger).add(to: router)
+            LarderUI(store: store, token: configuration.routes.token, manifests: configuration.manifests, metrics: routes.metrics, logger: logger).add(to: router)
         }
         let idle = configuration.idleTimeout.components
         return Application(
