@@ -44,6 +44,23 @@ import Testing
                           "ts_ms": .timestamp, "ts_us": .timestamp, "ts_ns": .timestamp, "d32": .timestamp, "cat": .string])
     }
 
+    @Test func dictionaryIndicesCannotExpandPastTheLimit() throws {
+        let path = dir.file("bomb.arrows")
+        let (status, output) = PyArrow.run([try PyArrow.interpreter(), "-c", """
+            import sys, pyarrow as pa, pyarrow.ipc as ipc
+            values = pa.array(["x" * 1_000_000])
+            t = pa.table({"s": pa.DictionaryArray.from_arrays(pa.array([0] * 100_000, pa.int8()), values)})
+            with ipc.new_stream(sys.argv[1], t.schema) as w: w.write_table(t)
+            """, path])
+        try #require(status == 0, "\(output)")
+        do {
+            _ = try read(path)
+            Issue.record("10^11 bytes of strings were expanded")
+        } catch {
+            #expect(error.message.contains("expand past"), "\(error.message)")
+        }
+    }
+
     @Test func refusesCompressionAndUnreadTypesByName() throws {
         _ = try ArrowInputFixtures.write(into: dir.path)
         for (file, words) in [("compressed.arrows", ["message 2", "compressed", "compression=None"]),

@@ -105,6 +105,7 @@ struct FrameSource: IngestSource {
     let frame: FeatureFrame
     /// The frame's content hash, computed once.
     let sha256: String
+    /// How messages and the run name the input: `write`, or the Arrow file's path.
     let label: String
 
     init(frame: FeatureFrame) {

@@ -74,6 +74,7 @@ struct ArrowColumnDecoder {
                 throw failure(name, "dictionary \(encoding.id) was not sent before the batch that uses it")
             }
             let indices = try nextBuffer(name, needed: rows * (encoding.indexBits / 8), what: "index")
+            let limit = Self.expansionLimit(inputBytes: bytes.count)
             for row in 0..<rows {
                 guard bit(valid, row) else { column.appendNull(); continue }
                 let index = integer(indices.lowerBound, row, bits: encoding.indexBits, signed: encoding.indexSigned)
@@ -81,6 +82,9 @@ struct ArrowColumnDecoder {
                     throw failure(name, row: row, "dictionary index \(index) is outside the dictionary of \(values.count) values")
                 }
                 column.append(from: values, row: Int(index))
+                guard column.bytes.count <= limit else {
+                    throw failure(name, row: row, "the dictionary's strings expand past \(limit) bytes (64 times the input); send them plain")
+                }
             }
             return
         }
@@ -139,6 +143,13 @@ struct ArrowColumnDecoder {
                 column.append(try micros(integer(data.lowerBound, row, bits: 32, signed: true), 86_400_000_000, 1, name, row))
             }
         }
+    }
+
+    /// The most bytes of strings dictionary indices may expand to: 64 times
+    /// the input, and at least 64 MiB, so that a small hostile input cannot
+    /// exhaust memory by repeating one long value.
+    static func expansionLimit(inputBytes: Int) -> Int {
+        max(inputBytes, 1 << 20) * 64
     }
 
     /// `value` × `multiplier` ÷ `divisor` (rounded down): microseconds.
