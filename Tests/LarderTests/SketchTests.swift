@@ -111,53 +111,6 @@ import Testing
         #expect(Self.maxRankError(all, parts.flatMap { $0 }) <= KLLSketch.rankErrorBound)
     }
 
-    /// Many sketches merged in one pass (how statistics over many runs are
-    /// merged) keep the bound of one sketch of the union, over many seeds,
-    /// including empty sketches and sketches of a single level.
-    @Test func kllSketchesMergedInOnePassHaveTheBoundOfTheUnion() {
-        var worst = 0.0
-        for seed in UInt64(0)..<20 {
-            let parts = (0..<(10 + Int(seed) * 7)).map { (i: Int) -> [Double] in
-                let count: Int = i % 5 == 0 ? 0 : (i % 3 == 0 ? 100 : 1000 + Int(seed) * 50)
-                return Self.data(seed: seed &* 1000 &+ UInt64(i), count: count)
-            }
-            let values = parts.flatMap { $0 }
-            var merged = Self.sketch(Self.data(seed: seed &+ 77, count: 3000), seed: 3)
-            merged.merge(contentsOf: parts.map { Self.sketch($0, seed: 9) })
-            let all = Self.data(seed: seed &+ 77, count: 3000) + values
-            #expect(merged.count == Int64(all.count))
-            #expect(merged.min == all.min()! && merged.max == all.max()!)
-            worst = Swift.max(worst, Self.maxRankError(merged, all))
-        }
-        #expect(worst <= KLLSketch.rankErrorBound, "worst rank error \(worst)")
-        var empty = KLLSketch()
-        empty.merge(contentsOf: [KLLSketch(), KLLSketch()])
-        #expect(empty.isEmpty)
-    }
-
-    /// Feature statistics merged in one pass count what merging them one by
-    /// one counts; only the quantile sketch's random choices may differ.
-    @Test func featureStatisticsMergedInOnePassEqualOneByOne() {
-        let parts = (0..<30).map { i -> FeatureStatistics in
-            var column = Column(type: .float64)
-            for (j, v) in Self.data(seed: UInt64(i), count: 500).enumerated() {
-                if j % 17 == 0 { column.appendNull() } else { column.append(v) }
-            }
-            var s = FeatureStatistics(name: "x", type: .float64)
-            var scratch: [Double] = []
-            s.add(column, skipping: nil, scratch: &scratch)
-            return s
-        }
-        var oneByOne = FeatureStatistics(name: "x", type: .float64), onePass = oneByOne
-        for part in parts { oneByOne.merge(part) }
-        onePass.merge(contentsOf: parts)
-        #expect(onePass.rows == oneByOne.rows && onePass.nulls == oneByOne.nulls && onePass.moments == oneByOne.moments)
-        #expect(onePass.quantiles?.count == oneByOne.quantiles?.count)
-        #expect(onePass.quantiles?.min == oneByOne.quantiles?.min && onePass.quantiles?.max == oneByOne.quantiles?.max)
-        let values = (0..<30).flatMap { i in Self.data(seed: UInt64(i), count: 500).enumerated().filter { $0.offset % 17 != 0 }.map(\.element) }
-        #expect(onePass.quantiles.map { Self.maxRankError($0, values) <= KLLSketch.rankErrorBound } == true)
-    }
-
     @Test func kllIsDeterministicAndRoundTrips() throws {
         let values = Self.data(seed: 11, count: 50_000)
         let s = Self.sketch(values)

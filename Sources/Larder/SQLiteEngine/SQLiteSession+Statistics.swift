@@ -36,17 +36,7 @@ extension SQLiteSession: StatisticsSource {
             }
         }
         let sketches = try db.statement("SELECT position, type, sketch FROM run_statistics WHERE run_id = ? ORDER BY position")
-        // Decoded statistics wait in `pending` and are merged a few hundred runs at a time, each
-        // feature's quantile sketches in one pass (FeatureStatistics.merge(contentsOf:)).
-        var pending = [[FeatureStatistics]](repeating: [], count: view.features.count)
-        func mergePending() {
-            for position in pending.indices where !pending[position].isEmpty {
-                result.features[position].merge(contentsOf: pending[position])
-                pending[position].removeAll(keepingCapacity: true)
-            }
-        }
-        for (index, run) in result.runs.enumerated() {
-            if index % 256 == 255 { mergePending() }
+        for run in result.runs {
             let entry = try cache.entry(run: run) {
                 sketches.bind(run, at: 1)
                 defer { sketches.reset() }
@@ -65,10 +55,9 @@ extension SQLiteSession: StatisticsSource {
             }
             // A run id is of one view version (the query above), so its entry was checked against these features.
             for (position, statistics) in zip(entry.positions, entry.statistics) {
-                pending[position].append(statistics)
+                result.features[position].merge(statistics)
             }
         }
-        mergePending()
         return result
     }
 }

@@ -145,23 +145,6 @@ package struct FeatureStatistics: Sendable, Equatable {
         runRowsRejected += count
     }
 
-    /// Adds the rows that each of `others`, statistics of the same feature,
-    /// summarizes: what merging them one by one does, with their quantile
-    /// sketches merged in one pass (``KLLSketch/merge(contentsOf:)``), which
-    /// is how statistics over many runs are merged.
-    package mutating func merge(contentsOf others: [FeatureStatistics]) {
-        var sketches: [KLLSketch] = []
-        sketches.reserveCapacity(others.count)
-        for var other in others {
-            if let q = other.quantiles {
-                sketches.append(q)
-                other.quantiles = nil
-            }
-            merge(other)
-        }
-        if !sketches.isEmpty { quantiles!.merge(contentsOf: sketches) }
-    }
-
     /// Adds the rows that `other`, statistics of the same feature, summarizes.
     package mutating func merge(_ other: FeatureStatistics) {
         precondition(other.type == type, "statistics of \(type) merged with \(other.type)")

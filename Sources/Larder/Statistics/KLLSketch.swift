@@ -134,35 +134,6 @@ package struct KLLSketch: Sendable, Equatable {
         while size >= capacity { compress() }
     }
 
-    /// Adds every value the `others` summarize in one pass: their levels are
-    /// joined to this sketch's, then compacted level by level (the "general
-    /// compress" of the KLL paper), instead of a compaction cascade per
-    /// sketch as repeated ``merge(_:)`` calls would run. The result has the
-    /// rank error bound of one sketch of the union.
-    ///
-    /// - Complexity: O(n log n) for the n items the sketches retain.
-    package mutating func merge(contentsOf others: [KLLSketch]) {
-        let others = others.filter { $0.count > 0 }
-        guard !others.isEmpty else { return }
-        let height = others.reduce(levels.count) { Swift.max($0, $1.levels.count) }
-        while levels.count < height { levels.append([]) }
-        for h in 0..<height {
-            levels[h].reserveCapacity(others.reduce(levels[h].count) { $0 + (h < $1.levels.count ? $1.levels[h].count : 0) })
-        }
-        for other in others {
-            precondition(other.k == k, "KLL sketches of different k")
-            for h in other.levels.indices { levels[h].append(contentsOf: other.levels[h]) }
-            count += other.count
-            size += other.size
-            min = Swift.min(min, other.min)
-            max = Swift.max(max, other.max)
-            random = random &* 31 &+ other.random
-        }
-        for h in 1..<height { levels[h].sort() }
-        updateCapacities()
-        while size >= capacity { compress() }
-    }
-
     /// Compacts the lowest level that is full, adding a level on top when it
     /// is the top one. Works in place: no allocation once the levels have grown.
     private mutating func compress() {
