@@ -10,14 +10,8 @@ extension SpineReader {
                           options: IngestOptions) throws(LarderError) -> FeatureFrame {
         let table = try ArrowIPCReader.read(bytes, name: path)
         var frame = table.frame
-        var problems: [ValidationProblem] = []
-        var total = 0
-        func problem(_ row: Int, _ column: String, _ value: String, _ reason: String) {
-            total += 1
-            if problems.count < ProblemLog.listed {
-                problems.append(ValidationProblem(file: path, line: row, column: column, value: value, reason: reason))
-            }
-        }
+        var problems = SpineProblems(file: path)
+        func problem(_ row: Int, _ column: String, _ value: String, _ reason: String) { problems.add(row, column, value, reason) }
         for key in joinKeys {
             guard let index = frame.index(of: key.name) else {
                 problem(1, key.name, "", "join key column is missing from the spine")
@@ -30,7 +24,7 @@ extension SpineReader {
         }
         guard let event = frame.index(of: options.eventTimeColumn) else {
             problem(1, options.eventTimeColumn, "", "the spine has no event time column")
-            throw .validation(problems: problems, total: total)
+            throw problems.error
         }
         let name = options.eventTimeColumn
         let times = frame.columns[event]
@@ -50,7 +44,7 @@ extension SpineReader {
                 problem(1, column, "", "the Arrow column is \(type); --spine-types can only type string columns")
             }
         }
-        guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
+        guard problems.isEmpty else { throw problems.error }
         return frame
     }
 }

@@ -33,21 +33,15 @@ public enum SpineReader {
         var (reader, names) = try openRecordReader(source: source, format: format,
                                                    jsonColumns: joinKeys.map(\.name) + [options.eventTimeColumn],
                                                    ignoreUnknownKeys: true, keepRawRecords: false)
-        var problems: [ValidationProblem] = []
-        var total = 0
-        func problem(_ line: Int, _ column: String, _ value: String, _ reason: String) {
-            total += 1
-            if problems.count < ProblemLog.listed {
-                problems.append(ValidationProblem(file: path, line: line, column: column, value: value, reason: reason))
-            }
-        }
+        var problems = SpineProblems(file: path)
+        func problem(_ line: Int, _ column: String, _ value: String, _ reason: String) { problems.add(line, column, value, reason) }
         for key in joinKeys where !names.contains(key.name) { problem(1, key.name, "", "join key column is missing from the spine") }
         guard let eventIndex = names.firstIndex(of: options.eventTimeColumn) else {
             problem(1, options.eventTimeColumn, "", "the spine has no event time column")
-            throw .validation(problems: problems, total: total)
+            throw problems.error
         }
         SpineTypes.check(options.spineTypes, names: names, joinKeys: joinKeys, options: options) { problem(1, $0, "", $1) }
-        guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
+        guard problems.isEmpty else { throw problems.error }
         let keyTypes = Dictionary(joinKeys.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
         var columns: [Column] = names.enumerated().map { i, name in
             if i == eventIndex { return Column(type: .timestamp) }
@@ -102,7 +96,7 @@ public enum SpineReader {
                 }
             }
         }
-        guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
+        guard problems.isEmpty else { throw problems.error }
         source.consume(source.unconsumed.count)
         return (FeatureFrame(names: names, columns: columns), source.contentSHA256)
     }
