@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Writes: every writer (CLI backfill, library, HTTP push) goes through the
 /// same typing, validation and run writer.
 extension FeatureStore {
@@ -45,6 +47,8 @@ extension FeatureStore {
                 beforeCommit: ((IngestResult, any StoreSession) throws -> Void)? = nil) throws(LarderError) -> IngestResult {
         let outputs = try OutputFiles(store: storage.files, inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
                                       outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
+        cache.pendingWrites.add(1, ordering: .sequentiallyConsistent)
+        defer { cache.pendingWrites.subtract(1, ordering: .sequentiallyConsistent) }
         let result = try withState { state in
             let target = try state.registry.view(view, version: version)
             var written: [WriteBatch]? = nil
