@@ -13,12 +13,7 @@ extension JSONScanner {
     /// object's `{` and ends after its `}`.
     package static func members(_ s: inout JSONScanner,
                                 _ body: (String, inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
-        s.p += 1
-        s.skipWhitespace()
-        if s.peek == UInt8(ascii: "}") {
-            s.p += 1
-            return
-        }
+        guard !s.enterIsEmpty(closing: UInt8(ascii: "}")) else { return }
         while true {
             guard s.peek == UInt8(ascii: "\"") else { throw s.syntax("expected a key in quotes") }
             let key = try s.unescapedString()
@@ -37,12 +32,7 @@ extension JSONScanner {
     /// and ends after its `]`.
     package static func elements(_ s: inout JSONScanner,
                                  _ body: (Int, inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
-        s.p += 1
-        s.skipWhitespace()
-        if s.peek == UInt8(ascii: "]") {
-            s.p += 1
-            return
-        }
+        guard !s.enterIsEmpty(closing: UInt8(ascii: "]")) else { return }
         var i = 0
         while true {
             try body(i, &s)
@@ -50,5 +40,16 @@ extension JSONScanner {
             if try s.nextElement(closing: UInt8(ascii: "]")) { continue }
             return
         }
+    }
+
+    /// Steps into the object or array whose opening bracket is at the
+    /// scanner's position; when the next character is `close` (an empty
+    /// one), steps over it too and answers true.
+    private mutating func enterIsEmpty(closing close: UInt8) -> Bool {
+        p += 1
+        skipWhitespace()
+        guard peek == close else { return false }
+        p += 1
+        return true
     }
 }
