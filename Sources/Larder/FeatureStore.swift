@@ -86,6 +86,8 @@ public final class FeatureStore: Sendable {
     let cache: FeatureCache
     /// Each run's statistics, decoded once (see FeatureStore+Statistics.swift).
     let runStatistics = RunStatisticsCache()
+    /// Small writes waiting to share a transaction (see FeatureStore+GroupCommit.swift).
+    let commits = CommitQueue()
 
     /// Opens the store at `path`, applying any store migrations it lacks. A
     /// store that cannot be written (a write-protected file, or a folder that
