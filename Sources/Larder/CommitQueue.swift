@@ -6,9 +6,9 @@ import Synchronization
 final class CommitQueue: Sendable {
     /// One prepared write: a run to write inside the shared transaction,
     /// and, once the transaction has ended, what became of it.
-    final class Entry: Sendable {
+    final class PendingWrite: Sendable {
         /// What a write became.
-        enum Outcome: Sendable {
+        enum Fate: Sendable {
             /// Committed (and handed to the cache).
             case committed(IngestResult)
             /// Refused or failed; nothing of it is stored.
@@ -33,7 +33,7 @@ final class CommitQueue: Sendable {
         /// write lock sees it; throws ``CommitQueue/Stale`` when the
         /// registry's view is not the one the run was prepared for.
         let write: @Sendable (any StoreSession, RegistrySnapshot) throws -> Written
-        private let done = Mutex<Outcome?>(nil)
+        private let done = Mutex<Fate?>(nil)
 
         /// A write to be done by `write`.
         init(write: @escaping @Sendable (any StoreSession, RegistrySnapshot) throws -> Written) {
@@ -41,10 +41,10 @@ final class CommitQueue: Sendable {
         }
 
         /// What became of the write; nil while it waits.
-        var outcome: Outcome? { done.withLock { $0 } }
+        var outcome: Fate? { done.withLock { $0 } }
 
         /// Records what became of the write.
-        func finish(_ outcome: Outcome) {
+        func finish(_ outcome: Fate) {
             done.withLock { $0 = outcome }
         }
     }
@@ -55,7 +55,7 @@ final class CommitQueue: Sendable {
     /// The most writes one transaction commits: the rest wait for the next.
     static let maxGroup = 128
 
-    private let waiting = Mutex<[Entry]>([])
+    private let waiting = Mutex<[PendingWrite]>([])
     /// Transactions that committed queued writes.
     let transactions = Atomic<Int>(0)
     /// Writes committed through the queue (several per transaction when
@@ -63,7 +63,7 @@ final class CommitQueue: Sendable {
     let runs = Atomic<Int>(0)
 
     /// Adds a prepared write.
-    func add(_ entry: Entry) {
+    func add(_ entry: PendingWrite) {
         waiting.withLock { $0.append(entry) }
     }
 
@@ -71,7 +71,7 @@ final class CommitQueue: Sendable {
     var count: Int { waiting.withLock { $0.count } }
 
     /// Takes the oldest waiting writes, at most ``maxGroup``.
-    func take() -> [Entry] {
+    func take() -> [PendingWrite] {
         waiting.withLock { waiting in
             let group = Array(waiting.prefix(Self.maxGroup))
             waiting.removeFirst(group.count)

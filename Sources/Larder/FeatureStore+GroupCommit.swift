@@ -20,7 +20,7 @@ extension FeatureStore {
         let pipeline = IngestPipeline(view: target, source: source, options: options, progress: nil)
         guard pipeline.isPreparable else { return nil }
         let prepared = try pipeline.prepare()
-        let entry = CommitQueue.Entry { session, registry in
+        let entry = CommitQueue.PendingWrite { session, registry in
             guard try registry.view(view, version: version) == target else { throw CommitQueue.Stale() }
             var batches: [WriteBatch] = []
             let result = try pipeline.write(prepared, to: session, written: &batches)
@@ -46,8 +46,8 @@ extension FeatureStore {
         let group = commits.take()
         guard !group.isEmpty else { return }
         let session = state.session, registry = state.registry
-        var outcomes: [CommitQueue.Entry.Outcome] = []
-        var written: [CommitQueue.Entry.Written] = []
+        var outcomes: [CommitQueue.PendingWrite.Fate] = []
+        var written: [CommitQueue.PendingWrite.Written] = []
         defer {
             // Whatever happened, every writer of the group learns it.
             for (i, entry) in group.enumerated() {
