@@ -12,11 +12,13 @@ import Synchronization
 extension FeatureStore {
     /// Writes `source` to `view` as one run through the commit queue, or
     /// answers nil when the run cannot be prepared before its transaction
-    /// (see ``IngestPipeline/isPreparable``) or the view changed while it
-    /// was prepared: the caller then writes it alone.
+    /// (see ``IngestPipeline/isPreparable``), the write connection has not
+    /// seen the view yet, or the view changed while the run was prepared:
+    /// the caller then writes it alone (and reports an unknown view).
     func ingestPrepared(_ source: some IngestSource, into view: String, version: Int?,
                         options: IngestOptions) throws(LarderError) -> IngestResult? {
-        let target = try registry.view(view, version: version)
+        // The write connection's last registry: the commit checks it again under the lock.
+        guard let known = writerRegistry.withLock({ $0 }), let target = try? known.view(view, version: version) else { return nil }
         let pipeline = IngestPipeline(view: target, source: source, options: options, progress: nil)
         guard pipeline.isPreparable else { return nil }
         let prepared = try pipeline.prepare()

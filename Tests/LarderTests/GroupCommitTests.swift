@@ -91,6 +91,23 @@ import Testing
         #expect(try store.integrityCheck() == "ok")
     }
 
+    @Test func aViewChangedByAnotherConnectionIsWrittenAtItsNewVersion() throws {
+        let store = try FeatureStore(path: dir.file("v.db"))
+        try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        #expect(try store.write(view: "driver_stats", rows: Self.rows(1, .valid)).version == 1)
+        // Another connection makes version 2: this store's write connection has not seen it yet.
+        let other = try FeatureStore(path: dir.file("v.db"))
+        let v2 = exampleDefinitions.replacingOccurrences(of: "- {name: city, type: string}",
+                                                         with: "- {name: city, type: string}\n      - {name: extra, type: int64}")
+        try other.apply(try Definitions.parse(yaml: v2, file: "defs.yaml"))
+        var options = IngestOptions()
+        options.allowMissingFeatures = true
+        let result = try store.write(view: "driver_stats", rows: Self.rows(2, .valid), options: options)
+        #expect(result.version == 2, "prepared for version 1, found stale under the lock, written alone at version 2")
+        #expect(store.commits.runs.load(ordering: .relaxed) == 1, "only the first write went through the queue")
+        #expect(try store.rowCount(view: "driver_stats", version: 2) == 2)
+    }
+
     @Test func aWriteAloneIsStillCommittedThroughTheQueue() throws {
         let store = try FeatureStore(path: dir.file("one.db"))
         try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
