@@ -20,3 +20,9 @@ public let storeMigrations: [Migration] = [
     Migration(version: 4, fileName: "m0004_backfill_ledger.sql",
               sql: String(decoding: PackageResources.m0004_backfill_ledger_sql, as: UTF8.self)),
 ]
+
+/// Every migration of the store schema on PostgreSQL (`migrations/postgres/pg*.sql`),
+/// in the order they are applied; numbered apart from SQLite's.
+public let postgresMigrations: [Migration] = [
+    Migration(version: 1, fileName: "postgres/pg0001_init.sql", sql: String(decoding: PackageResources.pg0001_init_sql, as: UTF8.self)),
+]

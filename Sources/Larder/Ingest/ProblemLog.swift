@@ -1,6 +1,6 @@
 /// The problems found in one run's input: the first 20 in full, a count of
 /// all, and which rows of the current batch are bad.
-struct ProblemLog: Sendable {
+package struct ProblemLog: Sendable {
     /// How many problems are listed in full.
     static let listed = 20
 
@@ -9,13 +9,13 @@ struct ProblemLog: Sendable {
     /// Every problem found.
     private(set) var total = 0
     /// Rows of the current batch with at least one problem.
-    var badRows = Bitmap()
+    package var badRows = Bitmap()
     /// The reasons for each bad row of the current batch, for the reject file.
     var reasons: [Int: [String]] = [:]
 
     /// Records a problem with row `row` of the current batch (nil for a record
     /// that never became a row).
-    mutating func add(_ problem: ValidationProblem, row: Int?) {
+    package mutating func add(_ problem: ValidationProblem, row: Int?) {
         total += 1
         if problems.count < Self.listed { problems.append(problem) }
         if let row {

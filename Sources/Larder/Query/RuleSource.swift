@@ -2,7 +2,7 @@
 /// that are not cached: the same rule as
 /// ``PointInTime/match(_:at:in:horizon:)``, stated in the engine's query
 /// language (SQLite's: ``SQLiteRule``).
-protocol RuleSource {
+package protocol RuleSource {
     /// The rule for `key` at `time`, horizon `asOf`, over `view`: appends
     /// the winning row's features to `columns` (one per feature of the
     /// view), sets `eventTime` to its event time, and returns `.row` with

@@ -1,0 +1,38 @@
+import Larder
+import PostgresNIO
+
+/// One connection to a store on PostgreSQL, as the storage protocols see it
+/// (``RegistryStorage``, ``RunStorage``, ``CacheSource``, ``RuleSource``,
+/// ``ExportSource``, ``StatisticsSource``, ``LedgerStorage``): the only SQL of
+/// this engine. Used by one thread at a time, like its connection.
+final class PostgresSession: StoreSession {
+    /// The connection.
+    let link: PostgresLink
+
+    /// A session over `link`.
+    init(link: PostgresLink) {
+        self.link = link
+    }
+
+    func rowCount(of view: FeatureView) throws -> Int {
+        Int(try link.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(view.tableName))"))
+    }
+
+    /// PostgreSQL checks its pages itself (checksums, WAL); this checks that
+    /// every view version's table is there.
+    func integrityCheck() throws -> String {
+        let missing = try link.query("""
+            SELECT v.table_name FROM view_versions v
+            WHERE to_regclass(quote_ident(v.table_name)) IS NULL ORDER BY v.table_name
+            """).rows.map { PostgresCursor($0).text(0) }
+        return missing.isEmpty ? "ok" : "missing tables: " + missing.joined(separator: ", ")
+    }
+}
+
+extension PostgresBindings {
+    /// Bindings of `values`, in order.
+    init(_ values: any PostgresDynamicTypeEncodable...) {
+        self.init(capacity: values.count)
+        for value in values { append(value) }
+    }
+}
