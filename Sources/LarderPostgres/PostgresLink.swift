@@ -36,8 +36,10 @@ final class PostgresLink {
         }
     }
 
+    /// Closes the connection, waiting for it (postgres-nio requires a
+    /// connection closed before it is released).
     deinit {
-        connection.close().whenComplete { _ in }
+        _ = try? connection.close().wait()
     }
 
     /// Runs `sql` with `binds` and returns every row of its answer.

@@ -100,18 +100,24 @@ public enum TestPostgres {
         return nil
     }
 
-    /// Runs `command` to its end; its exit status and output (both streams).
+    /// Runs `command` to its end; its exit status and output (both
+    /// streams, through a file: a server that `pg_ctl` starts keeps what it
+    /// inherits open, so a pipe would never reach its end).
     static func run(_ command: [String]) -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        let file = NSTemporaryDirectory() + "/larder-pg-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: file, contents: nil), let output = FileHandle(forWritingAtPath: file) else {
+            return (-1, "cannot write \(file)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        process.standardOutput = output
+        process.standardError = output
         process.currentDirectoryURL = URL(fileURLWithPath: "/")
         do { try process.run() } catch { return (-1, "\(error)") }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try? output.close()
+        return (process.terminationStatus, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
     }
 }
