@@ -1,5 +1,8 @@
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The PostgreSQL server the tests run the PostgreSQL engine against.
 ///
@@ -9,7 +12,9 @@ import Synchronization
 /// `/usr/lib/postgresql/*/bin`), a throwaway cluster this test process
 /// starts on loopback at a free port (data and socket in a temporary
 /// folder; as the `postgres` user when run as root), stopped when the
-/// process exits. Each test gets a database of its own (``newDatabase()``).
+/// process exits. The cluster is started on first use (``newDatabase()``),
+/// once: deciding whether PostgreSQL is tested (``skipped``) starts nothing,
+/// so listing the tests stays quick. Each test gets a database of its own.
 /// Snapshot files of PostgreSQL stores go to a temporary folder
 /// (`$LARDER_CACHE_DIR`), not the user's cache.
 public enum TestPostgres {
@@ -19,21 +24,28 @@ public enum TestPostgres {
         public let description: String
     }
 
-    /// The server's URL (of its `postgres` database), or why there is none.
-    private static let server: Result<URLComponents, Unavailable> = start()
+    /// Whether the tests may leave PostgreSQL out: no server was given, it
+    /// is not installed, and this is not CI (where it must be there). Cheap
+    /// (it reads the environment and looks for `initdb`, starting nothing);
+    /// when PostgreSQL is tested, it points `$LARDER_CACHE_DIR` at a
+    /// temporary folder (the first time, as the engine list is made, before
+    /// tests run).
+    public static var skipped: Bool { !tested }
 
-    /// Whether the tests may leave PostgreSQL out: it is not installed, no
-    /// server was given, and this is not CI (where it must be there).
-    public static var skipped: Bool {
-        if case .failure = server, ProcessInfo.processInfo.environment["CI"] == nil,
-           ProcessInfo.processInfo.environment["LARDER_TEST_POSTGRES"] == nil, binary("initdb") == nil {
-            return true
-        }
-        return false
-    }
+    /// Whether PostgreSQL is tested (see ``skipped``).
+    private static let tested: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["LARDER_TEST_POSTGRES"] != nil || environment["CI"] != nil || binary("initdb") != nil else { return false }
+        let cacheFolder = NSTemporaryDirectory() + "/larder-test-snapshots-\(getpid())"
+        setenv("LARDER_CACHE_DIR", cacheFolder, 1)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/larder-test-snapshots-\(getpid())") }
+        return true
+    }()
 
-    /// A new, empty database on the server; returns its URL.
+    /// A new, empty database on the server (started now if it is this
+    /// process's own and not yet running); returns its URL.
     public static func newDatabase() throws -> String {
+        precondition(tested, "PostgreSQL is not tested here (TestPostgres.skipped)")
         var url = try server.get()
         let name = "larder_test_\(counter.add(1, ordering: .relaxed).oldValue)_\(UInt32.random(in: 0...UInt32.max))"
         try psql(url, "CREATE DATABASE \(name)")
@@ -48,14 +60,16 @@ public enum TestPostgres {
         guard status == 0 else { throw Unavailable(description: "psql \(sql): \(output)") }
     }
 
+    /// The server's URL (of its `postgres` database), or why there is none:
+    /// started on first use, once (callers meanwhile wait for it).
+    private static let server: Result<URLComponents, Unavailable> = start()
+
     private static let counter = Atomic<Int>(0)
 
     /// The cluster this process started, stopped at exit.
     private nonisolated(unsafe) static var startedDataDirectory: String?
 
     private static func start() -> Result<URLComponents, Unavailable> {
-        let cacheFolder = NSTemporaryDirectory() + "/larder-test-snapshots-\(getpid())"
-        setenv("LARDER_CACHE_DIR", cacheFolder, 1)
         if let given = ProcessInfo.processInfo.environment["LARDER_TEST_POSTGRES"], !given.isEmpty {
             guard let url = URLComponents(string: given) else { return .failure(Unavailable(description: "LARDER_TEST_POSTGRES=\(given) is not a URL")) }
             return .success(url)
@@ -100,24 +114,42 @@ public enum TestPostgres {
         return nil
     }
 
-    /// Runs `command` to its end; its exit status and output (both
-    /// streams, through a file: a server that `pg_ctl` starts keeps what it
-    /// inherits open, so a pipe would never reach its end).
+    /// Runs `command` to its end; its exit status and output (both streams,
+    /// through a file). Spawned with every descriptor but those three closed
+    /// and waited for with `waitpid`, not with Foundation's `Process`: the
+    /// server `pg_ctl start` leaves running inherits what its parent has
+    /// open, and `Process` knows its child has ended only when a socket it
+    /// hands the child is closed by every process holding it — never, while
+    /// the server runs (the tests hung in `waitUntilExit`).
     static func run(_ command: [String]) -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
         let file = NSTemporaryDirectory() + "/larder-pg-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: file, contents: nil), let output = FileHandle(forWritingAtPath: file) else {
-            return (-1, "cannot write \(file)")
-        }
         defer { try? FileManager.default.removeItem(atPath: file) }
-        process.standardOutput = output
-        process.standardError = output
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        do { try process.run() } catch { return (-1, "\(error)") }
-        process.waitUntilExit()
-        try? output.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // GNU extensions of glibc (2.34 on) that Swift's Glibc module does not import.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        typealias ChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+        guard let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np"),
+              let changeDirectory = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else {
+            return (-1, "this C library has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or later is needed)")
+        }
+        _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 3)
+        _ = unsafeBitCast(changeDirectory, to: ChangeDirectory.self)(&actions, "/")
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, environ)
+        guard spawned == 0 else { return (-1, "cannot run \(command[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { return (-1, "waitpid \(command[0]): \(String(cString: strerror(errno)))") }
+        }
+        let output = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        // Exited normally: its exit code; killed by a signal: -signal.
+        return (status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f), output)
     }
 }
