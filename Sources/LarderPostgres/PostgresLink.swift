@@ -96,13 +96,16 @@ final class PostgresLink {
 
     /// Runs `body` in one write transaction holding the store's write lock
     /// (an advisory lock, so writers take turns as on SQLite and run ids
-    /// grow in commit order), adding one to the store's change counter and
-    /// notifying ``PostgresCommitWatch/channel`` (sent when it commits).
+    /// grow in commit order); when it commits having written something
+    /// (its transaction has an id), adds one to the store's change counter
+    /// and notifies ``PostgresCommitWatch/channel`` (sent when it commits).
+    /// A transaction that wrote nothing (an `apply` with nothing to change)
+    /// leaves both alone, as it leaves a SQLite file alone.
     func writing<R>(_ body: () throws -> TransactionEnd<R>) throws -> R {
         try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") {
             try query("SELECT pg_advisory_xact_lock(\(PostgresLink.writeLock))")
             let end = try body()
-            if case .commit = end {
+            if case .commit = end, try queryInt("SELECT COUNT(*) WHERE pg_current_xact_id_if_assigned() IS NOT NULL") == 1 {
                 try query("UPDATE larder_store SET changes = changes + 1")
                 try query("NOTIFY \(PostgresCommitWatch.channel)")
             }
