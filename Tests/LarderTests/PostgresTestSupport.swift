@@ -10,8 +10,9 @@ extension PostgresSession {
     /// commits a run (tests only; see `FeatureStore.testInsertRows`).
     func testInsert(runs: [PendingTestRun], view: FeatureView, rows: [[FeatureValue]]) throws {
         let columns = ViewTable.columns(view)
-        let sql = "INSERT INTO \(Identifier.quoted(view.tableName)) (\(columns.map(Identifier.quoted).joined(separator: ", ")))"
-            + " VALUES (\(columns.indices.map { "$\($0 + 1)" }.joined(separator: ", ")))"
+        let insert = "INSERT INTO \(Identifier.quoted(view.tableName)) (\(columns.map(Identifier.quoted).joined(separator: ", "))) VALUES "
+        // Many rows a statement (a round trip each would make large tables slow to fill).
+        let rowsPerStatement = max(1, 30_000 / max(columns.count, 1))
         try link.writing {
             for run in runs {
                 try link.query("""
@@ -20,11 +21,17 @@ extension PostgresSession {
                     """, PostgresBindings(run.id, run.view, Int64(run.version), run.committedAt))
             }
             try link.query("SELECT setval(pg_get_serial_sequence('runs', 'id'), GREATEST((SELECT MAX(id) FROM runs), 1))")
-            for row in rows {
-                precondition(row.count == columns.count, "a row of \(row.count) values for \(columns.count) columns")
-                var binds = PostgresBindings(capacity: row.count)
-                for value in row { binds.testAppend(value) }
-                try link.query(sql, binds)
+            for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+                let batch = rows[start..<min(start + rowsPerStatement, rows.count)]
+                var binds = PostgresBindings(capacity: batch.count * columns.count)
+                var tuples: [String] = []
+                for row in batch {
+                    precondition(row.count == columns.count, "a row of \(row.count) values for \(columns.count) columns")
+                    let first = binds.count
+                    for value in row { binds.testAppend(value) }
+                    tuples.append("(" + columns.indices.map { "$\(first + $0 + 1)" }.joined(separator: ", ") + ")")
+                }
+                try link.query(insert + tuples.joined(separator: ", "), binds)
             }
             return .commit(())
         }
