@@ -136,9 +136,7 @@ var package = Package(
             name: "LarderServerTests",
             dependencies: [
                 "Larder", "LarderServer", "larder", "LarderTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

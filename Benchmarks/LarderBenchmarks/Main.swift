@@ -14,7 +14,8 @@ struct LarderBenchmarks: ParsableCommand {
         commandName: "LarderBenchmarks",
         abstract: "Release-mode benchmarks of Larder (medians of repeated runs).",
         subcommands: [BackfillBenchmark.self, HistoricalBenchmark.self, OnlineBenchmark.self, CacheBenchmark.self, ExportBenchmark.self,
-                      ProcessBenchmark.self, WriteBenchmark.self, SharingBenchmark.self, SharingChild.self])
+                      ProcessBenchmark.self, WriteBenchmark.self, SharingBenchmark.self, SharingChild.self,
+                      StatisticsCostBenchmark.self, StatisticsQueryBenchmark.self])
 }
 
 /// Options every benchmark shares.

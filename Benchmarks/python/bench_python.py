@@ -8,8 +8,9 @@ The store is copied (with its snapshot folder) to a temporary folder first; noth
 written to the original. Phases, each after untimed warm-up calls:
   online 1      reader.get(driver_id) of a prepared reader of the feature set (9 features),
                 one call per request of online_requests.csv with batch_size 1;
+  online 1 sdk  get_online_features(feature_set, entity_rows=[{"driver_id": id}]), the same keys;
   online 100    get_online_features(feature_set, entity_rows=[100 dicts]) per batch of 100;
-  historical    get_historical_features(spine DataFrame of spine.csv, the view's original version
+  historical    get_historical_features(spine DataFrame of spine.parquet (else spine.csv), the view's original version
                 (ttl 7d)).to_pandas(),
                 pandas to pandas, warm (--hist-repeats runs after one untimed run).
 Percentiles are nearest-rank; times from time.perf_counter_ns. Prints one line
@@ -100,6 +101,16 @@ def main():
             present += sum(value is not None for value in row.values())
         result["online_1"] = summary(samples) | {"present": present}
 
+        samples = []
+        for key in keys[:args.warmup]:
+            store.get_online_features(feature_set=args.feature_set, entity_rows=[{"driver_id": key}])
+        for i in range(args.calls):
+            rows = [{"driver_id": keys[i % len(keys)]}]
+            t0 = clock()
+            store.get_online_features(feature_set=args.feature_set, entity_rows=rows)
+            samples.append(clock() - t0)
+        result["online_1_sdk"] = summary(samples)
+
         batches = [[{"driver_id": k} for k in batch] for batch in requests[100].values()]
         calls = min(args.calls, 10 * len(batches))
         for batch in batches[:50]:
@@ -112,7 +123,10 @@ def main():
             samples.append(clock() - t0)
         result["online_100"] = summary(samples)
 
-        spine = pd.read_csv(os.path.join(args.data, "spine.csv"))
+        if os.path.exists(os.path.join(args.data, "spine.parquet")):  # what Feast's benchmark reads
+            spine = pd.read_parquet(os.path.join(args.data, "spine.parquet"))
+        else:
+            spine = pd.read_csv(os.path.join(args.data, "spine.csv"))
         spine["event_timestamp"] = pd.to_datetime(spine["event_timestamp"], utc=True)
         store.get_historical_features(spine, features=historical_features).to_pandas()
         times = []

@@ -44,3 +44,5 @@ ROWS=1 wrk -t1 -c4 -d"${seconds}s" -s "$here/push.lua" "$url" | sed 's/^RESULT/R
 wait $reads
 echo "# push, 10,000 rows (wrk -t1 -c1)"
 ROWS=10000 wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s "$here/push.lua" "$url" | grep RESULT
+echo "# push visibility: from a 1-row push's 200 to the online read that returns it"
+python3 "$here/visibility.py" "$url" 200 | grep RESULT

@@ -71,7 +71,8 @@ extension FeatureStore {
         defer { scratch.remove() }
         let folder = scratch.path, runIndexes = toRun
         let workers = IntervalWorkers<IntervalOutput>(count: toRun.count, jobs: options.jobs) { n in
-            IntervalOutput.produce(producer, for: tiles[runIndexes[n]], view: target, timeoutSeconds: options.timeoutSeconds,
+            IntervalOutput.produce(producer, for: tiles[runIndexes[n]], view: target, eventColumn: options.ingest.eventTimeColumn,
+                                   timeoutSeconds: options.timeoutSeconds,
                                    folder: folder, name: String(n))
         }
         defer { for output in workers.stop() { output.remove() } }

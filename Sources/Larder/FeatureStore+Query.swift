@@ -131,10 +131,14 @@ extension FeatureStore {
     ///   ``LarderError/notFound(_:)`` for an unknown view or feature.
     /// - Complexity: O(e · (v log r + f)) for e entities when the views are
     ///   cached.
+    ///
+    /// With `asOf`, the answer the server would have given at that time
+    /// (time travel, semantics §3): the rule with `T = asOf`, from the runs
+    /// committed at or before `asOf`.
     public func onlineFeatures(entities: FeatureFrame, features: [FeatureReference],
-                               fullNames: Bool = false) throws(LarderError) -> OnlineResult {
+                               fullNames: Bool = false, asOf: Timestamp? = nil) throws(LarderError) -> OnlineResult {
         let plan = try plan(features, fullNames: fullNames)
-        let now = Timestamp.nowMicroseconds()
+        let now = asOf?.microseconds ?? Timestamp.nowMicroseconds()
         let rows = entities.rowCount
         let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now,
                                   statuses: true, refresh: false)

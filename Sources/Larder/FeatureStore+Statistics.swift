@@ -18,13 +18,26 @@ extension FeatureStore {
 extension FeatureStore {
     /// How far each feature of `view` (version `version`, default the
     /// latest) moved from the `baseline` runs to the `current` runs, from
-    /// their merged sketches, against `thresholds` (docs/quality.md).
+    /// their merged sketches (docs/quality.md).
+    ///
+    /// Each feature is held to `thresholds`, over which go its own
+    /// thresholds from the definitions (`expect: {drift: …}`), over which go
+    /// `overrides` (by feature name): the most specific wins. An override
+    /// for a feature the view does not have fails with ``LarderError/Category/notFound``.
     public func drift(view: String, version: Int? = nil, baseline: RunSelection, current: RunSelection,
-                      thresholds: DriftThresholds = DriftThresholds()) throws(LarderError) -> DriftReport {
+                      thresholds: DriftThresholds = DriftThresholds(),
+                      overrides: [String: DriftOverrides] = [:]) throws(LarderError) -> DriftReport {
         try withReader { state in
             let target = try state.registry.view(view, version: version)
+            if let unknown = overrides.keys.sorted().first(where: { name in !target.features.contains { $0.name == name } }) {
+                throw LarderError.notFound("\(target.name)@\(target.version) has no feature \"\(unknown)\" (thresholds were given for it)")
+            }
+            let perFeature = Dictionary(uniqueKeysWithValues: target.features.map { f in
+                (f.name, f.expectations.drift.overridden(by: overrides[f.name] ?? DriftOverrides()))
+            })
             return DriftReport(baseline: try state.session.statistics(of: target, runs: baseline),
-                               current: try state.session.statistics(of: target, runs: current), thresholds: thresholds)
+                               current: try state.session.statistics(of: target, runs: current), thresholds: thresholds,
+                               overrides: perFeature)
         }
     }
 }

@@ -107,6 +107,19 @@ extension FeatureStore {
         }
     }
 
+    /// The newest event time among the rows of `view` (version `version`,
+    /// latest when nil); `nil` when it has none. What "how fresh is it"
+    /// asks besides the last run's commit time.
+    ///
+    /// - Complexity: a scan of the view's table (its key starts with the
+    ///   join keys, not the time): cache the answer per last run.
+    public func newestEventTime(view: String, version: Int? = nil) throws(LarderError) -> Timestamp? {
+        try withReader { state in
+            let target = try state.registry.view(view, version: version)
+            return try state.session.newestEventTime(of: target)
+        }
+    }
+
     /// The storage engine's own check of the store (SQLite's
     /// `PRAGMA integrity_check` of the store file): `ok` when sound.
     public func integrityCheck() throws(LarderError) -> String {

@@ -16,47 +16,76 @@ final class ReaderHandle {
         return Unmanaged<ReaderHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
     }
 
-    /// Lays `row` out in `buffer` as larder.h describes (`larder_reader_get_int64`),
-    /// in one pass: a payload that does not fit is only counted, and the
-    /// call then says how many bytes the row takes.
-    func fill(_ row: FeatureRow, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
-              _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
-        let n = types.count
-        var tail = (n * 9 + 7) & ~7
+    /// Whether a feature's value lies in the payload (string, bytes, vector) rather than in its slot.
+    private static func isPayload(_ type: FeatureType) -> Bool {
+        switch type {
+        case .string, .bytes, .vector: true
+        default: false
+        }
+    }
+
+    /// Lays out the features of `count` entities in `buffer` as larder.h
+    /// describes (`larder_reader_get_many_int64`); `row(i)` reads entity `i`.
+    /// What does not fit is only counted, and the call then says how many
+    /// bytes the answer takes. Payloads are written feature by feature, each
+    /// in entity order: with one entity (or no payload feature) in the same
+    /// pass as the slots, otherwise after it from the rows read (one array
+    /// of rows per call; a single read allocates nothing here).
+    func fill(count: Int, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int, _ needed: UnsafeMutablePointer<Int>?,
+              row: (Int) throws(LarderError) -> FeatureRow) throws(LarderError) -> Int32 {
+        let features = types.count, cells = features * count
+        var tail = (cells * 9 + 7) & ~7
         let fits = buffer != nil && capacity >= tail
-        func payload(_ f: Int, _ bytes: UnsafeRawBufferPointer) {
+        func payload(_ cell: Int, _ bytes: UnsafeRawBufferPointer, align: Int) {
+            tail = (tail + align - 1) & ~(align - 1)
             if fits, let buffer, tail + bytes.count <= capacity {
-                buffer.storeBytes(of: UInt32(tail), toByteOffset: f * 8, as: UInt32.self)
-                buffer.storeBytes(of: UInt32(bytes.count), toByteOffset: f * 8 + 4, as: UInt32.self)
+                buffer.storeBytes(of: UInt32(truncatingIfNeeded: tail), toByteOffset: cell * 8, as: UInt32.self)
+                buffer.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count), toByteOffset: cell * 8 + 4, as: UInt32.self)
                 if let base = bytes.baseAddress { (buffer + tail).copyMemory(from: base, byteCount: bytes.count) }
             }
-            tail += (bytes.count + 7) & ~7
+            tail += bytes.count
         }
-        for (f, type) in types.enumerated() {
-            let status = row.status(at: f)
-            var slot: UInt64 = 0
-            if status == .present {
-                switch type {
-                case .int64, .timestamp: slot = UInt64(bitPattern: row.int64(at: f) ?? 0)
-                case .float64: slot = (row.double(at: f) ?? 0).bitPattern
-                case .bool: slot = row.bool(at: f) == true ? 1 : 0
-                case .string, .bytes, .vector: break
-                }
-            }
-            if fits, let buffer {
-                buffer.storeBytes(of: UInt8(statusCode(status)), toByteOffset: n * 8 + f, as: UInt8.self)
-                buffer.storeBytes(of: slot, toByteOffset: f * 8, as: UInt64.self)
-            }
-            guard status == .present else { continue }
-            switch type {
+        func payloads(_ row: FeatureRow, _ f: Int, _ cell: Int) {
+            switch types[f] {
             case .string:
-                if var text = row.string(at: f) { text.withUTF8 { payload(f, UnsafeRawBufferPointer($0)) } }
+                if var text = row.string(at: f) { text.withUTF8 { payload(cell, UnsafeRawBufferPointer($0), align: 1) } }
             case .bytes:
-                if let bytes = row.bytes(at: f) { bytes.withUnsafeBytes { payload(f, $0) } }
+                if let bytes = row.bytes(at: f) { bytes.withUnsafeBytes { payload(cell, $0, align: 1) } }
             case .vector:
-                if let vector = row.vector(at: f) { vector.withUnsafeBytes { payload(f, $0) } }
+                if let vector = row.vector(at: f) { vector.withUnsafeBytes { payload(cell, $0, align: 4) } }
             default: break
             }
+        }
+        let later = count > 1 && types.contains(where: Self.isPayload)
+        var held: [FeatureRow] = []
+        if later { held.reserveCapacity(count) }
+        for i in 0..<count {
+            let row = try row(i)
+            for (f, type) in types.enumerated() {
+                let status = row.status(at: f), cell = f * count + i
+                var slot: UInt64 = 0
+                if status == .present {
+                    switch type {
+                    case .int64, .timestamp: slot = UInt64(bitPattern: row.int64(at: f) ?? 0)
+                    case .float64: slot = (row.double(at: f) ?? 0).bitPattern
+                    case .bool: slot = row.bool(at: f) == true ? 1 : 0
+                    case .string, .bytes, .vector: if !later { payloads(row, f, cell) }
+                    }
+                }
+                if fits, let buffer {
+                    buffer.storeBytes(of: UInt8(statusCode(status)), toByteOffset: cells * 8 + cell, as: UInt8.self)
+                    if !Self.isPayload(type) || status != .present { buffer.storeBytes(of: slot, toByteOffset: cell * 8, as: UInt64.self) }
+                }
+            }
+            if later { held.append(row) }
+        }
+        if later {
+            for f in types.indices where Self.isPayload(types[f]) {
+                for (i, row) in held.enumerated() where row.status(at: f) == .present { payloads(row, f, f * count + i) }
+            }
+        }
+        guard tail <= Int(UInt32.max) else {
+            throw .invalidInput("the answer for \(count) entities takes \(tail) bytes, more than 4 GiB: read fewer at once")
         }
         needed?.pointee = tail
         return fits && tail <= capacity ? LARDER_OK : LARDER_BUFFER_TOO_SMALL
@@ -109,7 +138,9 @@ public func larderReaderGetInt64(_ reader: OpaquePointer?, _ key: Int64, _ buffe
     var code = LARDER_OK
     let status = call { () throws(LarderError) in
         let handle = try ReaderHandle.from(reader)
-        code = handle.fill(try handle.reader.read(key: key), buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
+        code = try handle.fill(count: 1, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { _ throws(LarderError) in
+            try handle.reader.read(key: key)
+        }
     }
     return status == LARDER_OK ? code : status
 }
@@ -124,7 +155,46 @@ public func larderReaderGetString(_ reader: OpaquePointer?, _ key: UnsafePointer
         guard let key, length >= 0 else { throw .invalidInput("no key (NULL)") }
         let text = String(decoding: UnsafeRawBufferPointer(start: key, count: length), as: UTF8.self)
         let handle = try ReaderHandle.from(reader)
-        code = handle.fill(try handle.reader.read(key: text), buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
+        code = try handle.fill(count: 1, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { _ throws(LarderError) in
+            try handle.reader.read(key: text)
+        }
+    }
+    return status == LARDER_OK ? code : status
+}
+
+/// Reads `count` entities by int64 keys into a buffer, feature by feature (larder.h).
+@_cdecl("larder_reader_get_many_int64")
+public func larderReaderGetManyInt64(_ reader: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: Int,
+                                     _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
+                                     _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
+    var code = LARDER_OK
+    let status = call { () throws(LarderError) in
+        guard count >= 0, keys != nil || count == 0 else { throw .invalidInput("no keys (NULL) for \(count) entities") }
+        let handle = try ReaderHandle.from(reader)
+        code = try handle.fill(count: count, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { i throws(LarderError) in
+            try handle.reader.read(key: keys.unsafelyUnwrapped[i])
+        }
+    }
+    return status == LARDER_OK ? code : status
+}
+
+/// Reads `count` entities by string keys into a buffer, feature by feature (larder.h).
+@_cdecl("larder_reader_get_many_string")
+public func larderReaderGetManyString(_ reader: OpaquePointer?, _ bytes: UnsafePointer<CChar>?, _ offsets: UnsafePointer<Int64>?,
+                                      _ count: Int, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
+                                      _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
+    var code = LARDER_OK
+    let status = call { () throws(LarderError) in
+        guard count >= 0, let offsets, bytes != nil || count == 0 else { throw .invalidInput("no keys (NULL) for \(count) entities") }
+        for i in 0..<count where offsets[i] < 0 || offsets[i + 1] < offsets[i] {
+            throw .invalidInput("key offsets \(offsets[i]) then \(offsets[i + 1]) (entity \(i)) go backwards")
+        }
+        let handle = try ReaderHandle.from(reader)
+        code = try handle.fill(count: count, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { i throws(LarderError) in
+            let start = Int(offsets[i]), length = Int(offsets[i + 1]) - start
+            let key = String(decoding: UnsafeRawBufferPointer(start: bytes.unsafelyUnwrapped + start, count: length), as: UTF8.self)
+            return try handle.reader.read(key: key)
+        }
     }
     return status == LARDER_OK ? code : status
 }

@@ -11,8 +11,21 @@ private func json(_ result: IngestResult) -> String {
     ]).rendered
 }
 
+/// The rows of an Arrow stream (released before returning) as a frame for
+/// `target`: its columns read as the view's types, unknown columns skipped
+/// when `options` ignore them.
+func rowsFrame(_ rows: UnsafeMutablePointer<ArrowArrayStream>?, for target: FeatureView,
+               options: IngestOptions) throws(LarderError) -> FeatureFrame {
+    var types: [String: FeatureType] = [options.eventTimeColumn: .timestamp, options.createdTimeColumn: .timestamp]
+    for key in target.joinKeys { types[key.name] = key.type.featureType }
+    for feature in target.features { types[feature.name] = feature.type }
+    return try ArrowImport(assumeUTC: options.assumeUTC).read(rows, what: "rows") { column in
+        types[column].map { .type($0) } ?? (options.ignoreUnknownColumns ? .skip : .natural)
+    }.frame
+}
+
 /// The ingest options that `flags` (LARDER_ASSUME_UTC …) ask for.
-private func options(_ flags: Int32) -> IngestOptions {
+func options(_ flags: Int32) -> IngestOptions {
     var options = IngestOptions()
     options.assumeUTC = flags & LARDER_ASSUME_UTC != 0
     options.allowMissingFeatures = flags & LARDER_ALLOW_MISSING_FEATURES != 0
@@ -32,12 +45,7 @@ public func larderWrite(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>?, 
         let name = try required(view, "view")
         let target = try store.registry.view(name, version: version(number))
         let options = options(flags)
-        var types: [String: FeatureType] = [options.eventTimeColumn: .timestamp, options.createdTimeColumn: .timestamp]
-        for key in target.joinKeys { types[key.name] = key.type.featureType }
-        for feature in target.features { types[feature.name] = feature.type }
-        let (_, frame) = try ArrowImport(assumeUTC: options.assumeUTC).read(rows, what: "rows") { column in
-            types[column].map { .type($0) } ?? (options.ignoreUnknownColumns ? .skip : .natural)
-        }
+        let frame = try rowsFrame(rows, for: target, options: options)
         try handOut(json(store.write(view: name, version: version(number), frame: frame, options: options)), out)
     }
 }

@@ -18,6 +18,12 @@ final class PostgresSession: StoreSession {
         Int(try link.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(view.tableName))"))
     }
 
+    func newestEventTime(of view: FeatureView) throws -> Timestamp? {
+        guard let row = try link.query("SELECT MAX(event_timestamp) FROM \(Identifier.quoted(view.tableName))").rows.first else { return nil }
+        let cursor = PostgresCursor(row)
+        return cursor.isNull(0) ? nil : Timestamp(microseconds: cursor.int64(0))
+    }
+
     /// PostgreSQL checks its pages itself (checksums, WAL); this checks that
     /// every view version's table is there.
     func integrityCheck() throws -> String {

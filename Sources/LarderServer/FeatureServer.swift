@@ -6,7 +6,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The standalone feature server that `larder serve` runs: Larder's routes
-/// (``LarderRoutes``) alone in a Hummingbird application, with JSON errors
+/// (``LarderRoutes``) and the web UI (``LarderUI``) in a Hummingbird application, with JSON errors
 /// for unknown routes too, an idle timeout for slow clients, and graceful
 /// shutdown on SIGINT and SIGTERM (stop accepting, finish the requests in
 /// flight, then return so the caller closes the store).
@@ -22,14 +22,17 @@ public enum FeatureServer {
         public var idleTimeout: Duration
         /// The routes' options (token, body limit).
         public var routes: LarderRoutes.Options
+        /// Whether the web UI (``LarderUI``) is served under `/ui/`.
+        public var ui: Bool
 
-        /// `127.0.0.1:6566`, a 30 s idle timeout, the routes' default options.
+        /// `127.0.0.1:6566`, a 30 s idle timeout, the routes' default options, the UI on.
         public init(host: String = "127.0.0.1", port: Int = 6566, idleTimeout: Duration = .seconds(30),
-                    routes: LarderRoutes.Options = LarderRoutes.Options()) {
+                    routes: LarderRoutes.Options = LarderRoutes.Options(), ui: Bool = true) {
             self.host = host
             self.port = port
             self.idleTimeout = idleTimeout
             self.routes = routes
+            self.ui = ui
         }
     }
 
@@ -39,7 +42,11 @@ public enum FeatureServer {
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         router.add(middleware: ErrorMiddleware())
-        LarderRoutes(store: store, options: configuration.routes, logger: logger).add(to: router)
+        let routes = LarderRoutes(store: store, options: configuration.routes, logger: logger)
+        routes.add(to: router)
+        if configuration.ui {
+            LarderUI(store: store, token: configuration.routes.token, metrics: routes.metrics, logger: logger).add(to: router)
+        }
         let idle = configuration.idleTimeout.components
         return Application(
             router: router,

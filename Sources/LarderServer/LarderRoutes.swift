@@ -101,16 +101,21 @@ public struct LarderRoutes: Sendable {
     /// The request's body, at most ``Options/maxBodyBytes``: a declared
     /// length over the limit gets 413 before any byte is read, a body that
     /// grows past it as soon as it does.
-    func body(_ request: Request) async throws -> [UInt8] {
+    func bodyBuffer(_ request: Request) async throws -> ByteBuffer {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > options.maxBodyBytes {
             throw tooLarge(declared)
         }
         do {
-            var buffer = try await request.body.collect(upTo: options.maxBodyBytes)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
+            return try await request.body.collect(upTo: options.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge(nil)
         }
+    }
+
+    /// The request's body as bytes (``bodyBuffer(_:)``).
+    func body(_ request: Request) async throws -> [UInt8] {
+        var buffer = try await bodyBuffer(request)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
     }
 
     private func tooLarge(_ declared: Int?) -> ServerError {

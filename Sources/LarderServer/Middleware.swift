@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import Logging
 import Metrics
@@ -41,8 +40,17 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     private func record(_ request: Request, route: String, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         metrics.request(route: route, status: status.code, duration: elapsed)
-        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
-        logger.info("\(request.method) \(request.uri.path) \(status.code) \(String(format: "%.2f", ms))ms")
+        logger.info("\(request.method) \(request.uri.path) \(status.code) \(AccessMiddleware.milliseconds(elapsed))ms")
+    }
+}
+
+extension AccessMiddleware {
+    /// `duration` in milliseconds with two decimals (`0.05`, `12.30`),
+    /// without Foundation's formatter.
+    static func milliseconds(_ duration: Duration) -> String {
+        let hundredths = duration.components.seconds * 100_000 + duration.components.attoseconds / 10_000_000_000_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }
 
@@ -57,12 +65,16 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let token {
-            guard BearerAuthMiddleware.constantTimeEqual(Array((request.headers[.authorization] ?? "").utf8), token) else {
-                throw ServerError(.unauthorized, code: "unauthorized", "this route needs the header Authorization: Bearer <token> with the server's token")
-            }
+        guard allows(request) else {
+            throw ServerError(.unauthorized, code: "unauthorized", "this route needs the header Authorization: Bearer <token> with the server's token")
         }
         return try await next(request, context)
+    }
+
+    /// Whether `request` carries the token (always true with no token).
+    func allows(_ request: Request) -> Bool {
+        guard let token else { return true }
+        return BearerAuthMiddleware.constantTimeEqual(Array((request.headers[.authorization] ?? "").utf8), token)
     }
 
     /// Whether `given` equals `expected`, in time that depends only on

@@ -7,8 +7,8 @@ extension LarderRoutes {
     static let jsonLinesTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines"]
 
     /// `POST /v1/push/{view}`: the body (CSV, JSON Lines, or a JSON object
-    /// of columns) as one validated, atomic run through the same path as
-    /// `larder backfill`; answers the run id and row count, or 400 with the
+    /// of columns, each read by the library's ingest readers) as one
+    /// validated, atomic run through the same path as `larder backfill`; answers the run id and row count, or 400 with the
     /// problem lines (nothing is then written).
     func push(_ request: Request, view: String) async throws -> Response {
         let type = LarderRoutes.mediaType(request)
@@ -16,20 +16,14 @@ extension LarderRoutes {
         options.assumeUTC = try LarderRoutes.flag(request, "assume_utc")
         options.allowMissingFeatures = try LarderRoutes.flag(request, "allow_missing_features")
         options.ignoreUnknownColumns = try LarderRoutes.flag(request, "ignore_unknown_columns")
-        let bytes: [UInt8]
         switch type {
-        case "text/csv"?:
-            options.format = .csv
-            bytes = try await body(request)
-        case let type? where LarderRoutes.jsonLinesTypes.contains(type):
-            options.format = .jsonl
-            bytes = try await body(request)
-        case "application/json"?:
-            options.format = .jsonl
-            bytes = try RequestJSON.columnsAsJSONLines(RequestJSON.decode(try await body(request), what: "the body"))
+        case "text/csv"?: options.format = .csv
+        case let type? where LarderRoutes.jsonLinesTypes.contains(type): options.format = .jsonl
+        case "application/json"?: options.format = .jsonColumns
         default:
             throw ServerError.unsupportedMediaType(type, accepted: ["text/csv", "application/x-ndjson", "application/json (an object of columns)"])
         }
+        let bytes = try await body(request)
         guard !bytes.isEmpty else { throw ServerError.badRequest("the body is empty") }
         let (store, ingest) = (store, options)
         let result = try await NIOThreadPool.singleton.runIfActive {

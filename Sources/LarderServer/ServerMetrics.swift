@@ -1,6 +1,7 @@
 import Larder
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The server's metrics, recorded through swift-metrics into a Prometheus
 /// registry of their own (no global bootstrap, so an app may run several
@@ -35,25 +36,52 @@ public final class ServerMetrics: Sendable {
             .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
         ]
         self.factory = factory
+        entities = ServerMetrics.recorder("larder_online_entities", factory: factory)
+        rows = ServerMetrics.recorder("larder_push_rows", factory: factory)
     }
+
+    /// The metric handles of one route and status, made once.
+    private struct RequestHandles {
+        let requests: CoreMetrics.Counter
+        let errors: CoreMetrics.Counter?
+        let duration: Timer
+    }
+
+    /// A route and status.
+    private struct RouteStatus: Hashable {
+        let route: String
+        let status: Int
+    }
+
+    private let handles = Mutex<[RouteStatus: RequestHandles]>([:])
+    private let entities: Recorder
+    private let rows: Recorder
 
     /// Counts a request to `route` answered with `status` in `duration`.
     func request(route: String, status: Int, duration: Duration) {
-        Counter(label: "larder_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory).increment()
-        if status >= 400 {
-            Counter(label: "larder_http_errors_total", dimensions: [("route", route), ("status", String(status))], factory: factory).increment()
+        let key = RouteStatus(route: route, status: status)
+        let made = handles.withLock { handles in
+            if let made = handles[key] { return made }
+            let dimensions = [("route", route), ("status", String(status))]
+            let made = RequestHandles(
+                requests: CoreMetrics.Counter(label: "larder_http_requests_total", dimensions: dimensions, factory: factory),
+                errors: status >= 400 ? CoreMetrics.Counter(label: "larder_http_errors_total", dimensions: dimensions, factory: factory) : nil,
+                duration: Timer(label: "larder_http_request_duration_seconds", dimensions: [("route", route)], factory: factory))
+            handles[key] = made
+            return made
         }
-        Timer(label: "larder_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        made.requests.increment()
+        made.errors?.increment()
+        made.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Records the number of entities of an online request.
-    func onlineEntities(_ count: Int) { recorder("larder_online_entities").record(count) }
+    func onlineEntities(_ count: Int) { entities.record(count) }
 
     /// Records the number of rows of a push.
-    func pushRows(_ count: Int) { recorder("larder_push_rows").record(count) }
+    func pushRows(_ count: Int) { rows.record(count) }
 
-    private func recorder(_ label: String) -> Recorder {
+    private static func recorder(_ label: String, factory: PrometheusMetricsFactory) -> Recorder {
         Recorder(label: label, dimensions: [], aggregate: true,
                  handler: factory.makeRecorder(label: label, dimensions: [], aggregate: true), factory: factory)
     }

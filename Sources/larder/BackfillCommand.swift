@@ -39,7 +39,7 @@ struct BackfillCommand: ParsableCommand {
 
     @OptionGroup(title: "Intervals (--command)") var intervals: IntervalOptions
 
-    @Option(help: "csv or jsonl (default: from the file extension; csv for stdin).")
+    @Option(help: "csv, jsonl, or json-columns (one JSON object of columns) (default: from the file extension; csv for stdin).")
     var format: IngestOptions.Format?
 
     @Option(help: "stop: reject the whole run on any problem; skip: commit good rows, write bad ones to --reject-file.")
@@ -69,8 +69,15 @@ struct BackfillCommand: ParsableCommand {
     @Flag(help: "Write nothing when identical input was already committed to this view version.")
     var skipIfUnchanged = false
 
+    @Option(help: "With --on-error skip: refuse the whole run when it rejects more than this fraction of the rows it read (0.05 is 5%).")
+    var maxRejectRate: Double?
+
     func validate() throws {
         if onError == .skip && rejectFile == nil { throw ValidationError("--on-error skip needs --reject-file FILE") }
+        if maxRejectRate != nil && onError == .stop { throw ValidationError("--max-reject-rate is only used with --on-error skip (stop refuses any rejected row)") }
+        if let maxRejectRate, !(0...1).contains(maxRejectRate) {
+            throw ValidationError("--max-reject-rate is a fraction from 0 to 1 (0.05 is 5%), not \(maxRejectRate)")
+        }
         if rejectFile != nil && onError == .stop { throw ValidationError("--reject-file is only used with --on-error skip") }
         switch (input, intervals.command) {
         case (nil, nil): throw ValidationError("give --input FILE (or - for stdin), or --command CMD with --from, --to and --every")
@@ -117,6 +124,7 @@ struct BackfillCommand: ParsableCommand {
         ingest.allowMissingFeatures = allowMissingFeatures
         ingest.ignoreUnknownColumns = ignoreUnknownColumns
         ingest.skipIfUnchanged = skipIfUnchanged
+        ingest.maxRejectRate = maxRejectRate
         return ingest
     }
 }

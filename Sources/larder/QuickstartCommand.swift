@@ -26,6 +26,12 @@ struct QuickstartCommand: ParsableCommand {
         print(indent(alignedTable(header: demo.online.header, rows: demo.online.rows)))
         print("6. a point-in-time training set for a small spine (each row sees only data from before its time):")
         print(indent(alignedTable(header: demo.training.header, rows: demo.training.rows)))
+        let shifted = demo.shiftedRun
+        print("7. sent the first day again as run \(shifted.runID ?? 0) (\(shifted.rowsWritten) rows) with a shift injected "
+              + "(conv_rate skewed up, city null 3% → 20%); its drift from run \(run.runID ?? 0), from each run's statistics:")
+        print("   $ larder drift driver_stats --baseline \(run.runID ?? 0) --current \(shifted.runID ?? 0)")
+        print(indent(demo.drift.table()))
+        print("   exit code \(demo.drift.drifted.isEmpty ? 0 : 3) (3: a feature drifted, so a scheduler stops here; 0: none did)")
         let storePath = demo.storePath
         print("""
 
@@ -33,10 +39,13 @@ struct QuickstartCommand: ParsableCommand {
               larder list --store \(storePath)
               larder describe driver_stats --store \(storePath)
               larder runs driver_stats --store \(storePath)
+              larder stats driver_stats --store \(storePath)
+              larder drift driver_stats --baseline \(run.runID ?? 0) --current \(shifted.runID ?? 0) --store \(storePath); echo "exit $?"
               larder online --feature-set driver_ranking --entity driver_id=1001 --store \(storePath)
               larder historical --at \(Timestamp(microseconds: lastHour)) --feature-set driver_ranking --output - --store \(storePath)
               larder serve --store \(storePath)    # the feature server on 127.0.0.1:6566 (docs/serving.md), then:
               curl -s localhost:6566/v1/online-features -H 'Content-Type: application/json' -d '{"feature_set": "driver_ranking", "entities": {"driver_id": [1001, 1002]}}'
+              open http://127.0.0.1:6566/ui/    # while larder serve runs: the catalog, runs, distributions, drift (docs/ui.md)
             """)
     }
 }

@@ -28,6 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body read, in MB (larger ones get 413).")
     var maxBodyMb = 64
 
+    @Flag(name: .customLong("no-ui"), help: "Do not serve the web UI under /ui/ (see docs/ui.md).")
+    var noUI = false
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port \(port) is not a port (0 to 65535)") }
         guard maxBodyMb > 0 else { throw ValidationError("--max-body-mb must be positive") }
@@ -49,8 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "larder.server")
         logger.logLevel = .info
         let host = host
-        try await FeatureServer.run(store: store, configuration: .init(host: host, port: port, routes: routes), logger: logger) { port in
+        try await FeatureServer.run(store: store, configuration: .init(host: host, port: port, routes: routes, ui: !noUI),
+                                    logger: logger) { [noUI] port in
             FileHandle.standardError.write(Data("larder: serving \(store.path) on http://\(host):\(port)\n".utf8))
+            if !noUI { FileHandle.standardError.write(Data("larder: the web UI is at http://\(host):\(port)/ui/\n".utf8)) }
         }
     }
 }

@@ -94,7 +94,17 @@ import Testing
         #expect(lines.contains { $0.contains("between two hourly rows") && !$0.hasSuffix("null") })
         let runs = try CLI.run(["runs", "driver_stats", "--format", "json", "--store", dir.file("demo/larder.db")])
         #expect(runs.stdout.contains("\"rows\":720000"))
+        // The closing drift report: the shifted second run drifts on conv_rate (distribution) and city (nulls) only.
+        #expect(result.stdout.contains("7. sent the first day again as run 2 (24000 rows)"), "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("   conv_rate ") && $0.contains("DRIFT: psi") && $0.contains("ks ") })
+        #expect(lines.contains { $0.hasPrefix("   city ") && $0.contains("DRIFT: null rate") })
+        #expect(lines.contains { $0.hasPrefix("   acc_rate ") && $0.hasSuffix("ok") })
+        #expect(lines.contains { $0.hasPrefix("   avg_daily_trips ") && $0.hasSuffix("ok") })
+        #expect(result.stdout.contains("2 features drifted: conv_rate, city\n   exit code 3"), "\(result.stdout)")
+        let drift = try CLI.run(["drift", "driver_stats", "--baseline", "1", "--current", "2", "--store", dir.file("demo/larder.db")])
+        #expect(drift.status == 3)
         // How to serve the store.
         #expect(result.stdout.contains("larder serve --store \(dir.file("demo/larder.db"))"))
+        #expect(result.stdout.contains("http://127.0.0.1:6566/ui/"))
     }
 }

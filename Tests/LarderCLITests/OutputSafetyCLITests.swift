@@ -209,7 +209,7 @@ import Testing
         #expect(made.status == 0, "\(made.stderr)")
         let replaced = try FeatureStore(path: old, options: .init(create: false))
         #expect(try replaced.integrityCheck() == "ok")
-        #expect(try replaced.rowCount(view: "driver_stats") == 720_000)
+        #expect(try replaced.rowCount(view: "driver_stats") == 720_000 + 24_000) // the dataset, then the shifted first day sent again
         #expect(try FileManager.default.contentsOfDirectory(atPath: demo).filter { $0.contains(".tmp-") }.isEmpty)
     }
 }

@@ -1,32 +1,50 @@
-import Foundation
-import LarderTestSupport
+import Dispatch
 import Hummingbird
-import HummingbirdTesting
 import Larder
 import LarderServer
-import NIOCore
+import LarderTestSupport
 import Testing
 
 /// Larder's routes mounted in someone else's Hummingbird application, next
-/// to its own routes, through Hummingbird's live test client.
+/// to its own routes, called over a real loopback connection.
 @Suite struct MountTests {
+    /// An application of the test's own, listening on `port`.
+    struct MountedApp: LoopbackServer {
+        let port: UInt16
+    }
+
     @Test func larderRoutesLiveBesideTheAppsOwn() async throws {
         let store = try TestStore()
         let larder = try FeatureStore(path: store.path)
         let router = Router()
         router.get("hello") { _, _ in "world" }
         LarderRoutes(store: larder, options: .init(token: "t")).add(to: router)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            try await client.execute(uri: "/hello", method: .get) { #expect(String(buffer: $0.body) == "world") }
-            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/v1/views", method: .get) { #expect($0.status == .unauthorized) }
-            let body = ByteBuffer(string: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}"#)
-            try await client.execute(uri: "/v1/online-features", method: .post,
-                                     headers: [.authorization: "Bearer t", .contentType: "application/json"], body: body) { response in
-                #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains(#""values":[0.112]"#))
+        let (ports, running) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { running.yield($0.localAddress?.port ?? 0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var listening = ports.makeAsyncIterator()
+            let port = try #require(await listening.next())
+            let server = MountedApp(port: UInt16(port))
+            // The blocking socket calls run on a Dispatch thread: on Swift's
+            // cooperative pool (as many threads as cores, shared with the
+            // other suites) they could starve the app's own handlers.
+            let replies = try await withCheckedThrowingContinuation { (done: CheckedContinuation<[Reply], any Error>) in
+                DispatchQueue.global().async {
+                    done.resume(with: Result {
+                        [try server.request("GET", "/hello"), try server.request("GET", "/healthz"), try server.request("GET", "/v1/views"),
+                         try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}"#,
+                                         headers: ["Authorization": "Bearer t"])]
+                    })
+                }
             }
+            #expect(replies[0].text == "world")
+            #expect(replies[1].status == 200)
+            #expect(replies[2].status == 401)
+            #expect(replies[3].status == 200, "\(replies[3].text)")
+            #expect(replies[3].text.contains(#""values":[0.112]"#))
+            group.cancelAll()
         }
     }
 }

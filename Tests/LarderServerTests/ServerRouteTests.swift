@@ -142,6 +142,53 @@ final class ServerRouteTests {
         }
     }
 
+    @Test func onlineAsOfAnswersAsTheServerWouldHaveThen() throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let before = formatter.string(from: Date())
+        usleep(20_000)
+        let row = #"{"driver_id": 1003, "event_timestamp": "2026-11-26T13:00:00Z", "conv_rate": 0.999, "acc_rate": 0.1, "avg_daily_trips": 1, "city": "oslo"}"#
+        #expect(try server.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "application/x-ndjson"], body: Array(row.utf8)).status == 200)
+        /// The answer's status and conv_rate ("null" for a JSON null).
+        func rate(_ extra: String) throws -> String {
+            let reply = try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1003]}\#(extra)}"#)
+            let value = ((reply.json["results"] as? [[String: Any]])?.last?["values"] as? [Any])?.first
+            return "\(reply.status) \(value is NSNull ? "null" : value.map { "\($0)" } ?? "none")"
+        }
+        #expect(try rate("") == "200 0.999")
+        #expect(try rate(#", "as_of": null"#) == "200 0.999")
+        // Before the push committed: the backfill's latest row (12:00).
+        #expect(try rate(#", "as_of": "\#(before)""#) == "200 0.312")
+        // At 11:30 on the day of the rows, nothing was committed yet.
+        #expect(try rate(#", "as_of": "2026-11-26T11:30:00Z""#) == "200 null")
+        let bad = try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1003]}, "as_of": "yesterday"}"#)
+        #expect(bad.status == 400 && bad.text.contains("as_of"), "\(bad.text)")
+        let wrongType = try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1003]}, "as_of": 12}"#)
+        #expect(wrongType.status == 400 && wrongType.text.contains("as_of is an integer"), "\(wrongType.text)")
+    }
+
+    @Test func definitionsAppliedWhileServingArePickedUp() throws {
+        let body = #"{"feature_set": "driver_ranking", "entities": {"driver_id": [1001]}}"#
+        func names() throws -> [String] {
+            ((try server.post("/v1/online-features", json: body).json["metadata"] as? [String: Any])?["feature_names"] as? [String]) ?? []
+        }
+        #expect(try names() == ["driver_id", "conv_rate", "avg_daily_trips"])
+        let defs = try store.dir.write("defs2.yaml", TestStore.definitions.replacingOccurrences(
+            of: "features: [driver_stats:conv_rate, driver_stats:avg_daily_trips]", with: "features: [driver_stats:city]"))
+        let applied = try Larder.run(["apply", defs, "--store", store.path])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        // The reader of the shape is prepared again in the background once a
+        // second old; requests go on meanwhile.
+        let deadline = Date().addingTimeInterval(5)
+        var seen: [String] = []
+        while Date() < deadline {
+            seen = try names()
+            if seen == ["driver_id", "city"] { break }
+            usleep(50_000)
+        }
+        #expect(seen == ["driver_id", "city"])
+    }
+
     @Test func aBadPushWritesNothingAndNamesTheLines() throws {
         let body = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n1001,2026-11-26T16:00:00Z,0.5,0.1,1,paris\n1002,2026-11-26T16:00:00Z,7,0.1,1,paris\n1003,2026-11-26T16:00:00Z,0.5,0.1,,paris\n"
         let push = try server.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "text/csv"], body: Array(body.utf8))

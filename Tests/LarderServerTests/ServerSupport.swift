@@ -22,9 +22,13 @@ struct TestStore {
     let dir = TemporaryDirectory()
     var path: String { dir.file("larder.db") }
     static let latest = "2026-11-26T12:00:00.000000Z"
+    /// The example definitions without a TTL: online reads happen now, and
+    /// the rows' fixed dates must not fall out of a 7-day window as the
+    /// calendar moves on.
+    static let definitions = exampleDefinitions.replacingOccurrences(of: "ttl: 7d", with: "ttl: 0")
 
     init() throws {
-        let defs = try dir.write("defs.yaml", exampleDefinitions)
+        let defs = try dir.write("defs.yaml", TestStore.definitions)
         var csv = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
         for driver in 1001...1003 {
             for hour in 10...12 { csv += "\(driver),2026-11-26T\(hour):00:00Z,0.\(driver % 10)\(hour),0.5,\(hour),paris\n" }
@@ -45,16 +49,21 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// A `larder serve` process on an ephemeral loopback port; its standard
 /// error (the access log) goes to a file. Stopped with SIGTERM on deinit.
-final class ServerProcess {
+final class ServerProcess: LoopbackServer {
     let process = Process()
     let logPath: String
     private(set) var port: UInt16 = 0
 
-    init(store: TestStore, extra: [String] = []) throws {
-        logPath = store.dir.file("serve-\(UUID().uuidString).log")
+    convenience init(store: TestStore, extra: [String] = []) throws {
+        try self.init(path: store.path, directory: store.dir, extra: extra)
+    }
+
+    /// `larder serve` on the store at `path`, its log in `directory`.
+    init(path: String, directory: TemporaryDirectory, extra: [String] = []) throws {
+        logPath = directory.file("serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Larder.executable)
-        process.arguments = ["serve", "--store", store.path, "--port", "0"] + extra
+        process.arguments = ["serve", "--store", path, "--port", "0"] + extra
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -87,7 +96,16 @@ final class ServerProcess {
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
+}
 
+/// A server listening on a loopback port, called through raw sockets (a
+/// `larder serve` process, or an application of the test's own).
+protocol LoopbackServer {
+    /// The port it listens on.
+    var port: UInt16 { get }
+}
+
+extension LoopbackServer {
     /// Sends `method path` with `headers` and `body` and reads the whole reply.
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> Reply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"

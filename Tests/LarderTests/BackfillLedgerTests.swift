@@ -197,6 +197,33 @@ import Testing
         #expect(try s.testInt("SELECT SUM(trips) FROM fv_daily_v1") == 1 + 3 + 1 + 3)
     }
 
+    @Test func emptyIntervalsAreCommittedAsEmptyRuns() throws {
+        let s = try store()
+        // Day 1 prints nothing at all, day 2 only the header, day 3 a row.
+        let script = try dir.write("sparse.sh", """
+            [ "$1" = 2026-01-01T00:00:00Z ] && exit 0
+            echo driver_id,event_timestamp,trips
+            [ "$1" = 2026-01-02T00:00:00Z ] && exit 0
+            echo "1,$1,4"
+
+            """)
+        let report = try s.backfill(view: "daily", producer: .command("sh \(script) {start}"), options: Self.options(days: 3))
+        #expect(report.intervals.map(\.outcome) == [.committed(runID: 1, rows: 0), .committed(runID: 2, rows: 0), .committed(runID: 3, rows: 1)])
+        #expect(try s.ledger(view: "daily").map(\.status) == [.committed, .committed, .committed])
+        #expect(try s.ledger(view: "daily").map(\.runID) == [1, 2, 3])
+        #expect(try s.runs(view: "daily").map(\.rows) == [1, 0, 0])
+        let again = try s.backfill(view: "daily", producer: .command("sh \(script) {start}"), options: Self.options(days: 3))
+        #expect(again.intervals.map(\.outcome) == [.skipped, .skipped, .skipped])
+        // A function's frame without rows (whatever its columns) is an empty interval too.
+        let none = IntervalProducer.function(name: "none") { _ in FeatureFrame(names: [], columns: []) }
+        #expect(try s.backfill(view: "daily", producer: none, options: Self.options(days: 1)).intervals.map(\.outcome)
+                    == [.committed(runID: 4, rows: 0)])
+        // A plain write of no rows is still refused.
+        #expect(throws: LarderError.self) {
+            try s.backfill(view: "daily", input: .file(try dir.write("empty.csv", "driver_id,event_timestamp,trips\n")))
+        }
+    }
+
     @Test func aCommandPastItsTimeoutIsKilled() throws {
         let s = try store()
         var options = Self.options(days: 1)

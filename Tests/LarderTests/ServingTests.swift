@@ -9,8 +9,14 @@ import Testing
 /// consumer, the newest runs and the feature sets as JSON.
 @Suite struct ServingTests {
     let dir = TemporaryDirectory()
-    static let early = "2026-11-26T10:00:00.000000Z"
-    static let late = "2026-11-26T11:00:00.000000Z"
+    /// The start of the hour two hours ago: online reads happen now, under
+    /// the example's 7-day TTL, so the rows must be recent (fixed dates
+    /// made these tests fail a week after they were written).
+    static let start = (Timestamp.nowMicroseconds() / 3_600_000_000 - 2) * 3_600_000_000
+    static let early = Timestamp(microseconds: start).description
+    static let late = Timestamp(microseconds: start + 3_600_000_000).description
+    /// Half an hour after `early` (`hour` 0) or after `late` (`hour` 1), for spines.
+    static func halfPast(_ hour: Int) -> String { Timestamp(microseconds: start + Int64(hour) * 3_600_000_000 + 1_800_000_000).description }
 
     /// A store of the example definitions: driver 1 at `early` (and `late`
     /// when `second`), with the cache budget `cacheBytes`.
@@ -43,7 +49,7 @@ import Testing
         #expect(read.statuses[0] == [.present, .notFound, .notFound])
         #expect(read.values[0].value(0) == .float64(0.6))
         let json = read.json(entities: try entities([1, 2, nil]))
-        #expect(json.contains(#""event_timestamps":["2026-11-26T11:00:00.000000Z","1970-01-01T00:00:00Z","1970-01-01T00:00:00Z"]"#), "\(json)")
+        #expect(json.contains("\"event_timestamps\":[\"\(ServingTests.late)\",\"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:00Z\"]"), "\(json)")
     }
 
     @Test func aWriteAfterTheSnapshotIsTimedFromTheDelta() throws {
@@ -75,7 +81,7 @@ import Testing
     @Test(arguments: OutputFormat.allCases) func aStreamedTrainingSetIsTheWrittenOne(format: OutputFormat) throws {
         let s = try store()
         var spine = "driver_id,event_timestamp\n"
-        for row in 0..<70_000 { spine += "\(row % 3),2026-11-26T1\(row % 2):30:00Z\n" }
+        for row in 0..<70_000 { spine += "\(row % 3),\(ServingTests.halfPast(row % 2))\n" }
         let request = TrainingSetRequest(rows: .spine(.memory(name: "spine", bytes: Array(spine.utf8))),
                                          features: try FeatureReference.parseList("driver_stats:*"), asOf: .now)
         let streamed = Mutex<[[UInt8]]>([])
@@ -97,7 +103,7 @@ import Testing
     @Test func aConsumerThatStopsStopsTheEncoding() throws {
         let s = try store()
         var spine = "driver_id,event_timestamp\n"
-        for row in 0..<200_000 { spine += "\(row % 3),2026-11-26T11:30:00Z\n" }
+        for row in 0..<200_000 { spine += "\(row % 3),\(ServingTests.halfPast(1))\n" }
         let request = TrainingSetRequest(rows: .spine(.memory(name: "spine", bytes: Array(spine.utf8))),
                                          features: try FeatureReference.parseList("driver_stats:*"))
         let calls = Mutex(0)

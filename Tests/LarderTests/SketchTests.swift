@@ -265,11 +265,11 @@ import Testing
         w.add(bools, skipping: nil, scratch: &scratch)
         #expect(w.frequent!.items.map(\.lowerBound) == [2, 1])
         #expect(throws: LarderError.self) { try FeatureStatistics(name: "b", type: .bool, serialized: Array(w.serialized().dropLast())) }
-        // A quantile sketch of another k (bytes 67–68: after the counts and the moments) is refused, not merged.
+        // A quantile sketch of another k (bytes 79–80: after the counts, the rejections and the moments) is refused, not merged.
         var otherK = s.serialized()
-        #expect(otherK[66] == 1 && otherK[67] == 0 && otherK[68] == 1)
-        otherK[68] = 0
-        otherK[67] = 128
+        #expect(otherK[78] == 1 && otherK[79] == 0 && otherK[80] == 1)
+        otherK[80] = 0
+        otherK[79] = 128
         #expect(throws: LarderError.self) { try FeatureStatistics(name: "x", type: .float64, serialized: otherK) }
     }
 }

@@ -9,8 +9,8 @@ Larder's C library (libLarderC) and the Arrow C Data Interface, without copies.
 """
 
 from ._store import FeatureStore, OnlineFeatures, OnlineReader
-from .errors import (ConflictError, InvalidInputError, LarderError, LarderIOError, NotFoundError, StorageError,
+from .errors import (BackfillFailedError, ConflictError, InvalidInputError, LarderError, LarderIOError, NotFoundError, StorageError,
                      ValidationError)
 
 __all__ = ["FeatureStore", "OnlineReader", "OnlineFeatures", "LarderError", "InvalidInputError",
-           "ValidationError", "NotFoundError", "ConflictError", "StorageError", "LarderIOError"]
+           "ValidationError", "BackfillFailedError", "NotFoundError", "ConflictError", "StorageError", "LarderIOError"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import from_json
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 
 class ArrowArrayStream(ctypes.Structure):
@@ -67,6 +67,9 @@ PI64 = ctypes.POINTER(ctypes.c_int64)
 OUT_STR = ctypes.POINTER(ctypes.c_void_p)
 OUT_HANDLE = ctypes.POINTER(ctypes.c_void_p)
 SIZE = ctypes.c_size_t
+# larder_interval_function: (context, start, end, out stream, message, capacity) -> int
+INTERVAL_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
+                                     ctypes.c_void_p, ctypes.c_size_t)
 
 _SIGNATURES = {
     "larder_last_error": (S, []),
@@ -89,6 +92,10 @@ _SIGNATURES = {
     "larder_reader_describe": (I32, [P, OUT_STR]),
     "larder_reader_get_int64": (I32, [P, I64, P, SIZE, ctypes.POINTER(SIZE)]),
     "larder_reader_get_string": (I32, [P, S, SIZE, P, SIZE, ctypes.POINTER(SIZE)]),
+    "larder_backfill_intervals": (I32, [P, S, I64, I64, I64, I64, S, INTERVAL_FUNCTION, P, I32, I64, I32, OUT_STR]),
+    "larder_ledger_json": (I32, [P, S, I64, OUT_STR]),
+    "larder_reader_get_many_int64": (I32, [P, P, SIZE, P, SIZE, ctypes.POINTER(SIZE)]),
+    "larder_reader_get_many_string": (I32, [P, P, P, SIZE, P, SIZE, ctypes.POINTER(SIZE)]),
 }
 
 for _name, (_restype, _argtypes) in _SIGNATURES.items():
@@ -102,6 +109,8 @@ ASSUME_UTC = 1
 ALLOW_MISSING_FEATURES = 2
 IGNORE_UNKNOWN_COLUMNS = 4
 SKIP_IF_UNCHANGED = 8
+FORCE = 16
+FAIL_FAST = 32
 STATUSES = ("PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE")
 
 

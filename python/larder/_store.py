@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import array
 import ctypes
 import datetime as _dt
 import json
+import itertools
 import operator
 import os
 import shutil
 import struct
 import tempfile
 import threading
+import traceback
+import time
 
 import pyarrow as pa
 import pyarrow.ipc
 
 from . import _native as native
 from ._native import ArrowArrayStream, lib
-from .errors import InvalidInputError
+from .errors import BackfillFailedError, InvalidInputError
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
@@ -67,15 +71,35 @@ def _table(data, what: str) -> pa.Table:
                                              f"{type(data).__name__}")
 
 
+def _export_stream(data, what, address):
+    """Exports ``data`` as an ArrowArrayStream into the struct at ``address``."""
+    reader = data if isinstance(data, pa.RecordBatchReader) else _table(data, what).to_reader()
+    reader._export_to_c(address)
+
+
 def _stream_in(data, what):
     """An ArrowArrayStream struct holding ``data``, to move into the library."""
-    if isinstance(data, pa.RecordBatchReader):
-        reader = data
-    else:
-        reader = _table(data, what).to_reader()
     stream = ArrowArrayStream()
-    reader._export_to_c(ctypes.addressof(stream))
+    _export_stream(data, what, ctypes.addressof(stream))
     return stream
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
+
+
+def _duration(value, what: str) -> int:
+    """A duration (``"1d"``, ``"90s"``, ``"0"`` as in definitions, or a timedelta) in µs."""
+    if isinstance(value, _dt.timedelta):
+        micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    elif isinstance(value, str) and value == "0":
+        micros = 0
+    elif isinstance(value, str) and len(value) >= 2 and value[:-1].isdigit() and value[-1] in _DURATION_UNITS:
+        micros = int(value[:-1]) * _DURATION_UNITS[value[-1]] * 1_000_000
+    else:
+        raise InvalidInputError("invalid_input", f"{what}: {value!r} is not a duration (90s, 15m, 12h, 7d or a timedelta)")
+    if micros < 0:
+        raise InvalidInputError("invalid_input", f"{what}: {value!r} is negative")
+    return micros
 
 
 def _read_stream(stream: ArrowArrayStream) -> pa.Table:
@@ -105,12 +129,14 @@ class FeatureStore:
         handle = ctypes.c_void_p()
         native.check(lib.larder_open(self.path.encode(), int(create), ctypes.byref(handle)))
         self._handle = handle
+        self._readers = {}
 
     # Lifetime
 
     def close(self) -> None:
         """Closes the store; readers and results made from it stay usable."""
         handle, self._handle = getattr(self, "_handle", None), None
+        self._readers = {}
         if handle:
             lib.larder_close(handle)
 
@@ -133,7 +159,9 @@ class FeatureStore:
 
     def apply(self, path, carry_data: bool = False, dry_run: bool = False) -> str:
         """Applies a definitions file (YAML); returns the plan as ``larder apply`` prints it."""
-        return native.call_string(lib.larder_apply, self._h, os.fspath(path).encode(), int(carry_data), int(dry_run))
+        plan = native.call_string(lib.larder_apply, self._h, os.fspath(path).encode(), int(carry_data), int(dry_run))
+        self._readers = {}  # get_online_features prepares its readers again, on the new versions
+        return plan
 
     def catalog(self) -> list:
         """Every entity, feature view and feature set (``larder list --format json``)."""
@@ -180,6 +208,66 @@ class FeatureStore:
         return json.loads(native.call_string(lib.larder_backfill, self._h, view.encode(), version or 0,
                                              os.fspath(path).encode(), native.encode(format), native.encode(on_error),
                                              reject, native.encode(time_unit), flags))
+
+    def backfill_intervals(self, view: str, fn, start, end, every, name: str | None = None,
+                           version: int | None = None, jobs: int = 1, force: bool = False, lookback=None,
+                           fail_fast: bool = False, assume_utc: bool = False, allow_missing_features: bool = False,
+                           ignore_unknown_columns: bool = False) -> dict:
+        """Backfills ``view`` over the intervals ``[start, end)`` of ``every`` (``larder backfill
+        --command``, with a Python function instead of a command): for each interval not yet
+        committed under the same ``name``, ``fn(interval_start, interval_end)`` (UTC datetimes)
+        returns its rows (a pandas DataFrame, pyarrow Table/RecordBatchReader, anything with
+        ``__arrow_c_stream__``; ``None`` or no rows: an empty interval, committed as an empty
+        run), which are validated (a row outside its interval is a problem) and committed as one
+        run with the interval's ledger entry in the same transaction.
+
+        ``name`` stands for the function in the ledger (default: its module and qualified name):
+        change it when the function changes, so the intervals are recomputed. ``force``
+        recomputes every interval; ``lookback`` (``"2d"`` or a timedelta) the ones ending within
+        it before ``end``, as new runs when their content changed. ``jobs`` intervals are
+        computed at once on Larder's threads (each call holds the GIL, so this pays off when
+        ``fn`` releases it: pandas, I/O); commits stay in interval order. An exception in ``fn``
+        fails its interval (the ledger keeps its message); the others go on unless
+        ``fail_fast``.
+
+        Returns the report ``{"all_committed": bool, "intervals": [{"start", "end", "outcome",
+        "run_id", "rows", "message"}]}`` (outcomes ``committed``, ``skipped``, ``unchanged``,
+        ``failed``, ``not_run``); raises ``BackfillFailedError`` (with ``.report``) when an
+        interval is not committed."""
+        handle = self._h
+        if not callable(fn):
+            raise InvalidInputError("invalid_input", f"fn must be a function of (start, end), not {type(fn).__name__}")
+        if name is None:
+            name = f"{getattr(fn, '__module__', None) or ''}.{getattr(fn, '__qualname__', None) or type(fn).__name__}"
+        flags = (native.ASSUME_UTC * assume_utc | native.ALLOW_MISSING_FEATURES * allow_missing_features
+                 | native.IGNORE_UNKNOWN_COLUMNS * ignore_unknown_columns | native.FORCE * force
+                 | native.FAIL_FAST * fail_fast)
+
+        def call(_context, start_us, end_us, out, message, capacity):
+            try:
+                rows = fn(_decode_timestamp(start_us), _decode_timestamp(end_us))
+                if rows is not None:
+                    _export_stream(rows, "the function's result", out)
+                return 0
+            except BaseException as error:  # noqa: BLE001 (the interval fails, with the reason)
+                text = "".join(traceback.format_exception_only(type(error), error)).strip().encode()
+                ctypes.memmove(message, text[:capacity], min(len(text), capacity))
+                return 1
+
+        callback = native.INTERVAL_FUNCTION(call)
+        report = json.loads(native.call_string(
+            lib.larder_backfill_intervals, handle, view.encode(), version or 0, _micros(start, "start"),
+            _micros(end, "end"), _duration(every, "every"), name.encode(), callback, None, int(jobs),
+            _duration(lookback, "lookback") if lookback is not None else 0, flags))
+        if not report["all_committed"]:
+            failed = [i for i in report["intervals"] if i["outcome"] != "committed" and i["outcome"] not in ("skipped", "unchanged")]
+            raise BackfillFailedError(report, failed)
+        return report
+
+    def ledger(self, view: str, version: int | None = None) -> list:
+        """The backfill ledger of ``view`` (``larder ledger``): per interval, its status
+        (``committed``, ``failed``), run, command or function name, fingerprint and message."""
+        return json.loads(native.call_string(lib.larder_ledger_json, self._h, view.encode(), version or 0))
 
     # Reads
 
@@ -237,11 +325,29 @@ class FeatureStore:
                             full_feature_names: bool = False) -> OnlineFeatures:
         """Serving: the features of each entity now. ``entity_rows`` is a list of dicts of join
         keys (``[{"driver_id": 1001}, …]``). Returns a dict of lists, join keys first, with
-        ``.statuses``."""
-        rows = list(entity_rows)
+        ``.statuses``.
+
+        An entity with one join key is read through a prepared reader kept for the request's
+        shape (features or feature set, naming) for up to a second, so definitions applied
+        meanwhile by another process are seen within that time (at once when applied through
+        this object); a composite key goes through an Arrow table."""
+        rows = entity_rows if isinstance(entity_rows, list) else list(entity_rows)
         if not rows:
             raise InvalidInputError("invalid_input", "no entity_rows given")
-        keys = list(rows[0])
+        reader = self._cached_reader(features, feature_set, full_feature_names)
+        first = rows[0]
+        if len(first) == 1 and reader._key_type is not None:
+            name = reader.join_keys[0]
+            try:
+                keys = [row[name] for row in rows]
+            except (KeyError, TypeError):
+                keys = None
+            if keys is not None and all(len(row) == 1 for row in rows):
+                try:
+                    return reader.get_many(keys)
+                except InvalidInputError:
+                    pass  # a null or mistyped key: the Arrow path answers NOT_FOUND or names the problem
+        keys = list(first)
         columns = {}
         for key in keys:
             try:
@@ -263,6 +369,23 @@ class FeatureStore:
                            for name, codes in _read_stream(statuses).to_pydict().items()}
         return answer
 
+    _READER_MAX_AGE_S = 1.0
+    _READER_MAX_SHAPES = 1024
+
+    def _cached_reader(self, features, feature_set, full_feature_names) -> "OnlineReader":
+        """The prepared reader of a request's shape, prepared again after ``_READER_MAX_AGE_S``."""
+        shape = (features if features is None or isinstance(features, str) else tuple(features), feature_set,
+                 bool(full_feature_names))
+        now = time.monotonic()
+        kept = self._readers.get(shape)
+        if kept is not None and now - kept[1] < self._READER_MAX_AGE_S:
+            return kept[0]
+        reader = self.online_reader(feature_set, features, full_feature_names)
+        if len(self._readers) >= self._READER_MAX_SHAPES:
+            self._readers.clear()
+        self._readers[shape] = (reader, now)
+        return reader
+
     def online_reader(self, feature_set: str | None = None, features=None,
                       full_feature_names: bool = False) -> "OnlineReader":
         """A prepared reader for the hot path: ``reader.get(1001)`` → ``{feature: value}``."""
@@ -277,10 +400,11 @@ def _decode_timestamp(micros):
 
 
 class OnlineReader:
-    """A prepared online reader: names, versions and columns resolved once; each ``get`` is
-    one call into the library. Thread-safe (each thread has its own buffer)."""
+    """A prepared online reader: names, versions and columns resolved once; ``get`` reads one
+    entity and ``get_many`` a batch, each in one call into the library. Thread-safe (each thread
+    has its own buffer)."""
 
-    _SLOT = {"int64": "q", "timestamp": "q", "float64": "d", "bool": "q", "string": "II", "bytes": "II"}
+    _SLOT = {"int64": "q", "timestamp": "q", "float64": "d", "bool": "q"}
 
     def __init__(self, handle):
         self._handle = handle
@@ -290,13 +414,14 @@ class OnlineReader:
         self.feature_names = [f["name"] for f in shape["features"]]
         types = [f["type"] for f in shape["features"]]
         self.feature_types = dict(zip(self.feature_names, types))
+        self._kinds = [t if t in ("int64", "timestamp", "float64", "bool", "string", "bytes") else "vector" for t in types]
         n = len(types)
         self._struct = struct.Struct("<" + "".join(self._SLOT.get(t, "II") for t in types) + f"{n}B")
         # Where each feature's value starts in the unpacked tuple, and how to finish it.
         self._plan = []
         position = 0
-        for name, kind in zip(self.feature_names, types):
-            wide = kind not in ("int64", "timestamp", "float64", "bool")
+        for name, kind in zip(self.feature_names, self._kinds):
+            wide = kind in ("string", "bytes", "vector")
             self._plan.append((name, position, kind, wide))
             position += 2 if wide else 1
         self._status_at = position
@@ -315,39 +440,37 @@ class OnlineReader:
     def __del__(self):
         self.close()
 
-    def _buffer(self, size):
-        local = self._local
-        buffer = getattr(local, "buffer", None)
-        if buffer is None or len(buffer) < size:
-            local.buffer = buffer = (ctypes.c_uint8 * max(size, 4096))()
-            local.view = memoryview(buffer).cast("B")
-            local.needed = ctypes.c_size_t()
-        return buffer
+    def _buffer(self, size=0):
+        """This thread's buffer, of at least ``size`` bytes: (ctypes array, memoryview of its bytes,
+        the ``needed`` out-argument)."""
+        held = getattr(self._local, "held", None)
+        if held is None or len(held[0]) < size:
+            buffer = (ctypes.c_uint8 * (max(size, 4096) + 7 & ~7))()
+            self._local.held = held = (buffer, memoryview(buffer).cast("B"), ctypes.c_size_t())
+        return held
 
     def _read(self, key):
         if not self._handle:
             raise InvalidInputError("invalid_input", "the reader is closed")
-        buffer = self._buffer(0)
-        needed = self._local.needed
+        buffer, view, needed = self._buffer()
         if self._key_type == "int64":
             if not isinstance(key, int):
                 raise InvalidInputError("invalid_input", f"the key {key!r} is not an int ({self.join_keys[0]} is int64)")
-            status = self._get(self._handle, key, buffer, len(buffer), needed)
             args = (key,)
         elif self._key_type == "string":
             if not isinstance(key, str):
                 raise InvalidInputError("invalid_input", f"the key {key!r} is not a str ({self.join_keys[0]} is string)")
             raw = key.encode()
-            status = self._get(self._handle, raw, len(raw), buffer, len(buffer), needed)
             args = (raw, len(raw))
         else:
             raise InvalidInputError("invalid_input", f"the reader's entity has the composite key {self.join_keys}; "
                                                      "use get_online_features")
-        if status == native.BUFFER_TOO_SMALL:
-            buffer = self._buffer(needed.value)
+        status = self._get(self._handle, *args, buffer, len(buffer), needed)
+        while status == native.BUFFER_TOO_SMALL:
+            buffer, view, needed = self._buffer(needed.value)
             status = self._get(self._handle, *args, buffer, len(buffer), needed)
         native.check(status)
-        return buffer, self._struct.unpack_from(buffer)
+        return view, self._struct.unpack_from(buffer)
 
     def get(self, key) -> dict:
         """The features of the entity ``key`` now, ``{name: value}`` (None unless PRESENT)."""
@@ -357,13 +480,81 @@ class OnlineReader:
         """``(values, statuses)``: the features of ``key`` and each one's status."""
         return self._decode(*self._read(key))
 
-    def _decode_values(self, buffer, raw):
+    def get_many(self, keys) -> "OnlineFeatures":
+        """The features of every entity of ``keys`` (ints or strs, as the join key's type) now, in
+        one call: ``{join_key: keys, feature: [values]}`` with ``.statuses``, as
+        ``get_online_features`` answers."""
+        if not self._handle:
+            raise InvalidInputError("invalid_input", "the reader is closed")
+        keys = list(keys)
+        if self._key_type == "int64":
+            try:
+                packed = array.array("q", keys)
+            except (TypeError, OverflowError):
+                bad = next((k for k in keys if not isinstance(k, int) or not -2**63 <= k < 2**63), None)
+                raise InvalidInputError("invalid_input", f"the key {bad!r} is not an int64 ({self.join_keys[0]} is int64)") from None
+            args = (packed.buffer_info()[0], len(keys))
+        elif self._key_type == "string":
+            if not all(isinstance(k, str) for k in keys):
+                bad = next(k for k in keys if not isinstance(k, str))
+                raise InvalidInputError("invalid_input", f"the key {bad!r} is not a str ({self.join_keys[0]} is string)")
+            encoded = [k.encode() for k in keys]
+            offsets = array.array("q", itertools.accumulate(map(len, encoded), initial=0))
+            packed = b"".join(encoded)
+            args = (packed, offsets.buffer_info()[0], len(keys))
+        else:
+            raise InvalidInputError("invalid_input", f"the reader's entity has the composite key {self.join_keys}; "
+                                                     "use get_online_features")
+        function = lib.larder_reader_get_many_int64 if self._key_type == "int64" else lib.larder_reader_get_many_string
+        buffer, view, needed = self._buffer()
+        status = function(self._handle, *args, buffer, len(buffer), needed)
+        while status == native.BUFFER_TOO_SMALL:
+            buffer, view, needed = self._buffer(needed.value)
+            status = function(self._handle, *args, buffer, len(buffer), needed)
+        native.check(status)
+        answer = OnlineFeatures({self.join_keys[0]: keys})
+        answer.statuses = self._columns(view, len(keys), answer)
+        return answer
+
+    def _columns(self, view, n, into):
+        """Decodes the answer for ``n`` entities (larder.h, ``larder_reader_get_many_int64``) into
+        the dict ``into``, a list per feature; returns the statuses, a list per feature. Each
+        feature's values are one slice of the buffer, turned into a list in one step."""
+        cells = len(self._kinds) * n
+        words = view[:8 * cells]
+        codes = bytes(view[8 * cells:9 * cells])
+        present = bytes(n)
+        statuses = {}
+        for f, (name, kind) in enumerate(zip(self.feature_names, self._kinds)):
+            slots = words[8 * f * n:8 * (f + 1) * n]
+            states = codes[f * n:(f + 1) * n]
+            if kind == "float64":
+                values = slots.cast("d").tolist()
+            elif kind == "int64":
+                values = slots.cast("q").tolist()
+            elif kind == "bool":
+                values = [v != 0 for v in slots.cast("q").tolist()]
+            elif kind == "timestamp":
+                values = [_decode_timestamp(v) for v in slots.cast("q").tolist()]
+            else:
+                pairs = slots.cast("I")
+                values = _payloads(view, pairs[0::2].tolist(), pairs[1::2].tolist(), kind, states == present)
+            if states == present:
+                statuses[name] = [_PRESENT] * n
+            else:
+                statuses[name] = [native.STATUSES[code] for code in states]
+                for i, code in enumerate(states):
+                    if code:
+                        values[i] = None
+            into[name] = values
+        return statuses
+
+    def _decode_values(self, view, raw):
         """The values alone, for the common case (every feature present) in few steps."""
         if raw[self._status_at:] != self._all_present:
-            return self._decode(buffer, raw)[0]
+            return self._decode(view, raw)[0]
         out = list(self._firsts(raw)) if len(self._plan) > 1 else [raw[0]]
         if self._special:
-            view = self._local.view
             for i, at, kind in self._special:
                 if kind == "string":
                     out[i] = str(view[raw[at]:raw[at] + raw[at + 1]], "utf-8")
@@ -377,7 +568,7 @@ class OnlineReader:
                     out[i] = memoryview(bytes(view[raw[at]:raw[at] + raw[at + 1]])).cast("f").tolist()
         return dict(zip(self.feature_names, out))
 
-    def _decode(self, buffer, raw):
+    def _decode(self, view, raw):
         values = {}
         statuses = {}
         codes = self._status_at
@@ -394,11 +585,24 @@ class OnlineReader:
                     value = _decode_timestamp(value)
                 values[name] = value
             else:
-                data = bytes(memoryview(buffer)[raw[at]:raw[at] + raw[at + 1]])
-                if kind == "string":
-                    values[name] = data.decode()
-                elif kind == "bytes":
-                    values[name] = data
-                else:
-                    values[name] = memoryview(data).cast("f").tolist()
+                values[name] = _payloads(view, [raw[at]], [raw[at + 1]], kind, True)[0]
         return values, statuses
+
+
+_PRESENT = native.STATUSES[0]
+
+
+def _payloads(view, offsets, lengths, kind, all_present):
+    """The string, bytes or vector values at ``offsets`` / ``lengths`` of ``view``. A feature's
+    strings are one contiguous UTF-8 run: decoded at once, and sliced when it is ASCII."""
+    if kind == "string" and all_present and offsets:
+        start = offsets[0]
+        run = bytes(view[start:offsets[-1] + lengths[-1]])
+        text = run.decode()
+        if len(text) == len(run):
+            return [text[o - start:o - start + n] for o, n in zip(offsets, lengths)]
+    if kind == "string":
+        return [str(view[o:o + n], "utf-8") for o, n in zip(offsets, lengths)]
+    if kind == "bytes":
+        return [bytes(view[o:o + n]) for o, n in zip(offsets, lengths)]
+    return [memoryview(bytes(view[o:o + n])).cast("f").tolist() for o, n in zip(offsets, lengths)]

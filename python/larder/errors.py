@@ -42,6 +42,20 @@ class LarderIOError(LarderError, OSError):
     """A file other than the store cannot be read or written."""
 
 
+class BackfillFailedError(LarderError):
+    """A backfill over intervals (``FeatureStore.backfill_intervals``) left intervals not
+    committed: ``report`` is the whole report, ``failed`` the intervals not committed (each
+    with ``start``, ``end``, ``outcome`` ``failed`` or ``not_run``, and ``message``). The other
+    intervals are committed; running the backfill again computes only the missing ones."""
+
+    def __init__(self, report: dict, failed: list):
+        self.report = report
+        self.failed = failed
+        lines = [f"{i['start']}/{i['end']}: {i['outcome']}" + (f": {i['message']}" if i["message"] else "") for i in failed]
+        super().__init__("invalid_input", f"{len(failed)} of {len(report['intervals'])} intervals not committed", ())
+        self.args = ("\n".join([self.message] + lines),)
+
+
 _BY_CATEGORY = {
     "invalid_input": InvalidInputError,
     "not_found": NotFoundError,

@@ -46,9 +46,10 @@
  * THREADS AND THE GIL. Every handle may be used from several threads at
  * once; calls never call back into the caller except through the release
  * callbacks of the streams it passes in (called on the calling thread, before
- * the call returns). No function takes Python's GIL: ctypes releases it around
- * each call, so Python threads (and a serving thread pool) run Larder calls in
- * parallel. Errors are kept per thread.
+ * the call returns) and larder_backfill_intervals' interval function (called
+ * on Larder's threads: see there). No function takes Python's GIL: ctypes
+ * releases it around each call, so Python threads (and a serving thread pool)
+ * run Larder calls in parallel. Errors are kept per thread.
  *
  * TIME. Timestamps are int64 microseconds since the Unix epoch, UTC. An
  * optional time is passed as a pointer (NULL = absent, "now" for as_of).
@@ -128,7 +129,7 @@ struct ArrowArrayStream {
 typedef struct larder_store larder_store;
 typedef struct larder_reader larder_reader;
 
-/* The version of this ABI (1); a loader refuses a library it does not know. */
+/* The version of this ABI (2); a loader refuses a library it does not know. */
 int larder_abi_version(void);
 
 /* The last error on this thread as JSON:
@@ -188,6 +189,56 @@ int larder_backfill(larder_store *store, const char *view, int64_t version, cons
                     const char *on_error, const char *reject_file, const char *time_unit, int flags,
                     char **out_result);
 
+/* The function a backfill over intervals (larder_backfill_intervals) calls
+ * once per interval [start, end) (µs since the epoch, UTC). It fills `out`
+ * (zeroed by Larder) with the interval's rows, columns as for larder_write,
+ * moved into Larder, and returns 0; leaving `out` released (release NULL)
+ * or giving a stream of no rows means the interval has no rows, which is
+ * committed as an empty run. To fail the interval it returns non-zero
+ * after writing a NUL-terminated reason of at most `capacity` bytes (the
+ * NUL not counted) to `message`; the reason is kept in the ledger. */
+typedef int (*larder_interval_function)(void *context, int64_t start, int64_t end, struct ArrowArrayStream *out,
+                                        char *message, size_t capacity);
+
+/* Backfills `view` at `version` (0 = latest) over the intervals [from, to)
+ * of `every` µs (`larder backfill --command`, with a function instead of a
+ * command): each interval not yet committed with the same `name` is
+ * computed by `function(context, ...)`, validated (a row outside its
+ * interval is a problem) and committed as its own run, its ledger entry in
+ * the same transaction. `name` stands for the function in the ledger as a
+ * command line does: change it when the function changes. `jobs` intervals
+ * are computed at once (commits stay serialized, in interval order);
+ * `lookback` µs (0 = none): the intervals ending within it before `to` are
+ * recomputed, as new runs when their content changed. `flags`:
+ * LARDER_ASSUME_UTC | LARDER_ALLOW_MISSING_FEATURES |
+ * LARDER_IGNORE_UNKNOWN_COLUMNS | LARDER_FORCE (recompute committed
+ * intervals) | LARDER_FAIL_FAST (run no interval after a failed one).
+ * *out_report: {"all_committed": bool, "intervals": [{"start", "end",
+ * "outcome": "committed" | "skipped" | "unchanged" | "failed" | "not_run",
+ * "run_id", "rows", "message"}...]}; a failed interval does not make the
+ * call fail (its entry says why), bad arguments and store errors do.
+ *
+ * THREADS. `function` is called on Larder's own threads (up to `jobs` at
+ * once), never on the calling thread, which waits in this call until every
+ * interval is done. A Python caller through ctypes: the call releases the
+ * GIL and each callback (a ctypes CFUNCTYPE) takes it for its duration, so
+ * Python code of several intervals runs one at a time except where it
+ * releases the GIL (pandas, NumPy, I/O); `jobs` > 1 pays off when it does.
+ * The function may read from the store; it must not wait for another
+ * interval. */
+int larder_backfill_intervals(larder_store *store, const char *view, int64_t version, int64_t from, int64_t to,
+                              int64_t every, const char *name, larder_interval_function function, void *context,
+                              int jobs, int64_t lookback, int flags, char **out_report);
+
+#define LARDER_FORCE 16
+#define LARDER_FAIL_FAST 32
+
+/* The ledger of `view` at `version` (0 = latest) as a JSON array
+ * (`larder ledger --format json`): {"start", "end", "version", "status"
+ * ("committed" | "failed"), "run_id", "command", "content_sha256",
+ * "fingerprint", "message", "recorded_at"} per interval. */
+int larder_ledger_json(larder_store *store, const char *view, int64_t version, char **out);
+
 /* Historical retrieval (training). `spine` (moved in) holds the join keys of
  * the requested views' entity and event_timestamp (timestamp, or int64 µs)
  * and any other columns; only the join keys and event_timestamp are read.
@@ -232,19 +283,39 @@ void larder_reader_close(larder_reader *reader);
  * "features": [{"name", "type"}...]} (types as in definitions). */
 int larder_reader_describe(larder_reader *reader, char **out);
 
-/* Reads the features of one entity into `buffer` (`capacity` bytes, 8-byte
- * aligned); *needed is the number of bytes the row takes. With F features:
- * - bytes [8f, 8f+8): feature f's value: int64 / timestamp (µs) as int64,
+/* Reads the features of `count` entities whose one join key is an int64
+ * (`keys[0..count)`) into `buffer` (`capacity` bytes, 8-byte aligned), in
+ * one call, feature by feature: with F features and N = count, cell
+ * c = f*N + i is feature f of entity i, and
+ * - bytes [8c, 8c+8): the cell's value: int64 / timestamp (µs) as int64,
  *   float64 as double, bool as int64 0 or 1, and for string, bytes and
  *   vector values a uint32 offset then a uint32 length (in bytes) into the
  *   buffer; 0 when the status is not LARDER_PRESENT;
- * - bytes [8F, 9F): feature f's status (LARDER_PRESENT ...);
- * - then the bytes of string, bytes and vector (float32) values.
- * Returns LARDER_BUFFER_TOO_SMALL (and *needed) when the row does not fit. */
+ * - byte 8FN + c: the cell's status (LARDER_PRESENT ...);
+ * - from 8-byte-aligned 9FN on: the bytes of string and bytes values,
+ *   packed, and of vectors (float32, each 4-byte aligned), feature by
+ *   feature and, within a feature, in entity order, so one feature's
+ *   strings are one contiguous UTF-8 run.
+ * So each feature's N values are one array of int64 / double / (offset,
+ * length) pairs, and its N statuses one byte array: a caller reads them as
+ * such without a call per value. *needed is the number of bytes the answer
+ * takes; LARDER_BUFFER_TOO_SMALL (and *needed) when it does not fit (read
+ * again with a larger buffer). One entity (N = 1) reads with no allocation.
+ * Each entity is read with the rule at its own "now". */
+int larder_reader_get_many_int64(larder_reader *reader, const int64_t *keys, size_t count, uint8_t *buffer,
+                                 size_t capacity, size_t *needed);
+
+/* As larder_reader_get_many_int64, for an entity whose one join key is a
+ * string: entity i's key is the UTF-8 bytes [offsets[i], offsets[i+1]) of
+ * `keys` (count + 1 offsets, Arrow's layout). */
+int larder_reader_get_many_string(larder_reader *reader, const char *keys, const int64_t *offsets, size_t count,
+                                  uint8_t *buffer, size_t capacity, size_t *needed);
+
+/* larder_reader_get_many_int64 of the one entity `key` (the layout with N = 1). */
 int larder_reader_get_int64(larder_reader *reader, int64_t key, uint8_t *buffer, size_t capacity, size_t *needed);
 
-/* As larder_reader_get_int64, for an entity whose one join key is a string
- * (`length` bytes of UTF-8 at `key`). */
+/* larder_reader_get_many_string of the one entity whose key is the `length`
+ * bytes of UTF-8 at `key`. */
 int larder_reader_get_string(larder_reader *reader, const char *key, size_t length, uint8_t *buffer,
                              size_t capacity, size_t *needed);
 

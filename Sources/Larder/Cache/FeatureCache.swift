@@ -52,10 +52,18 @@ final class FeatureCache: Sendable {
         /// View versions (id → `created_at`) that did not fit in the budget.
         let refused: [Int64: Int64]
 
+        /// The ids of ``snapshots`` in ascending order, and their views in
+        /// the same order: what a read searches (a binary search over a few
+        /// integers costs less than hashing the id into the dictionary).
+        private let ids: [Int64], views: [CachedView]
+
         init(runs: RunTable, snapshots: [Int64: CachedView], refused: [Int64: Int64]) {
             self.runs = runs
             self.snapshots = snapshots
             self.refused = refused
+            let sorted = snapshots.sorted { $0.key < $1.key }
+            ids = sorted.map(\.key)
+            views = sorted.map(\.value)
         }
 
         /// Whether the view version `id` created at `createdAt` is answered
@@ -70,8 +78,13 @@ final class FeatureCache: Sendable {
         /// The snapshot of the view version `id` created at `createdAt`, when
         /// it is cached.
         @inline(__always) func snapshot(id: Int64, createdAt: Int64) -> CachedView? {
-            guard let snapshot = snapshots[id], snapshot.holds(id: id, createdAt: createdAt) else { return nil }
-            return snapshot
+            var low = 0, high = ids.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[middle] < id { low = middle + 1 } else { high = middle }
+            }
+            guard low < ids.count, ids[low] == id, views[low].holds(id: id, createdAt: createdAt) else { return nil }
+            return views[low]
         }
     }
 

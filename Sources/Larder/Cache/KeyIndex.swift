@@ -162,7 +162,7 @@ struct RecordLayout: Sendable, Equatable {
 /// cache lines beside the (small, mostly cached) table, keys and row starts.
 /// The records are dense, in key order, so they cost ``recordWords`` × 8
 /// bytes per key, not per row or per hash slot.
-struct KeyIndex: @unchecked Sendable {
+final class KeyIndex: @unchecked Sendable {
     /// A key found in the index.
     struct Entry {
         /// The key's position among the distinct keys.

@@ -129,6 +129,35 @@ public struct TrainingSetManifest: Codable, Sendable, Equatable {
         return (refs, horizon, atTime)
     }
 
+    /// The runs of `view` the training set was read from, as a drift
+    /// baseline: the view version the manifest pinned (`version`, when it
+    /// pinned several), and its runs committed at or before the manifest's
+    /// horizon (`as_of`).
+    ///
+    /// - Throws: an `invalid_input` error naming `path` when the manifest
+    ///   does not validate (``validated(path:)``), pins no feature of `view`
+    ///   (of `version`, when given), or pins several versions of it and
+    ///   `version` is nil.
+    public func baseline(of view: String, version: Int? = nil, path: String) throws(LarderError) -> (version: Int, runs: RunSelection) {
+        let (refs, horizon, _) = try validated(path: path)
+        let pinned = Set(refs.filter { $0.view == view }.compactMap(\.version)).sorted()
+        let list = pinned.map { "\(view)@\($0)" }.joined(separator: ", ")
+        let chosen: Int
+        if let version {
+            guard pinned.contains(version) else {
+                throw .invalidInput("\(path): the manifest pins no feature of \(view)@\(version) (it pins \(pinned.isEmpty ? features.joined(separator: ", ") : list))")
+            }
+            chosen = version
+        } else {
+            guard let only = pinned.first else {
+                throw .invalidInput("\(path): the manifest pins no feature of \(view) (it pins \(features.joined(separator: ", ")))")
+            }
+            guard pinned.count == 1 else { throw .invalidInput("\(path): the manifest pins several versions of \(view) (\(list)): name one as VIEW@N") }
+            chosen = only
+        }
+        return (chosen, .committed(from: nil, to: Timestamp(microseconds: horizon.microseconds + 1)))
+    }
+
     /// Whether `text` is 64 lowercase hex digits.
     private static func isSHA256(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }

@@ -72,9 +72,9 @@ struct BatchTyper {
                 let start = raw.starts[c]
                 return (raw.kinds[c], UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(raw.lengths[c]))]))
             }
-            func problem(_ row: Int, _ column: Int, _ bytes: UnsafeRawBufferPointer, _ reason: String) {
+            func problem(_ row: Int, _ column: Int, _ bytes: UnsafeRawBufferPointer, _ reason: String, rule: FeatureRule? = nil) {
                 log.add(ValidationProblem(file: file, line: raw.lines[row], column: names[column],
-                                          value: String(decoding: bytes, as: UTF8.self), reason: reason), row: base + row)
+                                          value: String(decoding: bytes, as: UTF8.self), reason: reason), row: base + row, rule: rule)
             }
             // Join keys: present, non-null, typed.
             for (k, key) in view.joinKeys.enumerated() {
@@ -131,17 +131,18 @@ struct BatchTyper {
                     for _ in 0..<n { batch.features[f].appendNull() }
                     continue
                 }
-                typeFeature(feature, into: &batch.features[f], rows: n) { row in cell(row, column) } problem: { row, bytes, reason in
-                    problem(row, column, bytes, reason)
+                typeFeature(feature, into: &batch.features[f], rows: n) { row in cell(row, column) } problem: { row, bytes, rule, reason in
+                    problem(row, column, bytes, reason, rule: FeatureRule(feature: f, rule: rule))
                 }
             }
         }
     }
 
-    /// Types one feature column.
+    /// Types one feature column; `problem` gets each refused value with
+    /// its rule (`type`, or `missing` for a feature absent from a record) and reason.
     private func typeFeature(_ feature: FeatureDefinition, into column: inout Column, rows n: Int,
                              cell: (Int) -> (FieldKind, UnsafeRawBufferPointer),
-                             problem: (Int, UnsafeRawBufferPointer, String) -> Void) {
+                             problem: (_ row: Int, _ value: UnsafeRawBufferPointer, _ rule: String, _ reason: String) -> Void) {
         for row in 0..<n {
             let (kind, bytes) = cell(row)
             if kind == .null {
@@ -151,7 +152,7 @@ struct BatchTyper {
             if kind == .missing {
                 column.appendNull()
                 if !options.allowMissingFeatures {
-                    problem(row, bytes, "feature is missing from this record (pass --allow-missing-features to write null)")
+                    problem(row, bytes, "missing", "feature is missing from this record (pass --allow-missing-features to write null)")
                 }
                 continue
             }
@@ -159,24 +160,24 @@ struct BatchTyper {
             case .int64:
                 if (kind == .text && !isJSON) || kind == .number, let v = FieldParser.int64(bytes) { column.append(v) } else {
                     column.appendNull()
-                    problem(row, bytes, "not an int64")
+                    problem(row, bytes, "type", "not an int64")
                 }
             case .float64:
                 // JSON has no NaN or infinities: JSON Lines spells them "NaN", "Infinity", "-Infinity" (as Larder writes them).
                 if (kind == .text && (!isJSON || FieldParser.isNonFiniteWord(bytes))) || kind == .number,
                    let v = FieldParser.double(bytes) { column.append(v) } else {
                     column.appendNull()
-                    problem(row, bytes, "not a float64")
+                    problem(row, bytes, "type", "not a float64")
                 }
             case .bool:
                 if (kind == .text && !isJSON) || kind == .boolean, let v = FieldParser.bool(bytes) { column.append(v) } else {
                     column.appendNull()
-                    problem(row, bytes, "not a bool (expected true, false, 1 or 0)")
+                    problem(row, bytes, "type", "not a bool (expected true, false, 1 or 0)")
                 }
             case .string:
                 if kind == .text { column.append(bytes: bytes) } else {
                     column.appendNull()
-                    problem(row, bytes, "expected a string, found a JSON \(kind)")
+                    problem(row, bytes, "type", "expected a string, found a JSON \(kind)")
                 }
             case .bytes:
                 var decoded: [UInt8] = []
@@ -184,14 +185,14 @@ struct BatchTyper {
                     decoded.withUnsafeBytes { column.append(bytes: $0) }
                 } else {
                     column.appendNull()
-                    problem(row, bytes, "not base64-encoded bytes")
+                    problem(row, bytes, "type", "not base64-encoded bytes")
                 }
             case .timestamp:
                 switch timestamp(kind, bytes) {
                 case .success(let t): column.append(t)
                 case .failure(let failure):
                     column.appendNull()
-                    problem(row, bytes, failure.reason)
+                    problem(row, bytes, "type", failure.reason)
                 }
             case .vector(let dimension):
                 let before = column.floats.count
@@ -201,12 +202,12 @@ struct BatchTyper {
                     } else {
                         column.floats.removeLast(count)
                         column.appendNull()
-                        problem(row, bytes, "vector has \(count) values, the feature has \(dimension)")
+                        problem(row, bytes, "type", "vector has \(count) values, the feature has \(dimension)")
                     }
                 } else {
                     column.floats.removeLast(column.floats.count - before)
                     column.appendNull()
-                    problem(row, bytes, "not a vector (expected e.g. [0.5, 1, -2])")
+                    problem(row, bytes, "type", "not a vector (expected e.g. [0.5, 1, -2])")
                 }
             }
         }

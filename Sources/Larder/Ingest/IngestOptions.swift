@@ -2,7 +2,17 @@
 public struct IngestOptions: Sendable {
     /// The input format.
     public enum Format: String, Sendable, CaseIterable {
-        case csv, jsonl
+        /// CSV with a header row.
+        case csv
+        /// JSON Lines: one object per line.
+        case jsonl
+        /// One JSON object of columns, `{"driver_id": [1001, 1002], …}`, or
+        /// that object under `"df"` (Feast's push shape): rows are numbered
+        /// by their position in the arrays, from 1.
+        case jsonColumns = "json-columns"
+
+        /// Whether values are JSON (typed by the JSON rules) rather than text.
+        var isJSON: Bool { self != .csv }
     }
 
     /// What to do with bad rows.
@@ -50,6 +60,12 @@ public struct IngestOptions: Sendable {
     /// Write nothing when a run with the same content hash was already
     /// committed to this view version.
     public var skipIfUnchanged = false
+    /// The andon on the whole run's rejects: a run that rejects
+    /// (`--on-error skip`) a greater fraction (0…1) of the rows it read, for
+    /// any reason, is refused as a whole and nothing of it is written.
+    /// Features' own limits (`max_reject_rate`, `max_null_rate` in the
+    /// definitions) apply as well.
+    public var maxRejectRate: Double?
     /// Rows typed and written per batch.
     public var batchRows = 65_536
     /// A spine's passthrough columns by name, as `int64`, `float64`, `bool`,
@@ -64,6 +80,9 @@ public struct IngestOptions: Sendable {
     var sortPartRows = 1 << 20
     /// Where ``RunSorter`` makes its scratch folder (nil: the system temporary folder).
     var scratchParent: String?
+    /// Whether the run gathers and records its statistics (and so checks its
+    /// rate limits). Off only in benchmarks, to measure what statistics cost.
+    package var gathersStatistics = true
     /// The interval every event time must fall in (a backfill over
     /// intervals); a row outside it is a validation problem.
     var eventWindow: BackfillInterval?

@@ -10,7 +10,9 @@ import class Dispatch.DispatchSemaphore
 /// (+ statistics of the written rows, stored with the run)
 ///
 /// Three threads: one reads, types and validates; one puts the rows into
-/// primary-key order; the calling thread inserts them, inside the run's
+/// primary-key order; the calling thread inserts them (a small input in
+/// memory, ``IngestSource/isSmallInMemory``, is read and sorted on the
+/// calling thread first: a server's push starts no thread), inside the run's
 /// single write transaction, which commits at the end or rolls everything
 /// back. The first ``IngestOptions/streamedRows`` rows are written as they
 /// come, each batch sorted on its own; the rest of the run is sorted as a
@@ -72,30 +74,45 @@ struct IngestPipeline<Source: IngestSource> {
             IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
                          contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)
         }
+        if let limit = options.maxRejectRate, !(0...1).contains(limit) {
+            throw LarderError.invalidInput("the maximum reject rate is a fraction from 0 to 1 (0.05 is 5%), not \(limit)")
+        }
         let knownHash = options.skipIfUnchanged ? try source.hashBeforeReading() : nil
         if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return skipped(knownHash) }
         let keepRaw = options.onError == .skip
         let rejects = try options.rejectFile.map { destination throws(LarderError) in RejectFile(sink: try outputs.sink(for: destination)) }
         if keepRaw, rejects == nil { throw LarderError.invalidInput("--on-error skip needs --reject-file FILE for the rejected lines") }
 
-        let validated = HandoffQueue<Handoff>(capacity: 2)
-        let queue = HandoffQueue<Handoff>(capacity: 2)
+        // A small input already in memory (a server's push) is read,
+        // validated and sorted on this thread before the transaction: no
+        // thread to start, no handoff to wait for. The queues then hold
+        // every batch (a few at most).
+        let inline = source.isSmallInMemory
+        let capacity = inline ? Int(Int32.max) : 2
+        let validated = HandoffQueue<Handoff>(capacity: capacity)
+        let queue = HandoffQueue<Handoff>(capacity: capacity)
         let pipeline = self
         let finished = DispatchSemaphore(value: 0)
-        let bodies: [@Sendable () -> Void] = [{ pipeline.read(into: validated, started: started, clock: clock) },
-                                              { pipeline.order(from: validated, into: queue) }]
-        for body in bodies {
-            let thread = Thread {
-                body()
-                finished.signal()
+        var threads = 0
+        if inline {
+            read(into: validated, started: started, clock: clock)
+            order(from: validated, into: queue)
+        } else {
+            let bodies: [@Sendable () -> Void] = [{ pipeline.read(into: validated, started: started, clock: clock) },
+                                                  { pipeline.order(from: validated, into: queue) }]
+            for body in bodies {
+                let thread = Thread {
+                    body()
+                    finished.signal()
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+                threads += 1
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         defer {
             queue.close() // stops the other threads if the writer stops early
-            finished.wait() // and waits until they have ended (the scratch files are gone)
-            finished.wait()
+            for _ in 0..<threads { finished.wait() } // and waits until they have ended (the scratch files are gone)
         }
 
         return try storage.writingRun { () throws -> TransactionEnd<IngestResult> in
@@ -120,7 +137,9 @@ struct IngestPipeline<Source: IngestSource> {
                 case .stage(var stage):
                     rowsSeen += stage.batch.count + stage.badRecords.count
                     try writer.write(stage.batch, log: &stage.log, file: source.label)
-                    for f in statistics.indices { statistics[f].add(stage.batch.features[f], skipping: stage.log.badRows, scratch: &scratch) }
+                    if options.gathersStatistics {
+                        for f in statistics.indices { statistics[f].add(stage.batch.features[f], skipping: stage.log.badRows, scratch: &scratch) }
+                    }
                     if stage.log.total == 0, stage.badRecords.isEmpty, writer.rowsWritten <= IngestPipeline.handoffRows {
                         written?.append(stage.batch)
                     } else {
@@ -138,7 +157,8 @@ struct IngestPipeline<Source: IngestSource> {
                     progress?(stage.progress)
                 }
             }
-            if rowsSeen == 0 {
+            // An interval of a backfill (eventWindow) may hold no rows: that is its answer, committed as an empty run.
+            if rowsSeen == 0, options.eventWindow == nil {
                 log.add(ValidationProblem(file: source.label, line: 1, column: "", value: "", reason: "the input has no data rows"), row: nil)
             }
             // Stop mode rejects the run on any problem; skip mode when no row is left to commit.
@@ -147,7 +167,12 @@ struct IngestPipeline<Source: IngestSource> {
             if options.skipIfUnchanged, knownHash == nil, try storage.committedRun(of: view, withContent: sha) != nil {
                 return .rollback(skipped(sha))
             }
-            try writer.record(statistics)
+            if options.gathersStatistics {
+                for (refused, count) in log.refusals { statistics[refused.feature].addRejected(rows: Int64(count), rule: refused.rule) }
+                for f in statistics.indices { statistics[f].addRunRejected(rows: Int64(rejected)) }
+                try RateLimits(view: view, maxRejectRate: options.maxRejectRate).check(statistics)
+                try writer.record(statistics)
+            }
             try writer.finish(contentSHA256: sha, rejected: rejected)
             let result = IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
                                       rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds)

@@ -9,6 +9,12 @@ protocol IngestSource: Sendable {
     /// The file read, which no output of the run may replace (nil for a frame).
     var inputPath: String? { get }
 
+    /// Whether the input is in memory and small (at most
+    /// ``FileSource/inlineBytes`` bytes; a frame of at most
+    /// ``IngestPipeline/handoffRows`` rows), so that the pipeline reads it
+    /// on the calling thread rather than on threads of its own.
+    var isSmallInMemory: Bool { get }
+
     /// The content hash, when it can be known before any row is read (a
     /// frame; a file, by reading it once); nil for standard input.
     func hashBeforeReading() throws(LarderError) -> String?
@@ -45,6 +51,14 @@ struct FileSource: IngestSource {
 
     var inputPath: String? { source.path }
 
+    /// The most bytes of an input in memory read on the calling thread.
+    static let inlineBytes = 1 << 20
+
+    var isSmallInMemory: Bool {
+        if case .memory(_, let bytes) = source { return bytes.count <= FileSource.inlineBytes }
+        return false
+    }
+
     func hashBeforeReading() throws(LarderError) -> String? {
         try source.path.map { path throws(LarderError) in try ByteSource.sha256(path: path) }
     }
@@ -60,7 +74,7 @@ struct FileSource: IngestSource {
                                                    ignoreUnknownKeys: options.ignoreUnknownColumns, keepRawRecords: keepRaw)
         let mapping = try InputMapping.make(names: names, view: view, options: options, file: path)
         let typer = BatchTyper(view: view, mapping: mapping, options: options, file: path, names: names,
-                               isJSON: format == .jsonl, defaultCreated: started)
+                               isJSON: format.isJSON, defaultCreated: started)
         var raw = RawBatch()
         var rowsRead = 0
         while try reader.next(into: &raw, maxRows: options.batchRows) {
@@ -94,6 +108,8 @@ struct FrameSource: IngestSource {
     var label: String { "write" }
 
     var inputPath: String? { nil }
+
+    var isSmallInMemory: Bool { frame.rowCount <= IngestPipeline<FrameSource>.handoffRows }
 
     func hashBeforeReading() throws(LarderError) -> String? { sha256 }
 

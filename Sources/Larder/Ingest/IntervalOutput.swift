@@ -14,10 +14,12 @@ enum IntervalOutput: Sendable {
     /// The producer failed: why, with standard error's tail.
     case failed(String)
 
-    /// Runs `producer` for `interval` of `view`; a command writes its output
+    /// Runs `producer` for `interval` of `view` (whose input names event
+    /// times `eventColumn`); a command writes its output
     /// to `folder/name.out` (its standard error to `folder/name.err`,
     /// removed once its tail is read).
-    static func produce(_ producer: IntervalProducer, for interval: BackfillInterval, view: FeatureView, timeoutSeconds: Double?,
+    static func produce(_ producer: IntervalProducer, for interval: BackfillInterval, view: FeatureView, eventColumn: String,
+                        timeoutSeconds: Double?,
                         folder: String, name: String) -> IntervalOutput {
         switch producer {
         case .command:
@@ -34,6 +36,10 @@ enum IntervalOutput: Sendable {
                 let shown = tail.isEmpty ? "" : "\nstandard error (its end):\n" + tail
                 switch ending {
                 case .exited(0):
+                    if FileSystem.size(out) == 0 {
+                        unlink(out)
+                        return .frame(FrameSource(frame: noRows(for: view, eventColumn: eventColumn)))
+                    }
                     return .file(path: out, sha256: try ByteSource.sha256(path: out), stderrTail: shown)
                 case .exited(let status):
                     unlink(out)
@@ -51,11 +57,22 @@ enum IntervalOutput: Sendable {
             }
         case .function(let functionName, let body):
             do {
-                return .frame(FrameSource(frame: try body(interval)))
+                let frame = try body(interval)
+                return .frame(FrameSource(frame: frame.rowCount == 0 ? noRows(for: view, eventColumn: eventColumn) : frame))
             } catch {
                 return .failed("the function \(functionName) failed: \(error)")
             }
         }
+    }
+
+    /// An interval's answer when its producer gave no rows (an empty
+    /// output, a frame without rows, whatever its columns): no rows, in
+    /// the view's columns, so that it is committed as an empty run.
+    static func noRows(for view: FeatureView, eventColumn: String) -> FeatureFrame {
+        let keys = view.joinKeys.map { ($0.name, Column(type: $0.type.featureType)) }
+        let features = view.features.map { ($0.name, Column(type: $0.type)) }
+        let columns = keys + [(eventColumn, Column(type: .timestamp))] + features
+        return FeatureFrame(names: columns.map(\.0), columns: columns.map(\.1))
     }
 
     /// The tail of standard error, as shown after a validation report.

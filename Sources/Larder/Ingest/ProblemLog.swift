@@ -12,16 +12,21 @@ package struct ProblemLog: Sendable {
     package var badRows = Bitmap()
     /// The reasons for each bad row of the current batch, for the reject file.
     var reasons: [Int: [String]] = [:]
+    /// Problems with a feature's value, by the feature's index and the rule
+    /// that refused it: what the run's statistics record as rejected rows.
+    private(set) var refusals: [FeatureRule: Int] = [:]
 
     /// Records a problem with row `row` of the current batch (nil for a record
-    /// that never became a row).
-    package mutating func add(_ problem: ValidationProblem, row: Int?) {
+    /// that never became a row); `rule` names the feature and rule, when the
+    /// problem is with a feature's value.
+    package mutating func add(_ problem: ValidationProblem, row: Int?, rule: FeatureRule? = nil) {
         total += 1
         if problems.count < Self.listed { problems.append(problem) }
         if let row {
             badRows[row] = true
             reasons[row, default: []].append(problem.description)
         }
+        if let rule { refusals[rule, default: 0] += 1 }
     }
 
     /// Starts a new batch of `rows` rows.
@@ -35,6 +40,7 @@ package struct ProblemLog: Sendable {
     mutating func merge(_ other: ProblemLog) {
         for problem in other.problems where problems.count < Self.listed { problems.append(problem) }
         total += other.total
+        refusals.merge(other.refusals, uniquingKeysWith: +)
     }
 
     /// This batch's log with rows renumbered for a batch reordered by
@@ -56,4 +62,13 @@ package struct ProblemLog: Sendable {
 
     /// The validation error for everything found.
     var error: LarderError { .validation(problems: problems, total: total) }
+}
+
+/// A rule that refused a feature's value: the feature's index in its view
+/// version and the rule's name (``FeatureStatistics/rejectionRules``).
+package struct FeatureRule: Hashable, Sendable {
+    /// The feature's index.
+    var feature: Int
+    /// The rule: `type`, `missing`, `not_null`, `min`, `max`, `allowed` or `allow_nan`.
+    var rule: String
 }

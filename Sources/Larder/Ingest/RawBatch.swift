@@ -161,7 +161,7 @@ extension UnsafeRawBufferPointer {
     /// ASCII runs are checked eight bytes at a time.
     ///
     /// - Complexity: O(n), no allocation.
-    func firstInvalidUTF8Offset() -> Int? {
+    package func firstInvalidUTF8Offset() -> Int? {
         guard let base = baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let n = count
         var i = 0

@@ -12,8 +12,8 @@ extension CSVReader: RecordReader {}
 extension JSONLinesReader: RecordReader {}
 
 /// A reader of `source` in `format`, and its column names: a CSV file's
-/// header, or `jsonColumns` for JSON Lines (whose other keys are refused
-/// unless `ignoreUnknownKeys`).
+/// header, or `jsonColumns` for JSON Lines and a JSON object of columns
+/// (whose other keys are refused unless `ignoreUnknownKeys`).
 func openRecordReader(source: ByteSource, format: IngestOptions.Format, jsonColumns: [String], ignoreUnknownKeys: Bool,
                       keepRawRecords: Bool) throws(LarderError) -> (any RecordReader, [String]) {
     switch format {
@@ -24,5 +24,8 @@ func openRecordReader(source: ByteSource, format: IngestOptions.Format, jsonColu
     case .jsonl:
         return (JSONLinesReader(source: source, fileName: source.path, columns: jsonColumns, ignoreUnknownKeys: ignoreUnknownKeys,
                                 keepRawRecords: keepRawRecords), jsonColumns)
+    case .jsonColumns:
+        return (JSONColumnsReader(source: source, fileName: source.path, columns: jsonColumns, ignoreUnknownKeys: ignoreUnknownKeys,
+                                  keepRawRecords: keepRawRecords), jsonColumns)
     }
 }

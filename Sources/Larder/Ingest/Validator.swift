@@ -54,38 +54,42 @@ struct Validator {
             guard e.notNull || e.min != nil || e.max != nil || e.allowed != nil || checksNaN || feature.type == .timestamp else { continue }
             for row in rows where !log.badRows[row] {
                 guard column.validity[row] else {
-                    if e.notNull { log.add(problem(batch, row, feature.name, "", "null, but the feature expects not_null"), row: row) }
+                    if e.notNull {
+                        log.add(problem(batch, row, feature.name, "", "null, but the feature expects not_null"), row: row,
+                                rule: FeatureRule(feature: f, rule: "not_null"))
+                    }
                     continue
                 }
-                if let reason = broken(e, feature: f, type: feature.type, column: column, row: row) {
-                    log.add(problem(batch, row, feature.name, column.value(row).description, reason), row: row)
+                if let refusal = broken(e, feature: f, type: feature.type, column: column, row: row) {
+                    log.add(problem(batch, row, feature.name, column.value(row).description, refusal.reason), row: row,
+                            rule: FeatureRule(feature: f, rule: refusal.rule))
                 }
             }
         }
     }
 
-    /// The rule a present value breaks, if any.
+    /// The rule a present value breaks and why, if it breaks one.
     @inline(__always)
-    private func broken(_ e: Expectations, feature f: Int, type: FeatureType, column: Column, row: Int) -> String? {
+    private func broken(_ e: Expectations, feature f: Int, type: FeatureType, column: Column, row: Int) -> (rule: String, reason: String)? {
         switch type {
         case .int64, .timestamp:
             let v = column.ints[row]
-            if type == .timestamp, !Timestamp.supported.contains(v) { return Timestamp.ParseError.unsupportedYear.description }
-            if let min = e.min, Double(v) < min { return "below min \(format(min))" }
-            if let max = e.max, Double(v) > max { return "above max \(format(max))" }
-            if let allowed = allowedInts[f], !allowed.contains(v) { return "not one of the allowed values \(e.allowed!)" }
+            if type == .timestamp, !Timestamp.supported.contains(v) { return ("type", Timestamp.ParseError.unsupportedYear.description) }
+            if let min = e.min, Double(v) < min { return ("min", "below min \(format(min))") }
+            if let max = e.max, Double(v) > max { return ("max", "above max \(format(max))") }
+            if let allowed = allowedInts[f], !allowed.contains(v) { return ("allowed", "not one of the allowed values \(e.allowed!)") }
         case .float64:
             let v = column.doubles[row]
-            if v.isNaN { return e.allowNaN ? nil : "NaN is not allowed (set allow_nan: true on the feature)" }
-            if let min = e.min, v < min { return "below min \(format(min))" }
-            if let max = e.max, v > max { return "above max \(format(max))" }
+            if v.isNaN { return e.allowNaN ? nil : ("allow_nan", "NaN is not allowed (set allow_nan: true on the feature)") }
+            if let min = e.min, v < min { return ("min", "below min \(format(min))") }
+            if let max = e.max, v > max { return ("max", "above max \(format(max))") }
         case .string:
             if let allowed = allowedStrings[f], !allowed.contains(Array(column.byteSlice(row))) {
-                return "not one of the allowed values \(e.allowed!)"
+                return ("allowed", "not one of the allowed values \(e.allowed!)")
             }
         case .vector(let n):
             if !e.allowNaN, column.floats[(row * n)..<((row + 1) * n)].contains(where: \.isNaN) {
-                return "NaN in a vector is not allowed (set allow_nan: true on the feature)"
+                return ("allow_nan", "NaN in a vector is not allowed (set allow_nan: true on the feature)")
             }
         case .bool, .bytes:
             break

@@ -48,13 +48,26 @@ public enum EntityRows {
         } catch {
             throw .invalidInput("entities: expected a JSON object with one array per join key (\(joinKeys.map(\.name).joined(separator: ", ")))")
         }
-        if let extra = object.keys.sorted().first(where: { name in !joinKeys.contains { $0.name == name } }) {
+        return try frame(object.map { ($0.key, $0.value) }, joinKeys: joinKeys)
+    }
+
+    /// Entities whose JSON arrays were already read (by a server reading a
+    /// request body itself): one array of values per join key name, every
+    /// array of the same length, typed by the rule of ``parse(json:joinKeys:)``.
+    ///
+    /// - Throws: ``LarderError/Category/invalidInput`` for a missing or
+    ///   unknown key, arrays of different lengths, or a value of the wrong
+    ///   JSON type (naming key and index).
+    public static func frame(_ arrays: [(name: String, values: [KeyValue])], joinKeys: [JoinKey]) throws(LarderError) -> FeatureFrame {
+        if let extra = arrays.map(\.name).sorted().first(where: { name in !joinKeys.contains { $0.name == name } }) {
             throw .invalidInput("entities: \(extra) is not a join key of these features (they are \(joinKeys.map(\.name).joined(separator: ", ")))")
         }
         var columns: [Column] = []
         var count: Int?
         for key in joinKeys {
-            guard let values = object[key.name] else { throw .invalidInput("entities: no array for join key \(key.name)") }
+            guard let values = arrays.first(where: { $0.name == key.name })?.values else {
+                throw .invalidInput("entities: no array for join key \(key.name)")
+            }
             if let count, values.count != count { throw .invalidInput("entities: \(key.name) has \(values.count) values, not \(count) like the other keys") }
             count = values.count
             var column = Column(type: key.type.featureType, capacity: values.count)
@@ -71,13 +84,16 @@ public enum EntityRows {
     }
 
     /// One JSON value given for a join key.
-    private enum KeyValue: Decodable, CustomStringConvertible {
+    public enum KeyValue: Sendable, Decodable, CustomStringConvertible {
+        /// A JSON integer that fits an `int64`.
         case int(Int64)
+        /// A JSON string.
         case string(String)
         /// Anything else (a fraction, a boolean, null, an array, an object).
         case other
 
-        init(from decoder: any Decoder) throws {
+        /// Decodes one JSON value.
+        public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let value = try? container.decode(Int64.self) {
                 self = .int(value)
@@ -88,7 +104,8 @@ public enum EntityRows {
             }
         }
 
-        var description: String {
+        /// The value as errors name it.
+        public var description: String {
             switch self {
             case .int(let v): String(v)
             case .string(let v): "the string \"\(v)\""

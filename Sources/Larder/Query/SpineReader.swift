@@ -22,7 +22,7 @@ public enum SpineReader {
                             options: IngestOptions = IngestOptions()) throws(LarderError) -> (frame: FeatureFrame, sha256: String) {
         let path = input.description
         let source = try ByteSource(input)
-        let isJSON = options.resolvedFormat(for: path) == .jsonl
+        let isJSON = options.resolvedFormat(for: path).isJSON
         var (reader, names) = try openRecordReader(source: source, format: options.resolvedFormat(for: path),
                                                    jsonColumns: joinKeys.map(\.name) + [options.eventTimeColumn],
                                                    ignoreUnknownKeys: true, keepRawRecords: false)

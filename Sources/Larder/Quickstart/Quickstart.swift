@@ -58,6 +58,11 @@ package enum Quickstart {
         /// A point-in-time training set for a four-row spine whose `note`
         /// column says what each row should see.
         package var training: Table
+        /// The second run: the first day sent again with a shift injected
+        /// (``writeDataset(to:lastHour:drivers:days:seed:shifted:)``).
+        package var shiftedRun: IngestResult
+        /// The drift of the second run from the first, which ``shiftedRun`` drifted.
+        package var drift: DriftReport
     }
 
     /// Rows of text under a header, for printing.
@@ -94,12 +99,14 @@ package enum Quickstart {
         let store = try OutputFiles(store: [], inputs: [.init("definitions", path: definitionsPath), .init("dataset", path: dataPath)],
                                     outputs: [.init("store", destination: .file(storePath))])
         let building = try store.file(storePath)
-        let (plan, run) = try fill(store: building.temporaryPath, definitionsPath: definitionsPath, dataPath: dataPath)
+        let (plan, run, shifted) = try fill(store: building.temporaryPath, definitionsPath: definitionsPath, dataPath: dataPath,
+                                            lastHour: lastHour)
         try StoreFiles.checkpoint(storePath)
         try store.commit()
         let made = try FeatureStore(path: storePath, options: .init(create: false))
+        let drift = try made.drift(view: "driver_stats", baseline: .run(run.runID ?? 0), current: .run(shifted.runID ?? 0))
         return Demo(storePath: storePath, definitionsPath: definitionsPath, dataPath: dataPath, dataRows: rows, plan: plan, run: run,
-                    online: try online(made), training: try training(made, lastHour: lastHour))
+                    online: try online(made), training: try training(made, lastHour: lastHour), shiftedRun: shifted, drift: drift)
     }
 
     /// The online features the demo shows.
@@ -142,23 +149,32 @@ package enum Quickstart {
     }
 
     /// Applies the definitions and backfills the data into a new store at
-    /// `path`, and closes it.
-    private static func fill(store path: String, definitionsPath: String, dataPath: String) throws(LarderError) -> (ApplyPlan, IngestResult) {
+    /// `path`, then sends the first day again with a shift injected (a
+    /// second run, `shifted-first-day.csv`), and closes the store. The
+    /// second run supersedes the first day only: the online features and
+    /// the training set the demo shows do not reach back that far.
+    private static func fill(store path: String, definitionsPath: String, dataPath: String,
+                             lastHour: Int64) throws(LarderError) -> (ApplyPlan, IngestResult, IngestResult) {
         let store = try FeatureStore(path: path, options: .init(cacheBytes: 0))
         let plan = try store.apply(try Definitions.parse(yaml: definitionsYAML, file: definitionsPath))
         let run = try store.backfill(view: "driver_stats", input: .file(dataPath))
-        return (plan, run)
+        var shifted = ByteSink.memory()
+        _ = try writeDataset(to: &shifted, lastHour: lastHour - Int64(29 * 24) * 3_600_000_000, days: 1, seed: 7, shifted: true)
+        let second = try store.backfill(view: "driver_stats", input: .memory(name: "shifted-first-day.csv", bytes: shifted.buffer))
+        return (plan, run, second)
     }
 
     /// Writes the demo dataset as CSV to `sink`: `drivers` drivers (ids 1001…)
     /// with one row per hour over `days` days, the last hour being `lastHour`
     /// (µs), so that online reads of a fresh demo find features within their
     /// 7-day TTL. Values come from a fixed seed: every run makes the same
-    /// values. About 3 % of `city` values are empty (null).
+    /// values. About 3 % of `city` values are empty (null). `shifted`
+    /// injects a shift: `conv_rate` is the square root of the uniform value
+    /// (mean 2/3 instead of 1/2) and about 20 % of `city` values are empty.
     ///
     /// - Returns: the number of data rows written.
     static func writeDataset(to sink: inout ByteSink, lastHour: Int64, drivers: Int = 1_000, days: Int = 30,
-                             seed: UInt64 = 42) throws(LarderError) -> Int {
+                             seed: UInt64 = 42, shifted: Bool = false) throws(LarderError) -> Int {
         let startTime = lastHour - Int64(days * 24 - 1) * 3_600_000_000
         var random = SplitMix64(seed: seed)
         sink.buffer.append(contentsOf: "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n".utf8)
@@ -171,13 +187,14 @@ package enum Quickstart {
                 sink.buffer.append(0x2C)
                 Timestamp.write(time, into: &sink.buffer)
                 sink.buffer.append(0x2C)
-                sink.buffer.append(contentsOf: String(Double(random.next() % 1_000_000) / 1_000_000).utf8)
+                let conv = Double(random.next() % 1_000_000) / 1_000_000
+                sink.buffer.append(contentsOf: String(shifted ? conv.squareRoot() : conv).utf8)
                 sink.buffer.append(0x2C)
                 sink.buffer.append(contentsOf: String(Double(random.next() % 1_000_000) / 1_000_000).utf8)
                 sink.buffer.append(0x2C)
                 sink.buffer.append(contentsOf: String(random.next() % 500).utf8)
                 sink.buffer.append(0x2C)
-                if random.next() % 100 >= 3 { sink.buffer.append(contentsOf: cities[(driver + hour / 24) % cities.count].utf8) }
+                if random.next() % 100 >= (shifted ? 20 : 3) { sink.buffer.append(contentsOf: cities[(driver + hour / 24) % cities.count].utf8) }
                 sink.buffer.append(0x0A)
                 rows += 1
                 try sink.flushIfFull()

@@ -70,6 +70,13 @@ extension Expectations: CustomStringConvertible {
         if let max { parts.append("max: \(max)") }
         if let allowed { parts.append("allowed: [\(allowed.joined(separator: ", "))]") }
         if allowNaN { parts.append("allow_nan: true") }
+        if let maxNullRate { parts.append("max_null_rate: \(maxNullRate)") }
+        if let maxRejectRate { parts.append("max_reject_rate: \(maxRejectRate)") }
+        if !drift.isEmpty {
+            let figures = [("psi", drift.psi), ("ks", drift.ks), ("js", drift.js), ("null_rate_points", drift.nullRateIncrease.map { $0 * 100 }),
+                           ("reject_rate_points", drift.rejectRateIncrease.map { $0 * 100 })]
+            parts.append("drift: {\(figures.compactMap { name, value in value.map { "\(name): \($0)" } }.joined(separator: ", "))}")
+        }
         return parts.isEmpty ? "" : "{\(parts.joined(separator: ", "))}"
     }
 }

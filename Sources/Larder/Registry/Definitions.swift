@@ -145,7 +145,7 @@ private struct DefinitionsParser {
         if let expectNode = map["expect"] {
             let k = "\(key).expect"
             let e = try mapping(expectNode, key: k)
-            try allowOnly(e, ["not_null", "min", "max", "allowed", "allow_nan"], key: k)
+            try allowOnly(e, ["not_null", "min", "max", "allowed", "allow_nan", "max_null_rate", "max_reject_rate", "drift"], key: k)
             expect.notNull = try optionalBool(e, "not_null", key: k) ?? false
             expect.allowNaN = try optionalBool(e, "allow_nan", key: k) ?? false
             expect.min = try optionalNumber(e, "min", key: k)
@@ -172,6 +172,21 @@ private struct DefinitionsParser {
                     allowed.append(text)
                 }
                 expect.allowed = allowed
+            }
+            expect.maxNullRate = try optionalFraction(e, "max_null_rate", key: k)
+            expect.maxRejectRate = try optionalFraction(e, "max_reject_rate", key: k)
+            if let driftNode = e["drift"] {
+                let dk = "\(k).drift"
+                let d = try mapping(driftNode, key: dk)
+                try allowOnly(d, ["psi", "ks", "js", "null_rate_points", "reject_rate_points"], key: dk)
+                func threshold(_ name: String) throws -> Double? {
+                    let value = try optionalNumber(d, name, key: dk)
+                    if let value, value < 0 { throw definitions.error("\(dk).\(name)", "a threshold is at least 0, found \(value)") }
+                    return value
+                }
+                expect.drift = DriftOverrides(psi: try threshold("psi"), ks: try threshold("ks"), js: try threshold("js"),
+                                              nullRateIncrease: try threshold("null_rate_points").map { $0 / 100 },
+                                              rejectRateIncrease: try threshold("reject_rate_points").map { $0 / 100 })
             }
         }
         return FeatureDefinition(name: name, type: type, expectations: expect,
@@ -252,6 +267,15 @@ private struct DefinitionsParser {
         guard let text = try optionalString(map, name, key: key) else { return nil }
         guard let value = Double(text), value.isFinite else {
             throw definitions.error("\(key).\(name)", "expected a number, found \"\(text)\"")
+        }
+        return value
+    }
+
+    /// A rate limit: a number from 0 to 1.
+    func optionalFraction(_ map: Node.Mapping, _ name: String, key: String) throws -> Double? {
+        guard let value = try optionalNumber(map, name, key: key) else { return nil }
+        guard (0...1).contains(value) else {
+            throw definitions.error("\(key).\(name)", "expected a fraction from 0 to 1 (0.05 is 5%), found \(value)")
         }
         return value
     }

@@ -10,14 +10,26 @@ public struct Expectations: Hashable, Sendable {
     public var allowed: [String]?
     /// NaN is accepted in a `float64` or vector feature.
     public var allowNaN = false
+    /// The andon on nulls: a run whose rows hold nulls of this feature at a
+    /// greater rate (a fraction, 0…1) is refused as a whole.
+    public var maxNullRate: Double?
+    /// The andon on rejects: a run that rejects (`--on-error skip`) a greater
+    /// fraction of the rows it read for this feature's value is refused as a whole.
+    public var maxRejectRate: Double?
+    /// This feature's drift thresholds, over the defaults (`larder drift`).
+    public var drift = DriftOverrides()
 
     /// No expectations.
-    public init(notNull: Bool = false, min: Double? = nil, max: Double? = nil, allowed: [String]? = nil, allowNaN: Bool = false) {
+    public init(notNull: Bool = false, min: Double? = nil, max: Double? = nil, allowed: [String]? = nil, allowNaN: Bool = false,
+                maxNullRate: Double? = nil, maxRejectRate: Double? = nil, drift: DriftOverrides = DriftOverrides()) {
         self.notNull = notNull
         self.min = min
         self.max = max
         self.allowed = allowed
         self.allowNaN = allowNaN
+        self.maxNullRate = maxNullRate
+        self.maxRejectRate = maxRejectRate
+        self.drift = drift
     }
 
     /// Whether there is nothing to check.

@@ -210,6 +210,9 @@ package enum Registry {
         var max: Double?
         var allowed: [String]?
         var allow_nan: Bool?
+        var max_null_rate: Double?
+        var max_reject_rate: Double?
+        var drift: StoredDrift?
 
         package init(_ e: Expectations) {
             not_null = e.notNull ? true : nil
@@ -217,10 +220,35 @@ package enum Registry {
             max = e.max
             allowed = e.allowed
             allow_nan = e.allowNaN ? true : nil
+            max_null_rate = e.maxNullRate
+            max_reject_rate = e.maxRejectRate
+            drift = e.drift.isEmpty ? nil : StoredDrift(e.drift)
         }
 
         var expectations: Expectations {
-            Expectations(notNull: not_null ?? false, min: min, max: max, allowed: allowed, allowNaN: allow_nan ?? false)
+            Expectations(notNull: not_null ?? false, min: min, max: max, allowed: allowed, allowNaN: allow_nan ?? false,
+                         maxNullRate: max_null_rate, maxRejectRate: max_reject_rate, drift: drift?.overrides ?? DriftOverrides())
+        }
+    }
+
+    /// A feature's drift thresholds as stored (rates as fractions).
+    struct StoredDrift: Codable {
+        var psi: Double?
+        var ks: Double?
+        var js: Double?
+        var null_rate_increase: Double?
+        var reject_rate_increase: Double?
+
+        init(_ d: DriftOverrides) {
+            psi = d.psi
+            ks = d.ks
+            js = d.js
+            null_rate_increase = d.nullRateIncrease
+            reject_rate_increase = d.rejectRateIncrease
+        }
+
+        var overrides: DriftOverrides {
+            DriftOverrides(psi: psi, ks: ks, js: js, nullRateIncrease: null_rate_increase, rejectRateIncrease: reject_rate_increase)
         }
     }
 

@@ -17,6 +17,13 @@ final class SQLiteSession: StoreSession {
         Int(try db.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(view.tableName))"))
     }
 
+    func newestEventTime(of view: FeatureView) throws -> Timestamp? {
+        let statement = try db.statement("SELECT MAX(event_timestamp) FROM \(Identifier.quoted(view.tableName))")
+        defer { statement.reset() }
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return Timestamp(microseconds: statement.int64(0))
+    }
+
     func integrityCheck() throws -> String {
         try db.queryText("PRAGMA integrity_check")
     }

@@ -15,6 +15,8 @@ import Foundation
 ///   between the shares of the values either sketch reports as frequent,
 ///   the rest of the rows pooled as one "other" value.
 /// - **Null rate** (every type): the change of nulls/rows, in points.
+/// - **Reject rate** (every type): the change of the share of rows read
+///   that were rejected (`--on-error skip`) for the feature's value, in points.
 public struct FeatureDrift: Sendable, Equatable {
     /// The feature's name.
     public let name: String
@@ -30,6 +32,13 @@ public struct FeatureDrift: Sendable, Equatable {
     public let baselineNullRate: Double
     /// The current null rate.
     public let currentNullRate: Double
+    /// The baseline's reject rate: rows rejected for this feature's value over rows read.
+    public let baselineRejectRate: Double
+    /// The current reject rate.
+    public let currentRejectRate: Double
+    /// The thresholds this feature was held to: the report's, with the
+    /// feature's own overrides (definitions, `--threshold`) applied.
+    public let thresholds: DriftThresholds
     /// The rules that fired, with their figures (`psi 0.31 ≥ 0.2`); empty when the feature did not drift.
     public let fired: [String]
 
@@ -38,6 +47,9 @@ public struct FeatureDrift: Sendable, Equatable {
 
     /// The change in null rate (current − baseline), as a fraction.
     public var nullRateChange: Double { currentNullRate - baselineNullRate }
+
+    /// The change in reject rate (current − baseline), as a fraction.
+    public var rejectRateChange: Double { currentRejectRate - baselineRejectRate }
 
     /// Compares `current` with `baseline` (statistics of the same feature).
     package init(baseline: FeatureStatistics, current: FeatureStatistics, thresholds: DriftThresholds) {
@@ -60,6 +72,10 @@ public struct FeatureDrift: Sendable, Equatable {
         func rate(_ s: FeatureStatistics) -> Double { s.rows > 0 ? Double(s.nulls) / Double(s.rows) : 0 }
         baselineNullRate = rate(baseline)
         currentNullRate = rate(current)
+        func rejectRate(_ s: FeatureStatistics) -> Double { s.rowsRead > 0 ? Double(s.rejected) / Double(s.rowsRead) : 0 }
+        baselineRejectRate = rejectRate(baseline)
+        currentRejectRate = rejectRate(current)
+        self.thresholds = thresholds
         var fired: [String] = []
         func check(_ label: String, _ value: Double?, _ limit: Double) {
             if let value, value >= limit { fired.append("\(label) \(FeatureDrift.figure(value)) ≥ \(FeatureDrift.figure(limit))") }
@@ -69,6 +85,9 @@ public struct FeatureDrift: Sendable, Equatable {
         check("js", js, thresholds.js)
         if current.rows > 0, baseline.rows > 0, currentNullRate - baselineNullRate >= thresholds.nullRateIncrease {
             fired.append("null rate \(FeatureDrift.points(baselineNullRate)) → \(FeatureDrift.points(currentNullRate)) (+\(FeatureDrift.points(currentNullRate - baselineNullRate)) ≥ +\(FeatureDrift.points(thresholds.nullRateIncrease)))")
+        }
+        if current.rowsRead > 0, baseline.rowsRead > 0, currentRejectRate - baselineRejectRate >= thresholds.rejectRateIncrease {
+            fired.append("reject rate \(FeatureDrift.points(baselineRejectRate)) → \(FeatureDrift.points(currentRejectRate)) (+\(FeatureDrift.points(currentRejectRate - baselineRejectRate)) ≥ +\(FeatureDrift.points(thresholds.rejectRateIncrease)))")
         }
         self.fired = fired
     }
@@ -133,6 +152,8 @@ public struct DriftThresholds: Sendable, Equatable {
     public var js = 0.1
     /// Rise in null rate (a fraction: 0.05 is 5 points) at or above which any feature drifted (default 0.05).
     public var nullRateIncrease = 0.05
+    /// Rise in reject rate (a fraction: 0.05 is 5 points) at or above which any feature drifted (default 0.05).
+    public var rejectRateIncrease = 0.05
 
     /// The defaults.
     public init() {}

@@ -19,6 +19,23 @@ package struct FeatureStatistics: Sendable, Equatable {
     package private(set) var nulls: Int64 = 0
     /// NaN values (`float64`), or vectors holding a NaN; kept out of the sketches.
     package private(set) var nans: Int64 = 0
+    /// Rows the runs rejected (`--on-error skip`) for any reason, on any
+    /// column: with ``rows``, the rows the runs read.
+    package private(set) var runRowsRejected: Int64 = 0
+    /// Rows rejected because of this feature's value, by the rule that
+    /// refused it (one of ``rejectionRules``).
+    package private(set) var rejectedByRule: [String: Int64] = [:]
+
+    /// The rules that reject a row for a feature's value: `type` (not a
+    /// value of the feature's type), `missing` (absent from a record),
+    /// and the expectations `not_null`, `min`, `max`, `allowed`, `allow_nan`.
+    package static let rejectionRules = ["type", "missing", "not_null", "min", "max", "allowed", "allow_nan"]
+
+    /// Rows rejected because of this feature's value, over every rule.
+    package var rejected: Int64 { rejectedByRule.values.reduce(0, +) }
+
+    /// Rows the runs read: those committed and those rejected.
+    package var rowsRead: Int64 { rows + runRowsRejected }
     /// The present, non-NaN values: numbers, or vector norms.
     package private(set) var moments = Moments()
     /// The quantile sketch of the same values (numbers and vectors).
@@ -118,26 +135,46 @@ package struct FeatureStatistics: Sendable, Equatable {
         }
     }
 
+    /// Counts `rows` rows rejected because this feature's value broke `rule`.
+    package mutating func addRejected(rows count: Int64, rule: String) {
+        rejectedByRule[rule, default: 0] += count
+    }
+
+    /// Counts `rows` rows the run rejected for any reason (the denominator of reject rates).
+    package mutating func addRunRejected(rows count: Int64) {
+        runRowsRejected += count
+    }
+
     /// Adds the rows that `other`, statistics of the same feature, summarizes.
     package mutating func merge(_ other: FeatureStatistics) {
         precondition(other.type == type, "statistics of \(type) merged with \(other.type)")
         rows += other.rows
         nulls += other.nulls
         nans += other.nans
+        runRowsRejected += other.runRowsRejected
+        rejectedByRule.merge(other.rejectedByRule, uniquingKeysWith: +)
         moments.merge(other.moments)
         if let q = other.quantiles { quantiles!.merge(q) }
         if let d = other.distinct { distinct!.merge(d) }
         if let f = other.frequent { frequent!.merge(f) }
     }
 
-    /// The compact binary form (version 1): rows, nulls, NaNs, the moments,
-    /// then the sketches this type has, each with its own version.
+    /// The compact binary form (version 2): rows, nulls, NaNs, the run's
+    /// rejected rows, this feature's rejected rows by rule (a count, then
+    /// name and rows for each, by name), the moments, then the sketches
+    /// this type has, each with its own version. Version 1 had no rejected rows.
     package func serialized() -> [UInt8] {
         var out = SketchWriter()
-        out.put(UInt8(1))
+        out.put(UInt8(2))
         out.put(rows)
         out.put(nulls)
         out.put(nans)
+        out.put(runRowsRejected)
+        out.put(UInt32(rejectedByRule.count))
+        for (rule, count) in rejectedByRule.sorted(by: { $0.key < $1.key }) {
+            out.put(bytes: Array(rule.utf8))
+            out.put(count)
+        }
         moments.write(to: &out)
         quantiles?.write(to: &out)
         distinct?.write(to: &out)
@@ -149,10 +186,20 @@ package struct FeatureStatistics: Sendable, Equatable {
     package init(name: String, type: FeatureType, serialized bytes: [UInt8]) throws(LarderError) {
         self.init(name: name, type: type)
         var input = SketchReader(bytes, what: "statistics of feature \(name)")
-        try input.version(1)
+        let version = try input.version(in: 1...2)
         rows = try input.integer()
         nulls = try input.integer()
         nans = try input.integer()
+        if version >= 2 {
+            runRowsRejected = try input.integer()
+            for _ in 0..<(try input.count(atMost: Self.rejectionRules.count)) {
+                let rule = String(decoding: try input.byteString(), as: UTF8.self)
+                guard Self.rejectionRules.contains(rule), rejectedByRule[rule] == nil else { throw input.malformed("rejection rule \"\(rule)\"") }
+                let count: Int64 = try input.integer()
+                guard count >= 0 else { throw input.malformed("counts do not add up") }
+                rejectedByRule[rule] = count
+            }
+        }
         moments = try Moments(from: &input)
         if quantiles != nil { quantiles = try KLLSketch(from: &input) }
         if distinct != nil { distinct = try HyperLogLog(from: &input) }
@@ -162,7 +209,7 @@ package struct FeatureStatistics: Sendable, Equatable {
         guard quantiles.map({ $0.k == KLLSketch.defaultK }) ?? true, frequent.map({ $0.k == FrequentItems.defaultK }) ?? true else {
             throw input.malformed("a sketch of another size than this build makes")
         }
-        guard rows >= 0, nulls >= 0, nans >= 0, nulls + nans + moments.count <= rows || type == .bytes else {
+        guard rows >= 0, nulls >= 0, nans >= 0, runRowsRejected >= rejected, nulls + nans + moments.count <= rows || type == .bytes else {
             throw input.malformed("counts do not add up")
         }
     }

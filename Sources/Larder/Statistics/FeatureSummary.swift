@@ -12,6 +12,12 @@ public struct FeatureSummary: Sendable, Equatable {
     public let nulls: Int64
     /// NaN values (`float64`), or vectors holding a NaN.
     public let nans: Int64
+    /// Rows the runs read: committed, or rejected (`--on-error skip`) for any reason.
+    public let rowsRead: Int64
+    /// Rows rejected because of this feature's value, by the rule that
+    /// refused it: `type`, `missing`, `not_null`, `min`, `max`, `allowed`,
+    /// `allow_nan` (rules that rejected nothing are absent).
+    public let rejectedByRule: [String: Int64]
     /// Values summarized by the moments and quantiles: present numbers (not
     /// NaN), or vector norms; 0 for other types.
     public let count: Int64
@@ -54,6 +60,12 @@ public struct FeatureSummary: Sendable, Equatable {
     /// Null values as a fraction of rows (0 when there are no rows).
     public var nullRate: Double { rows > 0 ? Double(nulls) / Double(rows) : 0 }
 
+    /// Rows rejected because of this feature's value, over every rule.
+    public var rejected: Int64 { rejectedByRule.values.reduce(0, +) }
+
+    /// ``rejected`` as a fraction of ``rowsRead`` (0 when no row was read).
+    public var rejectRate: Double { rowsRead > 0 ? Double(rejected) / Double(rowsRead) : 0 }
+
     /// The figures of `statistics`.
     init(_ statistics: FeatureStatistics) {
         name = statistics.name
@@ -61,6 +73,8 @@ public struct FeatureSummary: Sendable, Equatable {
         rows = statistics.rows
         nulls = statistics.nulls
         nans = statistics.nans
+        rowsRead = statistics.rowsRead
+        rejectedByRule = statistics.rejectedByRule
         let m = statistics.moments
         count = m.count
         min = m.count > 0 ? m.min : nil
@@ -84,7 +98,9 @@ public struct FeatureSummary: Sendable, Equatable {
         func number(_ d: Double?) -> JSONValue { d.map { JSONValue.double($0) } ?? .null }
         return .object([
             "name": .string(name), "type": .string(type.description), "rows": .int(Int(rows)), "nulls": .int(Int(nulls)),
-            "nans": .int(Int(nans)), "null_rate": .double(nullRate), "count": .int(Int(count)),
+            "nans": .int(Int(nans)), "null_rate": .double(nullRate), "rows_read": .int(Int(rowsRead)),
+            "rejected": .int(Int(rejected)), "reject_rate": .double(rejectRate),
+            "rejected_by_rule": .object(rejectedByRule.mapValues { .int(Int($0)) }), "count": .int(Int(count)),
             "min": number(min), "max": number(max), "mean": number(mean), "stddev": number(standardDeviation),
             "quantiles": .array(quantiles.map { .object(["q": .double($0.level), "value": .double($0.value)]) }),
             "distinct": number(distinct),

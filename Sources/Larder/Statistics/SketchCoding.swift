@@ -88,6 +88,13 @@ struct SketchReader {
         return Array(bytes[at..<(at + n)])
     }
 
+    /// Reads the version byte and checks it is one of `supported`.
+    mutating func version(in supported: ClosedRange<UInt8>) throws(LarderError) -> UInt8 {
+        let v = try byte()
+        guard supported.contains(v) else { throw malformed("format version \(v), this build reads \(supported.lowerBound)…\(supported.upperBound)") }
+        return v
+    }
+
     /// Reads the version byte and checks it is `expected`.
     mutating func version(_ expected: UInt8) throws(LarderError) {
         let v = try byte()

@@ -5,6 +5,8 @@
 package protocol StoreSession: AnyObject, RegistryStorage, RunStorage, StatisticsSource, LedgerStorage, CacheSource, RuleSource, ExportSource {
     /// The number of rows stored in `view`'s table.
     func rowCount(of view: FeatureView) throws -> Int
+    /// The newest event time stored in `view`'s table; `nil` when it is empty.
+    func newestEventTime(of view: FeatureView) throws -> Timestamp?
     /// The engine's own check of the store: `ok` when sound.
     func integrityCheck() throws -> String
 }
