@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Larder
 
@@ -40,7 +41,9 @@ import Testing
     }
 
     /// On PostgreSQL a commit is pushed (`LISTEN/NOTIFY`): the other
-    /// store's cache reads the new run with no read asking for it.
+    /// store's cache reads the new run with no read asking for it, within a
+    /// second, even while Swift concurrency's cooperative pool is kept busy
+    /// by blocking work (the listening runs on the engine's event loop).
     @Test func aCommitIsPushedToAnotherStoresCache() throws {
         guard TestEngine.all.contains(.postgres) else { return }
         let dir = TemporaryDirectory()
@@ -53,9 +56,28 @@ import Testing
         try writer.write(view: "driver_stats", rows: [row])
         let entities = FeatureFrame(names: ["driver_id"], columns: [try testColumn(.int64, [.int64(1001)])])
         _ = try reader.onlineFeatures(entities: entities, features: [FeatureReference(view: "driver_stats", feature: nil)])
-        let first = reader.cache.contents.runs.maxID
+        /// Waits until the reader's cache holds run `id`, for at most `seconds`.
+        func seen(_ id: Int64, within seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while reader.cache.contents.runs.maxID != id, Date() < deadline { usleep(5_000) }
+            return reader.cache.contents.runs.maxID == id
+        }
+        // The first notice proves the reader is listening (its connection is made in the background).
         let second = try #require(try writer.write(view: "driver_stats", rows: [row]).runID)
-        for _ in 0..<400 where reader.cache.contents.runs.maxID != second { usleep(25_000) }
-        #expect(first < second && reader.cache.contents.runs.maxID == second)
+        #expect(seen(second, within: 10))
+        // Every thread of the cooperative pool blocked while the next run commits.
+        let busy = BusyFlag()
+        for _ in 0..<ProcessInfo.processInfo.activeProcessorCount * 2 {
+            Task.detached { while busy.on.load(ordering: .relaxed) { usleep(1_000) } }
+        }
+        defer { busy.on.store(false, ordering: .relaxed) }
+        let third = try #require(try writer.write(view: "driver_stats", rows: [row]).runID)
+        #expect(seen(third, within: 1), "another store's run was not in the cache within 1 s")
     }
+}
+
+/// Whether the tasks that keep the cooperative pool busy go on.
+private final class BusyFlag: Sendable {
+    /// Set while they go on.
+    let on = Atomic<Bool>(true)
 }
