@@ -48,10 +48,12 @@ var package = Package(
             resources: [
                 // PostgreSQL's own numbered files (the LarderPostgres engine).
                 .embedInCode("postgres/pg0001_init.sql"),
+                .embedInCode("postgres/pg0002_newest_event_time.sql"),
                 .embedInCode("m0001_init.sql"),
                 .embedInCode("m0002_view_version_numbers.sql"),
                 .embedInCode("m0003_run_statistics.sql"),
                 .embedInCode("m0004_backfill_ledger.sql"),
+                .embedInCode("m0005_newest_event_time.sql"),
             ],
             swiftSettings: swiftSettings
         ),

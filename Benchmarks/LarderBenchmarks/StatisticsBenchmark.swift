@@ -86,10 +86,3 @@ struct StatisticsQueryBenchmark: ParsableCommand {
               + "larder_stats_median_ms=\(Measure.format(Measure.median(asProcess) * 1000, 1))")
     }
 }
-
-/// This process's user + system CPU seconds so far.
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}

@@ -14,20 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 store=${1:-/tmp/s1/larder.db}
 seconds=${2:-10}
 larder=${LARDER:-$here/../../.build/release/larder}
-work=$(mktemp -d)
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-cp "$store" "$work/larder.db"
-[ -d "$store.cache" ] && cp -r "$store.cache" "$work/larder.db.cache"
-"$larder" serve --store "$work/larder.db" --port 0 2>"$work/serve.log" &
-server=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*serving .* on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/serve.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/serve.log"; exit 1; }
-url=http://127.0.0.1:$port
+. "$here/serve.sh"
+copy_store "$store"
+start_server
 # Warm: the first request of a shape prepares its reader and maps the view.
 curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"feature_set":"driver_stats_svc","entities":{"driver_id":[1]}}' "$url/v1/online-features"
 

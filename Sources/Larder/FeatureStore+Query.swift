@@ -193,11 +193,13 @@ extension FeatureStore {
     /// the refresh runs on a Dispatch queue (not Swift's cooperative pool,
     /// which callers that block, such as a test runner or a server's
     /// handlers, can keep busy for long), and only if a read connection is
-    /// free then (otherwise the next check does it). A failed check is
+    /// free then (otherwise the next check does it), and not while a write
+    /// of this process is on its way to the cache (it would read back the
+    /// rows the write hands over). A failed check is
     /// retried by the next one; queries report store errors.
     func refreshCacheInBackground() {
         DispatchQueue.global(qos: .utility).async { [self] in
-            _ = try? readers.withIfAvailable { state in try refreshCache(session: state.session) }
+            _ = try? readers.withIfAvailable { state in try cache.refreshUnlessWriting(source: state.session) }
         }
     }
 

@@ -6,11 +6,13 @@ extension FeatureStore {
     /// Fails with ``LarderError/Category/notFound`` for an unknown view or
     /// version, or a run id that is not a committed run of that version.
     ///
-    /// - Complexity: O(runs × features), a few kilobytes of sketch per run and feature.
+    /// - Complexity: O(runs × features): each run's sketches (a few
+    ///   kilobytes per feature) are decoded the first time they are asked
+    ///   for and kept by run id (the most recently used 1,024 runs), then merged.
     public func statistics(view: String, version: Int? = nil, runs: RunSelection = .all) throws(LarderError) -> ViewStatistics {
         try withReader { state in
             let target = try state.registry.view(view, version: version)
-            return try state.session.statistics(of: target, runs: runs)
+            return try state.session.statistics(of: target, runs: runs, cache: runStatistics)
         }
     }
 }
@@ -35,8 +37,8 @@ extension FeatureStore {
             let perFeature = Dictionary(uniqueKeysWithValues: target.features.map { f in
                 (f.name, f.expectations.drift.overridden(by: overrides[f.name] ?? DriftOverrides()))
             })
-            return DriftReport(baseline: try state.session.statistics(of: target, runs: baseline),
-                               current: try state.session.statistics(of: target, runs: current), thresholds: thresholds,
+            return DriftReport(baseline: try state.session.statistics(of: target, runs: baseline, cache: runStatistics),
+                               current: try state.session.statistics(of: target, runs: current, cache: runStatistics), thresholds: thresholds,
                                overrides: perFeature)
         }
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Writes: every writer (CLI backfill, library, HTTP push) goes through the
 /// same typing, validation and run writer.
 extension FeatureStore {
@@ -45,6 +47,8 @@ extension FeatureStore {
                 beforeCommit: ((IngestResult, any StoreSession) throws -> Void)? = nil) throws(LarderError) -> IngestResult {
         let outputs = try OutputFiles(store: storage.files, inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
                                       outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
+        cache.pendingWrites.add(1, ordering: .sequentiallyConsistent)
+        defer { cache.pendingWrites.subtract(1, ordering: .sequentiallyConsistent) }
         let result = try withState { state in
             let target = try state.registry.view(view, version: version)
             var written: [WriteBatch]? = nil
@@ -111,8 +115,9 @@ extension FeatureStore {
     /// latest when nil); `nil` when it has none. What "how fresh is it"
     /// asks besides the last run's commit time.
     ///
-    /// - Complexity: a scan of the view's table (its key starts with the
-    ///   join keys, not the time): cache the answer per last run.
+    /// - Complexity: O(1): every run keeps it as it commits (a version
+    ///   created by a Larder older than store schema 5 is scanned until its
+    ///   next run).
     public func newestEventTime(view: String, version: Int? = nil) throws(LarderError) -> Timestamp? {
         try withReader { state in
             let target = try state.registry.view(view, version: version)

@@ -64,14 +64,16 @@ public final class FeatureStore: Sendable {
         let session: any StoreSession
         /// The registry as this session last loaded it.
         var registry: RegistrySnapshot
-        /// The session's change counter when the registry was loaded.
+        /// The session's change counter when the registry was loaded (read
+        /// before it: a commit between the two reads makes the registry newer
+        /// than the counter, reloaded once more at the next check, never older).
         var changes: Int64
 
         /// `session` with its registry loaded.
         init(session: any StoreSession) throws {
             self.session = session
-            registry = try session.loadRegistry()
             changes = try session.changeCounter()
+            registry = try session.loadRegistry()
         }
     }
 
@@ -89,6 +91,8 @@ public final class FeatureStore: Sendable {
     /// The engine's notice of other connections' commits, while the store
     /// is open (see ``StorageEngine/watchCommits(_:)``).
     private let commitWatch = Mutex<(any AnyObject & Sendable)?>(nil)
+    /// Each run's statistics, decoded once (see FeatureStore+Statistics.swift).
+    let runStatistics = RunStatisticsCache()
 
     /// Opens the store at `path`, applying any store migrations it lacks. A
     /// store that cannot be written (a write-protected file, or a folder that

@@ -59,7 +59,7 @@ public func larderBackfill(_ store: OpaquePointer?, _ view: UnsafePointer<CChar>
     call { () throws(LarderError) in
         var options = options(flags)
         if let format = text(format) {
-            guard let parsed = IngestOptions.Format(rawValue: format) else { throw .invalidInput("unknown format \"\(format)\" (csv or jsonl)") }
+            guard let parsed = IngestOptions.Format(rawValue: format) else { throw .invalidInput("unknown format \"\(format)\" (csv, jsonl, json-columns or arrow)") }
             options.format = parsed
         }
         if let onError = text(onError) {

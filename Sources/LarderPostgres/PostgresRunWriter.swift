@@ -19,6 +19,8 @@ final class PostgresRunWriter: RunSink {
     let view: FeatureView
     let runID: Int64
     private(set) var rowsWritten = 0
+    /// The newest event time among the rows written so far.
+    private(set) var newestEventTime: Int64?
     /// The batch's insert, with `$1…` one array per table column but the run's.
     private let insertSQL: String
     /// The rows of a batch (`$1…` the keys, event and created times) that
@@ -82,6 +84,7 @@ final class PostgresRunWriter: RunSink {
         }
         try link.query("RELEASE SAVEPOINT larder_batch")
         rowsWritten += rows.count
+        for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
     }
 
     /// Inserts `rows` of `batch`; returns how many rows went in.
@@ -135,5 +138,17 @@ final class PostgresRunWriter: RunSink {
     func finish(contentSHA256: String, rejected: Int) throws {
         try link.query("UPDATE runs SET content_sha256 = $1, rows = $2, rejected = $3, committed_at = $4 WHERE id = $5",
                        PostgresBindings(contentSHA256, Int64(rowsWritten), Int64(rejected), Timestamp.nowMicroseconds(), runID))
+        if let newestEventTime { try keep(newestEventTime) }
+    }
+
+    /// Raises the newest event time kept for the view version (migration
+    /// pg0002) to `newest`; a version created before that migration gets it
+    /// from one scan of its table, once.
+    private func keep(_ newest: Int64) throws {
+        let raised = try link.query("""
+            UPDATE view_versions SET newest_event_at = GREATEST(COALESCE(newest_event_at, $1), $1)
+            WHERE view = $2 AND version = $3 AND events_known
+            """, PostgresBindings(newest, view.name, Int64(view.version))).metadata.rows ?? 0
+        if raised == 0 { try PostgresSession.keepNewestEventTime(link, of: view) }
     }
 }

@@ -53,8 +53,8 @@ extension PostgresSession: RegistryStorage {
         try link.query("INSERT INTO feature_views (name) VALUES ($1) ON CONFLICT DO NOTHING", PostgresBindings(view.name))
         let keys = try Registry.encode(view.joinKeys.map { Registry.StoredJoinKey(name: $0.name, type: $0.type.rawValue) })
         let id = try link.queryInt("""
-            INSERT INTO view_versions (view, version, entity, join_keys, ttl_us, description, owner, tags, table_name, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+            INSERT INTO view_versions (view, version, entity, join_keys, ttl_us, description, owner, tags, table_name, created_at, events_known)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, true) RETURNING id
             """, PostgresBindings(view.name, Int64(view.version), view.definition.entity, keys, view.ttl, view.definition.description,
                                   view.definition.owner, try Registry.encode(view.definition.tags), view.tableName, createdAt))
         try link.query("""
@@ -104,6 +104,17 @@ extension PostgresSession: RegistryStorage {
             return "NULL"
         }
         try link.query("INSERT INTO \(Identifier.quoted(new.tableName)) (\(target)) SELECT \((fixed + features).joined(separator: ", ")) FROM \(Identifier.quoted(old.tableName))")
+        try PostgresSession.keepNewestEventTime(link, of: new)
+    }
+
+    /// Sets the newest event time kept for `view` (migration pg0002) from a
+    /// scan of its table: after a copy, or the first run of a version created
+    /// before that migration.
+    static func keepNewestEventTime(_ link: PostgresLink, of view: FeatureView) throws {
+        try link.query("""
+            UPDATE view_versions SET newest_event_at = (SELECT MAX(event_timestamp) FROM \(Identifier.quoted(view.tableName))), events_known = true
+            WHERE view = $1 AND version = $2
+            """, PostgresBindings(view.name, Int64(view.version)))
     }
 
     func insert(_ set: FeatureSet, createdAt: Int64) throws {

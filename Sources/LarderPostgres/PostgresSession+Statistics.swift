@@ -3,12 +3,12 @@ import PostgresNIO
 
 extension PostgresSession: StatisticsSource {
     /// In one read transaction, so the runs listed and their sketches agree.
-    func statistics(of view: FeatureView, runs selection: RunSelection) throws -> ViewStatistics {
-        try link.reading { try merged(view: view, selection: selection) }
+    func statistics(of view: FeatureView, runs selection: RunSelection, cache: RunStatisticsCache) throws -> ViewStatistics {
+        try link.reading { try merged(view: view, selection: selection, cache: cache) }
     }
 
-    /// ``statistics(of:runs:)`` inside its read transaction.
-    private func merged(view: FeatureView, selection: RunSelection) throws -> ViewStatistics {
+    /// ``statistics(of:runs:cache:)`` inside its read transaction.
+    private func merged(view: FeatureView, selection: RunSelection, cache: RunStatisticsCache) throws -> ViewStatistics {
         var binds = PostgresBindings(view.name, Int64(view.version))
         binds.append(selection.from?.microseconds)
         binds.append(selection.to?.microseconds)
@@ -32,15 +32,24 @@ extension PostgresSession: StatisticsSource {
             }
         }
         for run in result.runs {
-            for r in try link.query("SELECT position, type, sketch FROM run_statistics WHERE run_id = $1 ORDER BY position", PostgresBindings(run)).rows {
-                let c = PostgresCursor(r)
-                let position = Int(c.int64(0))
-                guard position < view.features.count, c.text(1) == view.features[position].type.description else {
-                    throw LarderError.corruptStore(path: location, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)")
+            let entry = try cache.entry(run: run) {
+                var entry = RunStatisticsCache.RunEntry(positions: [], statistics: [])
+                for r in try link.query("SELECT position, type, sketch FROM run_statistics WHERE run_id = $1 ORDER BY position", PostgresBindings(run)).rows {
+                    let c = PostgresCursor(r)
+                    let position = Int(c.int64(0))
+                    guard position < view.features.count, c.text(1) == view.features[position].type.description else {
+                        throw LarderError.corruptStore(path: location, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)")
+                    }
+                    let feature = view.features[position]
+                    let bytes = c.withBytes(2) { Array($0) }
+                    entry.positions.append(position)
+                    entry.statistics.append(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
                 }
-                let feature = view.features[position]
-                let bytes = c.withBytes(2) { Array($0) }
-                result.features[position].merge(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
+                return entry
+            }
+            // A run id is of one view version (the query above), so its entry was checked against these features.
+            for (position, statistics) in zip(entry.positions, entry.statistics) {
+                result.features[position].merge(statistics)
             }
         }
         return result

@@ -18,7 +18,13 @@ final class PostgresSession: StoreSession {
         Int(try link.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(view.tableName))"))
     }
 
+    /// What the writes keep in `view_versions` (migration pg0002); a scan of
+    /// the table for a version created before it that no run has written since.
     func newestEventTime(of view: FeatureView) throws -> Timestamp? {
+        guard let kept = try link.query("SELECT events_known, newest_event_at FROM view_versions WHERE view = $1 AND version = $2",
+                                        PostgresBindings(view.name, Int64(view.version))).rows.first else { return nil }
+        let known = PostgresCursor(kept)
+        if known.int64(0) != 0 { return known.isNull(1) ? nil : Timestamp(microseconds: known.int64(1)) }
         guard let row = try link.query("SELECT MAX(event_timestamp) FROM \(Identifier.quoted(view.tableName))").rows.first else { return nil }
         let cursor = PostgresCursor(row)
         return cursor.isNull(0) ? nil : Timestamp(microseconds: cursor.int64(0))

@@ -2,6 +2,7 @@ import Hummingbird
 import Larder
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -24,15 +25,18 @@ public enum FeatureServer {
         public var routes: LarderRoutes.Options
         /// Whether the web UI (``LarderUI``) is served under `/ui/`.
         public var ui: Bool
+        /// The training-set manifests the UI's drift page offers as baselines.
+        public var manifests: ManifestFolder?
 
-        /// `127.0.0.1:6566`, a 30 s idle timeout, the routes' default options, the UI on.
+        /// `127.0.0.1:6566`, a 30 s idle timeout, the routes' default options, the UI on, no manifests.
         public init(host: String = "127.0.0.1", port: Int = 6566, idleTimeout: Duration = .seconds(30),
-                    routes: LarderRoutes.Options = LarderRoutes.Options(), ui: Bool = true) {
+                    routes: LarderRoutes.Options = LarderRoutes.Options(), ui: Bool = true, manifests: ManifestFolder? = nil) {
             self.host = host
             self.port = port
             self.idleTimeout = idleTimeout
             self.routes = routes
             self.ui = ui
+            self.manifests = manifests
         }
     }
 
@@ -45,7 +49,7 @@ public enum FeatureServer {
         let routes = LarderRoutes(store: store, options: configuration.routes, logger: logger)
         routes.add(to: router)
         if configuration.ui {
-            LarderUI(store: store, token: configuration.routes.token, metrics: routes.metrics, logger: logger).add(to: router)
+            LarderUI(store: store, token: configuration.routes.token, manifests: configuration.manifests, metrics: routes.metrics, logger: logger).add(to: router)
         }
         let idle = configuration.idleTimeout.components
         return Application(
@@ -55,6 +59,22 @@ public enum FeatureServer {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
+    }
+
+    /// Makes NIO's event loops the executor of every Swift task in this
+    /// process, so that a request's handler runs on the event loop that read
+    /// it instead of hopping to Swift's global thread pool and back (the
+    /// hops cost more than the lookup). Call it once, from the main thread,
+    /// before the server starts; `larder serve` does. Blocking work in
+    /// Larder's routes already runs on NIO's thread pool, never on an event
+    /// loop. A Swift application that mounts Larder's routes in its own
+    /// server decides this for itself.
+    ///
+    /// - Returns: whether the event loops took over (false when another
+    ///   executor hook was installed first).
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Serves `store` until SIGINT or SIGTERM, then shuts down gracefully.

@@ -5,8 +5,8 @@ import Larder
 import NIOPosix
 
 extension LarderRoutes {
-    /// `POST /v1/historical-features`: the spine in the body (CSV or JSON
-    /// Lines), the features in the query (`features=` a comma-separated
+    /// `POST /v1/historical-features`: the spine in the body (CSV, JSON
+    /// Lines or Arrow IPC, stream or file), the features in the query (`features=` a comma-separated
     /// list, or `feature_set=`) or the headers `X-Larder-Features`,
     /// `X-Larder-Feature-Set`; `full_names`, `as_of` and `assume_utc` in the
     /// query. The answer is streamed in the format `Accept` asks for, 65,536
@@ -18,7 +18,8 @@ extension LarderRoutes {
         switch type {
         case "text/csv"?: spineOptions.format = .csv
         case let type? where LarderRoutes.jsonLinesTypes.contains(type): spineOptions.format = .jsonl
-        default: throw ServerError.unsupportedMediaType(type, accepted: ["text/csv", "application/x-ndjson"])
+        case let type? where LarderRoutes.arrowTypes.contains(type): spineOptions.format = .arrow
+        default: throw ServerError.unsupportedMediaType(type, accepted: ["text/csv", "application/x-ndjson", "application/vnd.apache.arrow.stream"])
         }
         spineOptions.assumeUTC = try LarderRoutes.flag(request, "assume_utc")
         let query = request.uri.queryParameters

@@ -166,14 +166,7 @@ struct OnlineRequest {
             s.p += 1
             s.skipWhitespace()
             try body(key, &s)
-            s.skipWhitespace()
-            if s.peek == UInt8(ascii: ",") {
-                s.p += 1
-                s.skipWhitespace()
-                continue
-            }
-            guard s.peek == UInt8(ascii: "}") else { throw s.syntax("expected ',' or '}' after a value") }
-            s.p += 1
+            if try s.nextElement(closing: UInt8(ascii: "}")) { continue }
             return
         }
     }
@@ -192,14 +185,7 @@ struct OnlineRequest {
         while true {
             try body(i, &s)
             i += 1
-            s.skipWhitespace()
-            if s.peek == UInt8(ascii: ",") {
-                s.p += 1
-                s.skipWhitespace()
-                continue
-            }
-            guard s.peek == UInt8(ascii: "]") else { throw s.syntax("expected ',' or ']' after a value") }
-            s.p += 1
+            if try s.nextElement(closing: UInt8(ascii: "]")) { continue }
             return
         }
     }

@@ -39,7 +39,7 @@ struct BackfillCommand: ParsableCommand {
 
     @OptionGroup(title: "Intervals (--command)") var intervals: IntervalOptions
 
-    @Option(help: "csv, jsonl, or json-columns (one JSON object of columns) (default: from the file extension; csv for stdin).")
+    @Option(help: "csv, jsonl, json-columns (one JSON object of columns) or arrow (Arrow IPC, file or stream) (default: Arrow when the input starts like it, else from the file extension; csv for stdin).")
     var format: IngestOptions.Format?
 
     @Option(help: "stop: reject the whole run on any problem; skip: commit good rows, write bad ones to --reject-file.")

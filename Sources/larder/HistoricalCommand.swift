@@ -18,7 +18,7 @@ struct HistoricalCommand: ParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Option(help: "The spine: CSV or JSON Lines with the join keys and event_timestamp.")
+    @Option(help: "The spine: CSV, JSON Lines or Arrow IPC (file or stream, told by its first bytes; - for stdin) with the join keys and event_timestamp.")
     var spine: String?
 
     @Option(help: "Entity-less retrieval: every entity's features at this time (RFC 3339).")
@@ -54,7 +54,7 @@ struct HistoricalCommand: ParsableCommand {
     @Option(help: "Spine timestamps are integer epochs in this unit: s, ms or us.")
     var timeUnit: IngestOptions.TimeUnit?
 
-    @Option(help: "Types of CSV spine columns, COLUMN=TYPE,… (int64, float64, bool, timestamp, string); the others are inferred.")
+    @Option(help: "Types of CSV spine columns (or Arrow string columns), COLUMN=TYPE,… (int64, float64, bool, timestamp, string); the others are inferred.")
     var spineTypes: String?
 
     @Option(help: "Cache budget in MB (default: a quarter of RAM; 0 answers from SQLite).")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Larder
+import LarderServer
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,8 @@ struct LarderCommand: AsyncParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
+            // The server's handlers run on NIO's event loops (no thread hop per request).
+            if command is ServeCommand { FeatureServer.runTasksOnEventLoops() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -31,6 +31,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-ui"), help: "Do not serve the web UI under /ui/ (see docs/ui.md).")
     var noUI = false
 
+    @Option(help: ArgumentHelp("A folder of training-set manifests the UI's drift page offers as baselines.",
+                               discussion: "Only its own .json files are offered and read (see docs/ui.md)."))
+    var manifests: String?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port \(port) is not a port (0 to 65535)") }
         guard maxBodyMb > 0 else { throw ValidationError("--max-body-mb must be positive") }
@@ -48,11 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
             routes.token = token
         }
+        let folder = try manifests.map { path throws(LarderError) in try ManifestFolder(path: path) }
         let store = try options.open(cacheMegabytes: cacheMb)
         var logger = Logger(label: "larder.server")
         logger.logLevel = .info
         let host = host
-        try await FeatureServer.run(store: store, configuration: .init(host: host, port: port, routes: routes, ui: !noUI),
+        try await FeatureServer.run(store: store, configuration: .init(host: host, port: port, routes: routes, ui: !noUI, manifests: folder),
                                     logger: logger) { [noUI] port in
             FileHandle.standardError.write(Data("larder: serving \(store.path) on http://\(host):\(port)\n".utf8))
             if !noUI { FileHandle.standardError.write(Data("larder: the web UI is at http://\(host):\(port)/ui/\n".utf8)) }

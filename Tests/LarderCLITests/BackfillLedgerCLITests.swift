@@ -7,18 +7,7 @@ import Testing
     let dir = TemporaryDirectory()
     var store: String { dir.file("ledger.db") }
 
-    static let definitions = """
-        entities:
-          - name: driver
-            join_keys: [{name: driver_id, type: int64}]
-        feature_views:
-          - name: daily
-            entity: driver
-            ttl: 7d
-            features:
-              - {name: trips, type: int64}
-
-        """
+    static let definitions = dailyTripsDefinitions
 
     /// The store with `daily` applied, and a pipeline script printing two rows at the start of `[$1, $2)`,
     /// after `pause` seconds, failing with a message on standard error for the start `failing`.

@@ -38,6 +38,31 @@ import Testing
 
         """
 
+    @Test func anArrowSpineFromAFileOrStandardInputAnswersAsTheCSV() throws {
+        try prepared()
+        let spinePath = try dir.write("spine.csv", spine)
+        let csv = try CLI.run(["historical", "--spine", spinePath, "--features", "driver_stats:*", "--output", "-", "--store", store])
+        let arrow = dir.file("spine.arrow")
+        let (status, output) = PyArrow.run([try PyArrow.interpreter(), "-c", """
+            import sys, pyarrow as pa, pyarrow.csv as pc, pyarrow.ipc as ipc
+            t = pc.read_csv(sys.argv[1])
+            with ipc.new_file(sys.argv[2], t.schema) as w: w.write_table(t)
+            """, spinePath, arrow])
+        #expect(status == 0, "\(output)")
+        let fromFile = try CLI.run(["historical", "--spine", arrow, "--features", "driver_stats:*", "--output", "-", "--store", store])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stdout == csv.stdout)
+        let process = CLI.start(["historical", "--spine", "-", "--features", "driver_stats:*", "--output", "-", "--store", store])
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: arrow))
+        try process.run()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(printed == csv.stdout)
+    }
+
     @Test func trainingSetFollowsTheRuleAndKeepsSpineOrder() throws {
         try prepared()
         let spinePath = try dir.write("spine.csv", spine)

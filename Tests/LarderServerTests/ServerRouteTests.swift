@@ -128,6 +128,68 @@ final class ServerRouteTests {
         #expect(printed == "70000 driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city timestamp[us, tz=UTC] 0.11 1004 None\n")
     }
 
+    /// Runs `script` (with `arguments`) in the pyarrow venv and returns what it printed.
+    func python(_ script: String, _ arguments: [String]) throws -> String {
+        let (status, output) = PyArrow.run([try PyArrow.interpreter(), "-c", script] + arguments)
+        #expect(status == 0, "\(output)")
+        return output
+    }
+
+    @Test func historicalFeaturesTakeAnArrowSpineAndKeepItsTypes() throws {
+        let spine = store.dir.file("spine.arrows")
+        _ = try python("""
+            import sys, pyarrow as pa, pyarrow.ipc as ipc
+            t = pa.table({"driver_id": [1001, 1002, 1001], "label": pa.array([1, None, 0], pa.int8()),
+                          "event_timestamp": pa.array([1795692600, 1795696200, 1795692600], pa.timestamp("s", tz="UTC"))})
+            with ipc.new_stream(sys.argv[1], t.schema) as w:
+                for b in t.to_batches(max_chunksize=2): w.write_batch(b)
+            """, [spine])
+        let body = Array(FileManager.default.contents(atPath: spine) ?? Data())
+        let csv = try server.request("POST", "/v1/historical-features?features=driver_stats:conv_rate",
+                                     headers: ["Content-Type": "application/vnd.apache.arrow.stream"], body: body)
+        #expect(csv.status == 200, "\(csv.text)")
+        #expect(csv.text == """
+            driver_id,label,event_timestamp,conv_rate
+            1001,1,2026-11-26T11:30:00.000000Z,0.111
+            1002,,2026-11-26T12:30:00.000000Z,0.212
+            1001,0,2026-11-26T11:30:00.000000Z,0.111
+
+            """)
+        let arrow = try server.request("POST", "/v1/historical-features?features=driver_stats:conv_rate",
+                                       headers: ["Content-Type": "application/vnd.apache.arrow.stream",
+                                                 "Accept": "application/vnd.apache.arrow.stream"], body: body)
+        #expect(arrow.status == 200)
+        let answer = store.dir.file("answer.arrows")
+        _ = FileManager.default.createFile(atPath: answer, contents: Data(arrow.body))
+        #expect(try python("""
+            import sys, pyarrow.ipc as ipc
+            t = ipc.open_stream(open(sys.argv[1], 'rb')).read_all()
+            print(t.schema.field('label').type, t.column('label').to_pylist(), t.column('conv_rate').to_pylist())
+            """, [answer]) == "int64 [1, None, 0] [0.111, 0.212, 0.111]\n")
+        let broken = try server.request("POST", "/v1/historical-features?features=driver_stats:conv_rate",
+                                        headers: ["Content-Type": "application/vnd.apache.arrow.stream"], body: Array(body[..<(body.count / 2)]))
+        #expect(broken.status == 400, "\(broken.text)")
+        #expect(broken.text.contains("Arrow IPC spine, message"), "\(broken.text)")
+    }
+
+    @Test func anArrowPushIsOneValidatedRun() throws {
+        let file = store.dir.file("push.arrow")
+        _ = try python("""
+            import sys, pyarrow as pa, pyarrow.ipc as ipc
+            t = pa.table({"driver_id": [1001], "event_timestamp": pa.array([1795705200000], pa.timestamp("ms", tz="UTC")),
+                          "conv_rate": [0.5], "acc_rate": [0.25], "avg_daily_trips": pa.array([42], pa.int32()), "city": ["tromsø"]})
+            with ipc.new_file(sys.argv[1], t.schema) as w: w.write_table(t)
+            """, [file])
+        let push = try server.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "application/vnd.apache.arrow.file"],
+                                      body: Array(FileManager.default.contents(atPath: file) ?? Data()))
+        #expect(push.status == 200, "\(push.text)")
+        #expect(push.json["rows"] as? Int == 1)
+        let online = try server.post("/v1/online-features", json: #"{"features": ["driver_stats:avg_daily_trips", "driver_stats:city"], "entities": {"driver_id": [1001]}}"#)
+        let results = online.json["results"] as? [[String: Any]] ?? []
+        #expect(results.dropFirst().first?["values"] as? [Int] == [42])
+        #expect(results.last?["values"] as? [String] == ["tromsø"])
+    }
+
     @Test func aPushIsVisibleToTheNextOnlineRead() throws {
         for (type, body) in [("application/json", #"{"df": {"driver_id": [1001], "event_timestamp": ["2026-11-26T13:00:00Z"], "conv_rate": [0.9], "acc_rate": [0.1], "avg_daily_trips": [7], "city": ["oslo"]}}"#),
                              ("application/x-ndjson", #"{"driver_id": 1001, "event_timestamp": "2026-11-26T14:00:00Z", "conv_rate": 0.8, "acc_rate": 0.1, "avg_daily_trips": 8, "city": "oslo"}"#),

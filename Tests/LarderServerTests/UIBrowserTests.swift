@@ -16,7 +16,7 @@ final class UIBrowserTests {
 
     init() throws {
         fixture = try UIFixture()
-        server = try ServerProcess(path: fixture.path, directory: fixture.dir)
+        server = try ServerProcess(path: fixture.path, directory: fixture.dir, extra: fixture.serveArguments)
         screenshots = ProcessInfo.processInfo.environment["LARDER_UI_SCREENSHOTS"] ?? fixture.dir.file("screenshots")
         try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
     }
@@ -42,6 +42,8 @@ final class UIBrowserTests {
                  texts: ["Most frequent values of city", "marseille", "distinct values (estimate) per run"], charts: 3),
         Expected(name: "drift", path: "/ui/views/driver_stats/drift",
                  texts: ["Drift of driver_stats v2", "✕ Drifted: conv_rate, city", "conv_rate: baseline and current", "current (outlined, dashed)"], charts: 3),
+        Expected(name: "drift-manifest", path: "/ui/views/driver_stats/drift?manifest=train.json",
+                 texts: ["Baseline: the training set train.json, runs 2 ·", "✕ Drifted: conv_rate, city", "or a training set"], charts: 3),
         Expected(name: "ledger", path: "/ui/ledger", texts: ["Backfill ledger", "failed (hatched, ✕)", "no trips between"], charts: 1),
         Expected(name: "not-found", path: "/ui/views/nope", texts: ["Not found", "nope"], charts: 0),
     ]

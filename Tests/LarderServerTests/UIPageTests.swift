@@ -11,7 +11,7 @@ final class UIPageTests {
 
     init() throws {
         fixture = try UIFixture()
-        server = try ServerProcess(path: fixture.path, directory: fixture.dir)
+        server = try ServerProcess(path: fixture.path, directory: fixture.dir, extra: fixture.serveArguments)
     }
 
     /// The `href`s of a page's links and forms that stay in the UI, HTML entities decoded.
@@ -98,6 +98,31 @@ final class UIPageTests {
         #expect(page.contains("conv_rate: baseline and current") && page.contains("class=\"series1\""))
         let calm = try server.request("GET", "/ui/views/driver_stats/drift?baseline=2&current=3").text
         #expect(calm.contains("✓ No feature drifted."))
+    }
+
+    @Test func aTrainingSetManifestIsADriftBaseline() throws {
+        let page = try server.request("GET", "/ui/views/driver_stats/drift").text
+        #expect(page.contains("<select name=\"manifest\">") && page.contains("<option value=\"train.json\">train.json</option>"))
+        #expect(!page.contains("notes.txt"), "only the folder's .json files are offered")
+        let pinned = try server.request("GET", "/ui/views/driver_stats/drift?manifest=train.json&current=4")
+        #expect(pinned.status == 200)
+        // The manifest was read after run 2 committed: its baseline is run 2 alone, of the version it pinned.
+        #expect(pinned.text.contains("Baseline: the training set train.json, runs 2 · current: runs 4"))
+        #expect(pinned.text.contains("<option value=\"train.json\" selected=\"\">"), "the choice stays in the form")
+        #expect(pinned.text.contains("✕ Drifted: conv_rate, city"))
+        let calm = try server.request("GET", "/ui/views/driver_stats/drift?manifest=train.json&current=3").text
+        #expect(calm.contains("✓ No feature drifted."))
+
+        for (path, status) in [("/ui/views/driver_stats/drift?manifest=notes.txt", 404), ("/ui/views/driver_stats/drift?manifest=..%2Flarder.db", 404),
+                               ("/ui/views/driver_stats/drift?manifest=%2Fetc%2Fpasswd", 404), ("/ui/views/driver_stats/drift?manifest=nope.json", 404),
+                               ("/ui/views/driver_stats/drift?manifest=manifests%2Ftrain.json", 404),
+                               ("/ui/views/driver_daily/drift?manifest=train.json", 400), ("/ui/views/driver_stats/drift?manifest=train.json&version=1", 400)] {
+            let reply = try server.request("GET", path)
+            #expect(reply.status == status, "\(path): \(reply.status) \(reply.text.prefix(200))")
+        }
+        let plain = try ServerProcess(path: fixture.path, directory: fixture.dir)
+        #expect(try plain.request("GET", "/ui/views/driver_stats/drift?manifest=train.json").status == 404, "no folder, no manifests")
+        #expect(!(try plain.request("GET", "/ui/views/driver_stats/drift").text.contains("<select")))
     }
 
     @Test func unknownNamesAndHostileQueriesGetTheirPage() throws {

@@ -45,3 +45,19 @@ public let exampleDefinitions = """
         features: [driver_stats:conv_rate, driver_stats:avg_daily_trips]
 
     """
+
+/// Definitions of one daily view, `daily` (one int64 feature, `trips`, of
+/// the entity `driver`): what the backfill ledger's tests fill interval by
+/// interval, from the library and from the command line.
+public let dailyTripsDefinitions = """
+    entities:
+      - name: driver
+        join_keys: [{name: driver_id, type: int64}]
+    feature_views:
+      - name: daily
+        entity: driver
+        ttl: 7d
+        features:
+          - {name: trips, type: int64}
+
+    """

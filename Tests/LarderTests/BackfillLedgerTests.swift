@@ -6,18 +6,7 @@ import Testing
 @Suite struct BackfillLedgerTests {
     let dir = TemporaryDirectory()
 
-    static let definitions = """
-        entities:
-          - name: driver
-            join_keys: [{name: driver_id, type: int64}]
-        feature_views:
-          - name: daily
-            entity: driver
-            ttl: 7d
-            features:
-              - {name: trips, type: int64}
-
-        """
+    static let definitions = dailyTripsDefinitions
 
     static let day: Int64 = 86_400_000_000
     static let from = Timestamp(microseconds: 1_767_225_600_000_000) // 2026-01-01T00:00:00Z

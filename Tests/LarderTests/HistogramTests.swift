@@ -3,8 +3,8 @@ import Testing
 @testable import Larder
 
 /// What the web UI reads from the library: histograms from the merged
-/// quantile sketches (within the sketch's rank error of the exact shares),
-/// and a view's newest event time.
+/// quantile sketches (within the sketch's rank error of the exact shares).
+/// Its other reads are in `PageReadsTests`.
 @Suite struct HistogramTests {
     let dir = TemporaryDirectory()
 
@@ -38,13 +38,5 @@ import Testing
         #expect(statistics.histogram(of: "city", edges: edges) == nil, "strings have no quantile sketch")
         #expect(statistics.histogram(of: "nope", edges: edges) == nil)
         #expect(statistics.histogram(of: "acc_rate", edges: [1]) == nil && statistics.histogram(of: "acc_rate", edges: [2, 1]) == nil)
-    }
-
-    @Test func newestEventTimeIsTheLatestRowsTime() throws {
-        let s = try store()
-        #expect(try s.newestEventTime(view: "driver_stats") == nil)
-        try s.write(view: "driver_stats", rows: RunStatisticsTests.rows(seed: 3, count: 50))
-        #expect(try s.newestEventTime(view: "driver_stats") == Timestamp(microseconds: 49_000_000))
-        #expect(throws: LarderError.self) { try s.newestEventTime(view: "nope") }
     }
 }

@@ -265,7 +265,7 @@ import Testing
         try s.apply(try definitions(exampleDefinitions))
         try s.apply(try definitions(exampleDefinitions.replacingOccurrences(of: "ttl: 7d", with: "ttl: 2d")))
         let sets = try s.registry.featureSets["driver_ranking"] ?? []
-        #expect(sets.map(\.version) == [1, 2])
+        try #require(sets.map(\.version) == [1, 2])
         #expect(sets[0].features.allSatisfy { $0.version == 1 })
         #expect(sets[1].features.allSatisfy { $0.version == 2 })
     }

@@ -95,6 +95,12 @@ final class FeatureCache: Sendable {
     /// Rows read from SQLite into the cache so far (loads and deltas): what
     /// tests check to see that a write reached the cache without a re-read.
     let rowsLoaded = Atomic<Int>(0)
+    /// Writes of this process between their start and their hand-off to
+    /// the cache: while any is on its way, background checks for other
+    /// processes' commits stand aside (``refreshUnlessWriting(source:)``),
+    /// so that they do not read back from SQLite a run its writer is
+    /// about to hand over (the writer's own refresh sees every commit).
+    let pendingWrites = Atomic<Int>(0)
     /// A delta with more rows than this (or than an eighth of its base) is
     /// folded into a new base snapshot.
     let compactionRows: Int
@@ -191,6 +197,18 @@ final class FeatureCache: Sendable {
         // The lock is taken before the read transaction begins, so each
         // refresh sees the store at least as new as the one before it.
         return try refreshing.withLock { try source.reading(work) }
+    }
+
+    /// Brings the cache up to date with the store like
+    /// ``transaction(source:handoff:_:)``, unless a write of this process is
+    /// on its way to the cache (``pendingWrites``): then it does nothing,
+    /// and that write's own refresh brings in every commit. For background
+    /// checks, which only look for other processes' commits.
+    func refreshUnlessWriting(source: some CacheSource) throws {
+        try refreshing.withLock {
+            guard pendingWrites.load(ordering: .acquiring) == 0 else { return }
+            try source.reading { try refresh(source: source, handoff: nil) }
+        }
     }
 
     /// Swaps in new contents.

@@ -157,6 +157,14 @@ final class ByteSource {
         return tail > before
     }
 
+    /// Reads and consumes the rest of the input, into memory.
+    func readAll() throws(LarderError) -> [UInt8] {
+        while try fill() {}
+        let bytes = [UInt8](unconsumed)
+        consume(bytes.count)
+        return bytes
+    }
+
     /// An I/O error for `path`: `what` and the system's reason for `errno`.
     private static func error(_ path: String, _ what: String) -> LarderError {
         .io(path: path, message: "\(what): \(String(cString: strerror(errno)))")

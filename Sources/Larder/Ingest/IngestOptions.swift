@@ -10,9 +10,12 @@ public struct IngestOptions: Sendable {
         /// that object under `"df"` (Feast's push shape): rows are numbered
         /// by their position in the arrays, from 1.
         case jsonColumns = "json-columns"
+        /// Arrow IPC, the stream or the file format (``ArrowIPCReader``):
+        /// typed columns.
+        case arrow
 
         /// Whether values are JSON (typed by the JSON rules) rather than text.
-        var isJSON: Bool { self != .csv }
+        var isJSON: Bool { self == .jsonl || self == .jsonColumns }
     }
 
     /// What to do with bad rows.
@@ -38,7 +41,9 @@ public struct IngestOptions: Sendable {
     }
 
     /// The input format; `nil` guesses from the file extension (`.jsonl`,
-    /// `.ndjson`, `.json` → JSON Lines; otherwise CSV).
+    /// `.ndjson`, `.json` → JSON Lines; `.arrow`, `.arrows`, `.feather`,
+    /// `.ipc` → Arrow; otherwise CSV), and a spine that starts like Arrow
+    /// IPC (`ARROW1` or `0xFFFFFFFF`) is read as Arrow whatever its name.
     public var format: Format?
     /// Stop or skip on bad rows.
     public var onError: OnError = .stop
@@ -94,6 +99,7 @@ public struct IngestOptions: Sendable {
     func resolvedFormat(for path: String) -> Format {
         if let format { return format }
         let lower = path.lowercased()
+        if [".arrow", ".arrows", ".feather", ".ipc"].contains(where: { lower.hasSuffix($0) }) { return .arrow }
         return lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") || lower.hasSuffix(".json") ? .jsonl : .csv
     }
 }

@@ -7,10 +7,12 @@ import class Dispatch.DispatchSemaphore
 /// written the same way:
 ///
 /// source (read, type) → validator → sort into primary-key order → writer
-/// (+ statistics of the written rows, stored with the run)
+/// (+ statistics of the written rows, gathered on a thread of their own and
+/// stored with the run)
 ///
-/// Three threads: one reads, types and validates; one puts the rows into
-/// primary-key order; the calling thread inserts them (a small input in
+/// Four threads: one reads, types and validates; one puts the rows into
+/// primary-key order; the calling thread inserts them; one gathers the
+/// statistics of the inserted rows (``StatisticsGatherer``) (a small input in
 /// memory, ``IngestSource/isSmallInMemory``, is read and sorted on the
 /// calling thread first: a server's push starts no thread), inside the run's
 /// single write transaction, which commits at the end or rolls everything
@@ -120,8 +122,8 @@ struct IngestPipeline<Source: IngestSource> {
             if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return .rollback(skipped(knownHash)) }
             let writer = try storage.beginRun(of: view, source: source.label, startedAt: started)
             var log = ProblemLog()
-            var statistics = view.features.map { FeatureStatistics(name: $0.name, type: $0.type) }
-            var scratch: [Double] = []
+            let gatherer = options.gathersStatistics ? StatisticsGatherer(view: view, threaded: !inline) : nil
+            defer { gatherer?.abandon() }
             var rejected = 0
             var rowsSeen = 0
             var sha = ""
@@ -137,9 +139,7 @@ struct IngestPipeline<Source: IngestSource> {
                 case .stage(var stage):
                     rowsSeen += stage.batch.count + stage.badRecords.count
                     try writer.write(stage.batch, log: &stage.log, file: source.label)
-                    if options.gathersStatistics {
-                        for f in statistics.indices { statistics[f].add(stage.batch.features[f], skipping: stage.log.badRows, scratch: &scratch) }
-                    }
+                    gatherer?.add(stage.batch.features, skipping: stage.log.badRows)
                     if stage.log.total == 0, stage.badRecords.isEmpty, writer.rowsWritten <= IngestPipeline.handoffRows {
                         written?.append(stage.batch)
                     } else {
@@ -167,7 +167,8 @@ struct IngestPipeline<Source: IngestSource> {
             if options.skipIfUnchanged, knownHash == nil, try storage.committedRun(of: view, withContent: sha) != nil {
                 return .rollback(skipped(sha))
             }
-            if options.gathersStatistics {
+            if let gatherer {
+                var statistics = gatherer.finish()
                 for (refused, count) in log.refusals { statistics[refused.feature].addRejected(rows: Int64(count), rule: refused.rule) }
                 for f in statistics.indices { statistics[f].addRunRejected(rows: Int64(rejected)) }
                 try RateLimits(view: view, maxRejectRate: options.maxRejectRate).check(statistics)

@@ -40,7 +40,7 @@ struct TypedBatch {
     var progress: IngestProgress
 }
 
-/// A CSV or JSON Lines file, or standard input.
+/// A CSV, JSON Lines or Arrow IPC file, or standard input.
 struct FileSource: IngestSource {
     let source: Source
     /// How messages and the run name the input, when not by its path (a
@@ -67,8 +67,14 @@ struct FileSource: IngestSource {
                  emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
         let keepRaw = options.onError == .skip
         let path = label
-        let format = options.resolvedFormat(for: source.description)
         let source = try ByteSource(self.source)
+        let format = try ArrowIPCReader.format(of: source, options: options)
+        if format == .arrow {
+            let frame = try ArrowIngest.frame(source.readAll(), name: path, view: view, options: options)
+            _ = try FrameSource(frame: frame, label: path, sha256: "").produce(view: view, options: options, started: started,
+                                                                             clock: clock, emit: emit)
+            return source.contentSHA256
+        }
         let jsonColumns = view.joinKeys.map(\.name) + [options.eventTimeColumn, options.createdTimeColumn] + view.features.map(\.name)
         var (reader, names) = try openRecordReader(source: source, format: format, jsonColumns: jsonColumns,
                                                    ignoreUnknownKeys: options.ignoreUnknownColumns, keepRawRecords: keepRaw)
@@ -99,13 +105,19 @@ struct FrameSource: IngestSource {
     let frame: FeatureFrame
     /// The frame's content hash, computed once.
     let sha256: String
+    /// How messages and the run name the input: `write`, or the Arrow file's path.
+    let label: String
 
     init(frame: FeatureFrame) {
-        self.frame = frame
-        sha256 = frame.contentSHA256()
+        self.init(frame: frame, label: "write", sha256: frame.contentSHA256())
     }
 
-    var label: String { "write" }
+    /// The frame read from a file (Arrow) called `label`, whose bytes hash to `sha256`.
+    init(frame: FeatureFrame, label: String, sha256: String) {
+        self.frame = frame
+        self.label = label
+        self.sha256 = sha256
+    }
 
     var inputPath: String? { nil }
 

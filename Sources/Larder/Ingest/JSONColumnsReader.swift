@@ -177,14 +177,7 @@ struct JSONColumnsReader: RecordReader {
                     try s.number()
                     cells.append((start, s.p - start, .number))
                 }
-                s.skipWhitespace()
-                if s.peek == UInt8(ascii: ",") {
-                    s.p += 1
-                    s.skipWhitespace()
-                    continue
-                }
-                guard s.peek == UInt8(ascii: "]") else { throw s.syntax("expected ',' or ']' after a value") }
-                s.p += 1
+                if try s.nextElement(closing: UInt8(ascii: "]")) { continue }
                 break
             }
         }
@@ -213,14 +206,7 @@ struct JSONColumnsReader: RecordReader {
             s.p += 1
             s.skipWhitespace()
             try body(String(decoding: key, as: UTF8.self), &s)
-            s.skipWhitespace()
-            if s.peek == UInt8(ascii: ",") {
-                s.p += 1
-                s.skipWhitespace()
-                continue
-            }
-            guard s.peek == UInt8(ascii: "}") else { throw s.syntax("expected ',' or '}' after a value") }
-            s.p += 1
+            if try s.nextElement(closing: UInt8(ascii: "}")) { continue }
             return
         }
     }

@@ -218,14 +218,7 @@ struct JSONLinesReader {
                                       reason: "unknown column (pass --ignore-unknown-columns to ignore it)")
                     }
                 }
-                parser.skipWhitespace()
-                if parser.peek == UInt8(ascii: ",") {
-                    parser.p += 1
-                    parser.skipWhitespace()
-                    continue
-                }
-                guard parser.peek == UInt8(ascii: "}") else { throw parser.syntax("expected ',' or '}' after a value") }
-                parser.p += 1
+                if try parser.nextElement(closing: UInt8(ascii: "}")) { continue }
                 break
             }
         }

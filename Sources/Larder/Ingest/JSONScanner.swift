@@ -217,6 +217,23 @@ package struct JSONScanner {
         }
     }
 
+    /// After a value inside an array (`close` is `]`) or an object (`}`):
+    /// consumes a `,` and the whitespace after it and answers true (another
+    /// element follows), or consumes the closing bracket and answers false.
+    ///
+    /// - Throws: a syntax ``Failure`` for any other byte.
+    package mutating func nextElement(closing close: UInt8) throws(Failure) -> Bool {
+        skipWhitespace()
+        if peek == UInt8(ascii: ",") {
+            p += 1
+            skipWhitespace()
+            return true
+        }
+        guard peek == close else { throw syntax("expected ',' or '\(Character(Unicode.Scalar(close)))' after a value") }
+        p += 1
+        return false
+    }
+
     /// Reads the literal `word` (`true`, `false`, `null`).
     package mutating func literal(_ word: StaticString) throws(Failure) {
         let length = word.utf8CodeUnitCount

@@ -27,5 +27,7 @@ func openRecordReader(source: ByteSource, format: IngestOptions.Format, jsonColu
     case .jsonColumns:
         return (JSONColumnsReader(source: source, fileName: source.path, columns: jsonColumns, ignoreUnknownKeys: ignoreUnknownKeys,
                                   keepRawRecords: keepRawRecords), jsonColumns)
+    case .arrow:
+        preconditionFailure("Arrow input is read whole by ArrowIPCReader, never record by record")
     }
 }

@@ -1,5 +1,5 @@
 /// Reads a spine (the entity/timestamp rows a training set is built for)
-/// from a CSV or JSON Lines file into a ``FeatureFrame``.
+/// from a CSV, JSON Lines or Arrow IPC file into a ``FeatureFrame``.
 ///
 /// Join key columns are typed by their entity (`int64` or `string`; an empty
 /// field is a null key, which gets null features) under the backfill's rules
@@ -9,6 +9,8 @@
 /// other CSV column is typed as ``SpineTypes`` says (asked for with
 /// `spineTypes`, else inferred when its text round-trips) and passed
 /// through. JSON Lines spines keep only the join keys and `event_timestamp`.
+/// An Arrow IPC spine (a stream or a file, told by its first bytes or its
+/// extension) keeps every column with its Arrow type (see ``readArrow(_:path:joinKeys:options:)``).
 public enum SpineReader {
     /// Reads the spine from `source`, and the SHA-256 of its bytes.
     ///
@@ -22,33 +24,24 @@ public enum SpineReader {
                             options: IngestOptions = IngestOptions()) throws(LarderError) -> (frame: FeatureFrame, sha256: String) {
         let path = input.description
         let source = try ByteSource(input)
-        let isJSON = options.resolvedFormat(for: path).isJSON
-        var (reader, names) = try openRecordReader(source: source, format: options.resolvedFormat(for: path),
+        let format = try ArrowIPCReader.format(of: source, options: options)
+        if format == .arrow {
+            let frame = try readArrow(source.readAll(), path: path, joinKeys: joinKeys, options: options)
+            return (frame, source.contentSHA256)
+        }
+        let isJSON = format.isJSON
+        var (reader, names) = try openRecordReader(source: source, format: format,
                                                    jsonColumns: joinKeys.map(\.name) + [options.eventTimeColumn],
                                                    ignoreUnknownKeys: true, keepRawRecords: false)
-        var problems: [ValidationProblem] = []
-        var total = 0
-        func problem(_ line: Int, _ column: String, _ value: String, _ reason: String) {
-            total += 1
-            if problems.count < ProblemLog.listed {
-                problems.append(ValidationProblem(file: path, line: line, column: column, value: value, reason: reason))
-            }
-        }
+        var problems = SpineProblems(file: path)
+        func problem(_ line: Int, _ column: String, _ value: String, _ reason: String) { problems.add(line, column, value, reason) }
         for key in joinKeys where !names.contains(key.name) { problem(1, key.name, "", "join key column is missing from the spine") }
         guard let eventIndex = names.firstIndex(of: options.eventTimeColumn) else {
             problem(1, options.eventTimeColumn, "", "the spine has no event time column")
-            throw .validation(problems: problems, total: total)
+            throw problems.error
         }
-        for name in options.spineTypes.keys.sorted() {
-            if !names.contains(name) {
-                problem(1, name, "", "--spine-types names a column that the spine does not have")
-            } else if joinKeys.contains(where: { $0.name == name }) || name == options.eventTimeColumn {
-                problem(1, name, "", "a join key or the event time column has its own type; --spine-types cannot change it")
-            } else if let type = options.spineTypes[name], !SpineTypes.allowed.contains(type) {
-                problem(1, name, "", "a spine column can be int64, float64, bool, timestamp or string, not \(type)")
-            }
-        }
-        guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
+        SpineTypes.check(options.spineTypes, names: names, joinKeys: joinKeys, options: options) { problem(1, $0, "", $1) }
+        guard problems.isEmpty else { throw problems.error }
         let keyTypes = Dictionary(joinKeys.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
         var columns: [Column] = names.enumerated().map { i, name in
             if i == eventIndex { return Column(type: .timestamp) }
@@ -103,7 +96,7 @@ public enum SpineReader {
                 }
             }
         }
-        guard problems.isEmpty else { throw .validation(problems: problems, total: total) }
+        guard problems.isEmpty else { throw problems.error }
         source.consume(source.unconsumed.count)
         return (FeatureFrame(names: names, columns: columns), source.contentSHA256)
     }

@@ -15,6 +15,21 @@ enum SpineTypes {
     /// The types a spine column may be given.
     static let allowed: [FeatureType] = [.int64, .float64, .bool, .timestamp, .string]
 
+    /// Checks what `asked` (``IngestOptions/spineTypes``) names against the
+    /// spine's column `names`; `problem(column, reason)` hears of each mistake.
+    static func check(_ asked: [String: FeatureType], names: [String], joinKeys: [JoinKey], options: IngestOptions,
+                      problem: (String, String) -> Void) {
+        for name in asked.keys.sorted() {
+            if !names.contains(name) {
+                problem(name, "--spine-types names a column that the spine does not have")
+            } else if joinKeys.contains(where: { $0.name == name }) || name == options.eventTimeColumn {
+                problem(name, "a join key or the event time column has its own type; --spine-types cannot change it")
+            } else if let type = asked[name], !allowed.contains(type) {
+                problem(name, "a spine column can be int64, float64, bool, timestamp or string, not \(type)")
+            }
+        }
+    }
+
     /// `column` (text) as the type asked for or inferred; `failed(row,
     /// value, reason)` hears of each value that is not of the asked type.
     static func type(_ column: Column, asked: FeatureType?, options: IngestOptions,

@@ -12,6 +12,8 @@ final class SQLiteRunWriter: RunSink {
     let view: FeatureView
     let runID: Int64
     private(set) var rowsWritten = 0
+    /// The newest event time among the rows written so far.
+    private(set) var newestEventTime: Int64?
     private let insert: Statement
 
     /// The page cache while a run is written: 200 MiB, so that a large run's
@@ -72,6 +74,7 @@ final class SQLiteRunWriter: RunSink {
                         row: row)
             } else {
                 rowsWritten += 1
+                newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row])
             }
         }
     }
@@ -97,6 +100,22 @@ final class SQLiteRunWriter: RunSink {
         s.bind(Timestamp.nowMicroseconds(), at: 4)
         s.bind(runID, at: 5)
         try s.run()
+        if let newestEventTime { try keep(newestEventTime) }
+    }
+
+    /// Raises the newest event time kept for the view version (migration 5)
+    /// to `newest`; a version created before that migration gets it from
+    /// one scan of its table, once.
+    private func keep(_ newest: Int64) throws {
+        let raise = try db.statement("""
+            UPDATE view_versions SET newest_event_at = max(coalesce(newest_event_at, ?1), ?1)
+            WHERE view = ?2 AND version = ?3 AND events_known = 1
+            """)
+        raise.bind(newest, at: 1)
+        raise.bind(view.name, at: 2)
+        raise.bind(Int64(view.version), at: 3)
+        try raise.run()
+        if db.changes == 0 { try SQLiteSession.keepNewestEventTime(db, of: view) }
     }
 }
 

@@ -61,8 +61,8 @@ extension SQLiteSession: RegistryStorage {
         parent.bind(view.name, at: 1)
         try parent.run()
         let insert = try db.statement("""
-            INSERT INTO view_versions (view, version, entity, join_keys, ttl_us, description, owner, tags, table_name, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO view_versions (view, version, entity, join_keys, ttl_us, description, owner, tags, table_name, created_at, events_known)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
             """)
         insert.bind(view.name, at: 1)
         insert.bind(Int64(view.version), at: 2)
@@ -137,6 +137,20 @@ extension SQLiteSession: RegistryStorage {
             return "NULL"
         }
         try db.execute("INSERT INTO \(Identifier.quoted(new.tableName)) (\(target)) SELECT \((fixed + features).joined(separator: ", ")) FROM \(Identifier.quoted(old.tableName))")
+        try SQLiteSession.keepNewestEventTime(db, of: new)
+    }
+
+    /// Sets the newest event time kept for `view` (migration 5) from a scan
+    /// of its table: after a copy, or the first run of a version created
+    /// before that migration.
+    static func keepNewestEventTime(_ db: Connection, of view: FeatureView) throws {
+        let statement = try db.statement("""
+            UPDATE view_versions SET newest_event_at = (SELECT MAX(event_timestamp) FROM \(Identifier.quoted(view.tableName))), events_known = 1
+            WHERE view = ? AND version = ?
+            """)
+        statement.bind(view.name, at: 1)
+        statement.bind(Int64(view.version), at: 2)
+        try statement.run()
     }
 
     func insert(_ set: FeatureSet, createdAt: Int64) throws {

@@ -1,11 +1,11 @@
 extension SQLiteSession: StatisticsSource {
     /// In one read transaction, so the runs listed and their sketches agree.
-    func statistics(of view: FeatureView, runs selection: RunSelection) throws -> ViewStatistics {
-        try db.transaction(.deferred) { try merged(view: view, selection: selection) }
+    func statistics(of view: FeatureView, runs selection: RunSelection, cache: RunStatisticsCache) throws -> ViewStatistics {
+        try db.transaction(.deferred) { try merged(view: view, selection: selection, cache: cache) }
     }
 
-    /// ``statistics(of:runs:)`` inside its read transaction.
-    private func merged(view: FeatureView, selection: RunSelection) throws -> ViewStatistics {
+    /// ``statistics(of:runs:cache:)`` inside its read transaction.
+    private func merged(view: FeatureView, selection: RunSelection, cache: RunStatisticsCache) throws -> ViewStatistics {
         let runs = try db.statement("""
             SELECT id, EXISTS (SELECT 1 FROM run_statistics WHERE run_id = runs.id) FROM runs
             WHERE view = ?1 AND version = ?2 AND committed_at > 0
@@ -37,16 +37,25 @@ extension SQLiteSession: StatisticsSource {
         }
         let sketches = try db.statement("SELECT position, type, sketch FROM run_statistics WHERE run_id = ? ORDER BY position")
         for run in result.runs {
-            sketches.bind(run, at: 1)
-            defer { sketches.reset() }
-            while try sketches.step() {
-                let position = Int(sketches.int64(0))
-                guard position < view.features.count, sketches.text(1) == view.features[position].type.description else {
-                    throw LarderError.corruptStore(path: db.path, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)")
+            let entry = try cache.entry(run: run) {
+                sketches.bind(run, at: 1)
+                defer { sketches.reset() }
+                var entry = RunStatisticsCache.RunEntry(positions: [], statistics: [])
+                while try sketches.step() {
+                    let position = Int(sketches.int64(0)), type = sketches.text(1)
+                    guard position < view.features.count, type == view.features[position].type.description else {
+                        throw LarderError.corruptStore(path: db.path, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)")
+                    }
+                    let feature = view.features[position]
+                    let bytes = sketches.withBytes(2) { Array($0) }
+                    entry.positions.append(position)
+                    entry.statistics.append(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
                 }
-                let feature = view.features[position]
-                let bytes = sketches.withBytes(2) { Array($0) }
-                result.features[position].merge(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
+                return entry
+            }
+            // A run id is of one view version (the query above), so its entry was checked against these features.
+            for (position, statistics) in zip(entry.positions, entry.statistics) {
+                result.features[position].merge(statistics)
             }
         }
         return result

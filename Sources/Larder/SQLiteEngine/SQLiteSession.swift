@@ -17,11 +17,24 @@ final class SQLiteSession: StoreSession {
         Int(try db.queryInt("SELECT COUNT(*) FROM \(Identifier.quoted(view.tableName))"))
     }
 
+    /// What the writes keep in `view_versions` (migration 5); a scan of the
+    /// table for a version created before it that no run has written since.
     func newestEventTime(of view: FeatureView) throws -> Timestamp? {
-        let statement = try db.statement("SELECT MAX(event_timestamp) FROM \(Identifier.quoted(view.tableName))")
-        defer { statement.reset() }
-        guard try statement.step(), !statement.isNull(0) else { return nil }
-        return Timestamp(microseconds: statement.int64(0))
+        let kept = try db.statement("SELECT events_known, newest_event_at FROM view_versions WHERE view = ? AND version = ?")
+        kept.bind(view.name, at: 1)
+        kept.bind(Int64(view.version), at: 2)
+        let known: Bool, newest: Int64?
+        do {
+            defer { kept.reset() }
+            guard try kept.step() else { return nil }
+            known = kept.int64(0) != 0
+            newest = kept.isNull(1) ? nil : kept.int64(1)
+        }
+        if known { return newest.map(Timestamp.init(microseconds:)) }
+        let scan = try db.statement("SELECT MAX(event_timestamp) FROM \(Identifier.quoted(view.tableName))")
+        defer { scan.reset() }
+        guard try scan.step(), !scan.isNull(0) else { return nil }
+        return Timestamp(microseconds: scan.int64(0))
     }
 
     func integrityCheck() throws -> String {

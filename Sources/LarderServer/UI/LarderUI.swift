@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Hummingbird
 import Larder
 import Logging
@@ -20,16 +19,19 @@ public struct LarderUI: Sendable {
     public let store: FeatureStore
     /// The token the pages require; `nil` requires none.
     public let token: String?
+    /// The training-set manifests the drift page offers as baselines; `nil` offers none.
+    public let manifests: ManifestFolder?
     let metrics: ServerMetrics
     let logger: Logger
-    let freshness = FreshnessCache()
 
-    /// The UI over `store`, requiring `token` when given; requests are
-    /// counted in `metrics` and logged to `logger` like the API's.
-    public init(store: FeatureStore, token: String?, metrics: ServerMetrics = ServerMetrics(),
+    /// The UI over `store`, requiring `token` when given and offering the
+    /// manifests of `manifests` as drift baselines; requests are counted in
+    /// `metrics` and logged to `logger` like the API's.
+    public init(store: FeatureStore, token: String?, manifests: ManifestFolder? = nil, metrics: ServerMetrics = ServerMetrics(),
                 logger: Logger = Logger(label: "larder.server")) {
         self.store = store
         self.token = token
+        self.manifests = manifests
         self.metrics = metrics
         self.logger = logger
     }
@@ -48,7 +50,7 @@ public struct LarderUI: Sendable {
         pages.get("ledger") { request, _ in try await self.page(request) { store, _ in try LedgerPage.render(store) } }
         pages.get("views/:view") { request, context in
             let view = try context.parameters.require("view")
-            return try await self.page(request) { store, query in try ViewPage.render(store, view: view, query: query, freshness: self.freshness) }
+            return try await self.page(request) { store, query in try ViewPage.render(store, view: view, query: query) }
         }
         pages.get("views/:view/runs/:run") { request, context in
             let view = try context.parameters.require("view")
@@ -62,7 +64,7 @@ public struct LarderUI: Sendable {
         }
         pages.get("views/:view/drift") { request, context in
             let view = try context.parameters.require("view")
-            return try await self.page(request) { store, query in try DriftPage.render(store, view: view, query: query) }
+            return try await self.page(request) { store, query in try DriftPage.render(store, view: view, query: query, manifests: self.manifests) }
         }
         pages.get("**") { _, _ -> Response in throw ServerError(.notFound, code: "route_not_found", "no such page") }
     }
@@ -74,21 +76,5 @@ public struct LarderUI: Sendable {
         let store = store
         let html = try await NIOThreadPool.singleton.runIfActive { try render(store, query) }
         return UIResponse.html(html)
-    }
-}
-
-/// The newest event time of each view version, kept until its next run
-/// commits: finding it scans the view's table, the only page figure that
-/// reads rows.
-final class FreshnessCache: Sendable {
-    private let entries = Mutex<[String: (lastRun: Int64, time: Timestamp?)]>([:])
-
-    /// The newest event time of `view`, whose last run is `lastRun`.
-    func newestEventTime(_ store: FeatureStore, view: FeatureView, lastRun: Int64) throws -> Timestamp? {
-        let key = view.qualifiedName
-        if let entry = entries.withLock({ $0[key] }), entry.lastRun == lastRun { return entry.time }
-        let time = try store.newestEventTime(view: view.name, version: view.version)
-        entries.withLock { $0[key] = (lastRun, time) }
-        return time
     }
 }

@@ -6,7 +6,7 @@ enum ViewPage {
     /// The most runs listed on the timeline.
     static let timelineRuns = 50
 
-    static func render(_ store: FeatureStore, view name: String, query: UIQuery, freshness: FreshnessCache) throws -> String {
+    static func render(_ store: FeatureStore, view name: String, query: UIQuery) throws -> String {
         let registry = try store.registry
         let view = try registry.view(name, version: try query.int("version", in: 1...Int(Int32.max)))
         let versions = registry.views[name] ?? []
@@ -14,7 +14,7 @@ enum ViewPage {
         let now = Timestamp.now
         let latest = runs.first
         let statistics = try latest.map { try store.statistics(view: name, version: view.version, runs: .run($0.id)) }
-        let newest = try latest.flatMap { try freshness.newestEventTime(store, view: view, lastRun: $0.id) }
+        let newest = try store.newestEventTime(view: name, version: view.version)
 
         var content: [HTML] = [
             .element("p", ["class": "muted"], [Page.link(UIPath.root, "Catalog"), .text(" › \(name)")]),
