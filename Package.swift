@@ -144,7 +144,7 @@ var package = Package(
         ),
         .testTarget(
             name: "LarderCLITests",
-            dependencies: ["Larder", "larder", "larder-test-writer", "LarderTestSupport"],
+            dependencies: ["Larder", "LarderPostgres", "larder", "larder-test-writer", "LarderTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -73,7 +73,7 @@ extension PostgresSession: RegistryStorage {
     /// Creates the table of `view` (layout: ``ViewTable``). String keys
     /// compare byte by byte (`COLLATE "C"`), as on SQLite, so every scan in
     /// key order gives the same order on both engines.
-    private func createTable(_ view: FeatureView) throws {
+    func createTable(_ view: FeatureView) throws {
         var columns = view.joinKeys.map { "\(Identifier.quoted($0.name)) \($0.type == .int64 ? "bigint" : "text COLLATE \"C\"") NOT NULL" }
         columns += ["event_timestamp bigint NOT NULL", "created_timestamp bigint NOT NULL", "\(ViewTable.runColumn) bigint NOT NULL"]
         columns += view.features.map { "\(Identifier.quoted($0.name)) \($0.type.postgresType)" }
