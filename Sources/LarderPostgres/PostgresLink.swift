@@ -1,4 +1,5 @@
 import Larder
+import Dispatch
 import Logging
 import NIOCore
 import PostgresNIO
@@ -30,7 +31,7 @@ final class PostgresLink {
     init(address: PostgresAddress, loop: any EventLoop) throws {
         self.address = address
         do {
-            connection = try PostgresConnection.connect(on: loop, configuration: address.configuration, id: 1, logger: PostgresLink.logger).wait()
+            connection = try PostgresLink.answer(of: PostgresConnection.connect(on: loop, configuration: address.configuration, id: 1, logger: PostgresLink.logger))
         } catch {
             throw PostgresError(error, address: address, sql: nil)
         }
@@ -39,7 +40,7 @@ final class PostgresLink {
     /// Closes the connection, waiting for it (postgres-nio requires a
     /// connection closed before it is released).
     deinit {
-        _ = try? connection.close().wait()
+        _ = try? PostgresLink.answer(of: connection.close())
     }
 
     /// Runs `sql` with `binds` and returns every row of its answer.
@@ -47,7 +48,7 @@ final class PostgresLink {
     func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            return try PostgresLink.answer(of: connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
         } catch {
             throw PostgresError(error, address: address, sql: sql)
         }
@@ -125,6 +126,31 @@ final class PostgresLink {
         }
     }
 
+    /// The value of `future`, waited for on this thread. Not NIO's `wait()`,
+    /// which refuses every event loop thread: a server that runs its tasks
+    /// on NIO's loops (`larder serve`) calls the store from one of them, and
+    /// waiting there is safe, because the answer comes on the connection's
+    /// own loop (``PostgresStorage/group``), which never waits. Waiting on
+    /// that loop itself would deadlock and is refused.
+    static func answer<T>(of future: EventLoopFuture<T>) throws -> T {
+        precondition(!future.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        let box = AnswerBox<T>()
+        future.whenComplete { result in
+            box.result = result
+            box.done.signal()
+        }
+        box.done.wait()
+        return try box.result!.get()
+    }
+
     /// The key of the advisory lock that is the store's write lock.
     static let writeLock: Int64 = 0x4C_41_52_44_45_52 // "LARDER"
+}
+
+/// Where ``PostgresLink/answer(of:)`` receives a future's result from the
+/// connection's loop. `@unchecked Sendable`: `result` is written once, before
+/// `done` is signalled, and read only after the wait on `done` returns.
+private final class AnswerBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+    let done = DispatchSemaphore(value: 0)
 }
