@@ -158,6 +158,7 @@ if ProcessInfo.processInfo.environment["LARDER_BENCHMARKS"] != nil {
             name: "LarderBenchmarks",
             dependencies: [
                 "Larder",
+                "LarderPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/LarderBenchmarks",
