@@ -7,8 +7,9 @@
 #   Benchmarks/server/run.sh [STORE] [SECONDS]
 #
 # Prints one RESULT line per case: online lookups of 1 entity × 9 features and of 100 entities
-# (requests/s, p50, p99), single-row pushes alone and with 1-entity reads going on, and pushes
-# of 10,000 rows.
+# (requests/s, p50, p99), single-row pushes alone (and the server's CPU time per push, from
+# /proc: a figure the load of a shared machine does not change) and with 1-entity reads going
+# on, and pushes of 10,000 rows.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 store=${1:-/tmp/s1/larder.db}
@@ -24,8 +25,11 @@ echo "# online, 1 entity x 9 features (wrk -t1 -c16)"
 ENTITIES=1 wrk -t1 -c16 -d"${seconds}s" -s "$here/online.lua" "$url" | grep RESULT
 echo "# online, 100 entities x 9 features (wrk -t1 -c16)"
 ENTITIES=100 wrk -t1 -c16 -d"${seconds}s" -s "$here/online.lua" "$url" | grep RESULT
-echo "# push, 1 row (wrk -t1 -c4)"
-ROWS=1 wrk -t1 -c4 -d"${seconds}s" -s "$here/push.lua" "$url" | grep RESULT
+echo "# push, 1 row (wrk -t1 -c4); then the server's CPU time per push, which the machine's load does not change"
+before=$(cpu_ms)
+ROWS=1 wrk -t1 -c4 -d"${seconds}s" -s "$here/push.lua" "$url" | grep RESULT | tee "$work/push.txt"
+pushes=$(sed -n 's/.*requests=\([0-9]*\) .*/\1/p' "$work/push.txt")
+echo "RESULT server_cpu_ms_per_push=$(echo "$before $(cpu_ms) $pushes" | awk '{printf "%.3f", ($2 - $1) / $3}')"
 echo "# push, 1 row, with 1-entity reads going on (two wrk processes at once)"
 ENTITIES=1 wrk -t1 -c8 -d"${seconds}s" -s "$here/online.lua" "$url" | sed 's/^RESULT/RESULT reads:/' | grep RESULT &
 reads=$!

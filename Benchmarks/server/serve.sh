@@ -4,6 +4,7 @@
 #
 #   copy_store STORE        the copy is $work/larder.db (with its snapshot folder, if any)
 #   start_server [ARGS...]  `larder serve` on the copy with ARGS; sets $server (its pid) and $url
+#   cpu_ms                  the CPU time the server has used so far (user + system), in ms
 copy_store() {
   work=$(mktemp -d)
   server=
@@ -23,4 +24,8 @@ start_server() {
   done
   [ -n "$port" ] || { cat "$work/serve.log"; exit 1; }
   url=http://127.0.0.1:$port
+}
+
+cpu_ms() {
+  awk -v tick="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / tick }' "/proc/$server/stat"
 }

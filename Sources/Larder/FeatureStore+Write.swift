@@ -42,9 +42,14 @@ extension FeatureStore {
     /// then brings this process's cache up to date and puts the reject file
     /// (skip mode) in place. `beforeCommit` runs inside the run's
     /// transaction, with the session writing it (the backfill ledger).
+    /// A small write in memory shares its transaction with the writes
+    /// that arrive while another commits (`FeatureStore+GroupCommit.swift`).
     func ingest(_ source: some IngestSource, into view: String, version: Int?, options: IngestOptions,
                 progress: (@Sendable (IngestProgress) -> Void)?,
                 beforeCommit: ((IngestResult, any StoreSession) throws -> Void)? = nil) throws(LarderError) -> IngestResult {
+        if progress == nil, beforeCommit == nil, let result = try ingestPrepared(source, into: view, version: version, options: options) {
+            return result
+        }
         let outputs = try OutputFiles(store: storage.files, inputs: source.inputPath.map { [.init("input", path: $0)] } ?? [],
                                       outputs: options.rejectFile.map { [.init("reject file", destination: $0)] } ?? [])
         cache.pendingWrites.add(1, ordering: .sequentiallyConsistent)
@@ -57,11 +62,8 @@ extension FeatureStore {
                 .run(storage: session, outputs: outputs, written: &written, beforeCommit: beforeCommit.map { body in { try body($0, session) } })
             // The next query in this process sees the run: hand its rows to the cache now.
             if let runID = result.runID {
-                let handoff = written.flatMap(WriteBatch.sorted).map { rows in
-                    FeatureCache.Handoff(runID: runID, viewID: target.id, keys: rows.keys, eventTimes: rows.eventTimes,
-                                         createdTimes: rows.createdTimes, features: rows.features)
-                }
-                try cache.transaction(source: state.session, handoff: handoff) { _ in }
+                let handoffs = written.map { Self.handoffs([(viewID: target.id, runID: runID, batches: $0)]) } ?? []
+                try cache.transaction(source: state.session, handoffs: handoffs) { _ in }
             }
             return result
         }

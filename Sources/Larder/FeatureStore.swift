@@ -93,6 +93,13 @@ public final class FeatureStore: Sendable {
     private let commitWatch = Mutex<(any AnyObject & Sendable)?>(nil)
     /// Each run's statistics, decoded once (see FeatureStore+Statistics.swift).
     let runStatistics = RunStatisticsCache()
+    /// Small writes waiting to share a transaction (see FeatureStore+GroupCommit.swift).
+    let commits = CommitQueue()
+    /// The registry as the write connection last saw it: where a small
+    /// write finds its view before it waits for the lock, without a read
+    /// connection (which reloads the registry after every commit of
+    /// another connection, so after every write).
+    let writerRegistry = Mutex<RegistrySnapshot?>(nil)
 
     /// Opens the store at `path`, applying any store migrations it lacks. A
     /// store that cannot be written (a write-protected file, or a folder that
@@ -144,6 +151,7 @@ public final class FeatureStore: Sendable {
         do {
             return try state.withLock { state in
                 try FeatureStore.refreshRegistry(&state)
+                defer { writerRegistry.withLock { [registry = state.registry] in $0 = registry } }
                 return try body(&state)
             }
         } catch {

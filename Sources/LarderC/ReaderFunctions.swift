@@ -131,33 +131,37 @@ public func larderReaderDescribe(_ reader: OpaquePointer?, _ out: UnsafeMutableP
     }
 }
 
-/// Reads one entity by an int64 key into a buffer (larder.h).
-@_cdecl("larder_reader_get_int64")
-public func larderReaderGetInt64(_ reader: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
-                          _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
+/// Reads one entity into a caller-owned read block (larder.h, `larder_read_block`): the
+/// reader, the key and the block's size come from its header, the answer goes after it
+/// (after the key's bytes for a string key), the bytes the call needs into `needed`. One
+/// pointer is the only argument, so a caller through an FFI converts nothing per call.
+@_cdecl("larder_reader_read")
+public func larderReaderRead(_ block: UnsafeMutablePointer<larder_read_block>?) -> Int32 {
     var code = LARDER_OK
     let status = call { () throws(LarderError) in
-        let handle = try ReaderHandle.from(reader)
-        code = try handle.fill(count: 1, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { _ throws(LarderError) in
-            try handle.reader.read(key: key)
+        guard let block else { throw .invalidInput("no read block (NULL)") }
+        let header = MemoryLayout<larder_read_block>.stride
+        let size = Int(clamping: block.pointee.size)
+        guard size >= header, Int(bitPattern: block) & 7 == 0 else {
+            throw .invalidInput("the read block has \(size) bytes at \(block), not an 8-byte-aligned block of at least \(header)")
         }
-    }
-    return status == LARDER_OK ? code : status
-}
-
-/// Reads one entity by a string key into a buffer (larder.h).
-@_cdecl("larder_reader_get_string")
-public func larderReaderGetString(_ reader: OpaquePointer?, _ key: UnsafePointer<CChar>?, _ length: Int,
-                           _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
-                           _ needed: UnsafeMutablePointer<Int>?) -> Int32 {
-    var code = LARDER_OK
-    let status = call { () throws(LarderError) in
-        guard let key, length >= 0 else { throw .invalidInput("no key (NULL)") }
-        let text = String(decoding: UnsafeRawBufferPointer(start: key, count: length), as: UTF8.self)
-        let handle = try ReaderHandle.from(reader)
-        code = try handle.fill(count: 1, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { _ throws(LarderError) in
-            try handle.reader.read(key: text)
+        let handle = try ReaderHandle.from(block.pointee.reader)
+        let start = UnsafeMutableRawPointer(block) + header
+        var answer = header
+        let row: FeatureRow
+        if handle.reader.joinKeys.count == 1, handle.reader.joinKeys[0].type == .string {
+            let length = Int(block.pointee.key)
+            guard length >= 0, length <= size - header else {
+                throw .invalidInput("the key's length \(length) does not fit in the read block of \(size) bytes")
+            }
+            answer += (length + 7) & ~7
+            row = try handle.reader.read(key: String(decoding: UnsafeRawBufferPointer(start: start, count: length), as: UTF8.self))
+        } else {
+            row = try handle.reader.read(key: block.pointee.key)
         }
+        var needed = 0
+        code = try handle.fill(count: 1, UnsafeMutableRawPointer(block) + answer, max(0, size - answer), &needed) { _ throws(LarderError) in row }
+        block.pointee.needed = UInt64(answer + needed)
     }
     return status == LARDER_OK ? code : status
 }

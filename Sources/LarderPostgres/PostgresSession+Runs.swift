@@ -7,6 +7,26 @@ extension PostgresSession: RunStorage {
         try link.writing(body)
     }
 
+    /// `SAVEPOINT larder_run`, then `RELEASE SAVEPOINT larder_run`, or
+    /// `ROLLBACK TO SAVEPOINT larder_run` and `RELEASE SAVEPOINT larder_run`
+    /// when `body` throws: after an error PostgreSQL refuses every statement
+    /// of the transaction until it is rolled back to a savepoint, so the
+    /// rollback comes first. When it fails (the connection is lost), the
+    /// transaction cannot go on and `body`'s error is thrown.
+    /// See <https://www.postgresql.org/docs/15/sql-savepoint.html>.
+    func savepoint<R>(_ body: () throws -> R) throws -> Result<R, any Error> {
+        try link.query("SAVEPOINT larder_run")
+        do {
+            let result = try body()
+            try link.query("RELEASE SAVEPOINT larder_run")
+            return .success(result)
+        } catch {
+            guard (try? link.query("ROLLBACK TO SAVEPOINT larder_run")) != nil else { throw error }
+            try link.query("RELEASE SAVEPOINT larder_run")
+            return .failure(error)
+        }
+    }
+
     func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink {
         try PostgresRunWriter(link: link, view: view, source: source, startedAt: startedAt)
     }

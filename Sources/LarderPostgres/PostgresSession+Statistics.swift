@@ -31,8 +31,8 @@ extension PostgresSession: StatisticsSource {
                 throw LarderError.notFound("run \(missing) is not a committed run of \(view.name)@\(view.version) (see `larder runs \(view.name)`)")
             }
         }
-        for run in result.runs {
-            let entry = try cache.entry(run: run) {
+        let entries = try result.runs.map { run in
+            try cache.entry(run: run) {
                 var entry = RunStatisticsCache.RunEntry(positions: [], statistics: [])
                 for r in try link.query("SELECT position, type, sketch FROM run_statistics WHERE run_id = $1 ORDER BY position", PostgresBindings(run)).rows {
                     let c = PostgresCursor(r)
@@ -47,11 +47,9 @@ extension PostgresSession: StatisticsSource {
                 }
                 return entry
             }
-            // A run id is of one view version (the query above), so its entry was checked against these features.
-            for (position, statistics) in zip(entry.positions, entry.statistics) {
-                result.features[position].merge(statistics)
-            }
         }
+        // A run id is of one view version (the query above), so its entry was checked against these features.
+        result.merge(entries)
         return result
     }
 }

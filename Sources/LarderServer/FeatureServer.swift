@@ -77,6 +77,21 @@ public enum FeatureServer {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
+    /// Gives NIO's blocking thread pool — where pushes, historical joins
+    /// and registry reads run — `threads` threads instead of one per core,
+    /// so that pushes arriving while another commits wait for the store's
+    /// write lock together and commit in one transaction (group commit)
+    /// rather than queueing for a thread. Call it once, from the main
+    /// thread, before anything uses the pool; `larder serve` does. A second
+    /// call stops the process (NIO allows the size to be set once).
+    public static func sizeBlockingPool(threads: Int = blockingThreads) {
+        NIOSingletons.blockingPoolThreadCountSuggestion = threads
+    }
+
+    /// The blocking pool's threads in `larder serve`: a thread waiting for
+    /// the write lock costs its stack and nothing else.
+    public static let blockingThreads = 16
+
     /// Serves `store` until SIGINT or SIGTERM, then shuts down gracefully.
     public static func run(store: FeatureStore, configuration: Configuration, logger: Logger,
                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {

@@ -13,14 +13,8 @@ extension LarderRoutes {
     /// rows at a time.
     func historical(_ request: Request) async throws -> Response {
         let (format, contentType) = try LarderRoutes.answerFormat(request.headers[.accept])
-        let type = LarderRoutes.mediaType(request)
         var spineOptions = IngestOptions()
-        switch type {
-        case "text/csv"?: spineOptions.format = .csv
-        case let type? where LarderRoutes.jsonLinesTypes.contains(type): spineOptions.format = .jsonl
-        case let type? where LarderRoutes.arrowTypes.contains(type): spineOptions.format = .arrow
-        default: throw ServerError.unsupportedMediaType(type, accepted: ["text/csv", "application/x-ndjson", "application/vnd.apache.arrow.stream"])
-        }
+        spineOptions.format = try LarderRoutes.bodyFormat(request, accepted: LarderRoutes.spineTypes)
         spineOptions.assumeUTC = try LarderRoutes.flag(request, "assume_utc")
         let query = request.uri.queryParameters
         let list = query["features"].map(String.init) ?? request.headers[HTTPField.Name("X-Larder-Features")!]
@@ -78,7 +72,7 @@ extension LarderRoutes {
     static func answerFormat(_ accept: String?) throws(ServerError) -> (OutputFormat, String) {
         guard let accept else { return (.csv, "text/csv") }
         for item in accept.split(separator: ",") {
-            switch item.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() {
+            switch mediaType(item) {
             case "text/csv", "text/*", "*/*": return (.csv, "text/csv")
             case let type where jsonLinesTypes.contains(type): return (.jsonl, "application/x-ndjson")
             case "application/vnd.apache.arrow.stream": return (.arrow, "application/vnd.apache.arrow.stream")

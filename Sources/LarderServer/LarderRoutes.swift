@@ -123,9 +123,44 @@ public struct LarderRoutes: Sendable {
                     "the body\(declared.map { " (\($0) bytes)" } ?? "") is larger than the limit of \(options.maxBodyBytes) bytes (--max-body-mb)")
     }
 
-    /// The media type of the request's body, lowercased, without parameters.
+    // MARK: Media types
+
+    /// The media types of JSON Lines bodies.
+    static let jsonLinesTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines"]
+    /// The media types of Arrow IPC bodies (the stream and the file format).
+    static let arrowTypes = ["application/vnd.apache.arrow.stream", "application/vnd.apache.arrow.file"]
+    /// The bodies a spine is read from (`POST /v1/historical-features`), by media type.
+    static let spineTypes: [(type: String, format: IngestOptions.Format)] =
+        [("text/csv", .csv)] + jsonLinesTypes.map { ($0, .jsonl) } + arrowTypes.map { ($0, .arrow) }
+    /// The bodies a push is read from (`POST /v1/push/{view}`), by media
+    /// type: a spine's, and a JSON object of columns.
+    static let pushTypes: [(type: String, format: IngestOptions.Format)] = spineTypes + [("application/json", .jsonColumns)]
+
+    /// The format of the request's body among `accepted`.
+    ///
+    /// - Throws: a 415 ``ServerError`` naming every type of `accepted`.
+    static func bodyFormat(_ request: Request, accepted: [(type: String, format: IngestOptions.Format)]) throws(ServerError)
+        -> IngestOptions.Format {
+        let type = mediaType(request)
+        guard let format = accepted.first(where: { $0.type == type })?.format else {
+            throw ServerError.unsupportedMediaType(type, accepted: accepted.map(\.type))
+        }
+        return format
+    }
+
+    /// The media type of the request's body, lowercased, without parameters
+    /// or surrounding spaces.
     static func mediaType(_ request: Request) -> String? {
-        request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        request.headers[.contentType].map(mediaType)
+    }
+
+    /// The media type of a `Content-Type` or `Accept` item: lowercased,
+    /// without parameters or surrounding spaces.
+    static func mediaType(_ field: some StringProtocol) -> String {
+        let type = field.prefix { $0 != ";" }
+        let start = type.firstIndex { $0 != " " && $0 != "\t" } ?? type.endIndex
+        let end = type.lastIndex { $0 != " " && $0 != "\t" }.map(type.index(after:)) ?? start
+        return type[start..<end].lowercased()
     }
 
     /// 200 when the store answers and the cache holds what it may (its

@@ -46,17 +46,17 @@ struct OnlineRequest {
         var request = OnlineRequest(shape: ReaderCache.Shape(features: nil, featureSet: nil, fullNames: false), entities: [], asOf: nil)
         var seen: Set<String> = []
         var setGiven = false
-        try members(&s) { key, s throws(JSONScanner.Failure) in
+        try JSONScanner.members(&s) { key, s throws(JSONScanner.Failure) in
             guard seen.insert(key).inserted else { throw content("the field \"\(key)\" is given twice") }
             switch key {
             case "features":
                 guard s.peek == UInt8(ascii: "[") else { throw content("features is \(try kind(&s)), not an array of references") }
                 var features: [String] = []
-                try elements(&s) { i, s throws(JSONScanner.Failure) in
+                try JSONScanner.elements(&s) { i, s throws(JSONScanner.Failure) in
                     guard s.peek == UInt8(ascii: "\"") else {
                         throw content("features[\(i)] is \(try kind(&s)), not a reference such as \"view:feature\"")
                     }
-                    features.append(try string(&s))
+                    features.append(try s.unescapedString())
                 }
                 guard !features.isEmpty else { throw content("features is empty") }
                 request.shape.features = features
@@ -64,7 +64,7 @@ struct OnlineRequest {
                 guard !setGiven else { throw content("give feature_set or feature_service, not both") }
                 setGiven = true
                 guard s.peek == UInt8(ascii: "\"") else { throw content("\(key) is \(try kind(&s)), not a name") }
-                request.shape.featureSet = try string(&s)
+                request.shape.featureSet = try s.unescapedString()
             case "full_feature_names":
                 switch s.peek {
                 case UInt8(ascii: "t"): try s.literal("true"); request.shape.fullNames = true
@@ -79,7 +79,7 @@ struct OnlineRequest {
                     guard s.peek == UInt8(ascii: "\"") else {
                         throw content("as_of is \(try kind(&s)), not a time such as \"2026-12-03T08:00:00Z\"")
                     }
-                    let text = try string(&s)
+                    let text = try s.unescapedString()
                     do throws(LarderError) {
                         request.asOf = try Timestamp(parsing: text)
                     } catch {
@@ -110,11 +110,11 @@ struct OnlineRequest {
     private static func entities(_ s: inout JSONScanner, into request: inout OnlineRequest,
                                  maxEntities: Int) throws(JSONScanner.Failure) {
         var count: Int?
-        try members(&s) { name, s throws(JSONScanner.Failure) in
+        try JSONScanner.members(&s) { name, s throws(JSONScanner.Failure) in
             guard !request.entities.contains(where: { $0.name == name }) else { throw content("entities.\(name) is given twice") }
             guard s.peek == UInt8(ascii: "[") else { throw content("entities.\(name) is \(try kind(&s)), not a list of values") }
             var values: [EntityRows.KeyValue] = []
-            try elements(&s) { i, s throws(JSONScanner.Failure) in
+            try JSONScanner.elements(&s) { i, s throws(JSONScanner.Failure) in
                 guard i < maxEntities else { throw content("entities.\(name) has more than \(maxEntities) values; at most \(maxEntities) per request") }
                 values.append(try keyValue(&s))
             }
@@ -134,7 +134,7 @@ struct OnlineRequest {
     private static func keyValue(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> EntityRows.KeyValue {
         switch s.peek {
         case UInt8(ascii: "\""):
-            return .string(try string(&s))
+            return .string(try s.unescapedString())
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = s.p
             try s.number()
@@ -146,57 +146,6 @@ struct OnlineRequest {
             try s.skipValue()
             return .other
         }
-    }
-
-    /// Calls `body` with each member's key, the scanner at its value, which
-    /// `body` reads whole; the scanner is at the object's `{`.
-    private static func members(_ s: inout JSONScanner,
-                                _ body: (String, inout JSONScanner) throws(JSONScanner.Failure) -> Void) throws(JSONScanner.Failure) {
-        s.p += 1
-        s.skipWhitespace()
-        if s.peek == UInt8(ascii: "}") {
-            s.p += 1
-            return
-        }
-        while true {
-            guard s.peek == UInt8(ascii: "\"") else { throw s.syntax("expected a key in quotes") }
-            let key = try string(&s)
-            s.skipWhitespace()
-            guard s.peek == UInt8(ascii: ":") else { throw s.syntax("expected ':' after the key") }
-            s.p += 1
-            s.skipWhitespace()
-            try body(key, &s)
-            if try s.nextElement(closing: UInt8(ascii: "}")) { continue }
-            return
-        }
-    }
-
-    /// Calls `body` with each element's index, the scanner at the element,
-    /// which `body` reads whole; the scanner is at the array's `[`.
-    private static func elements(_ s: inout JSONScanner,
-                                 _ body: (Int, inout JSONScanner) throws(JSONScanner.Failure) -> Void) throws(JSONScanner.Failure) {
-        s.p += 1
-        s.skipWhitespace()
-        if s.peek == UInt8(ascii: "]") {
-            s.p += 1
-            return
-        }
-        var i = 0
-        while true {
-            try body(i, &s)
-            i += 1
-            if try s.nextElement(closing: UInt8(ascii: "]")) { continue }
-            return
-        }
-    }
-
-    /// The string at the scanner's position, unescaped.
-    private static func string(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> String {
-        let token = try s.string()
-        guard token.escaped else { return String(decoding: s.bytes(token.range), as: UTF8.self) }
-        var out: [UInt8] = []
-        try s.unescape(token, into: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// What the value at the scanner's position is, for messages; skips it,

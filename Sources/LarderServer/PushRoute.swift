@@ -3,30 +3,16 @@ import Larder
 import NIOPosix
 
 extension LarderRoutes {
-    /// The media types of JSON Lines bodies.
-    static let jsonLinesTypes = ["application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines"]
-    /// The media types of Arrow IPC bodies (the stream and the file format).
-    static let arrowTypes = ["application/vnd.apache.arrow.stream", "application/vnd.apache.arrow.file"]
-
     /// `POST /v1/push/{view}`: the body (CSV, JSON Lines, a JSON object
     /// of columns or Arrow IPC, each read by the library's ingest readers) as one
     /// validated, atomic run through the same path as `larder backfill`; answers the run id and row count, or 400 with the
     /// problem lines (nothing is then written).
     func push(_ request: Request, view: String) async throws -> Response {
-        let type = LarderRoutes.mediaType(request)
         var options = IngestOptions()
+        options.format = try LarderRoutes.bodyFormat(request, accepted: LarderRoutes.pushTypes)
         options.assumeUTC = try LarderRoutes.flag(request, "assume_utc")
         options.allowMissingFeatures = try LarderRoutes.flag(request, "allow_missing_features")
         options.ignoreUnknownColumns = try LarderRoutes.flag(request, "ignore_unknown_columns")
-        switch type {
-        case "text/csv"?: options.format = .csv
-        case let type? where LarderRoutes.jsonLinesTypes.contains(type): options.format = .jsonl
-        case "application/json"?: options.format = .jsonColumns
-        case let type? where LarderRoutes.arrowTypes.contains(type): options.format = .arrow
-        default:
-            throw ServerError.unsupportedMediaType(type, accepted: ["text/csv", "application/x-ndjson", "application/json (an object of columns)",
-                                                                    "application/vnd.apache.arrow.stream"])
-        }
         let bytes = try await body(request)
         guard !bytes.isEmpty else { throw ServerError.badRequest("the body is empty") }
         let (store, ingest) = (store, options)

@@ -29,7 +29,11 @@ struct LarderCommand: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             // The server's handlers run on NIO's event loops (no thread hop per request).
-            if command is ServeCommand { FeatureServer.runTasksOnEventLoops() }
+            // Pushes wait for the write lock on the blocking pool, several at once (group commit).
+            if command is ServeCommand {
+                FeatureServer.sizeBlockingPool()
+                FeatureServer.runTasksOnEventLoops()
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

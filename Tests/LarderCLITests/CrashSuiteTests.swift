@@ -163,6 +163,49 @@ import Testing
         print(report.joined(separator: "\n"))
     }
 
+    /// Group commit: a child writes small runs from 8 threads at once, so
+    /// that several share each transaction, printing each run as its write
+    /// returns; killed at a random moment, every run it acknowledged is in
+    /// the store, whole, and every run in the store is whole.
+    @Test func killedGroupCommitsLoseNoAcknowledgedWrite() throws {
+        let base = try baseStore()
+        let writer = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("larder-test-writer").path
+        var random = SplitMix64(seed: 7_717)
+        var acknowledgedInAll = 0
+        for trial in 0..<max(Self.trials / 4, 3) {
+            let store = dir.file("group.db")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+            try FileManager.default.copyItem(atPath: base, toPath: store)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: writer)
+            process.arguments = ["group", store, "2", "20", "30", "8"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let delay = 0.3 + Double(random.next() % 1_000) / 1_000
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let acknowledged = printed.split(separator: "\n").compactMap { line in line.split(separator: " ").first.flatMap { Int($0) } }
+            acknowledgedInAll += acknowledged.count
+            let context = "group commit trial \(trial) (seeded, kill at \(Int(delay * 1000)) ms, \(acknowledged.count) acknowledged)"
+            let reopened = try FeatureStore(path: store, options: .init(create: false, cacheBytes: 0))
+            #expect(try reopened.integrityCheck() == "ok", "\(context)")
+            // Every stored row of the child's runs, by run k (its value is k * 1,000,000 + i).
+            var byRun: [Int: [Int64: (row: String, run: Int64)]] = [:]
+            for (value, stored) in try Self.content(store) where value >= 2_000_000 { byRun[Int(value / 1_000_000), default: [:]][value] = stored }
+            for k in acknowledged { #expect(byRun[k] != nil, "\(context): acknowledged run \(k) is not in the store") }
+            for (k, stored) in byRun {
+                let expected = Self.expected(run: k, count: 20)
+                #expect(stored.count == expected.count && stored.allSatisfy { expected[$0.key] == $0.value.row }
+                        && Set(stored.values.map(\.run)).count == 1, "\(context): run \(k) is partial: \(stored.count) of 20 rows")
+            }
+        }
+        #expect(acknowledgedInAll > 0, "the child acknowledged no write before its kill")
+    }
+
     /// The snapshot write path: `larder online` reads a view with no snapshot
     /// file, so it writes one; killed at a random moment, it leaves at most
     /// an unfinished temporary file, never a snapshot that changes an answer.

@@ -99,6 +99,20 @@ final class ServerErrorTests {
         #expect(push.status == 415)
         let none = try server.request("POST", "/v1/push/driver_stats", body: Array("x".utf8))
         #expect(none.status == 415)
+        // Each 415 names every type its route reads, the Arrow file format included.
+        for type in ["text/csv", "application/x-ndjson", "application/json", "application/vnd.apache.arrow.stream",
+                     "application/vnd.apache.arrow.file"] {
+            #expect(push.text.contains(type), "\(push.text)")
+        }
+        let spine = try server.request("POST", "/v1/historical-features?features=driver_stats:city", headers: ["Content-Type": "application/xml"],
+                                       body: Array("<a/>".utf8))
+        #expect(spine.status == 415)
+        for type in ["text/csv", "application/x-ndjson", "application/vnd.apache.arrow.stream", "application/vnd.apache.arrow.file"] {
+            #expect(spine.text.contains(type), "\(spine.text)")
+        }
+        let spaced = try server.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": " Text/CSV ; charset=utf-8"],
+                                        body: Array("driver_id\n".utf8))
+        #expect(spaced.status == 400, "a media type is read without case, parameters or spaces: \(spaced.text)")
         let arrow = try server.request("POST", "/v1/historical-features?features=driver_stats:city",
                                        headers: ["Content-Type": "application/vnd.apache.arrow.stream"], body: [1, 2, 3])
         #expect(arrow.status == 400, "an Arrow body is read, and three bytes are not Arrow")

@@ -4,7 +4,11 @@
 //   larder-test-writer write STORE K ROWS           one run, K, of ROWS rows
 //   larder-test-writer loop STORE FIRST ROWS SECONDS runs FIRST, FIRST+1, … for SECONDS,
 //                                                   printing "K RUN_ID" as each commits
+//   larder-test-writer group STORE FIRST ROWS SECONDS THREADS
+//                                                   the same from THREADS threads at once (their
+//                                                   writes share transactions: group commit)
 import Foundation
+import Synchronization
 import Larder
 import LarderTestSupport
 
@@ -25,7 +29,7 @@ func frame(run k: Int, count: Int) -> FeatureFrame {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 5, let first = Int(arguments[3]), let rows = Int(arguments[4]) else {
-    FileHandle.standardError.write(Data("usage: larder-test-writer write STORE K ROWS | loop STORE FIRST ROWS SECONDS\n".utf8))
+    FileHandle.standardError.write(Data("usage: larder-test-writer write STORE K ROWS | loop STORE FIRST ROWS SECONDS | group STORE FIRST ROWS SECONDS THREADS\n".utf8))
     exit(64)
 }
 do {
@@ -41,6 +45,31 @@ do {
             FileHandle.standardOutput.write(Data("\(k) \(result.runID ?? -1)\n".utf8))
             k += 1
         }
+    case "group":
+        let end = Date().addingTimeInterval(Double(arguments[5]) ?? 5)
+        let threads = arguments.count > 6 ? Int(arguments[6]) ?? 8 : 8
+        let next = Mutex(first)
+        let finished = DispatchGroup()
+        for _ in 0..<threads {
+            finished.enter()
+            Thread {
+                defer { finished.leave() }
+                while Date() < end {
+                    let k = next.withLock { k in
+                        defer { k += 1 }
+                        return k
+                    }
+                    do {
+                        let result = try store.write(view: "events", frame: frame(run: k, count: rows))
+                        FileHandle.standardOutput.write(Data("\(k) \(result.runID ?? -1)\n".utf8))
+                    } catch {
+                        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                        exit(2)
+                    }
+                }
+            }.start()
+        }
+        finished.wait()
     default:
         exit(64)
     }

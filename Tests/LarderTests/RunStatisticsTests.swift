@@ -101,6 +101,61 @@ import Testing
         #expect(try s.statistics(view: "driver_stats", runs: .committed(from: nil, to: committed)).runs == [first])
     }
 
+    @Test func manyRunsMergeFeatureByFeatureToTheSequentialFigures() throws {
+        // Past ViewStatistics.parallelMergeRuns the features are merged on
+        // threads of their own: each must still be the run-by-run merge.
+        var rng = SplitMix64(seed: 5)
+        var scratch: [Double] = []
+        let types: [FeatureType] = [.float64, .string, .int64, .bool]
+        let entries = (0..<(ViewStatistics.parallelMergeRuns + 3)).map { run in
+            RunStatisticsCache.RunEntry(positions: Array(types.indices), statistics: types.enumerated().map { position, type in
+                var column = Column(type: type)
+                for _ in 0..<(50 + run * 40 + position * 7) {
+                    switch type {
+                    case .float64: column.append(Double.random(in: 0..<Double(position + run + 1), using: &rng))
+                    case .string: column.append("v\(Int.random(in: 0..<(run + 3), using: &rng))")
+                    case .int64: column.append(Int64.random(in: -1000...Int64(run * 100), using: &rng))
+                    default: column.append(Bool.random(using: &rng))
+                    }
+                }
+                var statistics = FeatureStatistics(name: "f\(position)", type: type)
+                statistics.add(column, skipping: nil, scratch: &scratch)
+                return statistics
+            })
+        }
+        let empty = types.enumerated().map { FeatureStatistics(name: "f\($0.offset)", type: $0.element) }
+        var sequential = empty
+        for entry in entries {
+            for (position, statistics) in zip(entry.positions, entry.statistics) { sequential[position].merge(statistics) }
+        }
+        var merged = ViewStatistics(view: "v", version: 1, features: empty)
+        merged.merge(entries)
+        let same = merged.features == sequential // (their description runs to megabytes)
+        #expect(same, "the merged statistics differ from the run-by-run merge")
+        // A few runs take the sequential path: the same figures for them.
+        var few = ViewStatistics(view: "v", version: 1, features: empty)
+        few.merge(Array(entries.prefix(3)))
+        var firstThree = empty
+        for entry in entries.prefix(3) {
+            for (position, statistics) in zip(entry.positions, entry.statistics) { firstThree[position].merge(statistics) }
+        }
+        #expect(few.features == firstThree)
+    }
+
+    @Test(arguments: TestEngine.all)
+    func statisticsOfManyRunsAreThoseOfTheirUnion(engine: TestEngine) throws {
+        let s = try store(engine)
+        var all: [[String: FeatureValue]] = []
+        for seed in UInt64(0)..<UInt64(ViewStatistics.parallelMergeRuns + 4) {
+            let rows = Self.rows(seed: seed + 10, count: 150 + Int(seed) * 37, firstKey: Int64(seed) * 10_000)
+            _ = try s.write(view: "driver_stats", rows: rows)
+            all += rows
+        }
+        let merged = try s.statistics(view: "driver_stats")
+        #expect(merged.runs.count == ViewStatistics.parallelMergeRuns + 4)
+        Self.check(merged, all)
+    }
+
     @Test(arguments: TestEngine.all)
     func rejectedRowsAreNotCounted(engine: TestEngine) throws {
         let s = try store(engine)

@@ -8,7 +8,8 @@ Larder's C library (libLarderC) and the Arrow C Data Interface, without copies.
 ...     reader.get(1001)
 """
 
-from ._store import FeatureStore, OnlineFeatures, OnlineReader
+from ._reader import OnlineFeatures, OnlineReader
+from ._store import FeatureStore
 from .errors import (BackfillFailedError, ConflictError, InvalidInputError, LarderError, LarderIOError, NotFoundError, StorageError,
                      ValidationError)
 

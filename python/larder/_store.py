@@ -1,18 +1,13 @@
-"""The FeatureStore and OnlineReader classes: pure-Python glue over libLarderC."""
+"""The FeatureStore class: pure-Python glue over libLarderC."""
 
 from __future__ import annotations
 
-import array
 import ctypes
 import datetime as _dt
 import json
-import itertools
-import operator
 import os
 import shutil
-import struct
 import tempfile
-import threading
 import traceback
 import time
 
@@ -21,6 +16,7 @@ import pyarrow.ipc
 
 from . import _native as native
 from ._native import ArrowArrayStream, lib
+from ._reader import OnlineFeatures, OnlineReader, decode_timestamp
 from .errors import BackfillFailedError, InvalidInputError
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
@@ -105,14 +101,6 @@ def _duration(value, what: str) -> int:
 def _read_stream(stream: ArrowArrayStream) -> pa.Table:
     """The Table of a stream the library filled (its buffers stay the library's memory)."""
     return pa.RecordBatchReader._import_from_c(ctypes.addressof(stream)).read_all()
-
-
-class OnlineFeatures(dict):
-    """The answer of ``get_online_features``: a dict of lists (join keys then features, in
-    entity order) with ``statuses``, a dict of lists of ``PRESENT``, ``NULL_VALUE``,
-    ``NOT_FOUND``, ``OUTSIDE_MAX_AGE`` per feature."""
-
-    statuses: dict
 
 
 class FeatureStore:
@@ -245,7 +233,7 @@ class FeatureStore:
 
         def call(_context, start_us, end_us, out, message, capacity):
             try:
-                rows = fn(_decode_timestamp(start_us), _decode_timestamp(end_us))
+                rows = fn(decode_timestamp(start_us), decode_timestamp(end_us))
                 if rows is not None:
                     _export_stream(rows, "the function's result", out)
                 return 0
@@ -342,7 +330,7 @@ class FeatureStore:
                 keys = [row[name] for row in rows]
             except (KeyError, TypeError):
                 keys = None
-            if keys is not None and all(len(row) == 1 for row in rows):
+            if keys is not None and sum(map(len, rows)) == len(rows):  # each row has the key, so: only the key
                 try:
                     return reader.get_many(keys)
                 except InvalidInputError:
@@ -393,216 +381,3 @@ class FeatureStore:
         handle = ctypes.c_void_p()
         native.check(lib.larder_reader_open(self._h, refs, set_name, int(full_feature_names), ctypes.byref(handle)))
         return OnlineReader(handle)
-
-
-def _decode_timestamp(micros):
-    return _EPOCH + _dt.timedelta(microseconds=micros)
-
-
-class OnlineReader:
-    """A prepared online reader: names, versions and columns resolved once; ``get`` reads one
-    entity and ``get_many`` a batch, each in one call into the library. Thread-safe (each thread
-    has its own buffer)."""
-
-    _SLOT = {"int64": "q", "timestamp": "q", "float64": "d", "bool": "q"}
-
-    def __init__(self, handle):
-        self._handle = handle
-        shape = json.loads(native.call_string(lib.larder_reader_describe, handle))
-        self.join_keys = [key["name"] for key in shape["join_keys"]]
-        self._key_type = shape["join_keys"][0]["type"] if len(shape["join_keys"]) == 1 else None
-        self.feature_names = [f["name"] for f in shape["features"]]
-        types = [f["type"] for f in shape["features"]]
-        self.feature_types = dict(zip(self.feature_names, types))
-        self._kinds = [t if t in ("int64", "timestamp", "float64", "bool", "string", "bytes") else "vector" for t in types]
-        n = len(types)
-        self._struct = struct.Struct("<" + "".join(self._SLOT.get(t, "II") for t in types) + f"{n}B")
-        # Where each feature's value starts in the unpacked tuple, and how to finish it.
-        self._plan = []
-        position = 0
-        for name, kind in zip(self.feature_names, self._kinds):
-            wide = kind in ("string", "bytes", "vector")
-            self._plan.append((name, position, kind, wide))
-            position += 2 if wide else 1
-        self._status_at = position
-        self._all_present = (0,) * n
-        self._firsts = operator.itemgetter(*[at for _, at, _, _ in self._plan]) if n > 1 else None
-        self._special = [(i, at, kind) for i, (_, at, kind, _) in enumerate(self._plan) if kind not in ("int64", "float64")]
-        self._local = threading.local()
-        self._get = lib.larder_reader_get_int64 if self._key_type == "int64" else lib.larder_reader_get_string
-
-    def close(self):
-        """Frees the reader."""
-        handle, self._handle = self._handle, None
-        if handle:
-            lib.larder_reader_close(handle)
-
-    def __del__(self):
-        self.close()
-
-    def _buffer(self, size=0):
-        """This thread's buffer, of at least ``size`` bytes: (ctypes array, memoryview of its bytes,
-        the ``needed`` out-argument)."""
-        held = getattr(self._local, "held", None)
-        if held is None or len(held[0]) < size:
-            buffer = (ctypes.c_uint8 * (max(size, 4096) + 7 & ~7))()
-            self._local.held = held = (buffer, memoryview(buffer).cast("B"), ctypes.c_size_t())
-        return held
-
-    def _read(self, key):
-        if not self._handle:
-            raise InvalidInputError("invalid_input", "the reader is closed")
-        buffer, view, needed = self._buffer()
-        if self._key_type == "int64":
-            if not isinstance(key, int):
-                raise InvalidInputError("invalid_input", f"the key {key!r} is not an int ({self.join_keys[0]} is int64)")
-            args = (key,)
-        elif self._key_type == "string":
-            if not isinstance(key, str):
-                raise InvalidInputError("invalid_input", f"the key {key!r} is not a str ({self.join_keys[0]} is string)")
-            raw = key.encode()
-            args = (raw, len(raw))
-        else:
-            raise InvalidInputError("invalid_input", f"the reader's entity has the composite key {self.join_keys}; "
-                                                     "use get_online_features")
-        status = self._get(self._handle, *args, buffer, len(buffer), needed)
-        while status == native.BUFFER_TOO_SMALL:
-            buffer, view, needed = self._buffer(needed.value)
-            status = self._get(self._handle, *args, buffer, len(buffer), needed)
-        native.check(status)
-        return view, self._struct.unpack_from(buffer)
-
-    def get(self, key) -> dict:
-        """The features of the entity ``key`` now, ``{name: value}`` (None unless PRESENT)."""
-        return self._decode_values(*self._read(key))
-
-    def get_with_statuses(self, key):
-        """``(values, statuses)``: the features of ``key`` and each one's status."""
-        return self._decode(*self._read(key))
-
-    def get_many(self, keys) -> "OnlineFeatures":
-        """The features of every entity of ``keys`` (ints or strs, as the join key's type) now, in
-        one call: ``{join_key: keys, feature: [values]}`` with ``.statuses``, as
-        ``get_online_features`` answers."""
-        if not self._handle:
-            raise InvalidInputError("invalid_input", "the reader is closed")
-        keys = list(keys)
-        if self._key_type == "int64":
-            try:
-                packed = array.array("q", keys)
-            except (TypeError, OverflowError):
-                bad = next((k for k in keys if not isinstance(k, int) or not -2**63 <= k < 2**63), None)
-                raise InvalidInputError("invalid_input", f"the key {bad!r} is not an int64 ({self.join_keys[0]} is int64)") from None
-            args = (packed.buffer_info()[0], len(keys))
-        elif self._key_type == "string":
-            if not all(isinstance(k, str) for k in keys):
-                bad = next(k for k in keys if not isinstance(k, str))
-                raise InvalidInputError("invalid_input", f"the key {bad!r} is not a str ({self.join_keys[0]} is string)")
-            encoded = [k.encode() for k in keys]
-            offsets = array.array("q", itertools.accumulate(map(len, encoded), initial=0))
-            packed = b"".join(encoded)
-            args = (packed, offsets.buffer_info()[0], len(keys))
-        else:
-            raise InvalidInputError("invalid_input", f"the reader's entity has the composite key {self.join_keys}; "
-                                                     "use get_online_features")
-        function = lib.larder_reader_get_many_int64 if self._key_type == "int64" else lib.larder_reader_get_many_string
-        buffer, view, needed = self._buffer()
-        status = function(self._handle, *args, buffer, len(buffer), needed)
-        while status == native.BUFFER_TOO_SMALL:
-            buffer, view, needed = self._buffer(needed.value)
-            status = function(self._handle, *args, buffer, len(buffer), needed)
-        native.check(status)
-        answer = OnlineFeatures({self.join_keys[0]: keys})
-        answer.statuses = self._columns(view, len(keys), answer)
-        return answer
-
-    def _columns(self, view, n, into):
-        """Decodes the answer for ``n`` entities (larder.h, ``larder_reader_get_many_int64``) into
-        the dict ``into``, a list per feature; returns the statuses, a list per feature. Each
-        feature's values are one slice of the buffer, turned into a list in one step."""
-        cells = len(self._kinds) * n
-        words = view[:8 * cells]
-        codes = bytes(view[8 * cells:9 * cells])
-        present = bytes(n)
-        statuses = {}
-        for f, (name, kind) in enumerate(zip(self.feature_names, self._kinds)):
-            slots = words[8 * f * n:8 * (f + 1) * n]
-            states = codes[f * n:(f + 1) * n]
-            if kind == "float64":
-                values = slots.cast("d").tolist()
-            elif kind == "int64":
-                values = slots.cast("q").tolist()
-            elif kind == "bool":
-                values = [v != 0 for v in slots.cast("q").tolist()]
-            elif kind == "timestamp":
-                values = [_decode_timestamp(v) for v in slots.cast("q").tolist()]
-            else:
-                pairs = slots.cast("I")
-                values = _payloads(view, pairs[0::2].tolist(), pairs[1::2].tolist(), kind, states == present)
-            if states == present:
-                statuses[name] = [_PRESENT] * n
-            else:
-                statuses[name] = [native.STATUSES[code] for code in states]
-                for i, code in enumerate(states):
-                    if code:
-                        values[i] = None
-            into[name] = values
-        return statuses
-
-    def _decode_values(self, view, raw):
-        """The values alone, for the common case (every feature present) in few steps."""
-        if raw[self._status_at:] != self._all_present:
-            return self._decode(view, raw)[0]
-        out = list(self._firsts(raw)) if len(self._plan) > 1 else [raw[0]]
-        if self._special:
-            for i, at, kind in self._special:
-                if kind == "string":
-                    out[i] = str(view[raw[at]:raw[at] + raw[at + 1]], "utf-8")
-                elif kind == "bool":
-                    out[i] = raw[at] != 0
-                elif kind == "timestamp":
-                    out[i] = _decode_timestamp(raw[at])
-                elif kind == "bytes":
-                    out[i] = bytes(view[raw[at]:raw[at] + raw[at + 1]])
-                else:
-                    out[i] = memoryview(bytes(view[raw[at]:raw[at] + raw[at + 1]])).cast("f").tolist()
-        return dict(zip(self.feature_names, out))
-
-    def _decode(self, view, raw):
-        values = {}
-        statuses = {}
-        codes = self._status_at
-        for i, (name, at, kind, wide) in enumerate(self._plan):
-            code = raw[codes + i]
-            statuses[name] = native.STATUSES[code]
-            if code != 0:
-                values[name] = None
-            elif not wide:
-                value = raw[at]
-                if kind == "bool":
-                    value = value != 0
-                elif kind == "timestamp":
-                    value = _decode_timestamp(value)
-                values[name] = value
-            else:
-                values[name] = _payloads(view, [raw[at]], [raw[at + 1]], kind, True)[0]
-        return values, statuses
-
-
-_PRESENT = native.STATUSES[0]
-
-
-def _payloads(view, offsets, lengths, kind, all_present):
-    """The string, bytes or vector values at ``offsets`` / ``lengths`` of ``view``. A feature's
-    strings are one contiguous UTF-8 run: decoded at once, and sliced when it is ASCII."""
-    if kind == "string" and all_present and offsets:
-        start = offsets[0]
-        run = bytes(view[start:offsets[-1] + lengths[-1]])
-        text = run.decode()
-        if len(text) == len(run):
-            return [text[o - start:o - start + n] for o, n in zip(offsets, lengths)]
-    if kind == "string":
-        return [str(view[o:o + n], "utf-8") for o, n in zip(offsets, lengths)]
-    if kind == "bytes":
-        return [bytes(view[o:o + n]) for o, n in zip(offsets, lengths)]
-    return [memoryview(bytes(view[o:o + n])).cast("f").tolist() for o, n in zip(offsets, lengths)]

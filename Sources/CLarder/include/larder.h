@@ -118,7 +118,7 @@ struct ArrowArrayStream {
 #define LARDER_CONFLICT 3      /* refused because of what is already there */
 #define LARDER_STORAGE 4       /* the store: missing, damaged, read-only, busy, SQLite */
 #define LARDER_IO 5            /* another file cannot be read or written */
-#define LARDER_BUFFER_TOO_SMALL 6 /* larder_reader_get_*: *needed says how many bytes */
+#define LARDER_BUFFER_TOO_SMALL 6 /* larder_reader_get_many_*, larder_reader_read: needed says how many bytes */
 
 /* Feature statuses (online retrieval), as in semantics §3. */
 #define LARDER_PRESENT 0
@@ -129,7 +129,7 @@ struct ArrowArrayStream {
 typedef struct larder_store larder_store;
 typedef struct larder_reader larder_reader;
 
-/* The version of this ABI (2); a loader refuses a library it does not know. */
+/* The version of this ABI (3); a loader refuses a library it does not know. */
 int larder_abi_version(void);
 
 /* The last error on this thread as JSON:
@@ -311,13 +311,28 @@ int larder_reader_get_many_int64(larder_reader *reader, const int64_t *keys, siz
 int larder_reader_get_many_string(larder_reader *reader, const char *keys, const int64_t *offsets, size_t count,
                                   uint8_t *buffer, size_t capacity, size_t *needed);
 
-/* larder_reader_get_many_int64 of the one entity `key` (the layout with N = 1). */
-int larder_reader_get_int64(larder_reader *reader, int64_t key, uint8_t *buffer, size_t capacity, size_t *needed);
+/* The header of a read block: caller-owned memory, 8-byte aligned, that
+ * larder_reader_read reads one entity into. The caller allocates the block
+ * once (per thread: a block is used by one call at a time), sets `reader`
+ * and `size`, and per read only `key` (and a string key's bytes). */
+typedef struct larder_read_block {
+  larder_reader *reader; /* set by the caller */
+  int64_t key;           /* an int64 key; for a string key, its length in bytes,
+                            the UTF-8 bytes following this header */
+  uint64_t size;         /* the block's size in bytes, this header included */
+  uint64_t needed;       /* set by Larder: the size the read needs */
+} larder_read_block;
 
-/* larder_reader_get_many_string of the one entity whose key is the `length`
- * bytes of UTF-8 at `key`. */
-int larder_reader_get_string(larder_reader *reader, const char *key, size_t length, uint8_t *buffer,
-                             size_t capacity, size_t *needed);
+/* Reads the entity of block->key with block->reader into the block: the
+ * answer starts right after the header (int64 key) or after the key's bytes
+ * padded to 8 (string key) and is laid out as larder_reader_get_many_int64's
+ * with N = 1 (offsets of string, bytes and vector values counted from the
+ * answer's start). block->needed is set to the block size the read takes;
+ * LARDER_BUFFER_TOO_SMALL when `size` is less (read again with a larger
+ * block). Allocates nothing. One argument, so that an FFI (ctypes) converts
+ * one pointer per call rather than five values: the hot path from Python.
+ * The reader must stay open during the call. */
+int larder_reader_read(larder_read_block *block);
 
 #ifdef __cplusplus
 }

@@ -21,12 +21,12 @@ import Synchronization
 /// later process (kept in memory when the folder cannot be written).
 ///
 /// **Writing.** Everything that reads SQLite — loading a view, refreshing —
-/// runs under ``transaction(source:handoff:_:)``'s lock, through the
+/// runs under ``transaction(source:handoffs:_:)``'s lock, through the
 /// caller's ``CacheSource`` (the engine below: one of the store's SQLite
 /// connections): one refresh at a time. A refresh builds new views beside the old ones
 /// and swaps the whole ``Contents`` in one assignment.
 ///
-/// **Refresh.** ``transaction(source:handoff:_:)`` starts with a check of the
+/// **Refresh.** ``transaction(source:handoffs:_:)`` starts with a check of the
 /// greatest run id (a commit by any connection adds a run) and of the view
 /// versions (a drop or re-creation). New runs are read into the run table; each
 /// cached view with a new run reads only the rows of runs after the last one
@@ -189,9 +189,9 @@ final class FeatureCache: Sendable {
     /// one read transaction of `source` (on a connection the caller holds).
     /// Inside a transaction the caller already opened (not the way it is
     /// meant to be used: call it after a commit) it runs in that transaction.
-    func transaction<R>(source: some CacheSource, handoff: Handoff? = nil, _ body: (Transaction) throws -> R) throws -> R {
+    func transaction<R>(source: some CacheSource, handoffs: [Handoff] = [], _ body: (Transaction) throws -> R) throws -> R {
         func work() throws -> R {
-            try refresh(source: source, handoff: handoff)
+            try refresh(source: source, handoffs: handoffs)
             return try body(Transaction(cache: self, source: source))
         }
         // The lock is taken before the read transaction begins, so each
@@ -200,14 +200,14 @@ final class FeatureCache: Sendable {
     }
 
     /// Brings the cache up to date with the store like
-    /// ``transaction(source:handoff:_:)``, unless a write of this process is
+    /// ``transaction(source:handoffs:_:)``, unless a write of this process is
     /// on its way to the cache (``pendingWrites``): then it does nothing,
     /// and that write's own refresh brings in every commit. For background
     /// checks, which only look for other processes' commits.
     func refreshUnlessWriting(source: some CacheSource) throws {
         try refreshing.withLock {
             guard pendingWrites.load(ordering: .acquiring) == 0 else { return }
-            try source.reading { try refresh(source: source, handoff: nil) }
+            try source.reading { try refresh(source: source, handoffs: []) }
         }
     }
 
@@ -216,26 +216,27 @@ final class FeatureCache: Sendable {
         state.withLock { $0 = contents }
     }
 
-    /// The rows of a run committed by this process, handed over by the
+    /// The rows of the runs of one view version committed together by
+    /// this process (one run, or a group commit's), handed over by the
     /// write path so that the cache need not read them back.
     struct Handoff {
-        /// The run.
-        let runID: Int64
+        /// The runs, ascending.
+        let runs: [Int64]
         /// The view version written.
         let viewID: Int64
         /// The join key columns, in primary-key order (keys, event time,
-        /// created time).
+        /// created time, run).
         let keys: [Column]
-        /// Event and created time of each row.
-        let eventTimes: [Int64], createdTimes: [Int64]
+        /// Event and created time and run of each row.
+        let eventTimes: [Int64], createdTimes: [Int64], runIDs: [Int64]
         /// One column per feature of the view.
         let features: [Column]
     }
 
     /// Reads new runs, drops snapshots of view versions that are gone, and
-    /// merges the delta of each cached view that has new runs — from
-    /// `handoff` when it holds the only new run of the view.
-    private func refresh(source: some CacheSource, handoff: Handoff?) throws {
+    /// merges the delta of each cached view that has new runs — from its
+    /// hand-off when that holds every new run of the view.
+    private func refresh(source: some CacheSource, handoffs: [Handoff]) throws {
         let current = contents
         var runs = current.runs
         var snapshots = current.snapshots, refused = current.refused
@@ -275,10 +276,10 @@ final class FeatureCache: Sendable {
                 guard let newRuns = touched[cached.view.qualifiedName] else { continue }
                 let room = budget - snapshots.reduce(0) { $0 + ($1.key == id ? 0 : $1.value.byteCount) }
                 var rows: SnapshotImage?
-                if let handoff, handoff.viewID == id, newRuns == [handoff.runID] {
+                if let handoff = handoffs.first(where: { $0.viewID == id }), newRuns == handoff.runs {
                     var builder = SnapshotBuilder(view: cached.view, capacity: handoff.eventTimes.count)
-                    builder.appendRun(handoff.runID, keys: handoff.keys, eventTimes: handoff.eventTimes,
-                                      createdTimes: handoff.createdTimes, features: handoff.features)
+                    builder.appendRuns(handoff.runIDs, keys: handoff.keys, eventTimes: handoff.eventTimes,
+                                       createdTimes: handoff.createdTimes, features: handoff.features)
                     rows = builder.finish(lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt)
                 }
                 if let updated = try absorb(cached, runs: runs, source: source, byteLimit: room, rows: rows) {

@@ -63,11 +63,11 @@ package struct SnapshotBuilder {
         return false
     }
 
-    /// Appends rows of one run, `runID`, given as columns sorted in
-    /// primary-key order (keys, event time, created time): the rows a write
-    /// in this process hands to the cache.
-    mutating func appendRun(_ runID: Int64, keys source: [Column], eventTimes events: [Int64], createdTimes created: [Int64],
-                            features values: [Column]) {
+    /// Appends rows of runs, each of run `runIDs[row]`, given as columns
+    /// sorted in primary-key order (keys, event time, created time, run):
+    /// the rows writes in this process hand to the cache.
+    mutating func appendRuns(_ runIDs: [Int64], keys source: [Column], eventTimes events: [Int64], createdTimes created: [Int64],
+                             features values: [Column]) {
         for row in events.indices {
             let last = rowStarts.count - 1
             let newKey = last < 0 || KeyIndex.compare(ColumnsKey(columns: keys, row: last), ColumnsKey(columns: source, row: row),
@@ -78,7 +78,7 @@ package struct SnapshotBuilder {
             }
             eventTimes.append(events[row])
             createdTimes.append(created[row])
-            runIDs.append(runID)
+            self.runIDs.append(runIDs[row])
             for f in features.indices { features[f].append(from: values[f], row: row) }
         }
     }

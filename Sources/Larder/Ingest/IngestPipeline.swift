@@ -76,9 +76,7 @@ struct IngestPipeline<Source: IngestSource> {
             IngestResult(runID: nil, view: view.name, version: view.version, rowsWritten: 0, rowsRejected: 0,
                          contentSHA256: sha, skippedUnchanged: true, seconds: clock.seconds)
         }
-        if let limit = options.maxRejectRate, !(0...1).contains(limit) {
-            throw LarderError.invalidInput("the maximum reject rate is a fraction from 0 to 1 (0.05 is 5%), not \(limit)")
-        }
+        try checkRejectRate()
         let knownHash = options.skipIfUnchanged ? try source.hashBeforeReading() : nil
         if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return skipped(knownHash) }
         let keepRaw = options.onError == .skip
@@ -157,28 +155,49 @@ struct IngestPipeline<Source: IngestSource> {
                     progress?(stage.progress)
                 }
             }
-            // An interval of a backfill (eventWindow) may hold no rows: that is its answer, committed as an empty run.
-            if rowsSeen == 0, options.eventWindow == nil {
-                log.add(ValidationProblem(file: source.label, line: 1, column: "", value: "", reason: "the input has no data rows"), row: nil)
-            }
-            // Stop mode rejects the run on any problem; skip mode when no row is left to commit.
-            if log.total > 0, options.onError == .stop || writer.rowsWritten == 0 { throw log.error }
+            try refuseOnProblems(&log, rowsSeen: rowsSeen, writer: writer)
             try rejects?.close()
             if options.skipIfUnchanged, knownHash == nil, try storage.committedRun(of: view, withContent: sha) != nil {
                 return .rollback(skipped(sha))
             }
-            if let gatherer {
-                var statistics = gatherer.finish()
-                for (refused, count) in log.refusals { statistics[refused.feature].addRejected(rows: Int64(count), rule: refused.rule) }
-                for f in statistics.indices { statistics[f].addRunRejected(rows: Int64(rejected)) }
-                try RateLimits(view: view, maxRejectRate: options.maxRejectRate).check(statistics)
-                try writer.record(statistics)
-            }
-            try writer.finish(contentSHA256: sha, rejected: rejected)
-            let result = IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
-                                      rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds)
+            let result = try complete(writer, statistics: gatherer?.finish(), log: log, rejected: rejected, sha: sha, clock: clock)
             try beforeCommit?(result)
             return .commit(result)
+        }
+    }
+
+    /// Throws the run's problems when they refuse it: any in stop mode, or
+    /// no row left to commit in skip mode. An input with no data rows is a
+    /// problem, except for an interval of a backfill (`eventWindow`),
+    /// whose answer may be an empty run.
+    func refuseOnProblems(_ log: inout ProblemLog, rowsSeen: Int, writer: any RunSink) throws {
+        if rowsSeen == 0, options.eventWindow == nil {
+            log.add(ValidationProblem(file: source.label, line: 1, column: "", value: "", reason: "the input has no data rows"), row: nil)
+        }
+        if log.total > 0, options.onError == .stop || writer.rowsWritten == 0 { throw log.error }
+    }
+
+    /// The end of a run that is kept, inside its transaction: its
+    /// statistics (with the rows refused, by rule, and those rejected)
+    /// pass the andon on null and reject rates and are stored, then its
+    /// figures; answers what the run did.
+    func complete(_ writer: any RunSink, statistics gathered: [FeatureStatistics]?, log: ProblemLog, rejected: Int, sha: String,
+                  clock: Stopwatch) throws -> IngestResult {
+        if var statistics = gathered {
+            for (refused, count) in log.refusals { statistics[refused.feature].addRejected(rows: Int64(count), rule: refused.rule) }
+            for f in statistics.indices { statistics[f].addRunRejected(rows: Int64(rejected)) }
+            try RateLimits(view: view, maxRejectRate: options.maxRejectRate).check(statistics)
+            try writer.record(statistics)
+        }
+        try writer.finish(contentSHA256: sha, rejected: rejected)
+        return IngestResult(runID: writer.runID, view: view.name, version: view.version, rowsWritten: writer.rowsWritten,
+                            rowsRejected: rejected, contentSHA256: sha, skippedUnchanged: false, seconds: clock.seconds)
+    }
+
+    /// Refuses a maximum reject rate that is no fraction.
+    func checkRejectRate() throws(LarderError) {
+        if let limit = options.maxRejectRate, !(0...1).contains(limit) {
+            throw LarderError.invalidInput("the maximum reject rate is a fraction from 0 to 1 (0.05 is 5%), not \(limit)")
         }
     }
 
@@ -186,7 +205,7 @@ struct IngestPipeline<Source: IngestSource> {
     /// order, until the input ends, an error occurs or the sorting thread
     /// closes the queue. The first `options.streamedRows` rows are marked
     /// to be written as they come.
-    private func read(into queue: HandoffQueue<Handoff>, started: Int64, clock: Stopwatch) {
+    func read(into queue: HandoffQueue<Handoff>, started: Int64, clock: Stopwatch) {
         do {
             let validator = Validator(view: view, file: source.label, window: options.eventWindow)
             var rows = 0
@@ -209,7 +228,7 @@ struct IngestPipeline<Source: IngestSource> {
     /// once, for the problem list and the reject file), which hands them
     /// over in primary-key order once the input has ended. The sorter's
     /// scratch files are gone before this returns, on every path.
-    private func order(from validated: HandoffQueue<Handoff>, into queue: HandoffQueue<Handoff>) {
+    func order(from validated: HandoffQueue<Handoff>, into queue: HandoffQueue<Handoff>) {
         let keepRaw = options.onError == .skip
         let sorter = RunSorter(view: view, partRows: options.sortPartRows, keepsRaw: keepRaw, scratchParent: options.scratchParent)
         defer {

@@ -145,40 +145,32 @@ struct JSONColumnsReader: RecordReader {
             throw JSONScanner.Failure(column: name, value: "", reason: "expected an array of values, one per row")
         }
         var cells: [(start: Int, length: Int, kind: FieldKind)] = []
-        s.p += 1
-        s.skipWhitespace()
-        if s.peek == UInt8(ascii: "]") {
-            s.p += 1
-        } else {
-            while true {
-                let start = s.p
-                switch s.peek {
-                case UInt8(ascii: "\""):
-                    let token = try s.string()
-                    if token.escaped {
-                        let at = base + unescaped.count
-                        try s.unescape(token, into: &unescaped)
-                        cells.append((at, base + unescaped.count - at, .text))
-                    } else {
-                        cells.append((token.range.lowerBound, token.range.count, .text))
-                    }
-                case UInt8(ascii: "n"):
-                    try s.literal("null")
-                    cells.append((start, 0, .null))
-                case UInt8(ascii: "t"), UInt8(ascii: "f"):
-                    try s.literal(s.peek == UInt8(ascii: "t") ? "true" : "false")
-                    cells.append((start, s.p - start, .boolean))
-                case UInt8(ascii: "["):
-                    try s.skipValue()
-                    cells.append((start, s.p - start, .array))
-                case UInt8(ascii: "{"):
-                    throw JSONScanner.Failure(column: name, value: "", reason: "value \(cells.count + 1) is an object; nested objects are not supported")
-                default:
-                    try s.number()
-                    cells.append((start, s.p - start, .number))
+        try JSONScanner.elements(&s) { _, s throws(JSONScanner.Failure) in
+            let start = s.p
+            switch s.peek {
+            case UInt8(ascii: "\""):
+                let token = try s.string()
+                if token.escaped {
+                    let at = base + unescaped.count
+                    try s.unescape(token, into: &unescaped)
+                    cells.append((at, base + unescaped.count - at, .text))
+                } else {
+                    cells.append((token.range.lowerBound, token.range.count, .text))
                 }
-                if try s.nextElement(closing: UInt8(ascii: "]")) { continue }
-                break
+            case UInt8(ascii: "n"):
+                try s.literal("null")
+                cells.append((start, 0, .null))
+            case UInt8(ascii: "t"), UInt8(ascii: "f"):
+                try s.literal(s.peek == UInt8(ascii: "t") ? "true" : "false")
+                cells.append((start, s.p - start, .boolean))
+            case UInt8(ascii: "["):
+                try s.skipValue()
+                cells.append((start, s.p - start, .array))
+            case UInt8(ascii: "{"):
+                throw JSONScanner.Failure(column: name, value: "", reason: "value \(cells.count + 1) is an object; nested objects are not supported")
+            default:
+                try s.number()
+                cells.append((start, s.p - start, .number))
             }
         }
         found.append((name, cells))
@@ -190,24 +182,6 @@ struct JSONColumnsReader: RecordReader {
                                _ body: (String, inout JSONScanner) throws(JSONScanner.Failure) -> Void) throws(JSONScanner.Failure) {
         s.skipWhitespace()
         guard s.peek == UInt8(ascii: "{") else { throw s.syntax("expected a JSON object of columns ({\"column\": [values…], …})") }
-        s.p += 1
-        s.skipWhitespace()
-        if s.peek == UInt8(ascii: "}") {
-            s.p += 1
-            return
-        }
-        while true {
-            guard s.peek == UInt8(ascii: "\"") else { throw s.syntax("expected a key in quotes") }
-            let token = try s.string()
-            var key: [UInt8] = []
-            if token.escaped { try s.unescape(token, into: &key) } else { key = Array(s.bytes(token.range)) }
-            s.skipWhitespace()
-            guard s.peek == UInt8(ascii: ":") else { throw s.syntax("expected ':' after the key") }
-            s.p += 1
-            s.skipWhitespace()
-            try body(String(decoding: key, as: UTF8.self), &s)
-            if try s.nextElement(closing: UInt8(ascii: "}")) { continue }
-            return
-        }
+        try JSONScanner.members(&s, body)
     }
 }

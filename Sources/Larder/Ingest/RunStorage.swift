@@ -7,6 +7,14 @@ package protocol RunStorage {
     /// with the engine set up for a bulk write; `body` decides whether it
     /// commits. An error rolls it back: nothing of the run is kept.
     func writingRun<R>(_ body: () throws -> TransactionEnd<R>) throws -> R
+    /// Runs `body` inside ``writingRun(_:)`` as a nested unit (SQLite: a
+    /// `SAVEPOINT`): when `body` throws, what it wrote is undone, the
+    /// enclosing transaction goes on, and the error is returned. Several
+    /// runs share one transaction this way, each kept or undone alone.
+    ///
+    /// - Throws: only when the enclosing transaction cannot go on (the
+    ///   engine rolled it back, or the savepoint itself failed).
+    func savepoint<R>(_ body: () throws -> R) throws -> Result<R, any Error>
     /// Registers a run of `view` inside ``writingRun(_:)`` (invisible until
     /// its commit) and returns where its rows go.
     func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink

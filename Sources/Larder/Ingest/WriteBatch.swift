@@ -27,7 +27,9 @@ package struct WriteBatch: Sendable {
     /// The number of rows.
     package var count: Int { eventTimes.count }
 
-    /// Row indexes in primary-key order: keys, event time, created time.
+    /// Row indexes in primary-key order: keys, event time, created time,
+    /// then position (rows of several runs put one after the other come out
+    /// in run order where the rest is equal).
     ///
     /// - Complexity: O(n log n).
     func primaryKeyOrder() -> [Int] {
@@ -40,7 +42,8 @@ package struct WriteBatch: Sendable {
                         order.sort { a, b in
                             if k[a] != k[b] { return k[a] < k[b] }
                             if e[a] != e[b] { return e[a] < e[b] }
-                            return c[a] < c[b]
+                            if c[a] != c[b] { return c[a] < c[b] }
+                            return a < b
                         }
                     }
                 }
@@ -57,7 +60,8 @@ package struct WriteBatch: Sendable {
                 }
             }
             if eventTimes[a] != eventTimes[b] { return eventTimes[a] < eventTimes[b] }
-            return createdTimes[a] < createdTimes[b]
+            if createdTimes[a] != createdTimes[b] { return createdTimes[a] < createdTimes[b] }
+            return a < b
         }
         return order
     }
@@ -99,12 +103,23 @@ package struct WriteBatch: Sendable {
         return out
     }
 
-    /// The rows of `batches` (of one view) as one batch in primary-key order.
+    /// The rows of runs of one view, given as each run's id and batches in
+    /// run order, as one batch in primary-key order (ties by run) with
+    /// the run of each row; nil when there are none.
     ///
     /// - Complexity: O(n log n) for n rows in all.
-    static func sorted(_ batches: [WriteBatch]) -> WriteBatch? {
-        guard var all = batches.first else { return nil }
-        for batch in batches.dropFirst() { all.append(contentsOf: batch) }
-        return batches.count == 1 ? all : all.gathered(all.primaryKeyOrder())
+    static func sorted(runs: [(id: Int64, batches: [WriteBatch])]) -> (rows: WriteBatch, runIDs: [Int64])? {
+        var all: WriteBatch?, runIDs: [Int64] = [], parts = 0
+        for (id, batches) in runs {
+            for batch in batches {
+                if all == nil { all = batch } else { all?.append(contentsOf: batch) }
+                runIDs += repeatElement(id, count: batch.count)
+                parts += 1
+            }
+        }
+        guard let all else { return nil }
+        if parts == 1 { return (all, runIDs) }
+        let order = all.primaryKeyOrder()
+        return (all.gathered(order), order.map { runIDs[$0] })
     }
 }

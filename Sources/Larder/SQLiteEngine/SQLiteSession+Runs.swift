@@ -7,6 +7,24 @@ extension SQLiteSession: RunStorage {
         return try db.transaction(.immediate, deciding: body)
     }
 
+    /// `SAVEPOINT run`, then `RELEASE run`, or `ROLLBACK TO run` and
+    /// `RELEASE run` when `body` throws. An error that made SQLite roll
+    /// back the whole transaction (a full disk, an I/O error) is thrown.
+    /// See <https://www.sqlite.org/lang_savepoint.html>.
+    func savepoint<R>(_ body: () throws -> R) throws -> Result<R, any Error> {
+        try db.statement("SAVEPOINT run").run()
+        do {
+            let result = try body()
+            try db.statement("RELEASE run").run()
+            return .success(result)
+        } catch {
+            guard db.isInTransaction else { throw error }
+            try db.statement("ROLLBACK TO run").run()
+            try db.statement("RELEASE run").run()
+            return .failure(error)
+        }
+    }
+
     func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink {
         try SQLiteRunWriter(db: db, view: view, source: source, startedAt: startedAt)
     }

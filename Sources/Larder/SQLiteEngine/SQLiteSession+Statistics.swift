@@ -36,8 +36,8 @@ extension SQLiteSession: StatisticsSource {
             }
         }
         let sketches = try db.statement("SELECT position, type, sketch FROM run_statistics WHERE run_id = ? ORDER BY position")
-        for run in result.runs {
-            let entry = try cache.entry(run: run) {
+        let entries = try result.runs.map { run in
+            try cache.entry(run: run) {
                 sketches.bind(run, at: 1)
                 defer { sketches.reset() }
                 var entry = RunStatisticsCache.RunEntry(positions: [], statistics: [])
@@ -53,11 +53,9 @@ extension SQLiteSession: StatisticsSource {
                 }
                 return entry
             }
-            // A run id is of one view version (the query above), so its entry was checked against these features.
-            for (position, statistics) in zip(entry.positions, entry.statistics) {
-                result.features[position].merge(statistics)
-            }
         }
+        // A run id is of one view version (the query above), so its entry was checked against these features.
+        result.merge(entries)
         return result
     }
 }

@@ -88,10 +88,7 @@ package struct HyperLogLog: Sendable, Equatable {
         try input.version(1)
         let lgK = Int(try input.byte())
         guard lgK == HyperLogLog.lgK else { throw input.malformed("lg_k \(lgK), this build reads \(HyperLogLog.lgK)") }
-        for i in 0..<HyperLogLog.m {
-            let r = try input.byte()
-            guard Int(r) <= HyperLogLog.q + 1 else { throw input.malformed("register \(r) above \(HyperLogLog.q + 1)") }
-            registers[i] = r
-        }
+        registers = try input.rawBytes(HyperLogLog.m)
+        if let r = registers.max(), Int(r) > HyperLogLog.q + 1 { throw input.malformed("register \(r) above \(HyperLogLog.q + 1)") }
     }
 }

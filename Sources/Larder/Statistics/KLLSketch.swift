@@ -13,8 +13,11 @@
 /// When the sketch holds as many items as all levels together may, the
 /// lowest full level is sorted and every other item (from a random first
 /// one) moves up a level with twice the weight; with an odd count one item
-/// stays. Level 0 is kept unsorted (appends only); higher levels stay sorted,
-/// so a compaction merges in linear time.
+/// stays. Level 0 takes appends unsorted and is sorted before it is
+/// compacted; higher levels stay sorted, so a compaction merges in linear
+/// time. A stored sketch keeps level 0 sorted (its order means nothing), so
+/// merging the stored sketches of many runs merges sorted arrays and sorts
+/// nothing.
 ///
 /// With k = 256 (the default) the sketch keeps at most about 4k items whatever the
 /// input size, and the rank of any value it reports is within
@@ -24,7 +27,7 @@
 /// inputs). Merging two sketches gives a sketch of the union with the same
 /// bound. The random choices come from a seed, so the same input in the same
 /// order gives the same sketch.
-package struct KLLSketch: Sendable, Equatable {
+package struct KLLSketch: Sendable {
     /// The default accuracy parameter.
     package static let defaultK = 256
     /// The normalized rank error the default sketch stays within (99% confidence).
@@ -40,8 +43,11 @@ package struct KLLSketch: Sendable, Equatable {
     package private(set) var min = Double.infinity
     /// The largest value added (−∞ when empty).
     package private(set) var max = -Double.infinity
-    /// The compactors, lowest first: level 0 unsorted, the others sorted.
+    /// The compactors, lowest first: level 0 in any order, the others sorted.
     private var levels: [[Double]] = [[]]
+    /// Whether level 0 happens to be sorted (after a compaction, after
+    /// reading a stored sketch, after merging two sorted ones).
+    private var levelZeroSorted = true
     /// Items held in all levels.
     private var size = 0
     /// Items all levels may hold before a compaction.
@@ -88,6 +94,7 @@ package struct KLLSketch: Sendable, Equatable {
     package mutating func add(_ value: Double) {
         guard !value.isNaN else { return }
         levels[0].append(value)
+        levelZeroSorted = false
         count += 1
         size += 1
         min = Swift.min(min, value)
@@ -103,6 +110,7 @@ package struct KLLSketch: Sendable, Equatable {
             if take > 0 {
                 let chunk = UnsafeBufferPointer(rebasing: values[i..<(i + take)])
                 levels[0].append(contentsOf: chunk)
+                levelZeroSorted = false
                 for v in chunk {
                     min = Swift.min(min, v)
                     max = Swift.max(max, v)
@@ -121,7 +129,12 @@ package struct KLLSketch: Sendable, Equatable {
         guard other.count > 0 else { return }
         precondition(other.k == k, "KLL sketches of different k")
         while levels.count < other.levels.count { levels.append([]) }
-        levels[0].append(contentsOf: other.levels[0])
+        if levelZeroSorted && other.levelZeroSorted {
+            levels[0] = KLLSketch.mergeSorted(levels[0], other.levels[0])
+        } else {
+            levels[0].append(contentsOf: other.levels[0])
+            levelZeroSorted = false
+        }
         for h in 1..<other.levels.count where !other.levels[h].isEmpty {
             levels[h] = KLLSketch.mergeSorted(levels[h], other.levels[h])
         }
@@ -146,29 +159,34 @@ package struct KLLSketch: Sendable, Equatable {
         var lower = levels[h], upper = levels[h + 1]
         levels[h] = []
         levels[h + 1] = []
-        if h == 0 { lower.sort() }
+        if h == 0 && !levelZeroSorted { lower.sort() }
         let kept = lower.count % 2
         let first = kept + Int(nextRandom() & 1)
         let promoted = (lower.count - first + 1) / 2
         // Merge lower[first], lower[first + 2], … (sorted) into upper from the back.
         var i = upper.count - 1, j = promoted - 1, out = upper.count + promoted - 1
         upper.append(contentsOf: repeatElement(0, count: promoted))
-        while j >= 0 {
-            let candidate = lower[first + 2 * j]
-            if i >= 0, upper[i] > candidate {
-                upper[out] = upper[i]
-                i -= 1
-            } else {
-                upper[out] = candidate
-                j -= 1
+        lower.withUnsafeBufferPointer { lower in
+            upper.withUnsafeMutableBufferPointer { upper in
+                while j >= 0 {
+                    let candidate = lower[first + 2 * j]
+                    if i >= 0, upper[i] > candidate {
+                        upper[out] = upper[i]
+                        i -= 1
+                    } else {
+                        upper[out] = candidate
+                        j -= 1
+                    }
+                    out -= 1
+                }
             }
-            out -= 1
         }
         let keptItem = lower.first
         lower.removeAll(keepingCapacity: true)
         if kept == 1, let keptItem { lower.append(keptItem) }
         levels[h] = lower
         levels[h + 1] = upper
+        if h == 0 { levelZeroSorted = true } // at most one item left
         size -= promoted
     }
 
@@ -187,21 +205,46 @@ package struct KLLSketch: Sendable, Equatable {
     private static func mergeSorted(_ a: [Double], _ b: [Double]) -> [Double] {
         if a.isEmpty { return b }
         if b.isEmpty { return a }
-        var out: [Double] = []
-        out.reserveCapacity(a.count + b.count)
-        var i = 0, j = 0
-        while i < a.count, j < b.count {
-            if b[j] < a[i] {
-                out.append(b[j])
-                j += 1
-            } else {
-                out.append(a[i])
+        return [Double](unsafeUninitializedCapacity: a.count + b.count) { out, initialized in
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    var i = 0, j = 0, o = 0
+                    while i < a.count, j < b.count {
+                        if b[j] < a[i] {
+                            out[o] = b[j]
+                            j += 1
+                        } else {
+                            out[o] = a[i]
+                            i += 1
+                        }
+                        o += 1
+                    }
+                    while i < a.count {
+                        out[o] = a[i]
+                        i += 1
+                        o += 1
+                    }
+                    while j < b.count {
+                        out[o] = b[j]
+                        j += 1
+                        o += 1
+                    }
+                }
+            }
+            initialized = a.count + b.count
+        }
+    }
+
+    /// Whether `values` are in ascending order.
+    private static func isSorted(_ values: [Double]) -> Bool {
+        values.withUnsafeBufferPointer { v in
+            var i = 1
+            while i < v.count {
+                if v[i - 1] > v[i] { return false }
                 i += 1
             }
+            return true
         }
-        out.append(contentsOf: a[i...])
-        out.append(contentsOf: b[j...])
-        return out
     }
 
     /// The retained items in value order with their cumulative weights: what
@@ -223,7 +266,8 @@ package struct KLLSketch: Sendable, Equatable {
         return KLLSortedView(values: pairs.map(\.value), cumulative: cumulative, min: min, max: max)
     }
 
-    /// Version 1: k, count, min, max, random state, then each level's items.
+    /// Version 1: k, count, min, max, random state, then each level's items
+    /// (level 0 sorted since this build; a reader takes either order).
     func write(to out: inout SketchWriter) {
         out.put(UInt8(1))
         out.put(UInt16(k))
@@ -232,9 +276,9 @@ package struct KLLSketch: Sendable, Equatable {
         out.put(max)
         out.put(random)
         out.put(UInt8(levels.count))
-        for level in levels {
+        for (h, level) in levels.enumerated() {
             out.put(UInt32(level.count))
-            for v in level { out.put(v) }
+            for v in h == 0 && !levelZeroSorted ? level.sorted() : level { out.put(v) }
         }
     }
 
@@ -254,15 +298,26 @@ package struct KLLSketch: Sendable, Equatable {
         for h in 0..<n {
             let items = try input.count(atMost: 1 << 24)
             let level = try input.doubles(items)
-            if h > 0, zip(level, level.dropFirst()).contains(where: { $0.0 > $0.1 }) { throw input.malformed("level \(h) not sorted") }
+            if h > 0, !KLLSketch.isSorted(level) { throw input.malformed("level \(h) not sorted") }
             levels.append(level)
             weight += Int64(items) << h
         }
         guard weight == count else { throw input.malformed("weights add up to \(weight), count is \(count)") }
         size = levels.reduce(0) { $0 + $1.count }
+        levelZeroSorted = KLLSketch.isSorted(levels[0])
         capacity = 0
         capacities = []
         updateCapacities()
+    }
+}
+
+extension KLLSketch: Equatable {
+    /// The same sketch: the same parameters, counts, random state and items
+    /// at every level, level 0's in any order (it is sorted before it is used).
+    package static func == (a: KLLSketch, b: KLLSketch) -> Bool {
+        a.k == b.k && a.count == b.count && a.min == b.min && a.max == b.max && a.random == b.random
+            && a.levels.count == b.levels.count && a.levels.dropFirst() == b.levels.dropFirst()
+            && (a.levelZeroSorted ? a.levels[0] : a.levels[0].sorted()) == (b.levelZeroSorted ? b.levels[0] : b.levels[0].sorted())
     }
 }
 

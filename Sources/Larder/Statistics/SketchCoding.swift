@@ -66,8 +66,17 @@ struct SketchReader {
     /// Reads `count` doubles.
     mutating func doubles(_ count: Int) throws(LarderError) -> [Double] {
         guard count <= (bytes.count - at) / 8 else { throw malformed("truncated") }
-        let values = bytes.withUnsafeBytes { raw in
-            (0..<count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 8 * $0, as: UInt64.self))) }
+        let start = at
+        let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in
+            bytes.withUnsafeBytes { raw in
+                let source = UnsafeRawBufferPointer(rebasing: raw[start..<(start + 8 * count)])
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: source) // stored little-endian: the bytes are the values
+                #else
+                for i in 0..<count { out[i] = Double(bitPattern: UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
+                #endif
+            }
+            initialized = count
         }
         at += 8 * count
         return values
@@ -82,10 +91,14 @@ struct SketchReader {
 
     /// Reads raw bytes written with their length first.
     mutating func byteString() throws(LarderError) -> [UInt8] {
-        let n = Int(try integer(UInt32.self))
-        guard n <= bytes.count - at else { throw malformed("truncated") }
-        defer { at += n }
-        return Array(bytes[at..<(at + n)])
+        try rawBytes(Int(try integer(UInt32.self)))
+    }
+
+    /// Reads `count` raw bytes.
+    mutating func rawBytes(_ count: Int) throws(LarderError) -> [UInt8] {
+        guard count <= bytes.count - at else { throw malformed("truncated") }
+        defer { at += count }
+        return Array(bytes[at..<(at + count)])
     }
 
     /// Reads the version byte and checks it is one of `supported`.
