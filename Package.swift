@@ -16,6 +16,8 @@ var package = Package(
     products: [
         .library(name: "Larder", targets: ["Larder"]),
         .library(name: "LarderServer", targets: ["LarderServer"]),
+        // The PostgreSQL storage engine (issue 15), apart so the embedded library never links NIO.
+        .library(name: "LarderPostgres", targets: ["LarderPostgres"]),
         .executable(name: "larder", targets: ["larder"]),
         // The C ABI (Sources/CLarder/include/larder.h) that the Python package loads.
         .library(name: "LarderC", type: .dynamic, targets: ["LarderC"]),
@@ -30,6 +32,7 @@ var package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -43,6 +46,9 @@ var package = Package(
             path: "migrations",
             exclude: ["README.md"],
             resources: [
+                // PostgreSQL's own numbered files (the LarderPostgres engine).
+                .embedInCode("postgres/pg0001_init.sql"),
+                .embedInCode("postgres/pg0002_newest_event_time.sql"),
                 .embedInCode("m0001_init.sql"),
                 .embedInCode("m0002_view_version_numbers.sql"),
                 .embedInCode("m0003_run_statistics.sql"),
@@ -78,11 +84,25 @@ var package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL engine: the storage protocols over postgres-nio; its migrations in migrations/postgres/.
+        .target(
+            name: "LarderPostgres",
+            dependencies: [
+                "Larder",
+                "LarderMigrations",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "larder",
             dependencies: [
                 "Larder",
                 "LarderServer",
+                "LarderPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -109,7 +129,8 @@ var package = Package(
         ),
         .testTarget(
             name: "LarderTests",
-            dependencies: ["Larder", "LarderMigrations", "LarderTestSupport", "CLarderSupport"],
+            dependencies: ["Larder", "LarderPostgres", "LarderMigrations", "LarderTestSupport", "CLarderSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Conformance")],
             swiftSettings: swiftSettings
         ),
@@ -123,7 +144,7 @@ var package = Package(
         ),
         .testTarget(
             name: "LarderCLITests",
-            dependencies: ["Larder", "larder", "larder-test-writer", "LarderTestSupport"],
+            dependencies: ["Larder", "LarderPostgres", "larder", "larder-test-writer", "LarderTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]
@@ -137,6 +158,7 @@ if ProcessInfo.processInfo.environment["LARDER_BENCHMARKS"] != nil {
             name: "LarderBenchmarks",
             dependencies: [
                 "Larder",
+                "LarderPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/LarderBenchmarks",

@@ -22,3 +22,11 @@ public let storeMigrations: [Migration] = [
     Migration(version: 5, fileName: "m0005_newest_event_time.sql",
               sql: String(decoding: PackageResources.m0005_newest_event_time_sql, as: UTF8.self)),
 ]
+
+/// Every migration of the store schema on PostgreSQL (`migrations/postgres/pg*.sql`),
+/// in the order they are applied; numbered apart from SQLite's.
+public let postgresMigrations: [Migration] = [
+    Migration(version: 1, fileName: "postgres/pg0001_init.sql", sql: String(decoding: PackageResources.pg0001_init_sql, as: UTF8.self)),
+    Migration(version: 2, fileName: "postgres/pg0002_newest_event_time.sql",
+              sql: String(decoding: PackageResources.pg0002_newest_event_time_sql, as: UTF8.self)),
+]

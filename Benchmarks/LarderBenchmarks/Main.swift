@@ -15,7 +15,7 @@ struct LarderBenchmarks: ParsableCommand {
         abstract: "Release-mode benchmarks of Larder (medians of repeated runs).",
         subcommands: [BackfillBenchmark.self, HistoricalBenchmark.self, OnlineBenchmark.self, CacheBenchmark.self, ExportBenchmark.self,
                       ProcessBenchmark.self, WriteBenchmark.self, SharingBenchmark.self, SharingChild.self,
-                      StatisticsCostBenchmark.self, StatisticsQueryBenchmark.self])
+                      StatisticsCostBenchmark.self, StatisticsQueryBenchmark.self, EnginesBenchmark.self])
 }
 
 /// Options every benchmark shares.

@@ -71,40 +71,18 @@ struct OnlineBenchmark: ParsableCommand {
         let store = try prepareStore(options, name: "online.db", definitions: defsPath)
         let s = try FeatureStore(path: store, options: options.storeOptions)
         let reader = try s.reader(featureSet: "driver_stats_svc")
-        let requests = try loadRequests(options.data + "/online_requests.csv")
-        let count = reader.featureNames.count
+        let requests = try OnlineBenchmark.loadRequests(options.data + "/online_requests.csv")
         var checksum = 0.0
         for batch in [1, 100] {
-            let calls = requests[batch] ?? []
-            var samples: [Double] = []
-            var present = 0, total = 0
-            for pass in 0..<passes {
-                for (call, ids) in calls.enumerated() {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    for id in ids {
-                        let row = try reader.read(key: id)
-                        for f in 0..<count {
-                            switch f {
-                            case 8: checksum += Double(row.string(at: f)?.utf8.count ?? 0)
-                            case 1, 3, 5, 7: checksum += Double(row.int64(at: f) ?? 0)
-                            default: checksum += row.double(at: f) ?? 0
-                            }
-                            if pass == 0 && call >= 50 { total += 1; if row.status(at: f) == .present { present += 1 } }
-                        }
-                    }
-                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
-                    if call >= 50 { samples.append(elapsed) }
-                }
-            }
-            print("online snapshot_files=\(options.snapshotFiles) batch=\(batch) calls=\(samples.count) p50_us=\(Measure.format(Measure.percentile(samples, 50), 3)) "
-                  + "p99_us=\(Measure.format(Measure.percentile(samples, 99), 3)) mean_us=\(Measure.format(samples.reduce(0, +) / Double(samples.count), 3)) "
-                  + "present=\(present)/\(total)")
+            let replay = try OnlineReplay(reader: reader, calls: requests[batch] ?? [], passes: passes)
+            checksum += replay.checksum
+            print("online snapshot_files=\(options.snapshotFiles) batch=\(batch) \(replay.figures)")
         }
         print("checksum=\(checksum)")
     }
 
     /// Batch size → calls (each a list of driver ids), in call order.
-    func loadRequests(_ path: String) throws -> [Int: [[Int64]]] {
+    static func loadRequests(_ path: String) throws -> [Int: [[Int64]]] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var calls: [Int: [Int: [Int64]]] = [:]
         for line in text.split(separator: "\n").dropFirst() {
@@ -113,6 +91,46 @@ struct OnlineBenchmark: ParsableCommand {
             calls[batch, default: [:]][call, default: []].append(id)
         }
         return calls.mapValues { byCall in byCall.keys.sorted().map { byCall[$0]! } }
+    }
+}
+
+/// Online calls replayed through a prepared reader of `driver_stats_svc`,
+/// every value read out; the first 50 calls of each pass are a warm-up.
+struct OnlineReplay {
+    /// Each timed call's microseconds.
+    var samples: [Double] = []
+    /// Values present, of those read in the first pass.
+    var present = 0, total = 0
+    /// A sum of the values read, so that no read can be optimized away.
+    var checksum = 0.0
+
+    /// Replays `calls` (each a list of driver ids) `passes` times.
+    init(reader: FeatureReader, calls: [[Int64]], passes: Int) throws {
+        let count = reader.featureNames.count
+        for pass in 0..<passes {
+            for (call, ids) in calls.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                for id in ids {
+                    let row = try reader.read(key: id)
+                    for f in 0..<count {
+                        switch f {
+                        case 8: checksum += Double(row.string(at: f)?.utf8.count ?? 0)
+                        case 1, 3, 5, 7: checksum += Double(row.int64(at: f) ?? 0)
+                        default: checksum += row.double(at: f) ?? 0
+                        }
+                        if pass == 0 && call >= 50 { total += 1; if row.status(at: f) == .present { present += 1 } }
+                    }
+                }
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+                if call >= 50 { samples.append(elapsed) }
+            }
+        }
+    }
+
+    /// The figures printed: calls, p50, p99 and mean in µs, values present.
+    var figures: String {
+        "calls=\(samples.count) p50_us=\(Measure.format(Measure.percentile(samples, 50), 3)) p99_us=\(Measure.format(Measure.percentile(samples, 99), 3)) "
+            + "mean_us=\(Measure.format(samples.reduce(0, +) / Double(samples.count), 3)) present=\(present)/\(total)"
     }
 }
 

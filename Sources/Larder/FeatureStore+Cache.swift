@@ -51,10 +51,6 @@ public struct SnapshotFileCheck: Sendable, Equatable {
 }
 
 extension FeatureStore {
-    /// The cache folder beside the store, `PATH.cache`, where the snapshot
-    /// files are kept.
-    public var snapshotFolder: String { SnapshotFiles(storePath: path, log: nil).folder }
-
     /// Checks every file of the cache folder completely: each snapshot's
     /// header, its view version, its last run against the store's runs, and
     /// every array against its checksum (opening a snapshot checks its
@@ -66,7 +62,7 @@ extension FeatureStore {
         let (registry, runs) = try withReader { state in
             (state.registry, try cache.transaction(source: state.session) { $0.runs })
         }
-        let files = SnapshotFiles(storePath: path, log: nil)
+        let files = SnapshotFiles(folder: snapshotFolder, log: nil)
         return files.names().map { SnapshotFileCheck(path: files.folder + "/" + $0, problem: files.check($0, registry: registry, runs: runs)) }
     }
 
@@ -77,6 +73,6 @@ extension FeatureStore {
     /// - Returns: the number of files removed.
     @discardableResult
     public func removeSnapshotFiles() throws(LarderError) -> Int {
-        try SnapshotFiles(storePath: path, log: nil).removeAll()
+        try SnapshotFiles(folder: snapshotFolder, log: nil).removeAll()
     }
 }

@@ -49,8 +49,12 @@ public final class FeatureStore: Sendable {
         }
     }
 
-    /// The path of the store file.
+    /// The path of the store file (for a server-based engine, its URL
+    /// without the password).
     public let path: String
+    /// Where the snapshot files are kept: the folder `PATH.cache` beside a
+    /// SQLite store; a local folder for a server-based engine's store.
+    public let snapshotFolder: String
 
     /// One session with its registry. `@unchecked Sendable`: a session is
     /// not thread-safe, and it is only ever used by one thread at a time
@@ -84,6 +88,9 @@ public final class FeatureStore: Sendable {
     let readers: ReaderPool
     /// The columnar cache the queries read (see FeatureStore+Query.swift).
     let cache: FeatureCache
+    /// The engine's notice of other connections' commits, while the store
+    /// is open (see ``StorageEngine/watchCommits(_:)``).
+    private let commitWatch = Mutex<(any AnyObject & Sendable)?>(nil)
     /// Each run's statistics, decoded once (see FeatureStore+Statistics.swift).
     let runStatistics = RunStatisticsCache()
     /// Small writes waiting to share a transaction (see FeatureStore+GroupCommit.swift).
@@ -103,12 +110,21 @@ public final class FeatureStore: Sendable {
     /// naming the path and the cause when it is no store: missing (unless
     /// `options.create`), a directory, an empty file (unless `options.create`),
     /// not a database, not a Larder store, or damaged.
-    public init(path: String, options: Options = Options()) throws(LarderError) {
+    public convenience init(path: String, options: Options = Options()) throws(LarderError) {
+        try self.init(engine: SQLiteStorage(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds, durable: options.durable),
+                      location: path, snapshotFolder: path + ".cache", options: options)
+    }
+
+    /// Opens the store that `engine` reaches, at `location` (a path or a URL,
+    /// for messages), keeping snapshot files in `snapshotFolder`: how another
+    /// storage engine's module (LarderPostgres) opens a store.
+    package init(engine storage: any StorageEngine, location path: String, snapshotFolder: String,
+                 options: Options) throws(LarderError) {
         self.path = path
+        self.snapshotFolder = snapshotFolder
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget,
-                             files: options.snapshotFiles ? SnapshotFiles(storePath: path, log: options.log) : nil,
+                             files: options.snapshotFiles ? SnapshotFiles(folder: snapshotFolder, log: options.log) : nil,
                              compactionRows: options.compactionRows, backgroundRows: options.backgroundCompactionRows)
-        let storage = SQLiteStorage(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds, durable: options.durable)
         self.storage = storage
         do {
             let writer = try storage.openWriter(create: options.create)
@@ -120,6 +136,10 @@ public final class FeatureStore: Sendable {
         } catch {
             throw LarderError(error, store: path)
         }
+        // Another connection's commit brings the cache up to date at once
+        // (where the engine says so), not at the next read's periodic check.
+        let watch = storage.watchCommits { [weak self] in self?.refreshCacheInBackground() }
+        commitWatch.withLock { $0 = watch }
     }
 
     /// The most read connections a store opens.

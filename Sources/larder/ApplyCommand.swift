@@ -1,5 +1,6 @@
 import ArgumentParser
 import Larder
+import LarderPostgres
 
 /// `larder apply FILE`: creates or updates entities, views and feature sets.
 struct ApplyCommand: ParsableCommand {
@@ -21,7 +22,7 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         let definitions = try Definitions.load(path: file)
-        let store = try FeatureStore(path: options.path, options: .init(durable: options.durable))
+        let store = try FeatureStore.open(options.path, options: .init(durable: options.durable))
         let plan = try store.apply(definitions, carryData: carryData, dryRun: dryRun)
         if !plan.steps.isEmpty { print(plan.description) }
         if dryRun {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Larder
+import LarderPostgres
 
 /// `larder init`: creates an empty store (or upgrades an existing one).
 struct InitCommand: ParsableCommand {
@@ -8,7 +9,7 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let store = try FeatureStore(path: options.path, options: .init(durable: options.durable))
+        let store = try FeatureStore.open(options.path, options: .init(durable: options.durable))
         print("store \(store.path) ready (schema version \(try store.schemaVersion()))")
     }
 }

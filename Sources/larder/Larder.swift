@@ -16,7 +16,7 @@ struct LarderCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ApplyCommand.self, ListCommand.self, DescribeCommand.self,
             VersionsCommand.self, DropCommand.self, BackfillCommand.self, LedgerCommand.self, RunsCommand.self, StatsCommand.self, DriftCommand.self,
-            OnlineCommand.self, HistoricalCommand.self, ExportCommand.self, CacheCommand.self, ServeCommand.self, QuickstartCommand.self,
+            OnlineCommand.self, HistoricalCommand.self, ExportCommand.self, CacheCommand.self, ServeCommand.self, QuickstartCommand.self, MigrateStoreCommand.self,
         ]
     )
 

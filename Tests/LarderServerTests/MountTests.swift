@@ -23,7 +23,10 @@ import Testing
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { running.yield($0.localAddress?.port ?? 0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            // The app runs on threads of its own: other suites' synchronous
+            // tests can hold every thread of the cooperative pool for longer
+            // than the client's 20 s read timeout.
+            group.addTask(executorPreference: DispatchExecutor.shared) { try await app.runService(gracefulShutdownSignals: []) }
             var listening = ports.makeAsyncIterator()
             let port = try #require(await listening.next())
             let server = MountedApp(port: UInt16(port))
@@ -46,5 +49,18 @@ import Testing
             #expect(replies[3].text.contains(#""values":[0.112]"#))
             group.cancelAll()
         }
+    }
+}
+
+/// A task executor on Dispatch's threads, not Swift concurrency's
+/// cooperative pool: where a test's in-process server runs.
+final class DispatchExecutor: TaskExecutor {
+    /// The one executor.
+    static let shared = DispatchExecutor()
+    private let queue = DispatchQueue(label: "larder.test.server", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

@@ -5,7 +5,8 @@ import Testing
 
 /// Group commit (FeatureStore+GroupCommit.swift): small writes that arrive
 /// while another holds the write lock share one transaction, each still its
-/// own run, and a refused one is undone alone.
+/// own run, and a refused one is undone alone; on both engines
+/// (``TestEngine``).
 @Suite struct GroupCommitTests {
     let dir = TemporaryDirectory()
 
@@ -35,8 +36,10 @@ import Testing
         return kind == .duplicate ? [row(100 + i), row(100 + i)] : [row(100 + i), row(1000 + i)]
     }
 
-    @Test func writesWaitingForTheLockCommitInOneTransactionEachItsOwnRun() throws {
-        let store = try FeatureStore(path: dir.file("g.db"))
+    @Test(arguments: TestEngine.all)
+    func writesWaitingForTheLockCommitInOneTransactionEachItsOwnRun(engine: TestEngine) throws {
+        let location = try engine.newStore(in: dir, file: "g.db")
+        let store = try engine.open(location)
         try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         let reader = try store.reader(featureSet: "driver_ranking")
         #expect(try reader.read(key: 100).status(at: 1) == .notFound) // the view is cached now
@@ -87,16 +90,18 @@ import Testing
         #expect(runIDs.count == valid.count, "each write is its own run")
         #expect(try store.runs(view: "driver_stats").map(\.rows) == Array(repeating: 2, count: valid.count))
         #expect(try store.rowCount(view: "driver_stats") == 2 * valid.count)
-        #expect(store.cache.rowsLoaded.load(ordering: .relaxed) == loaded, "the cache took the rows from the writes, not from SQLite")
+        #expect(store.cache.rowsLoaded.load(ordering: .relaxed) == loaded, "the cache took the rows from the writes, not from the engine")
         #expect(try store.integrityCheck() == "ok")
     }
 
-    @Test func aViewChangedByAnotherConnectionIsWrittenAtItsNewVersion() throws {
-        let store = try FeatureStore(path: dir.file("v.db"))
+    @Test(arguments: TestEngine.all)
+    func aViewChangedByAnotherConnectionIsWrittenAtItsNewVersion(engine: TestEngine) throws {
+        let location = try engine.newStore(in: dir, file: "v.db")
+        let store = try engine.open(location)
         try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         #expect(try store.write(view: "driver_stats", rows: Self.rows(1, .valid)).version == 1)
         // Another connection makes version 2: this store's write connection has not seen it yet.
-        let other = try FeatureStore(path: dir.file("v.db"))
+        let other = try engine.open(location)
         let v2 = exampleDefinitions.replacingOccurrences(of: "- {name: city, type: string}",
                                                          with: "- {name: city, type: string}\n      - {name: extra, type: int64}")
         try other.apply(try Definitions.parse(yaml: v2, file: "defs.yaml"))
@@ -108,8 +113,10 @@ import Testing
         #expect(try store.rowCount(view: "driver_stats", version: 2) == 2)
     }
 
-    @Test func aWriteAloneIsStillCommittedThroughTheQueue() throws {
-        let store = try FeatureStore(path: dir.file("one.db"))
+    @Test(arguments: TestEngine.all)
+    func aWriteAloneIsStillCommittedThroughTheQueue(engine: TestEngine) throws {
+        let location = try engine.newStore(in: dir, file: "one.db")
+        let store = try engine.open(location)
         try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         let result = try store.write(view: "driver_stats", rows: Self.rows(1, .valid))
         #expect(result.runID == 1 && result.rowsWritten == 2)

@@ -74,9 +74,10 @@ import Testing
         })
     }
 
-    @Test func cacheSQLiteAndOracleAgree() throws {
+    @Test(arguments: TestEngine.all)
+    func cacheEngineAndOracleAgree(engine: TestEngine) throws {
         var random = SplitMix64(seed: 20_261_126)
-        let stores = try PointInTimeStores()
+        let stores = try PointInTimeStores(engine: engine)
         var definitions = Definitions(file: "property")
         definitions.entities = [Entity(name: "thing", joinKeys: [JoinKey(name: "id", type: .int64)])]
         definitions.featureViews = Self.ttls.enumerated().map { i, ttl in

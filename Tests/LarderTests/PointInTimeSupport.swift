@@ -1,35 +1,40 @@
 import Foundation
 import Synchronization
 @testable import Larder
+@testable import LarderPostgres
 
-/// One store file opened several ways: ``cached`` answers from the
-/// columnar cache (base snapshot files plus deltas), ``uncached`` (a cache
-/// budget of 0) answers every view from SQLite, ``compacting`` folds every
-/// delta of more than a few rows into a new base snapshot. Rows are
-/// inserted with SQL, as the write path would commit them.
+/// One store opened several ways: ``cached`` answers from the columnar
+/// cache (base snapshot files plus deltas), ``uncached`` (a cache budget of
+/// 0) answers every view from the engine (SQLite's or PostgreSQL's rule in
+/// SQL), ``compacting`` folds every delta of more than a few rows into a new
+/// base snapshot. Rows are inserted with SQL, as the write path would
+/// commit them.
 final class PointInTimeStores {
     let directory = TemporaryDirectory()
+    let engine: TestEngine
+    let location: String
     let cached: FeatureStore
     let uncached: FeatureStore
     let compacting: FeatureStore
 
-    /// The stores, with the definitions in `yaml` applied when given.
-    init(yaml: String? = nil) throws {
-        let path = directory.file("pit.db")
-        cached = try FeatureStore(path: path)
+    /// The stores on `engine`, with the definitions in `yaml` applied when given.
+    init(engine: TestEngine = .sqlite, yaml: String? = nil) throws {
+        self.engine = engine
+        location = try engine.newStore(in: directory, file: "pit.db")
+        cached = try engine.open(location)
         if let yaml { try cached.apply(Definitions.parse(yaml: yaml, file: "test.yaml")) }
-        uncached = try FeatureStore(path: path, options: .init(cacheBytes: 0))
+        uncached = try engine.open(location, options: .init(cacheBytes: 0))
         var options = FeatureStore.Options()
         options.compactionRows = 40
-        compacting = try FeatureStore(path: path, options: options)
+        compacting = try engine.open(location, options: options)
     }
 
     /// Every path, named for messages, and a store opened now, as a new
     /// process would: it maps the snapshot files the others wrote and reads
     /// later runs as a delta.
     func paths() throws -> [(name: String, store: FeatureStore)] {
-        [("cache", cached), ("sqlite", uncached), ("compacting", compacting),
-         ("new process", try FeatureStore(path: directory.file("pit.db")))]
+        [("cache", cached), (engine.rawValue, uncached), ("compacting", compacting),
+         ("new process", try engine.open(location))]
     }
 }
 
@@ -57,6 +62,13 @@ extension FeatureStore {
     /// order: join keys, event, created, run id, features (tests only).
     func testInsertRows(view name: String, version: Int? = nil, _ rows: [[FeatureValue]]) throws {
         let view = try registry.view(name, version: version)
+        let onPostgres = try state.withLock { state in
+            guard let session = state.session as? PostgresSession else { return false }
+            let runs = pendingTestRuns.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) ?? [] }
+            try session.testInsert(runs: runs, view: view, rows: rows)
+            return true
+        }
+        if onPostgres { return }
         let columns = ViewTable.columns(view)
         let sql = "INSERT INTO \(Identifier.quoted(view.tableName)) (\(columns.map(Identifier.quoted).joined(separator: ", ")))"
             + " VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))"

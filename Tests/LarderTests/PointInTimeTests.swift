@@ -8,8 +8,9 @@ import Testing
 
     // MARK: Keys
 
-    @Test func compositeAndStringKeys() throws {
-        let stores = try PointInTimeStores(yaml: """
+    @Test(arguments: TestEngine.all)
+    func compositeAndStringKeys(engine: TestEngine) throws {
+        let stores = try PointInTimeStores(engine: engine, yaml: """
             entities:
               - name: pair
                 join_keys: [{name: user_id, type: int64}, {name: merchant, type: string}]
@@ -81,8 +82,9 @@ import Testing
         }
     }
 
-    @Test func manyKeysInTheHashIndex() throws {
-        let stores = try PointInTimeStores(yaml: """
+    @Test(arguments: TestEngine.all)
+    func manyKeysInTheHashIndex(engine: TestEngine) throws {
+        let stores = try PointInTimeStores(engine: engine, yaml: """
             entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
             feature_views: [{name: v, entity: thing, ttl: 0, features: [{name: x, type: int64}]}]
             """)
@@ -101,12 +103,13 @@ import Testing
 
     // MARK: Versions and names
 
-    @Test func severalVersionsOfAView() throws {
+    @Test(arguments: TestEngine.all)
+    func severalVersionsOfAView(engine: TestEngine) throws {
         let v1 = """
             entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
             feature_views: [{name: stats, entity: thing, ttl: 0, features: [{name: a, type: int64}]}]
             """
-        let stores = try PointInTimeStores(yaml: v1)
+        let stores = try PointInTimeStores(engine: engine, yaml: v1)
         let s = Self.second, t0 = Self.base
         try stores.cached.testInsertRun(id: 1, view: "stats", committedAt: 1)
         try stores.cached.testInsertRows(view: "stats", [
@@ -139,8 +142,9 @@ import Testing
         #expect(stores.cached.cache.contents.snapshots.count == 2)
     }
 
-    @Test func namesEntitiesAndUsageErrors() throws {
-        let stores = try PointInTimeStores(yaml: """
+    @Test(arguments: TestEngine.all)
+    func namesEntitiesAndUsageErrors(engine: TestEngine) throws {
+        let stores = try PointInTimeStores(engine: engine, yaml: """
             entities:
               - {name: driver, join_keys: [{name: driver_id, type: int64}]}
               - {name: town, join_keys: [{name: town, type: string}]}
@@ -201,8 +205,9 @@ import Testing
 
     // MARK: Online
 
-    @Test func onlineStatusesAndTypedReader() throws {
-        let stores = try PointInTimeStores(yaml: exampleDefinitions)
+    @Test(arguments: TestEngine.all)
+    func onlineStatusesAndTypedReader(engine: TestEngine) throws {
+        let stores = try PointInTimeStores(engine: engine, yaml: exampleDefinitions)
         let now = Timestamp.nowMicroseconds(), minute: Int64 = 60 * Self.second, day = 1440 * minute
         try stores.cached.testInsertRun(id: 1, view: "driver_stats", committedAt: now - minute)
         func row(_ id: Int64, _ event: Int64, _ conv: FeatureValue, _ trips: FeatureValue, _ city: FeatureValue) -> [FeatureValue] {
@@ -252,8 +257,9 @@ import Testing
 
     // MARK: Types
 
-    @Test func everyTypeThroughBothPaths() throws {
-        let stores = try PointInTimeStores(yaml: """
+    @Test(arguments: TestEngine.all)
+    func everyTypeThroughBothPaths(engine: TestEngine) throws {
+        let stores = try PointInTimeStores(engine: engine, yaml: """
             entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
             feature_views:
               - name: typed
@@ -540,8 +546,9 @@ import Testing
 /// A large spine over base and delta, every feature type, nulls and a TTL:
 /// the cache answers as SQLite does.
 @Suite struct LargeSpineTests {
-    @Test func largeSpinesOverBaseAndDeltaAnswerAsSQLite() throws {
-        let stores = try PointInTimeStores(yaml: """
+    @Test(arguments: TestEngine.all)
+    func largeSpinesOverBaseAndDeltaAnswerAsSQLite(engine: TestEngine) throws {
+        let stores = try PointInTimeStores(engine: engine, yaml: """
             entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
             feature_views: [{name: v, entity: thing, ttl: 50s, features: [{name: x, type: int64}, {name: s, type: string},
                              {name: f, type: float64}, {name: on, type: bool}, {name: e, type: "vector<float32, 3>"}]}]

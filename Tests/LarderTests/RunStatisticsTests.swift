@@ -4,12 +4,13 @@ import Testing
 
 /// Statistics gathered in the write path: a run's equal a brute-force pass
 /// over its rows, several runs' merge equals their union, rejected rows and
-/// failed runs leave nothing, and runs are chosen by id or commit time.
+/// failed runs leave nothing, and runs are chosen by id or commit time; on
+/// both engines (``TestEngine``).
 @Suite struct RunStatisticsTests {
     let dir = TemporaryDirectory()
 
-    func store() throws -> FeatureStore {
-        let s = try FeatureStore(path: dir.file("s.db"))
+    func store(_ engine: TestEngine) throws -> FeatureStore {
+        let s = try engine.open(try engine.newStore(in: dir, file: "s.db"))
         try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         return s
     }
@@ -70,8 +71,9 @@ import Testing
         check(byName["city"]!, strings: rows.map { if case .string(let s) = $0["city"] { s } else { nil } })
     }
 
-    @Test func aRunsStatisticsEqualABruteForcePass() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func aRunsStatisticsEqualABruteForcePass(engine: TestEngine) throws {
+        let s = try store(engine)
         for seed in UInt64(0)..<4 {
             let rows = Self.rows(seed: seed, count: 3000 + Int(seed) * 1000, firstKey: Int64(seed) * 100_000)
             let run = try s.write(view: "driver_stats", rows: rows).runID!
@@ -81,8 +83,9 @@ import Testing
         }
     }
 
-    @Test func statisticsOfSeveralRunsAreThoseOfTheirUnion() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func statisticsOfSeveralRunsAreThoseOfTheirUnion(engine: TestEngine) throws {
+        let s = try store(engine)
         let a = Self.rows(seed: 1, count: 4000), b = Self.rows(seed: 2, count: 2500, firstKey: 1_000_000)
         let first = try s.write(view: "driver_stats", rows: a).runID!
         let second = try s.write(view: "driver_stats", rows: b).runID!
@@ -139,8 +142,9 @@ import Testing
         #expect(few.features == firstThree)
     }
 
-    @Test func statisticsOfManyRunsAreThoseOfTheirUnion() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func statisticsOfManyRunsAreThoseOfTheirUnion(engine: TestEngine) throws {
+        let s = try store(engine)
         var all: [[String: FeatureValue]] = []
         for seed in UInt64(0)..<UInt64(ViewStatistics.parallelMergeRuns + 4) {
             let rows = Self.rows(seed: seed + 10, count: 150 + Int(seed) * 37, firstKey: Int64(seed) * 10_000)
@@ -152,8 +156,9 @@ import Testing
         Self.check(merged, all)
     }
 
-    @Test func rejectedRowsAreNotCounted() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func rejectedRowsAreNotCounted(engine: TestEngine) throws {
+        let s = try store(engine)
         var lines = ["driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city"]
         for i in 0..<100 { lines.append("\(i),2024-01-01T00:00:\(String(format: "%02d", i % 60))Z,\(i % 10 == 0 ? "5" : "0.5"),1,\(i),x") }
         let path = try dir.write("in.csv", lines.joined(separator: "\n") + "\n")
@@ -166,8 +171,9 @@ import Testing
         #expect(conv.rows == 90 && conv.max == 0.5 && conv.min == 0.5)
     }
 
-    @Test func aFailedRunLeavesNoStatistics() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func aFailedRunLeavesNoStatistics(engine: TestEngine) throws {
+        let s = try store(engine)
         var rows = Self.rows(seed: 3, count: 100)
         rows[50]["conv_rate"] = .float64(7) // above max 1: the run is refused
         #expect(throws: LarderError.self) { try s.write(view: "driver_stats", rows: rows) }
@@ -176,8 +182,9 @@ import Testing
         #expect(none.runs.isEmpty && none.summaries[0].rows == 0 && none.summaries[0].mean == nil)
     }
 
-    @Test func runsAreChosenByIdOfThisVersion() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func runsAreChosenByIdOfThisVersion(engine: TestEngine) throws {
+        let s = try store(engine)
         let run = try s.write(view: "driver_stats", rows: Self.rows(seed: 4, count: 10)).runID!
         #expect(throws: LarderError.self) { try s.statistics(view: "driver_stats", runs: .run(run + 1)) }
         do {

@@ -3,7 +3,8 @@ import Testing
 @testable import Larder
 
 /// A run sorted as a whole through spilled scratch files (``RunSorter``)
-/// writes what a run written batch by batch writes, and leaves no file behind.
+/// writes what a run written batch by batch writes, and leaves no file
+/// behind, on both engines (``TestEngine``).
 @Suite struct SortedBackfillTests {
     let dir = TemporaryDirectory()
 
@@ -31,8 +32,8 @@ import Testing
         return try dir.write("in-\(rows).csv", lines.joined(separator: "\n") + "\n")
     }
 
-    func store(_ name: String) throws -> FeatureStore {
-        let s = try FeatureStore(path: dir.file(name))
+    func store(_ engine: TestEngine, _ name: String) throws -> FeatureStore {
+        let s = try engine.open(try engine.newStore(in: dir, file: name))
         try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         return s
     }
@@ -48,10 +49,11 @@ import Testing
         return try FileManager.default.contentsOfDirectory(atPath: dir.file("scratch"))
     }
 
-    @Test func aSpilledMergedRunWritesWhatAStreamedRunWrites() throws {
+    @Test(arguments: TestEngine.all)
+    func aSpilledMergedRunWritesWhatAStreamedRunWrites(engine: TestEngine) throws {
         _ = try leftovers()
         let path = try input(rows: 2_000)
-        let streamed = try store("a.db"), sorted = try store("b.db")
+        let streamed = try store(engine, "a.db"), sorted = try store(engine, "b.db")
         let a = try streamed.backfill(view: "driver_stats", input: .file(path))
         let b = try sorted.backfill(view: "driver_stats", input: .file(path), options: spilling)
         #expect(a.rowsWritten == 2_000 && b.rowsWritten == 2_000)
@@ -87,12 +89,13 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder))
     }
 
-    @Test func aLateValidationErrorWritesNothingAndLeavesNoScratchFile() throws {
+    @Test(arguments: TestEngine.all)
+    func aLateValidationErrorWritesNothingAndLeavesNoScratchFile(engine: TestEngine) throws {
         _ = try leftovers()
         let path = try input(rows: 1_500) { position, fields in
             position == 1_400 ? fields.enumerated().map { $0.offset == 3 ? "1.5" : $0.element } : fields
         }
-        let s = try store("c.db")
+        let s = try store(engine, "c.db")
         #expect {
             try s.backfill(view: "driver_stats", input: .file(path), options: spilling)
         } throws: { error in
@@ -103,7 +106,8 @@ import Testing
         #expect(try leftovers() == [])
     }
 
-    @Test func skipModeRejectsBadAndDuplicateRowsOfTheSortedPart() throws {
+    @Test(arguments: TestEngine.all)
+    func skipModeRejectsBadAndDuplicateRowsOfTheSortedPart(engine: TestEngine) throws {
         _ = try leftovers()
         // Line 1002 (position 1000) is bad; line 1202 repeats line 1102's key and times.
         var kept: [String] = []
@@ -115,7 +119,7 @@ import Testing
         var options = spilling
         options.onError = .skip
         options.rejectFile = .file(dir.file("rejects.jsonl"))
-        let s = try store("d.db")
+        let s = try store(engine, "d.db")
         let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
         #expect(result.rowsWritten == 1_498 && result.rowsRejected == 2)
         let rejects = try String(contentsOfFile: dir.file("rejects.jsonl"), encoding: .utf8).split(separator: "\n")

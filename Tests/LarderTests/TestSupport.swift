@@ -1,23 +1,34 @@
 import Foundation
 import Synchronization
 @testable import Larder
+@testable import LarderPostgres
+import PostgresNIO
 @_exported import LarderTestSupport
 
 extension FeatureStore {
-    /// Runs raw SQL on the store's connection (tests only).
+    /// Runs raw SQL on the store's connection, on either engine (tests only).
     func testSQL(_ sql: String) throws {
-        try testWithDB { try $0.execute(sql) }
+        try state.withLock { state in
+            if let session = state.session as? PostgresSession { try session.link.query(sql) } else { try (state.session as! SQLiteSession).db.execute(sql) }
+        }
     }
 
-    /// The first column of the first row of `sql` as an integer (tests only).
+    /// The first column of the first row of `sql` as an integer, on either engine (tests only).
     func testInt(_ sql: String) throws -> Int64 {
-        try testWithDB { try $0.queryInt(sql) }
+        try state.withLock { state in
+            if let session = state.session as? PostgresSession { return try session.link.queryInt(sql) }
+            return try (state.session as! SQLiteSession).db.queryInt(sql)
+        }
     }
 
-    /// Every table name in the store, sorted (tests only).
+    /// Every table name in the store, sorted, on either engine (tests only).
     func testTables() throws -> [String] {
-        try testWithDB { db in
-            let s = try db.statement("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        try state.withLock { state in
+            if let session = state.session as? PostgresSession {
+                return try session.link.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename COLLATE \"C\"")
+                    .rows.map { PostgresCursor($0).text(0) }
+            }
+            let s = try (state.session as! SQLiteSession).db.statement("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             var names: [String] = []
             while try s.step() { names.append(s.text(0)) }
             s.reset()

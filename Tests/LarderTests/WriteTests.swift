@@ -1,17 +1,19 @@
 import Testing
 @testable import Larder
 
+/// Library writes, on both engines (``TestEngine``).
 @Suite struct WriteTests {
     let dir = TemporaryDirectory()
 
-    func store() throws -> FeatureStore {
-        let s = try FeatureStore(path: dir.file("w.db"))
+    func store(_ engine: TestEngine) throws -> FeatureStore {
+        let s = try engine.open(try engine.newStore(in: dir, file: "w.db"))
         try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         return s
     }
 
-    @Test func rowsAreWrittenAsOneRun() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func rowsAreWrittenAsOneRun(engine: TestEngine) throws {
+        let s = try store(engine)
         let result = try s.write(view: "driver_stats", rows: [
             ["driver_id": .int64(1), "event_timestamp": .timestamp(10), "conv_rate": .float64(0.5), "acc_rate": .null,
              "avg_daily_trips": .int64(3), "city": .string("oslo")],
@@ -25,8 +27,9 @@ import Testing
         #expect(try s.testInt("SELECT COUNT(*) FROM fv_driver_stats_v1 WHERE created_timestamp > 0 AND __run_id = 1") == 2)
     }
 
-    @Test func writesAreValidatedLikeBackfills() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func writesAreValidatedLikeBackfills(engine: TestEngine) throws {
+        let s = try store(engine)
         #expect {
             try s.write(view: "driver_stats", rows: [
                 ["driver_id": .int64(1), "event_timestamp": .timestamp(10), "conv_rate": .float64(1.5), "acc_rate": .null,
@@ -41,8 +44,9 @@ import Testing
         #expect(try s.runs(view: "driver_stats").isEmpty)
     }
 
-    @Test func duplicateRowsInOneWriteAreRefused() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func duplicateRowsInOneWriteAreRefused(engine: TestEngine) throws {
+        let s = try store(engine)
         let row: [String: FeatureValue] = ["driver_id": .int64(1), "event_timestamp": .timestamp(10), "created_timestamp": .timestamp(5),
                                            "conv_rate": .null, "acc_rate": .null, "avg_daily_trips": .int64(1), "city": .null]
         #expect { try s.write(view: "driver_stats", rows: [row, row]) } throws: { "\($0)".contains("duplicate") }
@@ -53,8 +57,9 @@ import Testing
         #expect(try s.rowCount(view: "driver_stats") == 2)
     }
 
-    @Test func wrongColumnTypeIsAUsageError() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func wrongColumnTypeIsAUsageError(engine: TestEngine) throws {
+        let s = try store(engine)
         var ids = Column(type: .string)
         ids.append("x")
         var times = Column(type: .timestamp)
@@ -66,8 +71,9 @@ import Testing
         } throws: { "\($0)".contains("driver_id") }
     }
 
-    @Test func skipIfUnchangedDetectsIdenticalContent() throws {
-        let s = try store()
+    @Test(arguments: TestEngine.all)
+    func skipIfUnchangedDetectsIdenticalContent(engine: TestEngine) throws {
+        let s = try store(engine)
         var options = IngestOptions()
         options.skipIfUnchanged = true
         let rows: [[String: FeatureValue]] = [["driver_id": .int64(1), "event_timestamp": .timestamp(10), "created_timestamp": .timestamp(5),
@@ -77,8 +83,9 @@ import Testing
         #expect(try s.runs(view: "driver_stats").count == 1)
     }
 
-    @Test func nanIsKeptWhereAllowed() throws {
-        let s = try FeatureStore(path: dir.file("nan.db"))
+    @Test(arguments: TestEngine.all)
+    func nanIsKeptWhereAllowed(engine: TestEngine) throws {
+        let s = try engine.open(try engine.newStore(in: dir, file: "nan.db"))
         try s.apply(try Definitions.parse(yaml: """
             entities: [{name: e, join_keys: [{name: id, type: string}]}]
             feature_views:

@@ -1,11 +1,19 @@
 /// A run committed to the store, as change detection reports it.
-struct CommittedRun: Sendable, Equatable {
+package struct CommittedRun: Sendable, Equatable {
     /// The run's id (ids grow with every run).
-    let id: Int64
+    package let id: Int64
     /// When it committed (µs).
-    let committedAt: Int64
+    package let committedAt: Int64
     /// The view version it wrote: `view@version`.
-    let view: String, version: Int
+    package let view: String, version: Int
+
+    /// Run `id` of `view@version`, committed at `committedAt`.
+    package init(id: Int64, committedAt: Int64, view: String, version: Int) {
+        self.id = id
+        self.committedAt = committedAt
+        self.view = view
+        self.version = version
+    }
 }
 
 /// What the cache reads from the store engine below it: change detection
@@ -15,7 +23,7 @@ struct CommittedRun: Sendable, Equatable {
 ///
 /// The cache knows nothing else of the engine: SQLite implements this in
 /// `SQLiteEngine/`, and another engine implements it the same way.
-protocol CacheSource {
+package protocol CacheSource {
     /// Runs `body` in one read transaction (or in the caller's, when one is open).
     func reading<R>(_ body: () throws -> R) throws -> R
     /// The greatest run id committed (0 when there is none).

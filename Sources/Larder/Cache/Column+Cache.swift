@@ -7,7 +7,7 @@ extension Column {
     /// `vector<float32, N>` a BLOB of N little-endian Float32. A NaN
     /// `float64` is stored as the text `'NaN'` (which SQLite reads as 0.0),
     /// and read back as NaN. A vector blob of the wrong length is read as null.
-    mutating func append(from statement: some RowCursor, at index: Int32) {
+    package mutating func append(from statement: some RowCursor, at index: Int32) {
         if statement.isNull(index) {
             appendNull()
             return

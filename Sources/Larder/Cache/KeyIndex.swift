@@ -4,7 +4,7 @@
 /// Callers check the component types against the entity's join keys before
 /// probing: component `c` is read with ``int64(_:)`` when join key `c` is an
 /// `int64` key and with ``withUTF8(_:_:)`` when it is a `string` key.
-protocol KeyProbe {
+package protocol KeyProbe {
     /// Component `component` of the key, an `int64` join key.
     func int64(_ component: Int) -> Int64
     /// Calls `body` with the UTF-8 bytes of component `component`, a

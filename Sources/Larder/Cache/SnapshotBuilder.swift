@@ -1,6 +1,6 @@
 /// Accumulates rows, sorted by key, into the arrays of a snapshot, and
 /// lays them out as a ``SnapshotImage``.
-struct SnapshotBuilder {
+package struct SnapshotBuilder {
     let view: FeatureView
     private var keys: [Column]
     private var rowStarts: [UInt32] = []
@@ -24,10 +24,10 @@ struct SnapshotBuilder {
     }
 
     /// The number of rows so far.
-    var rowCount: Int { eventTimes.count }
+    package var rowCount: Int { eventTimes.count }
 
     /// The approximate memory of the rows so far, in bytes.
-    var byteCount: Int {
+    package var byteCount: Int {
         keys.reduce(0) { $0 + $1.byteCount } + rowStarts.count * indexBytesPerKey + eventTimes.count * 24
             + features.reduce(0) { $0 + $1.byteCount }
     }
@@ -35,7 +35,7 @@ struct SnapshotBuilder {
     /// Appends the current row of a scan whose columns are the join keys,
     /// `event_timestamp`, `created_timestamp`, `__run_id`, then the features;
     /// rows must come in primary-key order.
-    mutating func appendRow(from statement: some RowCursor) {
+    package mutating func appendRow(from statement: some RowCursor) {
         let keyCount = keys.count
         if isNewKey(statement) {
             for c in 0..<keyCount { keys[c].append(from: statement, at: Int32(c)) }

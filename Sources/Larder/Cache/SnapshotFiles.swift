@@ -18,14 +18,15 @@ import Foundation
 /// appears complete or not at all; the files it replaces are removed (a
 /// process that still maps one keeps reading it until it lets go).
 struct SnapshotFiles: Sendable {
-    /// The folder, `STORE.cache`.
+    /// The folder: `STORE.cache` beside a SQLite store, a local folder
+    /// for a server-based engine's (see ``FeatureStore/snapshotFolder``).
     let folder: String
     /// Where to say what happened (`--verbose`), or `nil`.
     let log: (@Sendable (String) -> Void)?
 
-    /// The cache folder of the store at `storePath`.
-    init(storePath: String, log: (@Sendable (String) -> Void)?) {
-        folder = storePath + ".cache"
+    /// The cache folder `folder`.
+    init(folder: String, log: (@Sendable (String) -> Void)?) {
+        self.folder = folder
         self.log = log
     }
 

@@ -19,7 +19,7 @@ import class Foundation.Thread
 /// swaps it in, so a reader that holds a snapshot reads it without locks.
 /// `@unchecked Sendable`: the buffers are immutable and kept alive by
 /// ``region``.
-final class ViewSnapshot: @unchecked Sendable {
+package final class ViewSnapshot: @unchecked Sendable {
     /// The view version the rows belong to.
     let view: FeatureView
     /// The view version's registry id and creation time: its identity.
@@ -47,7 +47,7 @@ final class ViewSnapshot: @unchecked Sendable {
     /// The most rows a snapshot holds: rows are numbered with `Int32` (see
     /// ``PartAnswer``) and `UInt32` (see ``KeyIndex``). A view version with
     /// more is answered from SQLite.
-    static let maxRows = Int(Int32.max) / 2
+    package static let maxRows = Int(Int32.max) / 2
 
     /// The snapshot of `view` whose buffers are in `region`, laid out as
     /// `header` says (decoded and checked by ``SnapshotHeader/decode(_:)``).

@@ -1,6 +1,6 @@
 /// The stored rows of a view version, read by the storage engine for an
 /// export (`larder export`).
-protocol ExportSource {
+package protocol ExportSource {
     /// Calls `body` with batches of up to `batchRows` rows of `view` in
     /// primary-key order, each batch one column per table column (join keys,
     /// `event_timestamp`, `created_timestamp`, the run id, then the

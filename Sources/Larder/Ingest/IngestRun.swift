@@ -18,6 +18,20 @@ public struct IngestRun: Sendable, Equatable {
     public var startedAt: Timestamp
     /// When it committed.
     public var committedAt: Timestamp
+
+    /// A run with these fields (what a storage engine reads back).
+    package init(id: Int64, view: String, version: Int, source: String, contentSHA256: String, rows: Int, rejected: Int,
+                 startedAt: Timestamp, committedAt: Timestamp) {
+        self.id = id
+        self.view = view
+        self.version = version
+        self.source = source
+        self.contentSHA256 = contentSHA256
+        self.rows = rows
+        self.rejected = rejected
+        self.startedAt = startedAt
+        self.committedAt = committedAt
+    }
 }
 
 extension Array where Element == IngestRun {

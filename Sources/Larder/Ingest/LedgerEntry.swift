@@ -33,6 +33,21 @@ public struct LedgerEntry: Sendable, Equatable {
     /// When the entry was last written.
     public var recordedAt: Timestamp
 
+    /// An entry with these fields (what a storage engine reads back).
+    package init(view: String, version: Int, interval: BackfillInterval, status: Status, runID: Int64?, command: String,
+                 contentSHA256: String, fingerprint: String, message: String, recordedAt: Timestamp) {
+        self.view = view
+        self.version = version
+        self.interval = interval
+        self.status = status
+        self.runID = runID
+        self.command = command
+        self.contentSHA256 = contentSHA256
+        self.fingerprint = fingerprint
+        self.message = message
+        self.recordedAt = recordedAt
+    }
+
     /// The fingerprint of `version`, `command` and `contentSHA256`.
     static func fingerprint(version: Int, command: String, contentSHA256: String) -> String {
         SHA256.hash(Array("larder-ledger-1\n\(version)\n\(command)\n\(contentSHA256)".utf8))

@@ -3,7 +3,7 @@
 /// transaction (``RunStorage/writingRun(_:)``) when it is committed, so
 /// the ledger and the runs can never disagree. SQLite implements it in
 /// `SQLiteEngine/`; another engine implements the same operations.
-protocol LedgerStorage {
+package protocol LedgerStorage {
     /// The entries of `view` at `version`, by interval start.
     func ledger(of view: String, version: Int) throws -> [LedgerEntry]
     /// The entry of `view` at `version` for the interval starting at `start`, if any.

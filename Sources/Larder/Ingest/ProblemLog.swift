@@ -1,6 +1,6 @@
 /// The problems found in one run's input: the first 20 in full, a count of
 /// all, and which rows of the current batch are bad.
-struct ProblemLog: Sendable {
+package struct ProblemLog: Sendable {
     /// How many problems are listed in full.
     static let listed = 20
 
@@ -9,7 +9,7 @@ struct ProblemLog: Sendable {
     /// Every problem found.
     private(set) var total = 0
     /// Rows of the current batch with at least one problem.
-    var badRows = Bitmap()
+    package var badRows = Bitmap()
     /// The reasons for each bad row of the current batch, for the reject file.
     var reasons: [Int: [String]] = [:]
     /// Problems with a feature's value, by the feature's index and the rule
@@ -19,7 +19,7 @@ struct ProblemLog: Sendable {
     /// Records a problem with row `row` of the current batch (nil for a record
     /// that never became a row); `rule` names the feature and rule, when the
     /// problem is with a feature's value.
-    mutating func add(_ problem: ValidationProblem, row: Int?, rule: FeatureRule? = nil) {
+    package mutating func add(_ problem: ValidationProblem, row: Int?, rule: FeatureRule? = nil) {
         total += 1
         if problems.count < Self.listed { problems.append(problem) }
         if let row {
@@ -66,7 +66,7 @@ struct ProblemLog: Sendable {
 
 /// A rule that refused a feature's value: the feature's index in its view
 /// version and the rule's name (``FeatureStatistics/rejectionRules``).
-struct FeatureRule: Hashable, Sendable {
+package struct FeatureRule: Hashable, Sendable {
     /// The feature's index.
     var feature: Int
     /// The rule: `type`, `missing`, `not_null`, `min`, `max`, `allowed` or `allow_nan`.

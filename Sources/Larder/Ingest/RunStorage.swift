@@ -2,7 +2,7 @@
 /// transaction for the whole run, the run's rows, and the runs already
 /// committed. SQLite implements it in `SQLiteEngine/`; another engine
 /// implements the same operations.
-protocol RunStorage {
+package protocol RunStorage {
     /// Runs `body` in one write transaction (the store's write lock at once),
     /// with the engine set up for a bulk write; `body` decides whether it
     /// commits. An error rolls it back: nothing of the run is kept.
@@ -27,7 +27,7 @@ protocol RunStorage {
 }
 
 /// The rows of one run being written, inside its write transaction.
-protocol RunSink: AnyObject {
+package protocol RunSink: AnyObject {
     /// The run's id (issued when it began, so rows can carry it).
     var runID: Int64 { get }
     /// Rows written so far.

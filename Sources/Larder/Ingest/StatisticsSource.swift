@@ -1,7 +1,7 @@
 /// What `stats` and `drift` ask of the storage engine: the statistics that
 /// runs recorded (``RunSink/record(_:)``), merged. SQLite implements it in
 /// `SQLiteEngine/`.
-protocol StatisticsSource {
+package protocol StatisticsSource {
     /// The committed runs of `view` (this version) that `runs` picks, oldest
     /// first, and their statistics merged; runs committed before statistics
     /// were recorded are listed apart. Fails with `notFound` when a run asked

@@ -2,18 +2,18 @@
 /// stage and the library's `write` both produce, what validation checks and
 /// what the run writer binds. Columns follow the view: join keys, then
 /// features.
-struct WriteBatch: Sendable {
+package struct WriteBatch: Sendable {
     /// One column per join key, typed `int64` or `string`.
-    var keys: [Column]
+    package var keys: [Column]
     /// Event time of each row (µs, UTC).
-    var eventTimes: [Int64] = []
+    package var eventTimes: [Int64] = []
     /// Created time of each row (µs, UTC).
-    var createdTimes: [Int64] = []
+    package var createdTimes: [Int64] = []
     /// One column per feature of the view, in view order.
-    var features: [Column]
+    package var features: [Column]
     /// Where each row came from: its 1-based line in the input file (or its
     /// 1-based position for API writes).
-    var lines: [Int] = []
+    package var lines: [Int] = []
 
     /// An empty batch for `view`.
     init(view: FeatureView, capacity: Int = 0) {
@@ -25,7 +25,7 @@ struct WriteBatch: Sendable {
     }
 
     /// The number of rows.
-    var count: Int { eventTimes.count }
+    package var count: Int { eventTimes.count }
 
     /// Row indexes in primary-key order: keys, event time, created time,
     /// then position (rows of several runs put one after the other come out

@@ -45,12 +45,12 @@ public struct EntityKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension EntityKey: KeyProbe {
-    func int64(_ component: Int) -> Int64 {
+    package func int64(_ component: Int) -> Int64 {
         guard case .int64(let value) = parts[component] else { preconditionFailure("key part \(component) is not an int64") }
         return value
     }
 
-    func withUTF8<R>(_ component: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    package func withUTF8<R>(_ component: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         guard case .string(var value) = parts[component] else { preconditionFailure("key part \(component) is not a string") }
         return value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }

@@ -14,9 +14,9 @@
 /// Cached views run ``match(_:at:in:horizon:)``; views answered from SQLite
 /// run ``SQLiteRule``, which states the same rule in SQL, and the property
 /// tests hold the two to the same answers.
-enum PointInTime {
+package enum PointInTime {
     /// The answer of the rule for one key at one time.
-    enum Match: Hashable, Sendable {
+    package enum Match: Hashable, Sendable {
         /// The winning row (an index into the rows the rule ran over).
         case row(Int)
         /// The key has no row visible at the horizon.
@@ -49,7 +49,7 @@ enum PointInTime {
 
     /// The lower end of the TTL window at `time`: `time - ttl` when
     /// `ttl > 0` (clamped at `Int64.min`), no bound otherwise.
-    @inline(__always) static func windowStart(at time: Int64, ttl: Int64) -> Int64 {
+    @inline(__always) package static func windowStart(at time: Int64, ttl: Int64) -> Int64 {
         guard ttl > 0 else { return .min }
         let (start, overflow) = time.subtractingReportingOverflow(ttl)
         return overflow ? .min : start

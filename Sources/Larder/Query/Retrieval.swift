@@ -325,26 +325,15 @@ enum Retrieval {
     }
 
     /// The rule answered by the storage engine for every row of `keys` at
-    /// `times`, one lookup per row. With `status` false misses are not told
-    /// apart (historical retrieval has no statuses).
+    /// `times` (``RuleSource/matches(_:at:asOf:in:into:eventTimes:status:)``).
+    /// With `status` false misses are not told apart (historical retrieval
+    /// has no statuses).
     static func answer(_ part: RetrievalPlan.Part, from source: some RuleSource, keys: [Column], times: [Int64], asOf: Int64,
                        status: Bool) throws -> PartAnswer {
         var columns = part.emptyColumns()
-        var rows: [Int32] = []
-        rows.reserveCapacity(times.count)
-        var eventTime: Int64 = 0
         var eventTimes: [Int64] = []
-        for row in times.indices {
-            if hasNullKey(keys, row) {
-                rows.append(PartAnswer.notFound)
-            } else {
-                let match = try source.match(ColumnsKey(columns: keys, row: row), at: times[row], asOf: asOf, in: part.view, into: &columns,
-                                             eventTime: &eventTime, status: status)
-                if case .row = match { eventTimes.append(eventTime) }
-                rows.append(PartAnswer.code(match))
-            }
-        }
-        return PartAnswer(columns: columns.map(StoredColumn.init(copying:)), eventTimes: eventTimes, rows: rows)
+        let matches = try source.matches(keys, at: times, asOf: asOf, in: part.view, into: &columns, eventTimes: &eventTimes, status: status)
+        return PartAnswer(columns: columns.map(StoredColumn.init(copying:)), eventTimes: eventTimes, rows: matches.map(PartAnswer.code))
     }
 
     /// One output column per requested feature: the winning row's value, or

@@ -3,7 +3,7 @@ import Foundation
 /// Plans and carries out changes to the registry (entities, view versions,
 /// features, feature sets) through a ``RegistryStorage``; writes are meant
 /// to run inside the storage's write transaction.
-enum Registry {
+package enum Registry {
     // MARK: Planning
 
     /// Compares `definitions` with `current` and decides each object's action.
@@ -193,12 +193,18 @@ enum Registry {
 
     // MARK: JSON columns
 
-    struct StoredJoinKey: Codable {
+    package struct StoredJoinKey: Codable {
         var name: String
         var type: String
+
+        /// The stored form of a join key named `name` of type `type`.
+        package init(name: String, type: String) {
+            self.name = name
+            self.type = type
+        }
     }
 
-    struct StoredExpectations: Codable {
+    package struct StoredExpectations: Codable {
         var not_null: Bool?
         var min: Double?
         var max: Double?
@@ -208,7 +214,7 @@ enum Registry {
         var max_reject_rate: Double?
         var drift: StoredDrift?
 
-        init(_ e: Expectations) {
+        package init(_ e: Expectations) {
             not_null = e.notNull ? true : nil
             min = e.min
             max = e.max
@@ -246,7 +252,7 @@ enum Registry {
         }
     }
 
-    static func encode(_ value: some Encodable) throws -> String {
+    package static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)

@@ -5,7 +5,7 @@
 /// Every write here happens inside ``writing(_:)``, one write transaction,
 /// so an `apply` lands whole or not at all. SQLite implements it in
 /// `SQLiteEngine/`; another engine implements the same operations.
-protocol RegistryStorage {
+package protocol RegistryStorage {
     /// Where the store is, for messages (a file path, a URL).
     var location: String { get }
     /// Brings the store's schema up to this build's migrations; returns the

@@ -9,14 +9,14 @@
 /// The table is not `STRICT`: SQLite cannot store NaN in a REAL column, so a
 /// NaN float64 value (allowed only with `allow_nan`) is stored as the text
 /// `'NaN'`; readers map text in a float64 column back to NaN.
-enum ViewTable {
+package enum ViewTable {
     /// The name of the run id column.
-    static let runColumn = "__run_id"
+    package static let runColumn = "__run_id"
     /// The columns every view table has between its join keys and its features.
-    static let fixedColumns = ["event_timestamp", "created_timestamp", runColumn]
+    package static let fixedColumns = ["event_timestamp", "created_timestamp", runColumn]
 
     /// Every column name of `view`'s table, in table order.
-    static func columns(_ view: FeatureView) -> [String] {
+    package static func columns(_ view: FeatureView) -> [String] {
         view.joinKeys.map(\.name) + fixedColumns + view.features.map(\.name)
     }
 }

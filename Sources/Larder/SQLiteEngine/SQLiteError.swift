@@ -72,5 +72,5 @@ extension LarderError {
 }
 
 extension SQLiteError: EngineError {
-    func larderError(store: String?) -> LarderError { .store(self, path: store) }
+    package func larderError(store: String?) -> LarderError { .store(self, path: store) }
 }

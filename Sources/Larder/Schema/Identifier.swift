@@ -30,5 +30,5 @@ package enum Identifier {
     }
 
     /// `name` quoted for SQL. Only call this on validated identifiers.
-    static func quoted(_ name: String) -> String { "\"\(name)\"" }
+    package static func quoted(_ name: String) -> String { "\"\(name)\"" }
 }

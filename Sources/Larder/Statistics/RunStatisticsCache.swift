@@ -6,12 +6,20 @@ import Synchronization
 /// bytes again. A committed run's statistics never change and run ids are
 /// never issued twice, so an entry never goes stale; the cache holds at
 /// most ``capacity`` runs and forgets the least recently used first.
-final class RunStatisticsCache: Sendable {
+package final class RunStatisticsCache: Sendable {
     /// One run's decoded statistics, with each feature's position in its
     /// view version.
-    struct RunEntry: Sendable {
-        var positions: [Int]
-        var statistics: [FeatureStatistics]
+    package struct RunEntry: Sendable {
+        /// Each feature's position in its view version.
+        package var positions: [Int]
+        /// The feature's statistics, in the order of ``positions``.
+        package var statistics: [FeatureStatistics]
+
+        /// An entry of `statistics` at `positions`.
+        package init(positions: [Int], statistics: [FeatureStatistics]) {
+            self.positions = positions
+            self.statistics = statistics
+        }
     }
 
     /// Runs kept by default: at ~10 features of a few kilobytes each, a few
@@ -39,7 +47,7 @@ final class RunStatisticsCache: Sendable {
     ///
     /// - Complexity: O(1) when kept; `decode`, then O(``capacity``) when a
     ///   run must be forgotten, otherwise.
-    func entry(run id: Int64, decode: () throws -> RunEntry) rethrows -> RunEntry {
+    package func entry(run id: Int64, decode: () throws -> RunEntry) rethrows -> RunEntry {
         let kept = state.withLock { state -> RunEntry? in
             guard let found = state.entries[id] else { return nil }
             state.clock += 1

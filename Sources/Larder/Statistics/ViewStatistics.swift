@@ -37,7 +37,7 @@ extension ViewStatistics {
     /// so the result does not depend on how the work is spread; with many
     /// runs the features are merged concurrently (`larder stats` over 100
     /// runs spends most of its time here).
-    mutating func merge(_ entries: [RunStatisticsCache.RunEntry]) {
+    package mutating func merge(_ entries: [RunStatisticsCache.RunEntry]) {
         guard entries.count >= ViewStatistics.parallelMergeRuns, features.count > 1 else {
             for entry in entries {
                 for (position, statistics) in zip(entry.positions, entry.statistics) { features[position].merge(statistics) }

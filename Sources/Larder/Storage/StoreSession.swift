@@ -2,7 +2,7 @@
 /// layers above ask of the engine, and nothing else. The façade holds one
 /// for writes and a pool for reads (``FeatureStore``); each is used by one
 /// thread at a time. SQLite's is ``SQLiteSession``.
-protocol StoreSession: AnyObject, RegistryStorage, RunStorage, StatisticsSource, LedgerStorage, CacheSource, RuleSource, ExportSource {
+package protocol StoreSession: AnyObject, RegistryStorage, RunStorage, StatisticsSource, LedgerStorage, CacheSource, RuleSource, ExportSource {
     /// The number of rows stored in `view`'s table.
     func rowCount(of view: FeatureView) throws -> Int
     /// The newest event time stored in `view`'s table; `nil` when it is empty.
@@ -13,7 +13,7 @@ protocol StoreSession: AnyObject, RegistryStorage, RunStorage, StatisticsSource,
 
 /// A storage engine: opens sessions on one store and names the files that
 /// outputs must never overwrite. SQLite's is ``SQLiteStorage``.
-protocol StorageEngine: Sendable {
+package protocol StorageEngine: Sendable {
     /// The store's files on disk (none for a server-based engine).
     var files: [String] { get }
     /// Opens the session that writes (creating the store when asked and
@@ -21,4 +21,14 @@ protocol StorageEngine: Sendable {
     func openWriter(create: Bool) throws -> any StoreSession
     /// Opens one more session for reads.
     func openReader() throws -> any StoreSession
+    /// Calls `onCommit`, on some other thread, soon after any connection
+    /// commits a write to the store, for as long as the returned object is
+    /// kept; `nil` when the engine sends no such notice (SQLite: the cache's
+    /// periodic check finds other processes' commits).
+    func watchCommits(_ onCommit: @escaping @Sendable () -> Void) -> (any AnyObject & Sendable)?
+}
+
+extension StorageEngine {
+    /// No notice: the cache's periodic check finds other connections' commits.
+    package func watchCommits(_ onCommit: @escaping @Sendable () -> Void) -> (any AnyObject & Sendable)? { nil }
 }

@@ -1,0 +1,121 @@
+import Larder
+import NIOCore
+import PostgresNIO
+
+/// The rows of a ``Column`` (or of a run's times) that `keep` selects, as
+/// one PostgreSQL array parameter in the binary format: how a batch of a
+/// run crosses to the server, one parameter per column (`unnest($1::bigint[], …)`),
+/// written straight from the column's buffers.
+///
+/// Format (PostgreSQL's `array_send`): dimensions, a has-nulls flag, the
+/// element type, the length and lower bound, then each element as a 32-bit
+/// length (−1 for null) and its bytes, big-endian.
+struct ColumnArray: PostgresDynamicTypeEncodable {
+    /// The values, or `nil` for the run's times (``times``).
+    let column: Column?
+    /// The times, when there is no column.
+    let times: [Int64]
+    /// The rows to send.
+    let rows: [Int]
+
+    /// The rows `rows` of `column`.
+    init(_ column: Column, rows: [Int]) {
+        self.column = column
+        self.times = []
+        self.rows = rows
+    }
+
+    /// The rows `rows` of `times`.
+    init(times: [Int64], rows: [Int]) {
+        self.column = nil
+        self.times = times
+        self.rows = rows
+    }
+
+    /// The element type: int8, float8, bool, text or bytea.
+    private var elementType: PostgresDataType {
+        switch column?.type ?? .int64 {
+        case .int64, .timestamp: .int8
+        case .float64: .float8
+        case .bool: .bool
+        case .string: .text
+        case .bytes, .vector: .bytea
+        }
+    }
+
+    var psqlType: PostgresDataType {
+        switch elementType {
+        case .int8: .int8Array
+        case .float8: .float8Array
+        case .bool: .boolArray
+        case .text: .textArray
+        default: .byteaArray
+        }
+    }
+
+    var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        guard !rows.isEmpty else {
+            buffer.writeMultipleIntegers(Int32(0), Int32(0), Int32(bitPattern: elementType.rawValue))
+            return
+        }
+        let hasNulls = column.map { c in rows.contains { !c.validity[$0] } } ?? false
+        buffer.writeMultipleIntegers(Int32(1), Int32(hasNulls ? 1 : 0), Int32(bitPattern: elementType.rawValue), Int32(rows.count), Int32(1))
+        guard let column else {
+            for row in rows { buffer.writeMultipleIntegers(Int32(8), times[row]) }
+            return
+        }
+        switch column.type {
+        case .int64, .timestamp:
+            for row in rows {
+                if column.validity[row] { buffer.writeMultipleIntegers(Int32(8), column.ints[row]) } else { buffer.writeInteger(Int32(-1)) }
+            }
+        case .float64:
+            for row in rows {
+                if column.validity[row] { buffer.writeMultipleIntegers(Int32(8), column.doubles[row].bitPattern) } else { buffer.writeInteger(Int32(-1)) }
+            }
+        case .bool:
+            for row in rows {
+                if column.validity[row] { buffer.writeMultipleIntegers(Int32(1), UInt8(column.bools[row] ? 1 : 0)) } else { buffer.writeInteger(Int32(-1)) }
+            }
+        case .string, .bytes:
+            column.bytes.withUnsafeBytes { all in
+                for row in rows {
+                    guard column.validity[row] else {
+                        buffer.writeInteger(Int32(-1))
+                        continue
+                    }
+                    let value = UnsafeRawBufferPointer(rebasing: all[column.offsets[row]..<column.offsets[row + 1]])
+                    buffer.writeInteger(Int32(value.count))
+                    buffer.writeBytes(value)
+                }
+            }
+        case .vector(let n):
+            column.floats.withUnsafeBytes { all in
+                for row in rows {
+                    guard column.validity[row] else {
+                        buffer.writeInteger(Int32(-1))
+                        continue
+                    }
+                    buffer.writeInteger(Int32(n * 4))
+                    // Little-endian Float32s, as SQLite's blob and the cache read them.
+                    for i in 0..<n {
+                        buffer.writeInteger(all.loadUnaligned(fromByteOffset: (row * n + i) * 4, as: UInt32.self), endianness: .little)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The SQL array type of `type`'s elements, for a cast (`$1::bigint[]`).
+    static func sqlType(_ type: FeatureType) -> String {
+        switch type {
+        case .int64, .timestamp: "bigint[]"
+        case .float64: "double precision[]"
+        case .bool: "boolean[]"
+        case .string: "text[]"
+        case .bytes, .vector: "bytea[]"
+        }
+    }
+}

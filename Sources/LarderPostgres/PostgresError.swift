@@ -1,0 +1,46 @@
+import Larder
+import PostgresNIO
+
+/// An error of the PostgreSQL engine: the server's message and SQLSTATE
+/// (postgres-nio hides them from `description`), the statement, and the
+/// store; says to a user what happened to the store.
+struct PostgresError: Error, EngineError, CustomStringConvertible {
+    /// The server's message, or what went wrong on the way.
+    let message: String
+    /// The server's SQLSTATE code, when the server answered.
+    let sqlState: String?
+    /// The statement that failed, if any.
+    let sql: String?
+    /// The store.
+    let address: PostgresAddress
+
+    /// Wraps `error` of a statement `sql` (or of connecting, when `nil`) to `address`.
+    init(_ error: any Error, address: PostgresAddress, sql: String?) {
+        self.address = address
+        self.sql = sql
+        if let error = error as? PSQLError {
+            sqlState = error.serverInfo?[.sqlState]
+            if let serverMessage = error.serverInfo?[.message] {
+                message = serverMessage
+            } else if let underlying = error.underlying {
+                message = "\(underlying)"
+            } else {
+                message = "\(error.code)"
+            }
+        } else {
+            sqlState = nil
+            message = "\(error)"
+        }
+    }
+
+    var description: String {
+        let state = sqlState.map { " (SQLSTATE \($0))" } ?? ""
+        if sql == nil { return "\(address): cannot connect: \(message)\(state)" }
+        return "\(address): \(message)\(state)"
+    }
+
+    /// Cannot reach the server: an I/O error; the server refused a statement: a storage error.
+    func larderError(store: String?) -> LarderError {
+        LarderError(sql == nil ? .io : .storage, description, path: address.description)
+    }
+}

@@ -1,0 +1,156 @@
+import Larder
+import Dispatch
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// One connection to PostgreSQL, used synchronously by one thread at a
+/// time (like SQLite's `Connection`): every call sends one statement and
+/// waits for its whole answer.
+///
+/// How the synchronous protocols meet postgres-nio: the connection lives on
+/// ``PostgresStorage/group``'s event loop; a call hands the statement to
+/// that loop as an `EventLoopFuture` and the calling thread waits on it.
+/// Nothing runs as a Swift task, so no cooperative thread is ever needed
+/// to finish a call: a caller on Swift concurrency's pool (a server's
+/// handler) blocks only itself, the way a SQLite read does. Calling from
+/// the event loop itself would deadlock and is refused.
+final class PostgresLink {
+    /// The store's address, for messages.
+    let address: PostgresAddress
+    /// The connection.
+    private let connection: PostgresConnection
+    /// Whether a transaction is open on this connection.
+    private(set) var isInTransaction = false
+    /// postgres-nio's logger (silent: errors reach the caller as thrown errors).
+    private var logger: Logger { PostgresLink.logger }
+    /// The one silent logger.
+    static let logger = Logger(label: "larder.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Connects to `address` on `loop`.
+    init(address: PostgresAddress, loop: any EventLoop) throws {
+        self.address = address
+        do {
+            connection = try PostgresLink.answer(of: PostgresConnection.connect(on: loop, configuration: address.configuration, id: 1, logger: PostgresLink.logger))
+        } catch {
+            throw PostgresError(error, address: address, sql: nil)
+        }
+    }
+
+    /// Closes the connection, waiting for it (postgres-nio requires a
+    /// connection closed before it is released).
+    deinit {
+        _ = try? PostgresLink.answer(of: connection.close())
+    }
+
+    /// Runs `sql` with `binds` and returns every row of its answer.
+    @discardableResult
+    func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
+        precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        do {
+            return try PostgresLink.answer(of: connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+        } catch {
+            throw PostgresError(error, address: address, sql: sql)
+        }
+    }
+
+    /// The first column of the first row of `sql`'s answer as an integer (0 when there is no row).
+    func queryInt(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> Int64 {
+        guard let row = try query(sql, binds).rows.first else { return 0 }
+        return PostgresCursor(row).int64(0)
+    }
+
+    /// Runs `body` in one transaction begun with `begin` (`BEGIN …`): it
+    /// commits when `body` says so and rolls back when it says so or throws.
+    func transaction<R>(_ begin: String, _ body: () throws -> TransactionEnd<R>) throws -> R {
+        precondition(!isInTransaction, "nested transaction")
+        try query(begin)
+        isInTransaction = true
+        defer { isInTransaction = false }
+        let end: TransactionEnd<R>
+        do {
+            end = try body()
+        } catch {
+            _ = try? query("ROLLBACK")
+            throw error
+        }
+        switch end {
+        case .commit(let value):
+            do { try query("COMMIT") } catch {
+                _ = try? query("ROLLBACK")
+                throw error
+            }
+            return value
+        case .rollback(let value):
+            try query("ROLLBACK")
+            return value
+        }
+    }
+
+    /// Runs `body` in one read transaction that sees one state of the store
+    /// (`REPEATABLE READ`: a snapshot, like a SQLite read transaction), or
+    /// in the caller's when one is open.
+    func reading<R>(_ body: () throws -> R) throws -> R {
+        if isInTransaction { return try body() }
+        return try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { .commit(try body()) }
+    }
+
+    /// Runs `body` in one write transaction holding the store's write lock
+    /// (an advisory lock, so writers take turns as on SQLite and run ids
+    /// grow in commit order); when it commits having written something
+    /// (its transaction has an id), adds one to the store's change counter
+    /// and notifies ``PostgresCommitWatch/channel`` (sent when it commits).
+    /// A transaction that wrote nothing (an `apply` with nothing to change)
+    /// leaves both alone, as it leaves a SQLite file alone.
+    func writing<R>(_ body: () throws -> TransactionEnd<R>) throws -> R {
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") {
+            try query("SELECT pg_advisory_xact_lock(\(PostgresLink.writeLock))")
+            let end = try body()
+            if case .commit = end, try queryInt("SELECT COUNT(*) WHERE pg_current_xact_id_if_assigned() IS NOT NULL") == 1 {
+                try query("UPDATE larder_store SET changes = changes + 1")
+                try query("NOTIFY \(PostgresCommitWatch.channel)")
+            }
+            return end
+        }
+    }
+
+    /// Runs a cursor over `sql` (inside the caller's transaction), handing
+    /// `body` the rows `batchRows` at a time; `body` returns `false` to stop.
+    func scan(_ sql: String, batchRows: Int, _ body: (PostgresQueryResult) throws -> Bool) throws {
+        precondition(isInTransaction, "a cursor needs a transaction")
+        try query("DECLARE larder_scan NO SCROLL CURSOR FOR \(sql)")
+        defer { _ = try? query("CLOSE larder_scan") }
+        while true {
+            let batch = try query("FETCH FORWARD \(batchRows) FROM larder_scan")
+            guard try body(batch), batch.rows.count == batchRows else { return }
+        }
+    }
+
+    /// The value of `future`, waited for on this thread. Not NIO's `wait()`,
+    /// which refuses every event loop thread: a server that runs its tasks
+    /// on NIO's loops (`larder serve`) calls the store from one of them, and
+    /// waiting there is safe, because the answer comes on the connection's
+    /// own loop (``PostgresStorage/group``), which never waits. Waiting on
+    /// that loop itself would deadlock and is refused.
+    static func answer<T>(of future: EventLoopFuture<T>) throws -> T {
+        precondition(!future.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        let box = AnswerBox<T>()
+        future.whenComplete { result in
+            box.result = result
+            box.done.signal()
+        }
+        box.done.wait()
+        return try box.result!.get()
+    }
+
+    /// The key of the advisory lock that is the store's write lock.
+    static let writeLock: Int64 = 0x4C_41_52_44_45_52 // "LARDER"
+}
+
+/// Where ``PostgresLink/answer(of:)`` receives a future's result from the
+/// connection's loop. `@unchecked Sendable`: `result` is written once, before
+/// `done` is signalled, and read only after the wait on `done` returns.
+private final class AnswerBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+    let done = DispatchSemaphore(value: 0)
+}

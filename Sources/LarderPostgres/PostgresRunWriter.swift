@@ -1,0 +1,154 @@
+import Larder
+import PostgresNIO
+
+/// Writes one ingest run into one view version's table (a ``RunSink``),
+/// inside the caller's write transaction (``PostgresSession/writingRun(_:)``):
+/// none of its rows is visible before that transaction commits, and a lost
+/// connection or a killed process rolls them all back.
+///
+/// A batch is one statement, `INSERT … SELECT … FROM unnest($1::bigint[], …)
+/// ON CONFLICT DO NOTHING`, each column one array parameter
+/// (``ColumnArray``). A row that repeats `(key, event_timestamp,
+/// created_timestamp)` within the run is a duplicate: within the batch it
+/// is seen as it is sent (the batch is in key order); one that repeats a
+/// row of an earlier batch inserts nothing, and then the batch is rolled
+/// back to its savepoint, the repeated rows are looked up and reported,
+/// and the others are inserted again.
+final class PostgresRunWriter: RunSink {
+    let link: PostgresLink
+    let view: FeatureView
+    let runID: Int64
+    private(set) var rowsWritten = 0
+    /// The newest event time among the rows written so far.
+    private(set) var newestEventTime: Int64?
+    /// The batch's insert, with `$1…` one array per table column but the run's.
+    private let insertSQL: String
+    /// The rows of a batch (`$1…` the keys, event and created times) that
+    /// repeat a row of this run already stored, by their 1-based position.
+    private let repeatsSQL: String
+
+    /// Registers the run (uncommitted until the caller's transaction commits).
+    init(link: PostgresLink, view: FeatureView, source: String, startedAt: Int64) throws {
+        self.link = link
+        self.view = view
+        runID = try link.queryInt("""
+            INSERT INTO runs (view, version, source, content_sha256, rows, rejected, started_at, committed_at)
+            VALUES ($1, $2, $3, '', 0, 0, $4, 0) RETURNING id
+            """, PostgresBindings(view.name, Int64(view.version), source, startedAt))
+        let keyTypes = view.joinKeys.map { ColumnArray.sqlType($0.type.featureType) }
+        let arrays = keyTypes + ["bigint[]", "bigint[]"] + view.features.map { ColumnArray.sqlType($0.type) }
+        let parameters = arrays.enumerated().map { "$\($0 + 1)::\($1)" }.joined(separator: ", ")
+        let names = (0..<arrays.count).map { "c\($0)" }
+        let keyCount = view.joinKeys.count
+        let selected = Array(names[0..<(keyCount + 2)]) + [String(runID)] + Array(names[(keyCount + 2)...])
+        let columns = ViewTable.columns(view).map(Identifier.quoted).joined(separator: ", ")
+        insertSQL = "INSERT INTO \(Identifier.quoted(view.tableName)) (\(columns)) SELECT \(selected.joined(separator: ", "))"
+            + " FROM unnest(\(parameters)) AS u(\(names.joined(separator: ", "))) ON CONFLICT DO NOTHING"
+        let keyParameters = Array(arrays[0..<(keyCount + 2)]).enumerated().map { "$\($0 + 1)::\($1)" }.joined(separator: ", ")
+        let keyNames = Array(names[0..<(keyCount + 2)])
+        let tableKeys = view.joinKeys.map { Identifier.quoted($0.name) } + ["event_timestamp", "created_timestamp"]
+        let match = zip(tableKeys, keyNames).map { "t.\($0) = u.\($1)" }.joined(separator: " AND ")
+        repeatsSQL = "SELECT u.n FROM unnest(\(keyParameters)) WITH ORDINALITY AS u(\(keyNames.joined(separator: ", ")), n)"
+            + " WHERE EXISTS (SELECT 1 FROM \(Identifier.quoted(view.tableName)) t WHERE \(match) AND t.\(ViewTable.runColumn) = \(runID))"
+            + " ORDER BY u.n"
+    }
+
+    func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
+        let bad = log.badRows
+        var rows: [Int] = []
+        rows.reserveCapacity(batch.count)
+        var previous: Int?
+        for row in 0..<batch.count where !bad[row] {
+            // In key order, a row that repeats the one before it is a duplicate.
+            if let previous, sameKey(batch, previous, row) {
+                duplicate(batch, row, log: &log, file: file)
+                continue
+            }
+            rows.append(row)
+            previous = row
+        }
+        guard !rows.isEmpty else { return }
+        try link.query("SAVEPOINT larder_batch")
+        let inserted = try insert(batch, rows)
+        if inserted < rows.count {
+            try link.query("ROLLBACK TO SAVEPOINT larder_batch")
+            let repeats = Set(try link.query(repeatsSQL, keyBindings(batch, rows)).rows.map { Int(PostgresCursor($0).int64(0)) - 1 })
+            var kept: [Int] = []
+            for (position, row) in rows.enumerated() {
+                if repeats.contains(position) { duplicate(batch, row, log: &log, file: file) } else { kept.append(row) }
+            }
+            rows = kept
+            guard try insert(batch, rows) == rows.count else {
+                throw LarderError(.storage, "\(link.address): rows of run \(runID) were not inserted, for no reason found")
+            }
+        }
+        try link.query("RELEASE SAVEPOINT larder_batch")
+        rowsWritten += rows.count
+        for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
+    }
+
+    /// Inserts `rows` of `batch`; returns how many rows went in.
+    private func insert(_ batch: WriteBatch, _ rows: [Int]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        var binds = keyBindings(batch, rows)
+        for feature in batch.features { binds.append(ColumnArray(feature, rows: rows)) }
+        return try link.query(insertSQL, binds).metadata.rows ?? 0
+    }
+
+    /// The keys, event and created times of `rows`, one array each.
+    private func keyBindings(_ batch: WriteBatch, _ rows: [Int]) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: batch.keys.count + 2 + batch.features.count)
+        for key in batch.keys { binds.append(ColumnArray(key, rows: rows)) }
+        binds.append(ColumnArray(times: batch.eventTimes, rows: rows))
+        binds.append(ColumnArray(times: batch.createdTimes, rows: rows))
+        return binds
+    }
+
+    /// Whether rows `a` and `b` of `batch` have the same key, event and created time.
+    private func sameKey(_ batch: WriteBatch, _ a: Int, _ b: Int) -> Bool {
+        guard batch.eventTimes[a] == batch.eventTimes[b], batch.createdTimes[a] == batch.createdTimes[b] else { return false }
+        for key in batch.keys {
+            if key.type == .int64 {
+                if key.ints[a] != key.ints[b] { return false }
+            } else if key.byteSlice(a) != key.byteSlice(b) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Reports row `row` of `batch` as a duplicate within the run (as SQLite's writer words it).
+    private func duplicate(_ batch: WriteBatch, _ row: Int, log: inout ProblemLog, file: String) {
+        let key = batch.keys.map { $0.value(row).description }.joined(separator: ", ")
+        log.add(ValidationProblem(file: file, line: batch.lines[row], column: view.joinKeys.map(\.name).joined(separator: ","),
+                                  value: key,
+                                  reason: "duplicate (key, event_timestamp, created_timestamp) = (\(key), \(Timestamp.format(batch.eventTimes[row])), \(Timestamp.format(batch.createdTimes[row]))) within this run"),
+                row: row)
+    }
+
+    /// One row per feature in `run_statistics`.
+    func record(_ statistics: [FeatureStatistics]) throws {
+        for (position, feature) in statistics.enumerated() {
+            var binds = PostgresBindings(runID, Int64(position), feature.name, feature.type.description)
+            binds.append(ByteBuffer(bytes: feature.serialized()))
+            try link.query("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES ($1, $2, $3, $4, $5)", binds)
+        }
+    }
+
+    func finish(contentSHA256: String, rejected: Int) throws {
+        try link.query("UPDATE runs SET content_sha256 = $1, rows = $2, rejected = $3, committed_at = $4 WHERE id = $5",
+                       PostgresBindings(contentSHA256, Int64(rowsWritten), Int64(rejected), Timestamp.nowMicroseconds(), runID))
+        if let newestEventTime { try keep(newestEventTime) }
+    }
+
+    /// Raises the newest event time kept for the view version (migration
+    /// pg0002) to `newest`; a version created before that migration gets it
+    /// from one scan of its table, once.
+    private func keep(_ newest: Int64) throws {
+        let raised = try link.query("""
+            UPDATE view_versions SET newest_event_at = GREATEST(COALESCE(newest_event_at, $1), $1)
+            WHERE view = $2 AND version = $3 AND events_known
+            """, PostgresBindings(newest, view.name, Int64(view.version))).metadata.rows ?? 0
+        if raised == 0 { try PostgresSession.keepNewestEventTime(link, of: view) }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PostgreSQL server the tests run the PostgreSQL engine against.
+///
+/// `$LARDER_TEST_POSTGRES` (a URL such as `postgres://postgres@127.0.0.1:5432/postgres`
+/// whose user may create databases; `.ci/run` starts one) when set; else,
+/// when PostgreSQL is installed (`initdb`, `pg_ctl` on `PATH` or in
+/// `/usr/lib/postgresql/*/bin`), a throwaway cluster this test process
+/// starts on loopback at a free port (data and socket in a temporary
+/// folder; as the `postgres` user when run as root), stopped when the
+/// process exits. The cluster is started on first use (``newDatabase()``),
+/// once: deciding whether PostgreSQL is tested (``skipped``) starts nothing,
+/// so listing the tests stays quick. Each test gets a database of its own.
+/// Snapshot files of PostgreSQL stores go to a temporary folder
+/// (`$LARDER_CACHE_DIR`), not the user's cache.
+public enum TestPostgres {
+    /// Why no server could be had.
+    public struct Unavailable: Error, CustomStringConvertible {
+        /// What went wrong.
+        public let description: String
+    }
+
+    /// Whether the tests may leave PostgreSQL out: no server was given, it
+    /// is not installed, and this is not CI (where it must be there). Cheap
+    /// (it reads the environment and looks for `initdb`, starting nothing);
+    /// when PostgreSQL is tested, it points `$LARDER_CACHE_DIR` at a
+    /// temporary folder (the first time, as the engine list is made, before
+    /// tests run).
+    public static var skipped: Bool { !tested }
+
+    /// Whether PostgreSQL is tested (see ``skipped``).
+    private static let tested: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["LARDER_TEST_POSTGRES"] != nil || environment["CI"] != nil || binary("initdb") != nil else { return false }
+        let cacheFolder = NSTemporaryDirectory() + "/larder-test-snapshots-\(getpid())"
+        setenv("LARDER_CACHE_DIR", cacheFolder, 1)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/larder-test-snapshots-\(getpid())") }
+        return true
+    }()
+
+    /// A new, empty database on the server (started now if it is this
+    /// process's own and not yet running); returns its URL.
+    public static func newDatabase() throws -> String {
+        precondition(tested, "PostgreSQL is not tested here (TestPostgres.skipped)")
+        var url = try server.get()
+        let name = "larder_test_\(counter.add(1, ordering: .relaxed).oldValue)_\(UInt32.random(in: 0...UInt32.max))"
+        try psql(url, "CREATE DATABASE \(name)")
+        url.path = "/" + name
+        return url.string!
+    }
+
+    /// Runs `sql` on the database at `url` with `psql`.
+    public static func psql(_ url: URLComponents, _ sql: String) throws {
+        guard let psql = binary("psql") else { throw Unavailable(description: "psql is not installed") }
+        let (status, output) = run([psql, url.string!, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        guard status == 0 else { throw Unavailable(description: "psql \(sql): \(output)") }
+    }
+
+    /// The server's URL (of its `postgres` database), or why there is none:
+    /// started on first use, once (callers meanwhile wait for it).
+    private static let server: Result<URLComponents, Unavailable> = start()
+
+    private static let counter = Atomic<Int>(0)
+
+    /// The cluster this process started, stopped at exit.
+    private nonisolated(unsafe) static var startedDataDirectory: String?
+
+    private static func start() -> Result<URLComponents, Unavailable> {
+        if let given = ProcessInfo.processInfo.environment["LARDER_TEST_POSTGRES"], !given.isEmpty {
+            guard let url = URLComponents(string: given) else { return .failure(Unavailable(description: "LARDER_TEST_POSTGRES=\(given) is not a URL")) }
+            return .success(url)
+        }
+        guard let initdb = binary("initdb"), let pgctl = binary("pg_ctl") else {
+            return .failure(Unavailable(description: "PostgreSQL is not installed (no initdb/pg_ctl) and LARDER_TEST_POSTGRES is not set"))
+        }
+        var template = Array((NSTemporaryDirectory() + "/larder-pg-XXXXXX").utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        let asRoot = getuid() == 0
+        if asRoot { _ = run(["/bin/chown", "postgres", folder]) }
+        let prefix = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
+        let data = folder + "/data"
+        var (status, output) = run(prefix + [initdb, "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+        guard status == 0 else { return .failure(Unavailable(description: "initdb failed: \(output)")) }
+        for _ in 0..<20 {
+            let port = Int.random(in: 20_000...60_000)
+            let settings = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=400"
+            (status, output) = run(prefix + [pgctl, "-D", data, "-l", folder + "/log", "-o", settings, "-w", "start"])
+            if status == 0 {
+                startedDataDirectory = data
+                atexit {
+                    guard let data = TestPostgres.startedDataDirectory, let pgctl = TestPostgres.binary("pg_ctl") else { return }
+                    let prefix = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
+                    _ = TestPostgres.run(prefix + [pgctl, "-D", data, "-m", "immediate", "stop"])
+                    try? FileManager.default.removeItem(atPath: (data as NSString).deletingLastPathComponent)
+                }
+                return .success(URLComponents(string: "postgres://postgres@127.0.0.1:\(port)/postgres")!)
+            }
+        }
+        return .failure(Unavailable(description: "pg_ctl start failed: \(output)"))
+    }
+
+    /// The path of PostgreSQL's program `name`, on `PATH` or in Debian's folder.
+    static func binary(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let debian = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().reversed()
+            .map { "/usr/lib/postgresql/\($0)/bin" }
+        for folder in path.split(separator: ":").map(String.init) + debian where FileManager.default.isExecutableFile(atPath: folder + "/" + name) {
+            return folder + "/" + name
+        }
+        return nil
+    }
+
+    /// Runs `command` to its end; its exit status and output (both streams,
+    /// through a file). Spawned with every descriptor but those three closed
+    /// and waited for with `waitpid`, not with Foundation's `Process`: the
+    /// server `pg_ctl start` leaves running inherits what its parent has
+    /// open, and `Process` knows its child has ended only when a socket it
+    /// hands the child is closed by every process holding it — never, while
+    /// the server runs (the tests hung in `waitUntilExit`).
+    static func run(_ command: [String]) -> (Int32, String) {
+        let file = NSTemporaryDirectory() + "/larder-pg-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // GNU extensions of glibc (2.34 on) that Swift's Glibc module does not import.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        typealias ChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+        guard let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np"),
+              let changeDirectory = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else {
+            return (-1, "this C library has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or later is needed)")
+        }
+        _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 3)
+        _ = unsafeBitCast(changeDirectory, to: ChangeDirectory.self)(&actions, "/")
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, environ)
+        guard spawned == 0 else { return (-1, "cannot run \(command[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { return (-1, "waitpid \(command[0]): \(String(cString: strerror(errno)))") }
+        }
+        let output = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        // Exited normally: its exit code; killed by a signal: -signal.
+        return (status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f), output)
+    }
+}
