@@ -95,15 +95,7 @@ extension PostgresSession: RegistryStorage {
     }
 
     func copyRows(from old: FeatureView, to new: FeatureView) throws {
-        let target = ViewTable.columns(new).map(Identifier.quoted).joined(separator: ", ")
-        let fixed = (old.joinKeys.map(\.name) + ViewTable.fixedColumns).map(Identifier.quoted)
-        let features = new.features.map { feature -> String in
-            if let before = old.features.first(where: { $0.name == feature.name }), before.type == feature.type {
-                return Identifier.quoted(feature.name)
-            }
-            return "NULL"
-        }
-        try link.query("INSERT INTO \(Identifier.quoted(new.tableName)) (\(target)) SELECT \((fixed + features).joined(separator: ", ")) FROM \(Identifier.quoted(old.tableName))")
+        try link.query(ViewTable.copyRowsSQL(from: old, to: new))
         try PostgresSession.keepNewestEventTime(link, of: new)
     }
 

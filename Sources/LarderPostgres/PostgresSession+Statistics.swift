@@ -31,19 +31,15 @@ extension PostgresSession: StatisticsSource {
                 throw LarderError.notFound("run \(missing) is not a committed run of \(view.name)@\(view.version) (see `larder runs \(view.name)`)")
             }
         }
+        let features = view.features.map { (name: $0.name, type: $0.type) }
         let entries = try result.runs.map { run in
             try cache.entry(run: run) {
                 var entry = RunStatisticsCache.RunEntry(positions: [], statistics: [])
                 for r in try link.query("SELECT position, type, sketch FROM run_statistics WHERE run_id = $1 ORDER BY position", PostgresBindings(run)).rows {
                     let c = PostgresCursor(r)
-                    let position = Int(c.int64(0))
-                    guard position < view.features.count, c.text(1) == view.features[position].type.description else {
-                        throw LarderError.corruptStore(path: location, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)")
-                    }
-                    let feature = view.features[position]
-                    let bytes = c.withBytes(2) { Array($0) }
-                    entry.positions.append(position)
-                    entry.statistics.append(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
+                    try entry.append(position: Int(c.int64(0)), typeName: c.text(1), sketch: c.withBytes(2) { Array($0) },
+                                     features: features,
+                                     mismatch: .corruptStore(path: location, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)"))
                 }
                 return entry
             }

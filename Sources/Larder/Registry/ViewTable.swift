@@ -19,4 +19,19 @@ package enum ViewTable {
     package static func columns(_ view: FeatureView) -> [String] {
         view.joinKeys.map(\.name) + fixedColumns + view.features.map(\.name)
     }
+
+    /// The `INSERT … SELECT` that copies `old`'s rows into `new`'s table
+    /// (`apply --carry-data`): a feature kept with its type is copied, any
+    /// other is NULL. The same text on every engine.
+    package static func copyRowsSQL(from old: FeatureView, to new: FeatureView) -> String {
+        let target = columns(new).map(Identifier.quoted).joined(separator: ", ")
+        let fixed = (old.joinKeys.map(\.name) + fixedColumns).map(Identifier.quoted)
+        let features = new.features.map { feature -> String in
+            if let before = old.features.first(where: { $0.name == feature.name }), before.type == feature.type {
+                return Identifier.quoted(feature.name)
+            }
+            return "NULL"
+        }
+        return "INSERT INTO \(Identifier.quoted(new.tableName)) (\(target)) SELECT \((fixed + features).joined(separator: ", ")) FROM \(Identifier.quoted(old.tableName))"
+    }
 }

@@ -36,20 +36,16 @@ extension SQLiteSession: StatisticsSource {
             }
         }
         let sketches = try db.statement("SELECT position, type, sketch FROM run_statistics WHERE run_id = ? ORDER BY position")
+        let features = view.features.map { (name: $0.name, type: $0.type) }
         let entries = try result.runs.map { run in
             try cache.entry(run: run) {
                 sketches.bind(run, at: 1)
                 defer { sketches.reset() }
                 var entry = RunStatisticsCache.RunEntry(positions: [], statistics: [])
                 while try sketches.step() {
-                    let position = Int(sketches.int64(0)), type = sketches.text(1)
-                    guard position < view.features.count, type == view.features[position].type.description else {
-                        throw LarderError.corruptStore(path: db.path, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)")
-                    }
-                    let feature = view.features[position]
-                    let bytes = sketches.withBytes(2) { Array($0) }
-                    entry.positions.append(position)
-                    entry.statistics.append(try FeatureStatistics(name: feature.name, type: feature.type, serialized: bytes))
+                    try entry.append(position: Int(sketches.int64(0)), typeName: sketches.text(1), sketch: sketches.withBytes(2) { Array($0) },
+                                     features: features,
+                                     mismatch: .corruptStore(path: db.path, message: "run \(run)'s statistics do not match the features of \(view.name)@\(view.version)"))
                 }
                 return entry
             }

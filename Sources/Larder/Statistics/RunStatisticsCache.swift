@@ -15,6 +15,19 @@ package final class RunStatisticsCache: Sendable {
         /// The feature's statistics, in the order of ``positions``.
         package var statistics: [FeatureStatistics]
 
+        /// Decodes one stored row of a run's statistics (the feature's
+        /// position, its type's name, the serialized sketches) and adds it;
+        /// `features` are the view version's, in order.
+        ///
+        /// - Throws: `mismatch` when the row does not match `features`, or
+        ///   the sketches do not decode.
+        package mutating func append(position: Int, typeName: String, sketch: [UInt8],
+                                     features: [(name: String, type: FeatureType)], mismatch: @autoclosure () -> LarderError) throws {
+            guard position >= 0, position < features.count, typeName == features[position].type.description else { throw mismatch() }
+            positions.append(position)
+            statistics.append(try FeatureStatistics(name: features[position].name, type: features[position].type, serialized: sketch))
+        }
+
         /// An entry of `statistics` at `positions`.
         package init(positions: [Int], statistics: [FeatureStatistics]) {
             self.positions = positions
