@@ -57,19 +57,44 @@ final class PostgresCommitWatch: Sendable {
                     PostgresCommitWatch.close(connection)
                     return
                 }
-                let onCommit = self.onCommit
-                connection.addListener(channel: PostgresCommitWatch.channel) { _, _ in onCommit() }
-                if !first { onCommit() }
-                connection.closeFuture.whenComplete { [weak self] _ in
-                    self?.state.withLock { $0.connection = nil }
-                    self?.retry()
-                }
+                connection.query(PostgresQuery(unsafeSQL: "SELECT pg_is_in_recovery()"), logger: PostgresLink.logger)
+                    .whenComplete { [weak self] answer in
+                        guard let self else { return PostgresCommitWatch.close(connection) }
+                        let standby = (try? answer.get().rows.first?.decode(Bool.self)) ?? false
+                        guard !standby else { return self.waitForPromotion(connection) }
+                        self.listen(on: connection, first: first)
+                    }
             }
     }
 
-    /// Connects again a second from now, unless the watch was released.
-    private func retry() {
-        loop.scheduleTask(in: .seconds(1)) { [weak self] in
+    /// Listens on `connection` and connects again when it is lost.
+    private func listen(on connection: PostgresConnection, first: Bool) {
+        let onCommit = self.onCommit
+        connection.addListener(channel: PostgresCommitWatch.channel) { _, _ in onCommit() }
+        if !first { onCommit() }
+        connection.closeFuture.whenComplete { [weak self] _ in
+            self?.state.withLock { $0.connection = nil }
+            self?.retry()
+        }
+    }
+
+    /// A hot standby (a streaming replica) cannot `LISTEN`, and its commits
+    /// come from the primary's WAL, which sends no notice to a standby's
+    /// listeners: the cache's periodic check finds new runs there. Closes
+    /// `connection` and asks again after ``standbyRecheck``, so a standby that
+    /// is promoted to primary starts listening.
+    private func waitForPromotion(_ connection: PostgresConnection) {
+        state.withLock { $0.connection = nil }
+        PostgresCommitWatch.close(connection)
+        retry(after: PostgresCommitWatch.standbyRecheck)
+    }
+
+    /// How often a watch on a hot standby asks whether it was promoted.
+    static let standbyRecheck = TimeAmount.seconds(10)
+
+    /// Connects again after `delay` (a second unless said), unless the watch was released.
+    private func retry(after delay: TimeAmount = .seconds(1)) {
+        loop.scheduleTask(in: delay) { [weak self] in
             guard let self, !self.state.withLock({ $0.stopped }) else { return }
             self.connect(first: false)
         }

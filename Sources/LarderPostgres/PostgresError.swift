@@ -36,8 +36,14 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
     var description: String {
         let state = sqlState.map { " (SQLSTATE \($0))" } ?? ""
         if sql == nil { return "\(address): cannot connect: \(message)\(state)" }
+        if sqlState == PostgresError.readOnlyTransaction {
+            return "\(address): the database is read-only here (\(message)\(state)): a hot standby, or default_transaction_read_only; reading works, write through the primary"
+        }
         return "\(address): \(message)\(state)"
     }
+
+    /// SQLSTATE `read_only_sql_transaction`: a write on a hot standby, or in a read-only transaction.
+    static let readOnlyTransaction = "25006"
 
     /// Cannot reach the server: an I/O error; the server refused a statement: a storage error.
     func larderError(store: String?) -> LarderError {

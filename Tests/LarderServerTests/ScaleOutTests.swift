@@ -34,4 +34,63 @@ struct ScaleOutTests {
         #expect(answer.text.contains("0.77") && answer.text.contains("PRESENT"), "\(answer.text)")
         #expect(seconds < 1, "the other server read the pushed run after \(seconds) s")
     }
+
+    /// A read-only serving node on a hot standby (docs/scale-out.md, "Read
+    /// replicas"): it answers from the replica, sees a run committed on the
+    /// primary within a second (no `LISTEN` there: the cache's periodic
+    /// check), refuses a push with a message that says to write through the
+    /// primary, and never sends the standby a `LISTEN` it would refuse.
+    @Test func aServerOnAHotStandbyReadsThePrimarysRunsAndRefusesWrites() throws {
+        let dir = TemporaryDirectory()
+        let primary = try TestPostgres.newDatabase()
+        let standby = try TestPostgres.standbyURL(of: primary)
+        let defs = try dir.write("defs.yaml", TestStore.definitions)
+        let header = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
+        let data = try dir.write("data.csv", header + "1001,2026-11-26T10:00:00Z,0.5,0.5,10,paris\n")
+        for arguments in [["init"], ["apply", defs], ["backfill", "driver_stats", "--input", data]] {
+            let result = try Larder.run(arguments + ["--store", primary])
+            try #require(result.status == 0, "larder \(arguments): \(result.stderr)")
+        }
+        // The standby replays the primary's WAL: wait for the store to be there.
+        var listed = try Larder.run(["list", "--store", standby])
+        let start = Date()
+        while listed.status != 0, Date().timeIntervalSince(start) < 10 {
+            usleep(50_000)
+            listed = try Larder.run(["list", "--store", standby])
+        }
+        try #require(listed.status == 0, "larder list on the standby: \(listed.stderr)")
+
+        let reader = try ServerProcess(path: standby, directory: dir)
+        func conversion(of driver: Int) throws -> String {
+            try reader.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [\#(driver)]}}"#).text
+        }
+        var first = try conversion(of: 1001)
+        while !first.contains("0.5"), Date().timeIntervalSince(start) < 10 {
+            usleep(20_000)
+            first = try conversion(of: 1001)
+        }
+        #expect(first.contains("0.5") && first.contains("PRESENT"), "\(first)")
+
+        let more = try dir.write("more.csv", header + "1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n")
+        let backfill = try Larder.run(["backfill", "driver_stats", "--input", more, "--store", primary])
+        try #require(backfill.status == 0, "backfill on the primary: \(backfill.stderr)")
+        let committed = Date()
+        var answer = try conversion(of: 1004)
+        while !answer.contains("0.77"), Date().timeIntervalSince(committed) < 10 {
+            usleep(20_000)
+            answer = try conversion(of: 1004)
+        }
+        let seconds = Date().timeIntervalSince(committed)
+        #expect(answer.contains("0.77") && answer.contains("PRESENT"), "\(answer)")
+        #expect(seconds < 1, "the standby's server read the primary's run after \(seconds) s")
+
+        let push = try reader.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "text/csv"],
+                                      body: Array((header + "1005,2026-11-26T11:00:00Z,0.9,0.5,3,oslo\n").utf8))
+        #expect(push.status >= 400 && push.text.contains("read-only here") && push.text.contains("primary"), "\(push.status) \(push.text)")
+        let refused = try Larder.run(["backfill", "driver_stats", "--input", more, "--store", standby])
+        #expect(refused.status != 0 && refused.stderr.contains("write through the primary"), "\(refused.stderr)")
+
+        let standbyLog = try String(contentsOfFile: try #require(TestPostgres.standbyLog), encoding: .utf8)
+        #expect(!standbyLog.contains("LISTEN"), "the standby was sent LISTEN: \(standbyLog.split(separator: "\n").filter { $0.contains("LISTEN") }.prefix(3))")
+    }
 }

@@ -60,6 +60,74 @@ public enum TestPostgres {
         guard status == 0 else { throw Unavailable(description: "psql \(sql): \(output)") }
     }
 
+    /// The URL of database `database` (a URL of ``newDatabase()``) on a hot
+    /// standby of the test server: a streaming replica (`pg_basebackup -R`)
+    /// this process starts on first use, once, on loopback at a free port,
+    /// and stops at exit. The server must allow replication connections
+    /// (a cluster made by `initdb -A trust` does, as `.ci/run`'s and this
+    /// process's own do).
+    public static func standbyURL(of database: String) throws -> String {
+        guard var url = URLComponents(string: database) else { throw Unavailable(description: "\(database) is not a URL") }
+        let standby = try self.standby.get()
+        url.host = standby.host
+        url.port = standby.port
+        return url.string!
+    }
+
+    /// The standby's URL (of its `postgres` database), or why there is none: started on first use, once.
+    private static let standby: Result<URLComponents, Unavailable> = startStandby()
+
+    private static func startStandby() -> Result<URLComponents, Unavailable> {
+        let primary: URLComponents
+        switch server {
+        case .success(let url): primary = url
+        case .failure(let error): return .failure(error)
+        }
+        guard let basebackup = binary("pg_basebackup"), let pgctl = binary("pg_ctl"), let psql = binary("psql") else {
+            return .failure(Unavailable(description: "pg_basebackup, pg_ctl or psql is not installed"))
+        }
+        // A standby needs at least the primary's max_connections.
+        var (status, output) = run([psql, primary.string!, "-Atc", "SHOW max_connections"])
+        guard status == 0, let connections = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            return .failure(Unavailable(description: "psql SHOW max_connections: \(output)"))
+        }
+        var template = Array((NSTemporaryDirectory() + "/larder-pg-standby-XXXXXX").utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        let asRoot = getuid() == 0
+        if asRoot { _ = run(["/bin/chown", "postgres", folder]) }
+        let prefix = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
+        let data = folder + "/data"
+        (status, output) = run(prefix + [basebackup, "-d", primary.string!, "-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
+        guard status == 0 else { return .failure(Unavailable(description: "pg_basebackup failed: \(output)")) }
+        for _ in 0..<20 {
+            let port = Int.random(in: 20_000...60_000)
+            let settings = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=\(connections)"
+            (status, output) = run(prefix + [pgctl, "-D", data, "-l", folder + "/log", "-o", settings, "-w", "start"])
+            if status == 0 {
+                standbyDataDirectory = data
+                atexit {
+                    guard let data = TestPostgres.standbyDataDirectory, let pgctl = TestPostgres.binary("pg_ctl") else { return }
+                    let prefix = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
+                    _ = TestPostgres.run(prefix + [pgctl, "-D", data, "-m", "immediate", "stop"])
+                    try? FileManager.default.removeItem(atPath: (data as NSString).deletingLastPathComponent)
+                }
+                var url = primary
+                url.host = "127.0.0.1"
+                url.port = port
+                return .success(url)
+            }
+        }
+        return .failure(Unavailable(description: "pg_ctl start of the standby failed: \(output)"))
+    }
+
+    /// The standby this process started, stopped at exit.
+    private nonisolated(unsafe) static var standbyDataDirectory: String?
+
+    /// The server log of the standby this process started (``standbyURL(of:)``).
+    public static var standbyLog: String? {
+        standbyDataDirectory.map { ($0 as NSString).deletingLastPathComponent + "/log" }
+    }
+
     /// The server's URL (of its `postgres` database), or why there is none:
     /// started on first use, once (callers meanwhile wait for it).
     private static let server: Result<URLComponents, Unavailable> = start()
