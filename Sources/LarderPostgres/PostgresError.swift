@@ -33,6 +33,14 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
         }
     }
 
+    /// An error of Larder's own finding in what the server sent (a storage error).
+    init(message: String, address: PostgresAddress) {
+        self.message = message
+        self.address = address
+        sqlState = nil
+        sql = ""
+    }
+
     var description: String {
         let state = sqlState.map { " (SQLSTATE \($0))" } ?? ""
         if sql == nil { return "\(address): cannot connect: \(message)\(state)" }
@@ -41,6 +49,9 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
         }
         return "\(address): \(message)\(state)"
     }
+
+    /// SQLSTATE `unique_violation`: a row whose primary key is already in the table.
+    static let uniqueViolation = "23505"
 
     /// SQLSTATE `read_only_sql_transaction`: a write on a hot standby, or in a read-only transaction.
     static let readOnlyTransaction = "25006"

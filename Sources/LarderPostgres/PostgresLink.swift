@@ -54,6 +54,23 @@ final class PostgresLink {
         }
     }
 
+    /// Sends `sql` with `binds` without waiting: the server works on it
+    /// while the caller goes on (a pipeline); its answer is taken with
+    /// ``answer(to:sql:)``. Statements sent later run after it, in order.
+    func send(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) -> EventLoopFuture<PostgresQueryResult> {
+        precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        return connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    /// Waits for the answer of `sql`, sent with ``send(_:_:)``.
+    func answer(to sent: EventLoopFuture<PostgresQueryResult>, sql: String) throws -> PostgresQueryResult {
+        do {
+            return try PostgresLink.answer(of: sent)
+        } catch {
+            throw PostgresError(error, address: address, sql: sql)
+        }
+    }
+
     /// The first column of the first row of `sql`'s answer as an integer (0 when there is no row).
     func queryInt(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> Int64 {
         guard let row = try query(sql, binds).rows.first else { return 0 }

@@ -1,4 +1,5 @@
 import Larder
+import NIOCore
 import PostgresNIO
 
 /// The cache's reads in SQL on one of the store's connections.
@@ -32,31 +33,79 @@ extension PostgresSession: CacheSource {
     }
 
     /// One scan of the view's table in primary-key order (its index: no
-    /// sort), through a cursor, straight into the builder's typed buffers.
+    /// sort), page by page: each page is one row of arrays (``ColumnPage``),
+    /// the next page (keyset: the rows after the page's last key) asked for
+    /// before this one is read into the builder, so the server makes it
+    /// while this thread decodes. Every row is checked to come after the one
+    /// before it in key order (the order `array_agg` keeps from its sorted
+    /// subquery), so a page out of order fails the load rather than the
+    /// answers.
     ///
     /// - Complexity: O(n) in the rows of the table.
     func scan(_ view: FeatureView, after: Int64?, upTo: Int64, into builder: inout SnapshotBuilder, byteLimit: Int) throws -> Bool {
-        let keys = view.joinKeys.map { Identifier.quoted($0.name) } + ViewTable.fixedColumns
+        let keys = view.joinKeys.map { Identifier.quoted($0.name) } + ViewTable.fixedColumns.map(Identifier.quoted)
+        let textKeys = view.joinKeys.map { $0.type == .string } + ViewTable.fixedColumns.map { _ in false }
         let columns = ViewTable.columns(view).map(Identifier.quoted)
-        var filter = " WHERE \(ViewTable.runColumn) <= \(upTo)"
+        var filter = "\(ViewTable.runColumn) <= \(upTo)"
         if let after { filter += " AND \(ViewTable.runColumn) > \(after)" }
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(Identifier.quoted(view.tableName))\(filter) ORDER BY \(keys.joined(separator: ", "))"
+        let casts = textKeys.enumerated().map { "$\($0 + 1)::\($1 ? "text" : "bigint")" }
+        func page(after last: Bool) -> String {
+            let from = last ? " AND (\(keys.joined(separator: ", "))) > (\(casts.joined(separator: ", ")))" : ""
+            return "SELECT \(columns.map { "array_agg(\($0))" }.joined(separator: ", ")) FROM (SELECT \(columns.joined(separator: ", "))"
+                + " FROM \(Identifier.quoted(view.tableName)) WHERE \(filter)\(from) ORDER BY \(keys.joined(separator: ", "))"
+                + " LIMIT \(PostgresSession.scanRows)) AS page"
+        }
+        let first = page(after: false), next = page(after: true)
         var complete = true
         try link.reading {
-            try link.scan(sql, batchRows: PostgresSession.scanRows) { batch in
-                for row in batch.rows {
-                    builder.appendRow(from: PostgresCursor(row))
+            var sent = (future: link.send(first), sql: first)
+            var pending: EventLoopFuture<PostgresQueryResult>? = sent.future
+            defer { if let pending { _ = try? PostgresLink.answer(of: pending) } }
+            var previous: (page: ColumnPage, row: Int)?
+            while true {
+                let answer = try link.answer(to: sent.future, sql: sent.sql)
+                pending = nil
+                guard let row = answer.rows.first else { return }
+                let page = try ColumnPage(row, address: link.address)
+                guard page.rowCount > 0 else { return }
+                let full = page.rowCount == PostgresSession.scanRows
+                if full {
+                    sent = (link.send(next, lastKey(of: page, textKeys: textKeys)), next)
+                    pending = sent.future
+                }
+                for r in 0..<page.rowCount {
+                    let cursor = page.cursor(at: r)
+                    let before = previous.map { $0.page.cursor(at: $0.row) }
+                    if let before, !ColumnPage.precedes(before, cursor, textKeys: textKeys) {
+                        throw PostgresError(message: "the rows of \(view.tableName) came out of key order", address: link.address)
+                    }
+                    builder.appendRow(from: cursor)
+                    previous = (page, r)
                     if builder.rowCount & 4095 == 0, builder.byteCount > byteLimit || builder.rowCount > ViewSnapshot.maxRows {
                         complete = false
-                        return false
+                        return
                     }
                 }
-                return true
+                guard full else { return }
             }
         }
         return complete
     }
 
-    /// Rows fetched from a cursor at a time.
+    /// The key columns of `page`'s last row, as the next page's parameters.
+    private func lastKey(of page: ColumnPage, textKeys: [Bool]) -> PostgresBindings {
+        let last = page.cursor(at: page.rowCount - 1)
+        var binds = PostgresBindings(capacity: textKeys.count)
+        for (c, text) in textKeys.enumerated() {
+            if text {
+                binds.append(last.withBytes(Int32(c)) { String(decoding: $0, as: UTF8.self) })
+            } else {
+                binds.append(last.int64(Int32(c)))
+            }
+        }
+        return binds
+    }
+
+    /// Rows of a page (a cache load) or a cursor's fetch (exports).
     static let scanRows = 65_536
 }

@@ -128,4 +128,34 @@ import Testing
         #expect(rejects.contains { $0.contains("duplicate") && $0.contains(kept.joined(separator: ",")) })
         #expect(try leftovers() == [])
     }
+
+    /// A row that repeats the last row of the batch before it (batches of
+    /// two, streamed in file order): the writer finds it only when the
+    /// second batch meets the stored first one (on PostgreSQL, the insert
+    /// fails on the primary key and the batch is written again without
+    /// it). It is reported as a duplicate and every other row is kept.
+    @Test(arguments: TestEngine.all)
+    func aDuplicateOfTheBatchBeforeIsReportedAndTheOthersKept(engine: TestEngine) throws {
+        let path = dir.file("repeat.csv")
+        try """
+            driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city
+            1001,2026-11-20T10:00:00Z,0.1,0.5,1,a
+            1001,2026-11-20T11:00:00Z,0.2,0.5,2,b
+            1001,2026-11-20T11:00:00Z,0.3,0.5,3,c
+            1002,2026-11-20T10:00:00Z,0.4,0.5,4,d
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        var options = IngestOptions()
+        options.batchRows = 2
+        options.onError = .skip
+        options.rejectFile = .file(dir.file("repeat-rejects.jsonl"))
+        let s = try store(engine, "r.db")
+        let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
+        #expect(result.rowsWritten == 3 && result.rowsRejected == 1)
+        let rejects = try String(contentsOfFile: dir.file("repeat-rejects.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(rejects.count == 1 && rejects.allSatisfy { $0.hasPrefix("{\"line\":4,") && $0.contains("duplicate") }, "\(rejects)")
+        #expect(try s.rowCount(view: "driver_stats") == 3)
+        let exported = try self.exported(s, "repeat-export.csv")
+        #expect(exported.contains("0.2") && !exported.contains("0.3") && exported.contains("0.4"), "\(exported)")
+    }
 }
