@@ -58,6 +58,11 @@ extension PostgresSession: CacheSource {
         let first = page(after: false), next = page(after: true)
         var complete = true
         try link.reading {
+            // Walk the primary key's index whatever the planner's statistics
+            // say: right after a backfill, before autovacuum's ANALYZE, it
+            // would sort a (parallel) scan of the whole table for every page.
+            for setting in PostgresSession.indexWalk { try link.query("SET LOCAL \(setting) = off") }
+            defer { for setting in PostgresSession.indexWalk { _ = try? link.query("RESET \(setting)") } }
             var sent = (future: link.send(first), sql: first)
             var pending: EventLoopFuture<PostgresQueryResult>? = sent.future
             defer { if let pending { _ = try? PostgresLink.answer(of: pending) } }
@@ -105,6 +110,10 @@ extension PostgresSession: CacheSource {
         }
         return binds
     }
+
+    /// The planner settings turned off while a cache load pages through a
+    /// view's table, so that each page is a walk of the primary key's index.
+    static let indexWalk = ["enable_seqscan", "enable_sort", "enable_bitmapscan"]
 
     /// Rows of a page (a cache load) or a cursor's fetch (exports).
     static let scanRows = 65_536
