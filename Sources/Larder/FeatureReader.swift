@@ -165,7 +165,7 @@ public final class FeatureReader: Sendable {
         var rows: [FeatureRow] = []
         rows.reserveCapacity(count)
         for i in 0..<count {
-            rows.append(Retrieval.hasNullKey(keys, i) ? notFound : try read(ColumnsKey(columns: keys, row: i)))
+            rows.append(try Retrieval.hasNullKey(keys, i) ? notFound : read(ColumnsKey(columns: keys, row: i)))
         }
         return OnlineBatch(plan: plan, rows: rows)
     }

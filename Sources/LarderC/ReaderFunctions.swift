@@ -21,7 +21,9 @@ final class ReaderHandle {
     /// slots, of status bytes and of event times
     /// (``OnlineBatch/write(feature:statuses:times:slots:payload:)`` writes
     /// them in place), its payloads (string, bytes, vector) appended as they
-    /// come, so that a feature's payloads are one run in entity order. When
+    /// come, so that a feature's payloads are one run in entity order (each
+    /// string and bytes value followed by a zero byte, so that a caller can
+    /// split the run at them when no value holds one). When
     /// the buffer is too small nothing is written but the payloads counted,
     /// and the call then says how many bytes the answer takes. Allocates
     /// nothing when the answer fits.
@@ -32,16 +34,18 @@ final class ReaderHandle {
         var tail = timesAt + total * 8
         let fits = buffer != nil && capacity >= tail
         for (f, type) in types.enumerated() {
-            let align = if case .vector = type { 4 } else { 1 }
+            // Vectors 4-byte aligned; strings and bytes each followed by a zero byte.
+            let (align, terminator) = if case .vector = type { (4, 0) } else { (1, 1) }
             func payload(_ i: Int, _ bytes: UnsafeRawBufferPointer) {
                 tail = (tail + align - 1) & ~(align - 1)
-                if fits, let buffer, tail + bytes.count <= capacity {
+                if fits, let buffer, tail + bytes.count + terminator <= capacity {
                     let cell = f * count + i
                     buffer.storeBytes(of: UInt32(truncatingIfNeeded: tail), toByteOffset: cell * 8, as: UInt32.self)
                     buffer.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count), toByteOffset: cell * 8 + 4, as: UInt32.self)
                     if let base = bytes.baseAddress { (buffer + tail).copyMemory(from: base, byteCount: bytes.count) }
+                    if terminator > 0 { buffer.storeBytes(of: 0, toByteOffset: tail + bytes.count, as: UInt8.self) }
                 }
-                tail += bytes.count
+                tail += bytes.count + terminator
             }
             if fits, let buffer {
                 let first = f * count

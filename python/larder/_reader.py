@@ -20,6 +20,7 @@ _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _PRESENT = native.STATUSES[0]
 _HEADER = 32  # sizeof(larder_read_block): reader, key, size, needed
 _FIRST_BLOCK = 4096
+_U32, _U32x2 = struct.Struct("<I"), struct.Struct("<II")
 _SLOTS = {"int64": "q", "timestamp": "q", "float64": "d", "bool": "?7x"}  # a bool slot is int64 0 or 1
 
 
@@ -304,6 +305,8 @@ class OnlineReader:
                 values = list(map(bool, slots.cast("q").tolist()))
             elif kind == "timestamp":
                 values = list(map(decode_timestamp, slots.cast("q").tolist()))
+            elif n and states == present and kind != "vector":
+                values = _split_run(view, slots, n, kind)
             else:
                 pairs = slots.cast("I")
                 values = _payloads(view, pairs[0::2].tolist(), pairs[1::2].tolist(), kind, states == present)
@@ -326,6 +329,20 @@ class OnlineReader:
             return {name: [None if codes[f * n + i] >= 2 else decode_timestamp(micros[f * n + i]) for i in range(n)]
                     for f, name in enumerate(names)}
         into._make_statuses, into._make_event_timestamps = statuses, event_timestamps
+
+
+def _split_run(view, slots, n, kind):
+    """The ``n`` string or bytes values of one feature, all present: its run of payloads (from
+    the first value's offset to the last value's end) split at the zero byte that follows each
+    value, in one call; by offsets instead when a value holds a zero byte itself."""
+    first = _U32.unpack_from(slots)[0]
+    last, length = _U32x2.unpack_from(slots, 8 * (n - 1))
+    run = view[first:last + length].tobytes()
+    values = run.decode().split("\0") if kind == "string" else run.split(b"\0")
+    if len(values) == n:
+        return values
+    pairs = slots.cast("I")
+    return _payloads(view, pairs[0::2].tolist(), pairs[1::2].tolist(), kind, True)
 
 
 def _payloads(view, offsets, lengths, kind, all_present):

@@ -179,3 +179,17 @@ def test_get_many_equals_single_reads_with_ttl_deltas_and_event_times(filled):
             assert answer.event_timestamps["speed"][i] == expected_time, key
             stats_time = T0 if statuses["trips"] in ("PRESENT", "NULL_VALUE") else None
             assert answer.event_timestamps["trips"][i] == stats_time, key
+
+
+def test_get_many_with_zero_bytes_inside_strings_and_bytes(filled):
+    rows = every_type_rows(3, start=5000).to_pylist()
+    rows[0]["label_text"], rows[1]["label_text"], rows[2]["label_text"] = "a\0b", "\0", ""
+    rows[0]["blob"], rows[1]["blob"], rows[2]["blob"] = b"\0\0", b"x", b"\0"
+    filled.write("stats", pa.Table.from_pylist(rows, schema=every_type_rows(1).schema))
+    reader = filled.online_reader(features=["stats:label_text", "stats:blob"])
+    keys = [5000, 5001, 5002, 5001]
+    answer = reader.get_many(keys)
+    assert answer["label_text"] == ["a\0b", "\0", "", "\0"] and answer["blob"] == [b"\0\0", b"x", b"\0", b"x"]
+    assert answer == {"driver_id": keys, **{name: [reader.get(k)[name] for k in keys] for name in ("label_text", "blob")}}
+    plain = reader.get_many([1, 2, 3])  # no zero byte: the run is split at the terminators
+    assert plain["label_text"] == [reader.get(k)["label_text"] for k in (1, 2, 3)]

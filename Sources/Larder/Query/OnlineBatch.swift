@@ -144,10 +144,13 @@ package struct OnlineBatch: Sendable {
 
     // MARK: Writing features out
 
+    /// The status of each code (see ``code(_:)``).
+    private static let statuses: [FeatureStatus] = [.present, .nullValue, .notFound, .outsideMaxAge]
+
     /// The status codes ``write(feature:statuses:times:slots:payload:)``
-    /// writes: a status's position in ``FeatureStatus/allCases`` (0
-    /// `PRESENT`, 1 `NULL_VALUE`, 2 `NOT_FOUND`, 3 `OUTSIDE_MAX_AGE`).
-    package static func code(_ status: FeatureStatus) -> UInt8 {
+    /// writes: 0 `PRESENT`, 1 `NULL_VALUE`, 2 `NOT_FOUND`, 3
+    /// `OUTSIDE_MAX_AGE` (larder.h's `LARDER_PRESENT` …).
+    private static func code(_ status: FeatureStatus) -> UInt8 {
         switch status {
         case .present: 0
         case .nullValue: 1
@@ -301,7 +304,7 @@ package struct OnlineBatch: Sendable {
             case .bool: for i in 0..<count { if codes[i] == 0 { column.append(bits[i] != 0) } else { column.appendNull() } }
             }
             values.append(column)
-            statuses.append(codes.map { FeatureStatus.allCases[Int($0)] })
+            statuses.append(codes.map { OnlineBatch.statuses[Int($0)] })
             times.append((0..<count).map { codes[$0] < 2 ? Timestamp(microseconds: eventTimes[$0]) : nil })
         }
         return OnlineResult(featureNames: plan.names, values: values, statuses: statuses, eventTimestamps: times)
