@@ -61,6 +61,9 @@ struct OnlineBenchmark: ParsableCommand {
     @Option(help: "Times each timed call sequence is replayed (more samples for the percentiles).")
     var passes = 20
 
+    @Flag(help: "Read a call of many entities as one read(key:) per entity (as before the batch read), not as one read(keys:).")
+    var singleReads = false
+
     func run() throws {
         // TTL 0: the bench data is from January 2024, and Feast ignores the TTL online, so every
         // value is PRESENT on both sides. The lookup work (hash probe, binary search, TTL check) is the same.
@@ -74,9 +77,9 @@ struct OnlineBenchmark: ParsableCommand {
         let requests = try OnlineBenchmark.loadRequests(options.data + "/online_requests.csv")
         var checksum = 0.0
         for batch in [1, 100] {
-            let replay = try OnlineReplay(reader: reader, calls: requests[batch] ?? [], passes: passes)
+            let replay = try OnlineReplay(reader: reader, calls: requests[batch] ?? [], passes: passes, batched: !singleReads)
             checksum += replay.checksum
-            print("online snapshot_files=\(options.snapshotFiles) batch=\(batch) \(replay.figures)")
+            print("online snapshot_files=\(options.snapshotFiles) batch=\(batch)\(singleReads ? " single_reads" : "") \(replay.figures)")
         }
         print("checksum=\(checksum)")
     }
@@ -95,7 +98,8 @@ struct OnlineBenchmark: ParsableCommand {
 }
 
 /// Online calls replayed through a prepared reader of `driver_stats_svc`,
-/// every value read out; the first 50 calls of each pass are a warm-up.
+/// every value read out (a call of one entity: `read(key:)`; of many: one
+/// batch `read(keys:)`); the first 50 calls of each pass are a warm-up.
 struct OnlineReplay {
     /// Each timed call's microseconds.
     var samples: [Double] = []
@@ -104,12 +108,30 @@ struct OnlineReplay {
     /// A sum of the values read, so that no read can be optimized away.
     var checksum = 0.0
 
-    /// Replays `calls` (each a list of driver ids) `passes` times.
-    init(reader: FeatureReader, calls: [[Int64]], passes: Int) throws {
+    /// Replays `calls` (each a list of driver ids) `passes` times; a call of
+    /// many ids as one batch read when `batched`.
+    init(reader: FeatureReader, calls: [[Int64]], passes: Int, batched: Bool = true) throws {
         let count = reader.featureNames.count
         for pass in 0..<passes {
             for (call, ids) in calls.enumerated() {
                 let start = DispatchTime.now().uptimeNanoseconds
+                if batched && ids.count > 1 {
+                    // Many entities: one batch read, every value read out of its columns.
+                    let result = try reader.read(keys: ids)
+                    for (f, column) in result.values.enumerated() {
+                        for i in 0..<column.count where column.isValid(i) {
+                            switch f {
+                            case 8: checksum += Double(column.offsets[i + 1] - column.offsets[i])
+                            case 1, 3, 5, 7: checksum += Double(column.ints[i])
+                            default: checksum += column.doubles[i]
+                            }
+                        }
+                        if pass == 0 && call >= 50 { total += ids.count; present += result.statuses[f].count { $0 == .present } }
+                    }
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+                    if call >= 50 { samples.append(elapsed) }
+                    continue
+                }
                 for id in ids {
                     let row = try reader.read(key: id)
                     for f in 0..<count {

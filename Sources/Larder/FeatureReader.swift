@@ -76,33 +76,103 @@ public final class FeatureReader: Sendable {
     /// the answer of `POST /v1/online-features`. An entity with a null key
     /// part is ``FeatureStatus/notFound``.
     ///
+    /// One batch read (see ``read(keys:)-([Int64])``): the answers are those
+    /// of one ``read(key:)-(EntityKey)`` per entity, at one "now".
+    ///
     /// - Throws: ``LarderError/usage(_:)`` when a join key column is missing
     ///   or of the wrong type; ``LarderError/store(_:)`` when SQLite fails.
     /// - Complexity: O(e · (f + log r)) for e entities when the views are cached.
     public func read(entities: FeatureFrame) throws(LarderError) -> OnlineResult {
         let rows = entities.rowCount
-        let keys = try Retrieval.keyColumns(of: plan.parts[0].view, in: entities, rows: rows)
-        let features = plan.slots.indices
-        var values = plan.slots.map { Column(type: $0.type, capacity: rows) }
-        var statuses = features.map { _ in [FeatureStatus]() }
-        var times = features.map { _ in [Timestamp?]() }
-        for row in 0..<rows {
-            guard !Retrieval.hasNullKey(keys, row) else {
-                for f in features {
-                    values[f].appendNull()
-                    statuses[f].append(.notFound)
-                    times[f].append(nil)
-                }
-                continue
-            }
-            let answer = try read(ColumnsKey(columns: keys, row: row))
-            for f in features {
-                try values[f].append(answer.value(at: f))
-                statuses[f].append(answer.status(at: f))
-                times[f].append(answer.eventTimestamp(at: f))
-            }
+        return try batch(keys: Retrieval.keyColumns(of: plan.parts[0].view, in: entities, rows: rows), count: rows).result()
+    }
+
+    /// The features of the entities whose single `int64` join key is each
+    /// of `keys`, in key order, read as one batch: the clock is read once,
+    /// the cache's contents looked at once, every key found in the views'
+    /// indexes first (the index slots prefetched a few keys ahead, so that
+    /// the memory latency of many keys overlaps), then the values read
+    /// feature by feature. The answers (values, statuses, event times) are
+    /// those of one ``read(key:)-(Int64)`` per key made at the batch's "now".
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the entity's key is not one
+    ///   `int64`; ``LarderError/store(_:)`` when SQLite fails.
+    /// - Complexity: O(k · (f + log r)) for k keys when the views are cached.
+    public func read(keys: [Int64]) throws(LarderError) -> OnlineResult {
+        try batch(int64Keys: keys).result()
+    }
+
+    /// The features of the entities whose single `string` join key is each
+    /// of `keys`, in key order, read as one batch (see
+    /// ``read(keys:)-([Int64])``).
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the entity's key is not one
+    ///   `string`; ``LarderError/store(_:)`` when SQLite fails.
+    /// - Complexity: O(k · (f + log r + the key's length)) when the views are cached.
+    public func read(keys: [String]) throws(LarderError) -> OnlineResult {
+        guard joinKeys.count == 1, joinKeys[0].type == .string else { throw keyMismatch("one string") }
+        var column = Column(type: .string, capacity: keys.count)
+        for key in keys { column.append(key) }
+        return try batch(keys: [column], count: keys.count).result()
+    }
+
+    /// The batch read of `keys`, the values of a single `int64` join key
+    /// (what the C ABI lays out in its caller's buffers).
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the entity's key is not one
+    ///   `int64`; ``LarderError/store(_:)`` when SQLite fails.
+    package func batch(int64Keys keys: UnsafeBufferPointer<Int64>) throws(LarderError) -> OnlineBatch {
+        guard joinKeys.count == 1, joinKeys[0].type == .int64 else { throw keyMismatch("one int64") }
+        var column = Column(type: .int64, capacity: keys.count)
+        for key in keys { column.append(key) }
+        return try batch(keys: [column], count: keys.count)
+    }
+
+    /// The batch read of `keys`, the values of a single `int64` join key.
+    package func batch(int64Keys keys: [Int64]) throws(LarderError) -> OnlineBatch {
+        try keys.withUnsafeBufferPointer { (keys) throws(LarderError) in try batch(int64Keys: keys) }
+    }
+
+    /// The batch read of `keys`, the values of a single `string` join key:
+    /// key `i` is the UTF-8 bytes `offsets[i] ..< offsets[i + 1]` of `bytes`.
+    ///
+    /// - Throws: ``LarderError/usage(_:)`` when the entity's key is not one
+    ///   `string`; ``LarderError/store(_:)`` when SQLite fails.
+    package func batch(stringKeys bytes: UnsafeRawBufferPointer, offsets: UnsafeBufferPointer<Int64>) throws(LarderError) -> OnlineBatch {
+        guard joinKeys.count == 1, joinKeys[0].type == .string else { throw keyMismatch("one string") }
+        let count = max(0, offsets.count - 1)
+        var column = Column(type: .string, capacity: count)
+        for i in 0..<count {
+            column.append(bytes: UnsafeRawBufferPointer(rebasing: bytes[Int(offsets[i])..<Int(offsets[i + 1])]))
         }
-        return OnlineResult(featureNames: plan.names, values: values, statuses: statuses, eventTimestamps: times)
+        return try batch(keys: [column], count: count)
+    }
+
+    /// The batch read of the `count` keys of `keys` (one column per join
+    /// key, of the join keys' types): from the cache when every view is
+    /// in it, otherwise one single read per key (which loads the views that
+    /// fit, or asks SQLite).
+    private func batch(keys: [Column], count: Int) throws(LarderError) -> OnlineBatch {
+        let now = Timestamp.nowMicroseconds()
+        let cache = store.cache
+        if cache.claimCheck(now: now) { store.refreshCacheInBackground() }
+        let contents = cache.contents
+        let views = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
+        if views.count == plan.parts.count {
+            return OnlineBatch(plan: plan, views: views, keys: keys, count: count, at: now,
+                               horizon: PointInTime.Horizon(asOf: now, runs: contents.runs))
+        }
+        var rows: [FeatureRow] = []
+        rows.reserveCapacity(count)
+        for i in 0..<count {
+            rows.append(try Retrieval.hasNullKey(keys, i) ? notFound : read(ColumnsKey(columns: keys, row: i)))
+        }
+        return OnlineBatch(plan: plan, rows: rows)
+    }
+
+    /// The answer for a key that matches nothing (a null key part).
+    private var notFound: FeatureRow {
+        FeatureRow(plan: plan, first: .notFound, rest: plan.parts.dropFirst().map { _ in .notFound })
     }
 
     private func keyMismatch(_ given: String) -> LarderError {

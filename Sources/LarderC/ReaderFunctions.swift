@@ -16,72 +16,47 @@ final class ReaderHandle {
         return Unmanaged<ReaderHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
     }
 
-    /// Whether a feature's value lies in the payload (string, bytes, vector) rather than in its slot.
-    private static func isPayload(_ type: FeatureType) -> Bool {
-        switch type {
-        case .string, .bytes, .vector: true
-        default: false
-        }
-    }
-
-    /// Lays out the features of `count` entities in `buffer` as larder.h
-    /// describes (`larder_reader_get_many_int64`); `row(i)` reads entity `i`.
-    /// What does not fit is only counted, and the call then says how many
-    /// bytes the answer takes. Payloads are written feature by feature, each
-    /// in entity order: with one entity (or no payload feature) in the same
-    /// pass as the slots, otherwise after it from the rows read (one array
-    /// of rows per call; a single read allocates nothing here).
-    func fill(count: Int, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int, _ needed: UnsafeMutablePointer<Int>?,
-              row: (Int) throws(LarderError) -> FeatureRow) throws(LarderError) -> Int32 {
-        let features = types.count, cells = features * count
-        var tail = (cells * 9 + 7) & ~7
+    /// Lays out `batch`'s answers in `buffer` as larder.h describes
+    /// (`larder_reader_get_many_int64`): feature by feature, each a run of
+    /// slots, of status bytes and of event times
+    /// (``OnlineBatch/write(feature:statuses:times:slots:payload:)`` writes
+    /// them in place), its payloads (string, bytes, vector) appended as they
+    /// come, so that a feature's payloads are one run in entity order (each
+    /// string and bytes value followed by a zero byte, so that a caller can
+    /// split the run at them when no value holds one). When
+    /// the buffer is too small nothing is written but the payloads counted,
+    /// and the call then says how many bytes the answer takes. Allocates
+    /// nothing when the answer fits.
+    func fill(_ batch: OnlineBatch, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
+              _ needed: UnsafeMutablePointer<Int>?) throws(LarderError) -> Int32 {
+        let count = batch.count, total = types.count * count
+        let timesAt = (total * 9 + 7) & ~7
+        var tail = timesAt + total * 8
         let fits = buffer != nil && capacity >= tail
-        func payload(_ cell: Int, _ bytes: UnsafeRawBufferPointer, align: Int) {
-            tail = (tail + align - 1) & ~(align - 1)
-            if fits, let buffer, tail + bytes.count <= capacity {
-                buffer.storeBytes(of: UInt32(truncatingIfNeeded: tail), toByteOffset: cell * 8, as: UInt32.self)
-                buffer.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count), toByteOffset: cell * 8 + 4, as: UInt32.self)
-                if let base = bytes.baseAddress { (buffer + tail).copyMemory(from: base, byteCount: bytes.count) }
-            }
-            tail += bytes.count
-        }
-        func payloads(_ row: FeatureRow, _ f: Int, _ cell: Int) {
-            switch types[f] {
-            case .string:
-                if var text = row.string(at: f) { text.withUTF8 { payload(cell, UnsafeRawBufferPointer($0), align: 1) } }
-            case .bytes:
-                if let bytes = row.bytes(at: f) { bytes.withUnsafeBytes { payload(cell, $0, align: 1) } }
-            case .vector:
-                if let vector = row.vector(at: f) { vector.withUnsafeBytes { payload(cell, $0, align: 4) } }
-            default: break
-            }
-        }
-        let later = count > 1 && types.contains(where: Self.isPayload)
-        var held: [FeatureRow] = []
-        if later { held.reserveCapacity(count) }
-        for i in 0..<count {
-            let row = try row(i)
-            for (f, type) in types.enumerated() {
-                let status = row.status(at: f), cell = f * count + i
-                var slot: UInt64 = 0
-                if status == .present {
-                    switch type {
-                    case .int64, .timestamp: slot = UInt64(bitPattern: row.int64(at: f) ?? 0)
-                    case .float64: slot = (row.double(at: f) ?? 0).bitPattern
-                    case .bool: slot = row.bool(at: f) == true ? 1 : 0
-                    case .string, .bytes, .vector: if !later { payloads(row, f, cell) }
-                    }
+        for (f, type) in types.enumerated() {
+            // Vectors 4-byte aligned; strings and bytes each followed by a zero byte.
+            let (align, terminator) = if case .vector = type { (4, 0) } else { (1, 1) }
+            func payload(_ i: Int, _ bytes: UnsafeRawBufferPointer) {
+                tail = (tail + align - 1) & ~(align - 1)
+                if fits, let buffer, tail + bytes.count + terminator <= capacity {
+                    let cell = f * count + i
+                    buffer.storeBytes(of: UInt32(truncatingIfNeeded: tail), toByteOffset: cell * 8, as: UInt32.self)
+                    buffer.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count), toByteOffset: cell * 8 + 4, as: UInt32.self)
+                    if let base = bytes.baseAddress { (buffer + tail).copyMemory(from: base, byteCount: bytes.count) }
+                    if terminator > 0 { buffer.storeBytes(of: 0, toByteOffset: tail + bytes.count, as: UInt8.self) }
                 }
-                if fits, let buffer {
-                    buffer.storeBytes(of: UInt8(statusCode(status)), toByteOffset: cells * 8 + cell, as: UInt8.self)
-                    if !Self.isPayload(type) || status != .present { buffer.storeBytes(of: slot, toByteOffset: cell * 8, as: UInt64.self) }
-                }
+                tail += bytes.count + terminator
             }
-            if later { held.append(row) }
-        }
-        if later {
-            for f in types.indices where Self.isPayload(types[f]) {
-                for (i, row) in held.enumerated() where row.status(at: f) == .present { payloads(row, f, f * count + i) }
+            if fits, let buffer {
+                let first = f * count
+                batch.write(feature: f, statuses: (buffer + total * 8 + first).assumingMemoryBound(to: UInt8.self),
+                            times: (buffer + timesAt + first * 8).assumingMemoryBound(to: Int64.self),
+                            slots: (buffer + first * 8).assumingMemoryBound(to: UInt64.self), payload: payload)
+            } else {
+                // Only the payloads' sizes are wanted (a buffer too small: the caller reads again).
+                var statuses = [UInt8](repeating: 0, count: count), times = [Int64](repeating: 0, count: count)
+                var slots = [UInt64](repeating: 0, count: count)
+                batch.write(feature: f, statuses: &statuses, times: &times, slots: &slots, payload: payload)
             }
         }
         guard tail <= Int(UInt32.max) else {
@@ -91,7 +66,6 @@ final class ReaderHandle {
         return fits && tail <= capacity ? LARDER_OK : LARDER_BUFFER_TOO_SMALL
     }
 }
-
 
 /// Prepares an online reader (larder.h).
 @_cdecl("larder_reader_open")
@@ -160,7 +134,7 @@ public func larderReaderRead(_ block: UnsafeMutablePointer<larder_read_block>?) 
             row = try handle.reader.read(key: block.pointee.key)
         }
         var needed = 0
-        code = try handle.fill(count: 1, UnsafeMutableRawPointer(block) + answer, max(0, size - answer), &needed) { _ throws(LarderError) in row }
+        code = try handle.fill(OnlineBatch(single: row), UnsafeMutableRawPointer(block) + answer, max(0, size - answer), &needed)
         block.pointee.needed = UInt64(answer + needed)
     }
     return status == LARDER_OK ? code : status
@@ -175,9 +149,8 @@ public func larderReaderGetManyInt64(_ reader: OpaquePointer?, _ keys: UnsafePoi
     let status = call { () throws(LarderError) in
         guard count >= 0, keys != nil || count == 0 else { throw .invalidInput("no keys (NULL) for \(count) entities") }
         let handle = try ReaderHandle.from(reader)
-        code = try handle.fill(count: count, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { i throws(LarderError) in
-            try handle.reader.read(key: keys.unsafelyUnwrapped[i])
-        }
+        let batch = try handle.reader.batch(int64Keys: UnsafeBufferPointer(start: keys, count: count))
+        code = try handle.fill(batch, buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
     }
     return status == LARDER_OK ? code : status
 }
@@ -194,11 +167,10 @@ public func larderReaderGetManyString(_ reader: OpaquePointer?, _ bytes: UnsafeP
             throw .invalidInput("key offsets \(offsets[i]) then \(offsets[i + 1]) (entity \(i)) go backwards")
         }
         let handle = try ReaderHandle.from(reader)
-        code = try handle.fill(count: count, buffer.map(UnsafeMutableRawPointer.init), capacity, needed) { i throws(LarderError) in
-            let start = Int(offsets[i]), length = Int(offsets[i + 1]) - start
-            let key = String(decoding: UnsafeRawBufferPointer(start: bytes.unsafelyUnwrapped + start, count: length), as: UTF8.self)
-            return try handle.reader.read(key: key)
-        }
+        let end = count == 0 ? 0 : Int(offsets[count])
+        let batch = try handle.reader.batch(stringKeys: UnsafeRawBufferPointer(start: bytes, count: end),
+                                            offsets: UnsafeBufferPointer(start: offsets, count: count + 1))
+        code = try handle.fill(batch, buffer.map(UnsafeMutableRawPointer.init), capacity, needed)
     }
     return status == LARDER_OK ? code : status
 }

@@ -4,7 +4,7 @@ import Larder
 /// The program of docs/swift.md, compiled and run by `SwiftGuideTests`: the
 /// text between the GUIDE markers must be the guide's code block, line for
 /// line, so the guide cannot go stale.
-func swiftGuideExample(storePath: String) throws -> (trainingRows: Int, conversion: Double?) {
+func swiftGuideExample(storePath: String) throws -> (trainingRows: Int, conversion: Double?, batchConversions: [Double]) {
     // BEGIN GUIDE
     // 1. Open (or create) a store and apply definitions.
     let store = try FeatureStore(path: storePath)
@@ -49,6 +49,7 @@ func swiftGuideExample(storePath: String) throws -> (trainingRows: Int, conversi
     let reader = try store.reader(featureSet: "driver_ranking")
     let latest = try reader.read(key: 1001)
     let conversion = latest.double("conv_rate")        // 0.5, the latest row
+    let many = try reader.read(keys: [1001, 1002])     // one batch read: columns, statuses, event times
     // END GUIDE
-    return (training.rowCount, conversion)
+    return (training.rowCount, conversion, many.values[0].doubles)
 }

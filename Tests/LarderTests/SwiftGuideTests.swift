@@ -27,5 +27,6 @@ import Larder
         let result = try swiftGuideExample(storePath: dir.file("larder.db"))
         #expect(result.trainingRows == 1)
         #expect(result.conversion == 0.5)
+        #expect(result.batchConversions == [0.5, 0.75])
     }
 }

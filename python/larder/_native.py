@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import from_json
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 
 
 class ArrowArrayStream(ctypes.Structure):

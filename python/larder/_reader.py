@@ -20,6 +20,7 @@ _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 _PRESENT = native.STATUSES[0]
 _HEADER = 32  # sizeof(larder_read_block): reader, key, size, needed
 _FIRST_BLOCK = 4096
+_U32, _U32x2 = struct.Struct("<I"), struct.Struct("<II")
 _SLOTS = {"int64": "q", "timestamp": "q", "float64": "d", "bool": "?7x"}  # a bool slot is int64 0 or 1
 
 
@@ -31,10 +32,26 @@ def decode_timestamp(micros):
 class OnlineFeatures(dict):
     """The answer of ``get_online_features``: a dict of lists (join keys then features, in
     entity order) with ``statuses``, a dict of lists of ``PRESENT``, ``NULL_VALUE``,
-    ``NOT_FOUND``, ``OUTSIDE_MAX_AGE`` per feature (made when first asked for)."""
+    ``NOT_FOUND``, ``OUTSIDE_MAX_AGE`` per feature, and ``event_timestamps``, a dict of lists of
+    the answering rows' event times (UTC datetimes, None where no row answers); both made when
+    first asked for."""
 
     _statuses = None
     _make_statuses = None
+    _event_timestamps = None
+    _make_event_timestamps = None
+
+    @property
+    def event_timestamps(self) -> dict:
+        """The event time of the row answering each value (None where none does), a list per
+        feature."""
+        if self._event_timestamps is None and self._make_event_timestamps is not None:
+            self._event_timestamps, self._make_event_timestamps = self._make_event_timestamps(), None
+        return self._event_timestamps
+
+    @event_timestamps.setter
+    def event_timestamps(self, value: dict):
+        self._event_timestamps, self._make_event_timestamps = value, None
 
     @property
     def statuses(self) -> dict:
@@ -231,9 +248,12 @@ class OnlineReader:
         """The features of every entity of ``keys`` (ints or strs, as the join key's type) now, in
         one call: ``{join_key: keys, feature: [values]}`` with ``.statuses``, as
         ``get_online_features`` answers."""
+        return self._get_many(list(keys))
+
+    def _get_many(self, keys: list) -> "OnlineFeatures":
+        """``get_many`` of a list the answer may keep."""
         if not self._handle:
             raise InvalidInputError("invalid_input", "the reader is closed")
-        keys = list(keys)
         if self._key_type == "int64":
             try:
                 packed = array.array("q", keys)
@@ -259,17 +279,16 @@ class OnlineReader:
         while status == native.BUFFER_TOO_SMALL:
             block = self._new_block(_HEADER + needed.value)
             status = function(self._handle, *args, ctypes.addressof(block[0]) + _HEADER, len(block[3]), ctypes.byref(needed))
-        view = block[3]
         native.check(status)
         answer = OnlineFeatures({self.join_keys[0]: keys})
-        answer._make_statuses = self._columns(view, len(keys), answer)
+        self._columns(block[3], len(keys), answer)
         return answer
 
     def _columns(self, view, n, into):
         """Decodes the answer for ``n`` entities (larder.h, ``larder_reader_get_many_int64``) into
-        the dict ``into``, a list per feature; returns a function that makes the statuses (a list
-        per feature), called only when they are asked for. Each feature's values are one slice
-        of the buffer, turned into a list in one step."""
+        the dict ``into``, a list per feature, and gives it the makers of its statuses and event
+        times (the bytes they need copied now: ``view`` is reused by the next read). Each
+        feature's values are one slice of the buffer, turned into a list in one step."""
         cells = len(self._kinds) * n
         words = view[:8 * cells]
         codes = view[8 * cells:9 * cells].tobytes()
@@ -286,6 +305,8 @@ class OnlineReader:
                 values = list(map(bool, slots.cast("q").tolist()))
             elif kind == "timestamp":
                 values = list(map(decode_timestamp, slots.cast("q").tolist()))
+            elif n and states == present and kind != "vector":
+                values = _split_run(view, slots, n, kind)
             else:
                 pairs = slots.cast("I")
                 values = _payloads(view, pairs[0::2].tolist(), pairs[1::2].tolist(), kind, states == present)
@@ -295,12 +316,33 @@ class OnlineReader:
                         values[i] = None
             into[name] = values
         names = self.feature_names
+        start = 9 * cells + 7 & ~7
+        times = view[start:start + 8 * cells].tobytes()
 
         def statuses():
             if not nulls:
                 return {name: [_PRESENT] * n for name in names}
             return {name: [native.STATUSES[code] for code in codes[f * n:(f + 1) * n]] for f, name in enumerate(names)}
-        return statuses
+
+        def event_timestamps():
+            micros = memoryview(times).cast("q")
+            return {name: [None if codes[f * n + i] >= 2 else decode_timestamp(micros[f * n + i]) for i in range(n)]
+                    for f, name in enumerate(names)}
+        into._make_statuses, into._make_event_timestamps = statuses, event_timestamps
+
+
+def _split_run(view, slots, n, kind):
+    """The ``n`` string or bytes values of one feature, all present: its run of payloads (from
+    the first value's offset to the last value's end) split at the zero byte that follows each
+    value, in one call; by offsets instead when a value holds a zero byte itself."""
+    first = _U32.unpack_from(slots)[0]
+    last, length = _U32x2.unpack_from(slots, 8 * (n - 1))
+    run = view[first:last + length].tobytes()
+    values = run.decode().split("\0") if kind == "string" else run.split(b"\0")
+    if len(values) == n:
+        return values
+    pairs = slots.cast("I")
+    return _payloads(view, pairs[0::2].tolist(), pairs[1::2].tolist(), kind, True)
 
 
 def _payloads(view, offsets, lengths, kind, all_present):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import datetime as _dt
 import json
+import operator
 import os
 import shutil
 import tempfile
@@ -327,12 +328,12 @@ class FeatureStore:
         if len(first) == 1 and reader._key_type is not None:
             name = reader.join_keys[0]
             try:
-                keys = [row[name] for row in rows]
+                keys = list(map(operator.itemgetter(name), rows))
             except (KeyError, TypeError):
                 keys = None
             if keys is not None and sum(map(len, rows)) == len(rows):  # each row has the key, so: only the key
                 try:
-                    return reader.get_many(keys)
+                    return reader._get_many(keys)
                 except InvalidInputError:
                     pass  # a null or mistyped key: the Arrow path answers NOT_FOUND or names the problem
         keys = list(first)

@@ -3,6 +3,7 @@
 (larder_online, decoded by pyarrow): the same values, statuses and types for random keys, and
 no input that crashes the interpreter."""
 
+import datetime as dt
 import random
 import threading
 
@@ -151,3 +152,44 @@ def test_a_kept_get_keeps_its_reader(filled):
     assert filled.online_reader(features=["stats:trips"]).get(2) == {"trips": 6}
     assert type(filled.online_reader(features=["stats:trips"])) is type(filled.online_reader(features=["stats:trips"]))
     assert isinstance(filled.online_reader(features=["stats:trips"]), larder.OnlineReader)
+
+
+def test_get_many_equals_single_reads_with_ttl_deltas_and_event_times(filled):
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    ids = list(range(0, 400, 3))
+    when = {i: now - dt.timedelta(hours=2 if i % 2 else 0, minutes=5 + i % 40) for i in ids}  # odd ids: outside the 1h TTL
+    filled.write("fresh", pa.table({"driver_id": ids, "event_timestamp": pa.array([when[i] for i in ids], pa.timestamp("us", "UTC")),
+                                    "speed": [None if i % 4 == 0 else i / 8 for i in ids]}))
+    reader = filled.online_reader(features=["stats:*", "fresh:speed"])
+    reader.get(1)  # the views cached now; the next runs are deltas
+    later = [i for i in ids if i > 300]
+    when.update({i: now - dt.timedelta(minutes=1) for i in later})
+    filled.write("fresh", pa.table({"driver_id": later, "event_timestamp": pa.array([when[i] for i in later], pa.timestamp("us", "UTC")),
+                                    "speed": [i / 4 for i in later]}))
+    filled.write("stats", every_type_rows(30, start=2000))
+    keys = random.Random(5).choices(range(-20, 2040), k=600) + [1, 301, 2029]
+    for answer in (reader.get_many(keys),
+                   filled.get_online_features(features=["stats:*", "fresh:speed"], entity_rows=[{"driver_id": k} for k in keys])):
+        assert set(answer.statuses["speed"]) == {"PRESENT", "NULL_VALUE", "NOT_FOUND", "OUTSIDE_MAX_AGE"}
+        for i, key in enumerate(keys):
+            values, statuses = reader.get_with_statuses(key)
+            assert {name: answer[name][i] for name in values} == values, key
+            assert {name: answer.statuses[name][i] for name in statuses} == statuses, key
+            expected_time = when.get(key) if statuses["speed"] in ("PRESENT", "NULL_VALUE") else None
+            assert answer.event_timestamps["speed"][i] == expected_time, key
+            stats_time = T0 if statuses["trips"] in ("PRESENT", "NULL_VALUE") else None
+            assert answer.event_timestamps["trips"][i] == stats_time, key
+
+
+def test_get_many_with_zero_bytes_inside_strings_and_bytes(filled):
+    rows = every_type_rows(3, start=5000).to_pylist()
+    rows[0]["label_text"], rows[1]["label_text"], rows[2]["label_text"] = "a\0b", "\0", ""
+    rows[0]["blob"], rows[1]["blob"], rows[2]["blob"] = b"\0\0", b"x", b"\0"
+    filled.write("stats", pa.Table.from_pylist(rows, schema=every_type_rows(1).schema))
+    reader = filled.online_reader(features=["stats:label_text", "stats:blob"])
+    keys = [5000, 5001, 5002, 5001]
+    answer = reader.get_many(keys)
+    assert answer["label_text"] == ["a\0b", "\0", "", "\0"] and answer["blob"] == [b"\0\0", b"x", b"\0", b"x"]
+    assert answer == {"driver_id": keys, **{name: [reader.get(k)[name] for k in keys] for name in ("label_text", "blob")}}
+    plain = reader.get_many([1, 2, 3])  # no zero byte: the run is split at the terminators
+    assert plain["label_text"] == [reader.get(k)["label_text"] for k in (1, 2, 3)]

@@ -129,7 +129,7 @@ struct ArrowArrayStream {
 typedef struct larder_store larder_store;
 typedef struct larder_reader larder_reader;
 
-/* The version of this ABI (3); a loader refuses a library it does not know. */
+/* The version of this ABI (4); a loader refuses a library it does not know. */
 int larder_abi_version(void);
 
 /* The last error on this thread as JSON:
@@ -292,16 +292,27 @@ int larder_reader_describe(larder_reader *reader, char **out);
  *   vector values a uint32 offset then a uint32 length (in bytes) into the
  *   buffer; 0 when the status is not LARDER_PRESENT;
  * - byte 8FN + c: the cell's status (LARDER_PRESENT ...);
- * - from 8-byte-aligned 9FN on: the bytes of string and bytes values,
- *   packed, and of vectors (float32, each 4-byte aligned), feature by
- *   feature and, within a feature, in entity order, so one feature's
- *   strings are one contiguous UTF-8 run.
+ * - from T = 9FN rounded up to a multiple of 8, bytes [T + 8c, T + 8c + 8):
+ *   the event time (int64, µs since the epoch) of the row that answers the
+ *   cell, whatever its value (0 when no row does: LARDER_NOT_FOUND_KEY,
+ *   LARDER_OUTSIDE_MAX_AGE);
+ * - from T + 8FN on: the bytes of string and bytes values, each followed
+ *   by a zero byte (not counted in its length), and of vectors (float32,
+ *   each 4-byte aligned), feature by feature and, within a feature, in
+ *   entity order, so one feature's strings are one contiguous UTF-8 run
+ *   that a caller may split at its zero bytes when it finds as many values
+ *   as it expects (a value may hold a zero byte itself).
  * So each feature's N values are one array of int64 / double / (offset,
  * length) pairs, and its N statuses one byte array: a caller reads them as
  * such without a call per value. *needed is the number of bytes the answer
  * takes; LARDER_BUFFER_TOO_SMALL (and *needed) when it does not fit (read
- * again with a larger buffer). One entity (N = 1) reads with no allocation.
- * Each entity is read with the rule at its own "now". */
+ * again with a larger buffer).
+ * The N entities are read as one batch, with the rule at one "now": the
+ * answers are those of N single reads at that time. The keys are only read
+ * during the call; the buffer is the caller's (allocated, reused and freed
+ * by it), written only during the call, and holds no pointer into Larder's
+ * memory afterwards. Before ABI version 4 there were no event times, no
+ * zero bytes after strings, and the payloads started at 9FN rounded up to 8. */
 int larder_reader_get_many_int64(larder_reader *reader, const int64_t *keys, size_t count, uint8_t *buffer,
                                  size_t capacity, size_t *needed);
 

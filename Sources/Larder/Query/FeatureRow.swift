@@ -41,6 +41,9 @@ public struct FeatureRow: Sendable {
             record = -1
         }
 
+        /// The answer for a key that matches nothing (a null key part).
+        static let notFound = Hit(columns: [], match: .notFound, eventTime: 0)
+
         /// The answer of the rule for `key` at `time` in a cached view: in
         /// its base, and in its delta when it has one.
         @inline(__always)
