@@ -16,8 +16,11 @@ public struct CacheEntry: Sendable, Equatable {
     /// Whether the base snapshot is a mapped snapshot file (shared with
     /// other processes) rather than this process's memory.
     public var mapped: Bool
-    /// Rows of runs after the base snapshot, held in memory as a delta.
+    /// Rows of runs after the base snapshot, held in memory as delta segments.
     public var deltaRows: Int
+    /// The delta segments the rows of runs after the base are in: a write
+    /// adds one, a compaction in the background merges them.
+    public var deltaSegments: Int
 }
 
 extension FeatureStore {
@@ -26,7 +29,7 @@ extension FeatureStore {
         cache.contents.snapshots.values.map { cached in
             let rows = cached.rowCount
             var raw = rows * 8 * (cached.view.joinKeys.count + 3)
-            for snapshot in [cached.base] + (cached.delta.map { [$0] } ?? []) {
+            for snapshot in [cached.base] + cached.deltas {
                 for column in snapshot.features {
                     switch column.type {
                     case .int64, .float64, .timestamp: raw += column.count * 8
@@ -37,7 +40,8 @@ extension FeatureStore {
                 }
             }
             return CacheEntry(view: cached.view.name, version: cached.view.version, rows: rows, bytes: cached.byteCount, rawBytes: raw,
-                              mapped: cached.base.isMapped, deltaRows: cached.delta?.rowCount ?? 0)
+                              mapped: cached.base.isMapped, deltaRows: cached.deltaRows,
+                              deltaSegments: cached.deltas.count)
         }.sorted { ($0.view, $0.version) < ($1.view, $1.version) }
     }
 }

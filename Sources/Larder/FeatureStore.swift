@@ -30,11 +30,12 @@ public final class FeatureStore: Sendable {
         /// (snapshot files written, passed over or kept in memory): the
         /// CLI's `--verbose`. `nil` says nothing.
         public var log: (@Sendable (String) -> Void)?
-        /// Rows a cached view's delta may reach before it is folded into a
-        /// new base snapshot (see ``FeatureCache``); tests set it low.
+        /// Rows a cached view's delta segments may reach before they are
+        /// folded into a new base snapshot (see ``FeatureCache``); tests set it low.
         var compactionRows = FeatureCache.defaultCompactionRows
-        /// Rows from which a compaction runs in the background; tests set it low.
-        var backgroundCompactionRows = FeatureCache.defaultBackgroundRows
+        /// Delta segments a cached view may have before its newest are
+        /// merged (see ``FeatureCache``); tests set it low.
+        var deltaSegments = FeatureCache.defaultMaxSegments
 
         /// Defaults: create the file, wait up to 10 s for locks, cache up to a
         /// quarter of physical memory in snapshot files, `synchronous = NORMAL`.
@@ -124,7 +125,7 @@ public final class FeatureStore: Sendable {
         self.snapshotFolder = snapshotFolder
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget,
                              files: options.snapshotFiles ? SnapshotFiles(folder: snapshotFolder, log: options.log) : nil,
-                             compactionRows: options.compactionRows, backgroundRows: options.backgroundCompactionRows)
+                             compactionRows: options.compactionRows, maxSegments: options.deltaSegments)
         self.storage = storage
         do {
             let writer = try storage.openWriter(create: options.create)

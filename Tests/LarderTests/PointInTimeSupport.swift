@@ -6,9 +6,10 @@ import Synchronization
 /// One store opened several ways: ``cached`` answers from the columnar
 /// cache (base snapshot files plus deltas), ``uncached`` (a cache budget of
 /// 0) answers every view from the engine (SQLite's or PostgreSQL's rule in
-/// SQL), ``compacting`` folds every delta of more than a few rows into a new
-/// base snapshot. Rows are inserted with SQL, as the write path would
-/// commit them.
+/// SQL), ``compacting`` folds delta segments of more than a few rows into a
+/// new base snapshot, ``segmented`` keeps its base and merges its segments
+/// whenever it has more than two (both in the background). Rows are
+/// inserted with SQL, as the write path would commit them.
 final class PointInTimeStores {
     let directory = TemporaryDirectory()
     let engine: TestEngine
@@ -16,6 +17,7 @@ final class PointInTimeStores {
     let cached: FeatureStore
     let uncached: FeatureStore
     let compacting: FeatureStore
+    let segmented: FeatureStore
 
     /// The stores on `engine`, with the definitions in `yaml` applied when given.
     init(engine: TestEngine = .sqlite, yaml: String? = nil) throws {
@@ -27,13 +29,28 @@ final class PointInTimeStores {
         var options = FeatureStore.Options()
         options.compactionRows = 40
         compacting = try engine.open(location, options: options)
+        options.compactionRows = 1 << 30
+        options.deltaSegments = 2
+        segmented = try engine.open(location, options: options)
+    }
+
+    /// Brings the caches of the stores that compact up to date now (each
+    /// refresh adds a delta segment per view with new runs), as a write
+    /// path's refresh would: compactions then run in the background.
+    func refreshCompactingStores() throws {
+        for store in [compacting, segmented] { try store.testRefreshCache() }
+    }
+
+    /// Waits until no compaction runs in any store.
+    func waitForCompactions() {
+        for store in [cached, compacting, segmented] { store.cache.waitForCompactions() }
     }
 
     /// Every path, named for messages, and a store opened now, as a new
     /// process would: it maps the snapshot files the others wrote and reads
     /// later runs as a delta.
     func paths() throws -> [(name: String, store: FeatureStore)] {
-        [("cache", cached), (engine.rawValue, uncached), ("compacting", compacting),
+        [("cache", cached), (engine.rawValue, uncached), ("compacting", compacting), ("segmented", segmented),
          ("new process", try engine.open(location))]
     }
 }
@@ -105,6 +122,22 @@ extension FeatureStore {
     /// Runs `body` with the store's write session (tests only).
     func testWithSession<R>(_ body: (SQLiteSession) throws -> R) throws -> R {
         try state.withLock { try body($0.session as! SQLiteSession) }
+    }
+
+    /// Brings the cache up to date with the store, as a write's refresh does (tests only).
+    func testRefreshCache() throws {
+        try state.withLock { try refreshCache(session: $0.session) }
+    }
+}
+
+extension FeatureCache {
+    /// Waits until no compaction runs (at most 60 s; tests only).
+    func waitForCompactions() {
+        var waited = 0
+        while isCompacting, waited < 60_000 {
+            usleep(1_000)
+            waited += 1
+        }
     }
 }
 

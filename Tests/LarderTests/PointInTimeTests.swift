@@ -441,9 +441,9 @@ import Testing
             try store.testWithSession { try store.refreshCache(session: $0) }
         }
         let cached = try #require(store.cache.contents.snapshot(of: view))
-        let delta = try #require(cached.delta, "small runs stay a delta")
-        #expect(delta.rowCount > 0 && cached.base.rowCount > 0)
-        let merged = cached.base.merging(delta).inMemory()
+        #expect(cached.deltas.count == 3, "small runs stay delta segments, one per refresh")
+        #expect(cached.deltaRows > 0 && cached.base.rowCount > 0)
+        let merged = cached.base.merging(ViewSnapshot.merged(cached.deltas).inMemory()).inMemory()
         let runs = store.cache.contents.runs
         let fresh = try #require(try store.testWithSession {
             try ViewSnapshot.load(view, from: $0, afterRun: nil, lastRun: runs.maxID, lastRunCommittedAt: runs.lastCommittedAt, byteLimit: .max)
@@ -587,6 +587,6 @@ import Testing
             let inRowOrder = try stores.cached.historicalFeatures(spine: small, features: features)
             #expect(testValues(inRowOrder["s"]!) == Array(testValues(got["s"]!).prefix(1_000)))
         }
-        #expect(stores.cached.cache.contents.snapshots.values.first?.delta != nil)
+        #expect(stores.cached.cache.contents.snapshots.values.first?.deltas.isEmpty == false)
     }
 }

@@ -82,7 +82,6 @@ import LarderTestSupport
         let directory = TemporaryDirectory()
         var options = FeatureStore.Options()
         options.compactionRows = 10
-        options.backgroundCompactionRows = 0
         let store = try FeatureStore(path: directory.file("s.db"), options: options)
         try store.apply(Definitions.parse(yaml: Self.yaml, file: "s.yaml"))
         var random = SplitMix64(seed: 3)
@@ -105,6 +104,46 @@ import LarderTestSupport
         #expect(entry.mapped && entry.deltaRows < 120 * 6, "folded into new bases: \(entry)")
         #expect(Self.snapshotFiles(store).count == 1)
         #expect(try store.verifySnapshotFiles().map(\.problem) == [nil])
+    }
+
+    @Test func aWriteLeavesCompactionToTheBackground() throws {
+        let directory = TemporaryDirectory()
+        var options = FeatureStore.Options()
+        options.compactionRows = 10
+        let store = try FeatureStore(path: directory.file("s.db"), options: options)
+        try store.apply(Definitions.parse(yaml: Self.yaml, file: "s.yaml"))
+        var random = SplitMix64(seed: 5)
+        // 60 rows: 12 more are past the fold threshold (10 rows, and an eighth of the base).
+        try store.write(view: "v", rows: Self.rows(run: 0, count: 60, random: &random))
+        let reader = try store.reader(features: Self.features)
+        let view = try store.registry.view("v")
+        let base = try #require(store.cache.contents.snapshot(of: view)).base
+        let loaded = store.cache.rowsLoaded.load(ordering: .relaxed)
+        // Compactions wait: each write must be visible at once all the same, as a segment of its own.
+        store.cache.compactionPaused.store(true, ordering: .releasing)
+        for i in 0..<12 {
+            try store.write(view: "v", rows: [["id": .int64(7), "event_timestamp": .timestamp(Timestamp(microseconds: 5_000 + Int64(i))),
+                                               "x": .int64(-1 - Int64(i)), "s": .string("new \(i)")]])
+            #expect(try reader.read(key: 7).int64(at: 0) == -1 - Int64(i), "write \(i) visible to the next read")
+        }
+        let segmented = try #require(store.cache.contents.snapshot(of: view))
+        #expect(segmented.base === base && segmented.deltas.count == 12, "no write folded or merged segments")
+        #expect(store.cache.folds.load(ordering: .relaxed) == 0 && store.cache.merges.load(ordering: .relaxed) == 0)
+        #expect(store.cache.rowsLoaded.load(ordering: .relaxed) == loaded)
+        #expect(try Self.answers(store) == (try Self.truth(directory.file("s.db"))))
+
+        // Then the background folds the segments into a new base file, which another store maps.
+        store.cache.compactionPaused.store(false, ordering: .releasing)
+        store.cache.waitForCompactions()
+        #expect(store.cache.folds.load(ordering: .relaxed) == 1)
+        let compacted = try #require(store.cache.contents.snapshot(of: view))
+        #expect(compacted.base !== base && compacted.base.isMapped && compacted.deltas.isEmpty && compacted.rowCount == segmented.rowCount)
+        #expect(try Self.answers(store) == (try Self.truth(directory.file("s.db"))))
+        #expect(Self.snapshotFiles(store) == ["v@1-13.snap"])
+        let second = try FeatureStore(path: directory.file("s.db"))
+        #expect(try second.reader(features: Self.features).read(key: 7).int64(at: 0) == -12)
+        #expect(second.cache.rowsLoaded.load(ordering: .relaxed) == 0, "mapped, not read from the store")
+        #expect(try second.cacheStatistics().first.map { $0.mapped && $0.deltaRows == 0 } == true)
     }
 
     @Test func aWriteReachesTheCacheWithoutARead() throws {

@@ -7,8 +7,8 @@ import Darwin
 import Synchronization
 
 /// The columnar cache: one ``CachedView`` per cached view version (a base
-/// snapshot, mapped from the cache folder when it can be, plus a delta of
-/// later runs), and the ``RunTable`` their rows are checked against.
+/// snapshot, mapped from the cache folder when it can be, plus delta
+/// segments of later runs), and the ``RunTable`` their rows are checked against.
 ///
 /// **Reading.** ``contents`` hands out the current ``Contents`` (one retain
 /// under a mutex); a reader then works on immutable data with no lock held
@@ -30,13 +30,22 @@ import Synchronization
 /// greatest run id (a commit by any connection adds a run) and of the view
 /// versions (a drop or re-creation). New runs are read into the run table; each
 /// cached view with a new run reads only the rows of runs after the last one
-/// it has (`__run_id > last`) and merges them into its delta — O(delta),
-/// whatever the size of the base. When the delta outgrows
-/// ``compactionRows`` and an eighth of the base, it is folded into a new base
-/// snapshot (a new file). Queries check on every call; prepared readers
-/// check at most every ``checkInterval`` microseconds; the write path
-/// refreshes right after its commit, so the next query in the process sees
-/// the write.
+/// it has (`__run_id > last`), or takes them from the write that committed
+/// them, and appends them as a new delta segment — O(rows of the new
+/// runs), whatever the size of the base and of the other segments. Queries
+/// check on every call; prepared readers check at most every
+/// ``checkInterval`` microseconds; the write path refreshes right after its
+/// commit, so the next query in the process sees the write.
+///
+/// **Compaction.** Never in the path of a write or a read: when a view has
+/// more than ``maxSegments`` segments, or its segments more rows than
+/// ``compactionRows`` and an eighth of the base, a thread of its own (one
+/// per view version at a time) merges the newest segments into one (sizes
+/// kept roughly geometric, so a row is copied O(log n) times), or folds
+/// every segment into a new base snapshot (a new file), then swaps the
+/// result in under the refresh lock, keeping the segments that came in
+/// meanwhile. Readers go on with the parts they hold; answers are the same
+/// before and after.
 ///
 /// **Budget.** View versions are cached first come, first served while they
 /// fit in ``budget`` bytes; a version that does not fit (or that a delta
@@ -101,17 +110,24 @@ final class FeatureCache: Sendable {
     /// so that they do not read back from SQLite a run its writer is
     /// about to hand over (the writer's own refresh sees every commit).
     let pendingWrites = Atomic<Int>(0)
-    /// A delta with more rows than this (or than an eighth of its base) is
-    /// folded into a new base snapshot.
+    /// Delta segments with more rows than this (and than an eighth of their
+    /// base) are folded into a new base snapshot.
     let compactionRows: Int
     /// The usual ``compactionRows``.
     static let defaultCompactionRows = 65_536
-    /// A compaction whose result has at least this many rows runs on a
-    /// thread of its own, so the write or query that found it due does not
-    /// wait for it; smaller ones run at once.
-    let backgroundRows: Int
-    /// The usual ``backgroundRows``.
-    static let defaultBackgroundRows = 1_000_000
+    /// A view version with more delta segments than this has its newest
+    /// segments merged into one.
+    let maxSegments: Int
+    /// The usual ``maxSegments``: each segment costs a read one more hash
+    /// probe (of a small table).
+    static let defaultMaxSegments = 4
+    /// Compactions done so far that folded segments into a new base, and
+    /// that merged segments: what tests check to see that a write left
+    /// compaction to the background.
+    let folds = Atomic<Int>(0), merges = Atomic<Int>(0)
+    /// While true, compactions wait before they start (tests only: to see
+    /// a write's segment before any compaction runs).
+    let compactionPaused = Atomic<Bool>(false)
     /// View versions (ids) with a compaction running in the background.
     private let compacting = Mutex<Set<Int64>>([])
     private let state: Mutex<Contents>
@@ -127,11 +143,11 @@ final class FeatureCache: Sendable {
     /// An empty cache allowed `budget` bytes, keeping snapshot files in
     /// `files` (`nil`: in memory only).
     init(budget: Int, files: SnapshotFiles?, compactionRows: Int = FeatureCache.defaultCompactionRows,
-         backgroundRows: Int = FeatureCache.defaultBackgroundRows) {
+         maxSegments: Int = FeatureCache.defaultMaxSegments) {
         self.budget = max(0, budget)
         self.files = files
         self.compactionRows = compactionRows
-        self.backgroundRows = backgroundRows
+        self.maxSegments = max(1, maxSegments)
         state = Mutex(Contents(runs: RunTable(), snapshots: [:], refused: [:]))
     }
 
@@ -211,9 +227,11 @@ final class FeatureCache: Sendable {
         }
     }
 
-    /// Swaps in new contents.
+    /// Swaps in new contents, and starts a compaction for each view
+    /// version that needs one.
     private func install(_ contents: Contents) {
         state.withLock { $0 = contents }
+        for (id, cached) in contents.snapshots where compaction(of: cached) != nil { compactInBackground(id) }
     }
 
     /// The rows of the runs of one view version committed together by
@@ -234,8 +252,8 @@ final class FeatureCache: Sendable {
     }
 
     /// Reads new runs, drops snapshots of view versions that are gone, and
-    /// merges the delta of each cached view that has new runs — from its
-    /// hand-off when that holds every new run of the view.
+    /// appends a delta segment to each cached view that has new runs — from
+    /// its hand-off when that holds every new run of the view.
     private func refresh(source: some CacheSource, handoffs: [Handoff]) throws {
         let current = contents
         var runs = current.runs
@@ -314,63 +332,108 @@ final class FeatureCache: Sendable {
 
     /// `cached` brought up to the last run of `runs`: the rows of its view
     /// in runs after its last one — `rows` when the caller has them, read
-    /// from the store otherwise — merged into its delta (no read at all when
-    /// no such run is of this view), compacted into a new base when the
-    /// delta is large.
+    /// from the store otherwise — appended as a new delta segment (no read
+    /// at all when no such run is of this view).
     ///
     /// - Returns: `nil` when the result does not fit in `byteLimit` bytes.
+    /// - Complexity: O(rows of the new runs + segments).
     private func absorb(_ cached: CachedView, runs: RunTable, source: some CacheSource, byteLimit: Int,
                         rows: SnapshotImage? = nil) throws -> CachedView? {
         let view = cached.view
         guard runs.maxID > cached.lastRun else { return cached }
-        if let rows { return merge(rows, into: cached, byteLimit: byteLimit) }
+        if let rows { return append(rows, to: cached, byteLimit: byteLimit) }
         guard try source.hasRuns(of: view, after: cached.lastRun, upTo: runs.maxID) else { return cached }
         guard let image = try ViewSnapshot.load(view, from: source, afterRun: cached.lastRun, lastRun: runs.maxID,
                                                 lastRunCommittedAt: runs.lastCommittedAt,
                                                 byteLimit: byteLimit - cached.byteCount) else { return nil }
         rowsLoaded.add(image.rowCount, ordering: .relaxed)
-        return merge(image, into: cached, byteLimit: byteLimit)
+        return append(image, to: cached, byteLimit: byteLimit)
     }
 
-    /// `cached` with the rows of `image` (of runs after its last one) merged
-    /// into its delta, compacted into a new base when the delta is large.
-    private func merge(_ image: SnapshotImage, into cached: CachedView, byteLimit: Int) -> CachedView? {
-        let fresh = image.inMemory()
-        let delta = cached.delta.map { $0.merging(fresh).inMemory() } ?? fresh
-        guard cached.base.rowCount + delta.rowCount <= ViewSnapshot.maxRows else { return nil }
-        let result = CachedView(base: cached.base, delta: delta)
-        if delta.rowCount > max(compactionRows, cached.base.rowCount / 8) {
-            if result.rowCount >= backgroundRows {
-                compactInBackground(result)
-            } else {
-                let merged = cached.base.merging(delta)
-                guard merged.byteCount <= byteLimit else { return nil }
-                return CachedView(base: place(merged))
-            }
-        }
+    /// `cached` with the rows of `image` (of runs after its last one) as a
+    /// new delta segment; `nil` when the result does not fit in `byteLimit`
+    /// bytes or ``ViewSnapshot/maxRows`` rows.
+    private func append(_ image: SnapshotImage, to cached: CachedView, byteLimit: Int) -> CachedView? {
+        guard cached.rowCount + image.rowCount <= ViewSnapshot.maxRows else { return nil }
+        let result = CachedView(base: cached.base, deltas: cached.deltas + [image.inMemory()])
         return result.byteCount <= byteLimit ? result : nil
     }
 
-    /// Folds `cached`'s delta into a new base snapshot on a thread of its
-    /// own (one per view version at a time), then swaps it in — keeping, as
-    /// the new delta, the rows of runs that came in meanwhile. Queries go on
-    /// with base and delta until then.
-    private func compactInBackground(_ cached: CachedView) {
-        let id = cached.base.viewID
-        guard let delta = cached.delta, compacting.withLock({ $0.insert(id).inserted }) else { return }
+    // MARK: Compaction (in the background)
+
+    /// What a compaction of a view version does: fold its first `end`
+    /// segments into a new base, or merge segments `range` into one.
+    private enum Compaction {
+        case fold(end: Int)
+        case merge(Range<Int>)
+    }
+
+    /// The compaction `cached` needs now, if any: a fold when its segments
+    /// hold more than ``compactionRows`` rows and an eighth of the base;
+    /// with more than ``maxSegments`` segments, a merge of the newest ones
+    /// — from the oldest segment that holds no more rows than all those
+    /// after it, and at least the last two — so that segment sizes grow
+    /// geometrically from newest to oldest.
+    private func compaction(of cached: CachedView) -> Compaction? {
+        let deltas = cached.deltas
+        if cached.deltaRows > max(compactionRows, cached.base.rowCount / 8) { return .fold(end: deltas.count) }
+        guard deltas.count > maxSegments else { return nil }
+        var start = deltas.count - 2, newer = deltas[start].rowCount + deltas[start + 1].rowCount
+        while start > 0, deltas[start - 1].rowCount <= newer {
+            start -= 1
+            newer += deltas[start].rowCount
+        }
+        return .merge(start..<deltas.count)
+    }
+
+    /// Runs the compactions view version `id` needs, one after the other,
+    /// on a thread of its own, unless one already runs for it. Each builds
+    /// its result with no lock held, then swaps it in under the refresh
+    /// lock if the view still has the base and segments it started from
+    /// (it keeps the segments that came in meanwhile).
+    private func compactInBackground(_ id: Int64) {
+        guard compacting.withLock({ $0.insert(id).inserted }) else { return }
         let thread = Thread { [self] in
-            let base = place(cached.base.merging(delta))
-            refreshing.withLock {
-                defer { _ = compacting.withLock { $0.remove(id) } }
-                let contents = self.contents
-                guard let current = contents.snapshots[id], current.base === cached.base, let now = current.delta else { return }
-                var snapshots = contents.snapshots
-                snapshots[id] = CachedView(base: base, delta: now === delta ? nil : now.rows(after: delta.lastRun)?.inMemory())
-                install(Contents(runs: contents.runs, snapshots: snapshots, refused: contents.refused))
-            }
+            while compactionPaused.load(ordering: .acquiring) { usleep(1_000) }
+            while let cached = contents.snapshots[id], let step = compaction(of: cached), compact(cached, step) {}
+            _ = compacting.withLock { $0.remove(id) }
+            // A segment appended after the last check above found this view busy: look again.
+            if let cached = contents.snapshots[id], compaction(of: cached) != nil { compactInBackground(id) }
         }
         thread.stackSize = 8 << 20
         thread.start()
+    }
+
+    /// Does `step` on `cached` and swaps the result in.
+    ///
+    /// - Returns: whether it was swapped in (not when the view was dropped,
+    ///   refused or reloaded meanwhile).
+    private func compact(_ cached: CachedView, _ step: Compaction) -> Bool {
+        let id = cached.base.viewID
+        let done: [ViewSnapshot]
+        var base = cached.base, merged: ViewSnapshot?
+        switch step {
+        case .fold(let end):
+            done = Array(cached.deltas[..<end])
+            base = place(cached.base.merging(done.count == 1 ? done[0] : ViewSnapshot.merged(done).inMemory()))
+        case .merge(let range):
+            done = Array(cached.deltas[range])
+            merged = ViewSnapshot.merged(done).inMemory()
+        }
+        return refreshing.withLock {
+            let contents = self.contents
+            guard let current = contents.snapshots[id], current.base === cached.base else { return false }
+            // The segments done are where they were; later ones may have been appended.
+            guard let first = current.deltas.firstIndex(where: { $0 === done[0] }), current.deltas.count >= first + done.count,
+                  zip(current.deltas[first...], done).allSatisfy({ $0 === $1 }) else { return false }
+            var deltas = current.deltas
+            deltas.replaceSubrange(first..<(first + done.count), with: merged.map { [$0] } ?? [])
+            var snapshots = contents.snapshots
+            snapshots[id] = CachedView(base: base, deltas: deltas)
+            if merged == nil { folds.add(1, ordering: .relaxed) } else { merges.add(1, ordering: .relaxed) }
+            install(Contents(runs: contents.runs, snapshots: snapshots, refused: contents.refused))
+            return true
+        }
     }
 
     /// Whether a compaction is running in the background.

@@ -113,7 +113,7 @@ struct StoredColumn: @unchecked Sendable {
 
     /// A ``Column`` of the values at `rows` (negative: null).
     func gathering(_ rows: [Int32]) -> Column {
-        Column.gather(type: type, from: buffers, rows: rows)
+        Column.gather(type: type, from: GatherSources(buffers), rows: rows)
     }
 
     /// The whole column as a ``Column``.

@@ -235,20 +235,13 @@ extension ViewSnapshot {
                               lastRunCommittedAt: delta.lastRun >= lastRun ? delta.lastRunCommittedAt : lastRunCommittedAt)
     }
 
-    /// The rows of runs after `run`, in the same order, covering the same
-    /// last run; `nil` when there is none.
+    /// The rows of `parts` (at least two snapshots of one view, of
+    /// different runs) merged into one image.
     ///
-    /// - Complexity: O(n) in the rows.
-    func rows(after run: Int64) -> SnapshotImage? {
-        var builder = SnapshotBuilder(view: view)
-        for position in 0..<keys.count {
-            var started = false
-            for row in keys.rows(of: position) where runIDs[row] > run {
-                if !started { builder.appendKey(keys.keys, position) }
-                started = true
-                builder.appendRows(of: self, row..<(row + 1))
-            }
-        }
-        return builder.rowCount == 0 ? nil : builder.finish(lastRun: lastRun, lastRunCommittedAt: lastRunCommittedAt)
+    /// - Complexity: O(n · k) for n rows in k parts.
+    static func merged(_ parts: [ViewSnapshot]) -> SnapshotImage {
+        var image = parts[0].merging(parts[1])
+        for part in parts.dropFirst(2) { image = image.inMemory().merging(part) }
+        return image
     }
 }

@@ -45,20 +45,22 @@ public struct FeatureRow: Sendable {
         static let notFound = Hit(columns: [], match: .notFound, eventTime: 0)
 
         /// The answer of the rule for `key` at `time` in a cached view: in
-        /// its base, and in its delta when it has one.
+        /// its base, and in each of its delta segments.
         @inline(__always)
         init<K: KeyProbe>(_ key: K, at time: Int64, in cached: CachedView, horizon: PointInTime.Horizon) {
             var snapshot = cached.base
             var entry = snapshot.keys.entry(for: key)
             var match = PointInTime.match(entry, at: time, in: snapshot, horizon: horizon)
-            if let delta = cached.delta {
-                let deltaEntry = delta.keys.entry(for: key)
-                let combined = PointInTime.combine(match, PointInTime.match(deltaEntry, at: time, in: delta, horizon: horizon), in: cached)
-                if case .row(let row) = combined, row >= cached.split {
-                    (snapshot, entry, match) = (delta, deltaEntry, .row(row - cached.split))
-                } else {
-                    match = combined
+            if !cached.deltas.isEmpty {
+                // `combined` numbers rows across the view; `match` within `snapshot`, the part of the winner so far.
+                var combined = match
+                for (segment, delta) in cached.deltas.enumerated() {
+                    let deltaEntry = delta.keys.entry(for: key)
+                    let inDelta = PointInTime.match(deltaEntry, at: time, in: delta, horizon: horizon)
+                    combined = PointInTime.combine(combined, inDelta, segment: segment, in: cached)
+                    if case .row(let row) = combined, row >= cached.starts[segment] { (snapshot, entry, match) = (delta, deltaEntry, inDelta) }
                 }
+                if case .row = combined {} else { match = combined }
             }
             self.match = match
             self.snapshot = snapshot

@@ -56,29 +56,34 @@ package enum PointInTime {
     }
 
     /// The rule over a cached view: the row of `cached` (numbered across
-    /// its base and delta) that answers for `key` at `time` under `horizon`.
-    /// The key is found through each snapshot's hash index, the rule runs in
-    /// each, and ``combine(_:_:in:)`` picks the answer.
+    /// its base and delta segments) that answers for `key` at `time` under
+    /// `horizon`. The key is found through each snapshot's hash index, the
+    /// rule runs in each, and ``combine(_:_:segment:in:)`` picks the answer,
+    /// segment by segment.
     @inline(__always)
     static func match<K: KeyProbe>(_ key: K, at time: Int64, in cached: CachedView, horizon: Horizon) -> Match {
-        let base = match(cached.base.keys.entry(for: key), at: time, in: cached.base, horizon: horizon)
-        guard let delta = cached.delta else { return base }
-        return combine(base, match(delta.keys.entry(for: key), at: time, in: delta, horizon: horizon), in: cached)
+        var answer = match(cached.base.keys.entry(for: key), at: time, in: cached.base, horizon: horizon)
+        for (segment, delta) in cached.deltas.enumerated() {
+            answer = combine(answer, match(delta.keys.entry(for: key), at: time, in: delta, horizon: horizon), segment: segment, in: cached)
+        }
+        return answer
     }
 
-    /// The rule over base and delta from its answer in each (`inDelta`'s row
-    /// numbered within the delta): the later winner by `(event, created,
-    /// run)` — the delta's runs are all newer, so a tie goes to it. A
-    /// winner is within the TTL window in its snapshot, and so after the
-    /// other side's candidate when that was outside the window; with no
-    /// winner, a key with visible rows on either side is outside the window.
+    /// The rule over the rows of `cached` up to delta segment `segment`,
+    /// from its answer over the rows before the segment (`earlier`,
+    /// numbered across `cached`) and in the segment (`inSegment`, numbered
+    /// within it): the later winner by `(event, created, run)` — the
+    /// segment's runs are all newer, so a tie goes to it. A winner is
+    /// within the TTL window in its rows, and so after the other side's
+    /// candidate when that was outside the window; with no winner, a key
+    /// with visible rows on either side is outside the window.
     @inline(__always)
-    static func combine(_ inBase: Match, _ inDelta: Match, in cached: CachedView) -> Match {
-        switch (inBase, inDelta) {
+    static func combine(_ earlier: Match, _ inSegment: Match, segment: Int, in cached: CachedView) -> Match {
+        switch (earlier, inSegment) {
         case (.row(let a), .row(let b)):
-            return cached.base.sortKey(a) > cached.delta!.sortKey(b) ? inBase : .row(cached.split + b)
-        case (.row, _): return inBase
-        case (_, .row(let b)): return .row(cached.split + b)
+            return cached.sortKey(a) > cached.deltas[segment].sortKey(b) ? earlier : .row(cached.starts[segment] + b)
+        case (.row, _): return earlier
+        case (_, .row(let b)): return .row(cached.starts[segment] + b)
         case (.outsideMaxAge, _), (_, .outsideMaxAge): return .outsideMaxAge
         default: return .notFound
         }

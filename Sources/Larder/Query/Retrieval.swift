@@ -114,17 +114,20 @@ final class RetrievalPlan: Sendable {
 /// columns the winning rows are in, and one answer per row.
 ///
 /// Answers are stored compactly, four bytes a row: the winning row's index
-/// (numbered across a cached view's base and delta, see ``CachedView``), or
-/// a negative code for a miss (``notFound``, ``outsideMaxAge``). Gathering
-/// reads them one feature at a time (see
-/// ``Column/gather(type:from:_:split:rows:)``).
+/// (numbered across a cached view's base and delta segments, see
+/// ``CachedView``), or a negative code for a miss (``notFound``,
+/// ``outsideMaxAge``). Gathering reads them one feature at a time (see
+/// ``Column/gather(type:from:rows:)``).
 struct PartAnswer: Sendable {
     /// One column per feature of the view: a cached view's base columns,
     /// or the rows fetched from SQLite.
     var columns: [StoredColumn]
-    /// A cached view's delta columns, rows numbered from ``split`` on.
-    var delta: [StoredColumn]?
-    /// The first row number of ``delta``.
+    /// The columns of a cached view's delta segments, one list per
+    /// segment, rows numbered from its start in ``starts`` on.
+    var deltas: [[StoredColumn]]
+    /// The first row number of each of ``deltas``.
+    var starts: [Int]
+    /// The first row number not in ``columns``.
     var split: Int
     /// For each row, the winning row, or a miss code.
     var rows: [Int32]
@@ -140,7 +143,8 @@ struct PartAnswer: Sendable {
     /// Answers read from `columns` (no delta), fetched with event times `eventTimes`.
     init(columns: [StoredColumn], eventTimes: [Int64], rows: [Int32]) {
         self.columns = columns
-        delta = nil
+        deltas = []
+        starts = []
         split = .max
         self.rows = rows
         times = .fetched(eventTimes)
@@ -149,8 +153,9 @@ struct PartAnswer: Sendable {
     /// Answers read from `cached`.
     init(cached: CachedView, rows: [Int32]) {
         columns = cached.base.features
-        delta = cached.delta?.features
-        split = cached.delta == nil ? .max : cached.split
+        deltas = cached.deltas.map(\.features)
+        starts = cached.starts
+        split = cached.deltas.isEmpty ? .max : cached.split
         self.rows = rows
         times = .cached(cached)
     }
@@ -162,7 +167,8 @@ struct PartAnswer: Sendable {
         switch times {
         case .fetched(let times): return Timestamp(microseconds: times[winner])
         case .cached(let view):
-            return Timestamp(microseconds: winner < split ? view.base.eventTimes[winner] : view.delta!.eventTimes[winner - split])
+            let (snapshot, local) = view.locate(winner)
+            return Timestamp(microseconds: snapshot.eventTimes[local])
         }
     }
 
@@ -191,7 +197,8 @@ struct PartAnswer: Sendable {
 
     /// The column of feature `feature`: the value of each row's winner, or null.
     func gathering(feature: Int) -> Column {
-        Column.gather(type: columns[feature].type, from: columns[feature].buffers, delta?[feature].buffers, split: split, rows: rows)
+        let sources = GatherSources(columns[feature].buffers, later: deltas.map { $0[feature].buffers }, starts: starts)
+        return Column.gather(type: columns[feature].type, from: sources, rows: rows)
     }
 
     /// The status of feature `feature` in row `row` of the answer.
@@ -200,9 +207,16 @@ struct PartAnswer: Sendable {
         case PartAnswer.notFound: return .notFound
         case PartAnswer.outsideMaxAge: return .outsideMaxAge
         case let winner:
-            let valid = Int(winner) < split ? columns[feature].isValid(Int(winner)) : delta![feature].isValid(Int(winner) - split)
-            return valid ? .present : .nullValue
+            return isValid(Int(winner), feature: feature) ? .present : .nullValue
         }
+    }
+
+    /// Whether row `winner` (numbered across the parts) holds a value of feature `feature`.
+    @inline(__always) private func isValid(_ winner: Int, feature: Int) -> Bool {
+        if winner < split { return columns[feature].isValid(winner) }
+        var segment = starts.count - 1
+        while starts[segment] > winner { segment -= 1 }
+        return deltas[segment][feature].isValid(winner - starts[segment])
     }
 }
 
@@ -242,16 +256,15 @@ enum Retrieval {
     }
 
     /// The rule over a cached view for every row of `keys` at `times`: over
-    /// its base, and over its delta when it has one, combined row by row.
+    /// its base, then over each of its delta segments, combined row by row.
     static func answer(_ cached: CachedView, keys: [Column], times: [Int64], horizon: PointInTime.Horizon) -> PartAnswer {
-        let base = matches(cached.base, keys: keys, times: times, horizon: horizon)
-        guard let delta = cached.delta else { return PartAnswer(cached: cached, rows: base) }
-        let inDelta = matches(delta, keys: keys, times: times, horizon: horizon)
-        let rows = [Int32](unsafeUninitializedCapacity: times.count) { out, initialized in
+        var rows = matches(cached.base, keys: keys, times: times, horizon: horizon)
+        for (segment, delta) in cached.deltas.enumerated() {
+            let inDelta = matches(delta, keys: keys, times: times, horizon: horizon)
             for row in times.indices {
-                out[row] = PartAnswer.code(PointInTime.combine(PartAnswer.match(base[row]), PartAnswer.match(inDelta[row]), in: cached))
+                rows[row] = PartAnswer.code(PointInTime.combine(PartAnswer.match(rows[row]), PartAnswer.match(inDelta[row]),
+                                                                segment: segment, in: cached))
             }
-            initialized = times.count
         }
         return PartAnswer(cached: cached, rows: rows)
     }
@@ -370,8 +383,7 @@ enum Retrieval {
     /// The distinct keys of `cached` with a row visible under `horizon`,
     /// ascending, one column per join key.
     static func visibleKeys(_ cached: CachedView, horizon: PointInTime.Horizon) -> [Column] {
-        let base = visibleKeys(cached.base, horizon: horizon)
-        return cached.delta.map { union(base, visibleKeys($0, horizon: horizon)) } ?? base
+        cached.deltas.reduce(visibleKeys(cached.base, horizon: horizon)) { union($0, visibleKeys($1, horizon: horizon)) }
     }
 
     /// The distinct keys of `snapshot` with a row visible under `horizon`.

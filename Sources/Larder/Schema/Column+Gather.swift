@@ -34,6 +34,39 @@ struct ColumnBuffers {
     }
 }
 
+/// Where a gather reads: one source, or several whose rows are numbered
+/// one after the other (a cached view's base, then its delta segments):
+/// rows below ``split`` are in ``first``, later ones in ``later``, each
+/// from its start in ``starts`` on.
+struct GatherSources {
+    /// The first source.
+    let first: ColumnBuffers
+    /// The first row not in ``first`` (`Int.max` with one source).
+    let split: Int
+    /// The later sources.
+    let later: [ColumnBuffers]
+    /// The first row of each of ``later``, ascending.
+    let starts: [Int]
+
+    /// Rows of `first`, then of each of `later` from its start in `starts` on.
+    init(_ first: ColumnBuffers, later: [ColumnBuffers] = [], starts: [Int] = []) {
+        self.first = first
+        self.later = later
+        self.starts = starts
+        split = starts.first ?? .max
+    }
+
+    /// The source and row within it of row `row` (not a miss).
+    ///
+    /// - Complexity: O(1) for a row of ``first``, O(sources) otherwise.
+    @inline(__always) func locate(_ row: Int) -> (ColumnBuffers, Int) {
+        if row < split { return (first, row) }
+        var source = starts.count - 1
+        while starts[source] > row { source -= 1 }
+        return (later[source], row - starts[source])
+    }
+}
+
 extension Column {
     /// Calls `body` with the column's validity words, values and text as raw
     /// bytes (see ``ColumnBuffers`` for what `values` holds per type).
@@ -65,13 +98,12 @@ extension Column {
     ///
     /// - Complexity: O(`rows.count` + the bytes copied).
     func gathering(_ rows: [Int32]) -> Column {
-        withBuffers { Column.gather(type: type, from: $0, rows: rows) }
+        withBuffers { Column.gather(type: type, from: GatherSources($0), rows: rows) }
     }
 
-    /// A column of type `type` with `rows.count` values gathered from one
-    /// source, or from two: rows below `split` from `first`, rows from
-    /// `split` on from `second` (as row `row - split`). A negative row is a
-    /// miss: null.
+    /// A column of type `type` with `rows.count` values gathered from
+    /// `sources` (one, or several with rows numbered across them, see
+    /// ``GatherSources``). A negative row is a miss: null.
     ///
     /// The gather runs one buffer at a time, with the type switch outside
     /// the loops: the validity bits a 64-bit word at a time, fixed-width
@@ -80,41 +112,38 @@ extension Column {
     /// takes its slot as 0, 0.0, false, empty or zeros, as appended nulls do.
     ///
     /// - Complexity: O(`rows.count` + the bytes copied).
-    static func gather(type: FeatureType, from first: ColumnBuffers, _ second: ColumnBuffers? = nil, split: Int = .max, rows: [Int32]) -> Column {
-        let sources = (first, second ?? first)
+    static func gather(type: FeatureType, from sources: GatherSources, rows: [Int32]) -> Column {
         var out = Column(type: type)
         rows.withUnsafeBufferPointer { rows in
-            out.validity = Bitmap.gather(sources, split: split, rows)
+            out.validity = Bitmap.gather(sources, rows)
             switch type {
-            case .int64, .timestamp: out.ints = gatherValues(sources, split: split, rows, missing: Int64(0))
-            case .float64: out.doubles = gatherValues(sources, split: split, rows, missing: Double(0))
-            case .bool: out.bools = gatherValues(sources, split: split, rows, missing: false)
-            case .string, .bytes: (out.offsets, out.bytes) = gatherText(sources, split: split, rows)
-            case .vector(let n): out.floats = gatherVectors(sources, split: split, rows, dimension: n)
+            case .int64, .timestamp: out.ints = gatherValues(sources, rows, missing: Int64(0))
+            case .float64: out.doubles = gatherValues(sources, rows, missing: Double(0))
+            case .bool: out.bools = gatherValues(sources, rows, missing: false)
+            case .string, .bytes: (out.offsets, out.bytes) = gatherText(sources, rows)
+            case .vector(let n): out.floats = gatherVectors(sources, rows, dimension: n)
             }
         }
         return out
     }
 
-    /// The source and row within it of output row `row` (not a miss).
-    @inline(__always)
-    fileprivate static func locate(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ row: Int) -> (ColumnBuffers, Int) {
-        row < split ? (sources.0, row) : (sources.1, row - split)
-    }
-
     /// The value at each row, or `missing` for a miss, prefetching the
     /// value of the row ``Prefetch/distance`` ahead.
     @inline(__always)
-    private static func gatherValues<T>(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>, missing: T) -> [T] {
-        let a = sources.0.values.assumingMemoryBound(to: T.self), b = sources.1.values.assumingMemoryBound(to: T.self)
+    private static func gatherValues<T>(_ sources: GatherSources, _ rows: UnsafeBufferPointer<Int32>, missing: T) -> [T] {
+        let a = sources.first.values.assumingMemoryBound(to: T.self), split = sources.split
+        func later(_ row: Int) -> UnsafePointer<T> {
+            let (source, at) = sources.locate(row)
+            return source.values.assumingMemoryBound(to: T.self) + at
+        }
         return [T](unsafeUninitializedCapacity: rows.count) { out, initialized in
             for i in rows.indices {
                 if i + Prefetch.distance < rows.count {
                     let ahead = Int(rows[i + Prefetch.distance])
-                    if ahead >= 0 { Prefetch.read(ahead < split ? a + ahead : b + (ahead - split)) }
+                    if ahead >= 0 { Prefetch.read(ahead < split ? a + ahead : later(ahead)) }
                 }
                 let row = Int(rows[i])
-                out.initializeElement(at: i, to: row < 0 ? missing : row < split ? a[row] : b[row - split])
+                out.initializeElement(at: i, to: row < 0 ? missing : row < split ? a[row] : later(row).pointee)
             }
             initialized = rows.count
         }
@@ -125,19 +154,19 @@ extension Column {
     /// each value's start, then one that copies the bytes (prefetched
     /// ahead; values of up to 16 bytes, the usual categories, copied
     /// without a call).
-    private static func gatherText(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>) -> ([Int], [UInt8]) {
+    private static func gatherText(_ sources: GatherSources, _ rows: UnsafeBufferPointer<Int32>) -> ([Int], [UInt8]) {
         var total = 0
         var starts = [UnsafePointer<UInt8>?](repeating: nil, count: rows.count)
         let gatheredOffsets = [Int](unsafeUninitializedCapacity: rows.count + 1) { out, initialized in
             out[0] = 0
             for i in rows.indices {
                 if i + Prefetch.distance < rows.count, rows[i + Prefetch.distance] >= 0 {
-                    let (source, at) = locate(sources, split: split, Int(rows[i + Prefetch.distance]))
+                    let (source, at) = sources.locate(Int(rows[i + Prefetch.distance]))
                     Prefetch.read(source.values.assumingMemoryBound(to: Int.self) + at)
                 }
                 let row = Int(rows[i])
                 if row >= 0 {
-                    let (source, at) = locate(sources, split: split, row)
+                    let (source, at) = sources.locate(row)
                     let offsets = source.values.assumingMemoryBound(to: Int.self)
                     starts[i] = source.bytes + offsets[at]
                     total += offsets[at + 1] - offsets[at]
@@ -164,7 +193,7 @@ extension Column {
     }
 
     /// The elements of the `vector` values (of `dimension` elements) at `rows`.
-    private static func gatherVectors(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>, dimension: Int) -> [Float] {
+    private static func gatherVectors(_ sources: GatherSources, _ rows: UnsafeBufferPointer<Int32>, dimension: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: rows.count * dimension) { out, initialized in
             for i in rows.indices {
                 let row = Int(rows[i])
@@ -172,7 +201,7 @@ extension Column {
                     for e in 0..<dimension { out.initializeElement(at: i * dimension + e, to: 0) }
                     continue
                 }
-                let (source, at) = locate(sources, split: split, row)
+                let (source, at) = sources.locate(row)
                 let floats = source.values.assumingMemoryBound(to: Float.self)
                 for e in 0..<dimension { out.initializeElement(at: i * dimension + e, to: floats[at * dimension + e]) }
             }
@@ -183,13 +212,13 @@ extension Column {
 
 extension Bitmap {
     /// A bitmap of `rows.count` bits: the validity bit of each row in its
-    /// source (see ``Column/gather(type:from:_:split:rows:)``), or clear
+    /// source (see ``Column/gather(type:from:rows:)``), or clear
     /// where the row is negative. Each output word is built in a register
     /// from 64 lookups, without a branch per bit for a single source; the
     /// word of the row ``Prefetch/distance`` ahead is prefetched.
     ///
     /// - Complexity: O(`rows.count`).
-    fileprivate static func gather(_ sources: (ColumnBuffers, ColumnBuffers), split: Int, _ rows: UnsafeBufferPointer<Int32>) -> Bitmap {
+    fileprivate static func gather(_ sources: GatherSources, _ rows: UnsafeBufferPointer<Int32>) -> Bitmap {
         let count = rows.count
         var gathered = Bitmap()
         gathered.words = [UInt64](unsafeUninitializedCapacity: (count + 63) / 64) { out, initialized in
@@ -199,13 +228,13 @@ extension Bitmap {
                 var word: UInt64 = 0
                 for i in start..<end {
                     if i + Prefetch.distance < count, rows[i + Prefetch.distance] >= 0 {
-                        let (source, local) = Column.locate(sources, split: split, Int(rows[i + Prefetch.distance]))
+                        let (source, local) = sources.locate(Int(rows[i + Prefetch.distance]))
                         Prefetch.read(source.validity + (local >> 6))
                     }
                     let row = Int(rows[i])
                     let hit = UInt64(truncatingIfNeeded: ~row >> 63) // all ones when row >= 0, else 0
                     let at = row & ~(row >> 63) // row, or 0 for a miss
-                    let (source, local) = Column.locate(sources, split: split, at)
+                    let (source, local) = sources.locate(at)
                     word |= ((source.validity[local >> 6] >> UInt64(local & 63)) & hit & 1) &<< UInt64(i - start)
                 }
                 out[start >> 6] = word
