@@ -4,7 +4,7 @@
 ///
 /// When every view of the reader is cached, each view version's answer is
 /// kept per entity as its winning row (numbered across the view's base and
-/// delta, or a miss code as in ``PartAnswer``), the winner's latest-row
+/// delta segments, or a miss code as in ``PartAnswer``), the winner's latest-row
 /// record when the winner is the key's last row (the usual online case: one
 /// or two cache lines hold every feature), and its event time. Otherwise
 /// (a view not cached, or too large to cache) the batch holds one
@@ -19,11 +19,9 @@
 package struct OnlineBatch: Sendable {
     /// One view version's answers, when it is cached.
     struct Part: Sendable {
-        /// The view's snapshots.
-        let base: ViewSnapshot, delta: ViewSnapshot?
-        /// The delta's first row number: the base's row count.
-        let split: Int
-        /// For each entity: the winner (numbered across base and delta) or a miss code.
+        /// The view's base and delta segments.
+        let cached: CachedView
+        /// For each entity: the winner (numbered across base and segments) or a miss code.
         let rows: [Int32]
         /// For each entity: where the winner's latest-row record starts (in the
         /// ``KeyIndex/latest`` of the snapshot holding the winner), or -1.
@@ -69,13 +67,13 @@ package struct OnlineBatch: Sendable {
     // MARK: Probing
 
     /// The rule over `cached` for every key: the keys found in the base
-    /// (and delta), then the rule per key, combined as single reads combine
-    /// base and delta (``FeatureRow/Hit``).
+    /// (and each delta segment), then the rule per key, combined segment by
+    /// segment as single reads combine them (``FeatureRow/Hit``).
     private static func answer(_ cached: CachedView, keys: [Column], count: Int, at time: Int64,
                                horizon: PointInTime.Horizon) -> Part {
-        let base = cached.base, delta = cached.delta, split = cached.split
+        let base = cached.base, deltas = cached.deltas
         let inBase = positions(in: base.keys, keys: keys, count: count)
-        let inDelta = delta.map { positions(in: $0.keys, keys: keys, count: count) }
+        let inDeltas = deltas.map { positions(in: $0.keys, keys: keys, count: count) }
         var rows = [Int32](repeating: PartAnswer.notFound, count: count)
         var records = [Int](repeating: -1, count: count)
         var times = [Int64](repeating: 0, count: count)
@@ -86,18 +84,20 @@ package struct OnlineBatch: Sendable {
             var snapshot = base
             var entry = inBase[i] >= 0 ? index.entry(at: Int(inBase[i])) : nil
             var match = PointInTime.match(entry, at: time, in: base, horizon: horizon)
-            var row = 0
-            if let delta, let inDelta {
-                let deltaEntry = inDelta[i] >= 0 ? delta.keys.entry(at: Int(inDelta[i])) : nil
-                let combined = PointInTime.combine(match, PointInTime.match(deltaEntry, at: time, in: delta, horizon: horizon), in: cached)
-                if case .row(let winner) = combined, winner >= split {
-                    (snapshot, entry, match) = (delta, deltaEntry, .row(winner - split))
-                    row = split
+            // `match` numbered across the view; `local` within `snapshot`.
+            var local = match, row = 0
+            for (segment, delta) in deltas.enumerated() {
+                let deltaEntry = inDeltas[segment][i] >= 0 ? delta.keys.entry(at: Int(inDeltas[segment][i])) : nil
+                match = PointInTime.combine(match, PointInTime.match(deltaEntry, at: time, in: delta, horizon: horizon), segment: segment, in: cached)
+                if case .row(let winner) = match {
+                    if winner >= cached.starts[segment] {
+                        (snapshot, entry, local, row) = (delta, deltaEntry, .row(winner - cached.starts[segment]), cached.starts[segment])
+                    }
                 } else {
-                    match = combined
+                    local = match
                 }
             }
-            guard case .row(let winner) = match else {
+            guard case .row(let winner) = local else {
                 rows[i] = PartAnswer.code(match)
                 continue
             }
@@ -109,7 +109,7 @@ package struct OnlineBatch: Sendable {
                 times[i] = snapshot.eventTimes[winner]
             }
         }
-        return Part(base: base, delta: delta, split: split, rows: rows, records: records, times: times)
+        return Part(cached: cached, rows: rows, records: records, times: times)
     }
 
     /// Each key's position in `index`, or -1 (not there, or a null part):
@@ -184,9 +184,8 @@ package struct OnlineBatch: Sendable {
         case .one(let row): return OnlineBatch.write(slot, f, count: 1, { _ in row }, statuses, times, slots, payload)
         }
         let part = parts[slot.part]
-        let base = part.base, delta = part.delta ?? part.base, split = part.split
-        let latest = (base.keys.latest, delta.keys.latest)
-        let columns = (base.features[slot.feature].buffers, delta.features[slot.feature].buffers)
+        let cached = part.cached, base = cached.base, split = cached.split
+        let baseLatest = base.keys.latest, baseColumn = base.features[slot.feature].buffers
         let bit = slot.recordBit, word = slot.recordWord, mask: UInt64 = bit >= 0 ? 1 << UInt64(bit & 63) : 0
         withExtendedLifetime(part) {
             part.rows.withUnsafeBufferPointer { rows in
@@ -201,9 +200,12 @@ package struct OnlineBatch: Sendable {
                                 continue
                             }
                             times[i] = winners[i]
-                            let inDelta = code >= split
-                            let row = inDelta ? code - split : code, record = records[i]
-                            let table = inDelta ? latest.1 : latest.0, column = inDelta ? columns.1 : columns.0
+                            var row = code, table = baseLatest, column = baseColumn
+                            if code >= split {
+                                let (segment, inSegment) = cached.locate(code)
+                                (row, table, column) = (inSegment, segment.keys.latest, segment.features[slot.feature].buffers)
+                            }
+                            let record = records[i]
                             let valid = record >= 0 && bit >= 0
                                 ? table[record + bit >> 6] & mask != 0
                                 : column.validity[row >> 6] & (1 << UInt64(row & 63)) != 0
