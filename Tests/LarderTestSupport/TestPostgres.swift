@@ -83,50 +83,31 @@ public enum TestPostgres {
         case .success(let url): primary = url
         case .failure(let error): return .failure(error)
         }
-        guard let basebackup = binary("pg_basebackup"), let pgctl = binary("pg_ctl"), let psql = binary("psql") else {
-            return .failure(Unavailable(description: "pg_basebackup, pg_ctl or psql is not installed"))
+        guard let basebackup = binary("pg_basebackup"), let psql = binary("psql") else {
+            return .failure(Unavailable(description: "pg_basebackup or psql is not installed"))
         }
         // A standby needs at least the primary's max_connections.
         var (status, output) = run([psql, primary.string!, "-Atc", "SHOW max_connections"])
         guard status == 0, let connections = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             return .failure(Unavailable(description: "psql SHOW max_connections: \(output)"))
         }
-        var template = Array((NSTemporaryDirectory() + "/larder-pg-standby-XXXXXX").utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        let asRoot = getuid() == 0
-        if asRoot { _ = run(["/bin/chown", "postgres", folder]) }
-        let prefix = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-        let data = folder + "/data"
-        (status, output) = run(prefix + [basebackup, "-d", primary.string!, "-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
+        let (folder, prefix) = clusterFolder("larder-pg-standby")
+        (status, output) = run(prefix + [basebackup, "-d", primary.string!, "-D", folder + "/data", "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"])
         guard status == 0 else { return .failure(Unavailable(description: "pg_basebackup failed: \(output)")) }
-        for _ in 0..<20 {
-            let port = Int.random(in: 20_000...60_000)
-            let settings = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=\(connections)"
-            (status, output) = run(prefix + [pgctl, "-D", data, "-l", folder + "/log", "-o", settings, "-w", "start"])
-            if status == 0 {
-                standbyDataDirectory = data
-                atexit {
-                    guard let data = TestPostgres.standbyDataDirectory, let pgctl = TestPostgres.binary("pg_ctl") else { return }
-                    let prefix = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-                    _ = TestPostgres.run(prefix + [pgctl, "-D", data, "-m", "immediate", "stop"])
-                    try? FileManager.default.removeItem(atPath: (data as NSString).deletingLastPathComponent)
-                }
-                var url = primary
-                url.host = "127.0.0.1"
-                url.port = port
-                return .success(url)
-            }
+        return startCluster(folder: folder, prefix: prefix, settings: "-c fsync=off -c max_connections=\(connections)").map { port in
+            standbyFolder = folder
+            var url = primary
+            url.host = "127.0.0.1"
+            url.port = port
+            return url
         }
-        return .failure(Unavailable(description: "pg_ctl start of the standby failed: \(output)"))
     }
 
-    /// The standby this process started, stopped at exit.
-    private nonisolated(unsafe) static var standbyDataDirectory: String?
+    /// The folder of the standby this process started.
+    private nonisolated(unsafe) static var standbyFolder: String?
 
     /// The server log of the standby this process started (``standbyURL(of:)``).
-    public static var standbyLog: String? {
-        standbyDataDirectory.map { ($0 as NSString).deletingLastPathComponent + "/log" }
-    }
+    public static var standbyLog: String? { standbyFolder.map { $0 + "/log" } }
 
     /// The server's URL (of its `postgres` database), or why there is none:
     /// started on first use, once (callers meanwhile wait for it).
@@ -134,41 +115,67 @@ public enum TestPostgres {
 
     private static let counter = Atomic<Int>(0)
 
-    /// The cluster this process started, stopped at exit.
-    private nonisolated(unsafe) static var startedDataDirectory: String?
-
     private static func start() -> Result<URLComponents, Unavailable> {
         if let given = ProcessInfo.processInfo.environment["LARDER_TEST_POSTGRES"], !given.isEmpty {
             guard let url = URLComponents(string: given) else { return .failure(Unavailable(description: "LARDER_TEST_POSTGRES=\(given) is not a URL")) }
             return .success(url)
         }
-        guard let initdb = binary("initdb"), let pgctl = binary("pg_ctl") else {
+        guard let initdb = binary("initdb"), binary("pg_ctl") != nil else {
             return .failure(Unavailable(description: "PostgreSQL is not installed (no initdb/pg_ctl) and LARDER_TEST_POSTGRES is not set"))
         }
-        var template = Array((NSTemporaryDirectory() + "/larder-pg-XXXXXX").utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        let asRoot = getuid() == 0
-        if asRoot { _ = run(["/bin/chown", "postgres", folder]) }
-        let prefix = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-        let data = folder + "/data"
-        var (status, output) = run(prefix + [initdb, "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+        let (folder, prefix) = clusterFolder("larder-pg")
+        let (status, output) = run(prefix + [initdb, "-D", folder + "/data", "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
         guard status == 0 else { return .failure(Unavailable(description: "initdb failed: \(output)")) }
+        return startCluster(folder: folder, prefix: prefix, settings: "-c fsync=off -c synchronous_commit=off -c max_connections=400")
+            .map { URLComponents(string: "postgres://postgres@127.0.0.1:\($0)/postgres")! }
+    }
+
+    /// A new temporary folder for a cluster (its data, socket and log),
+    /// owned by the `postgres` user when this runs as root, and the prefix
+    /// that runs a program as that user then.
+    private static func clusterFolder(_ name: String) -> (folder: String, prefix: [String]) {
+        var template = Array((NSTemporaryDirectory() + "/\(name)-XXXXXX").utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        guard getuid() == 0 else { return (folder, []) }
+        _ = run(["/bin/chown", "postgres", folder])
+        return (folder, runAsPostgres)
+    }
+
+    /// How a program runs as the `postgres` user (when this runs as root).
+    private static let runAsPostgres = ["/usr/sbin/runuser", "-u", "postgres", "--"]
+
+    /// Starts the cluster in `folder`/data on loopback at a free port with
+    /// `settings` (more `-c` options), its log in `folder`/log; stopped and
+    /// its folder removed when the process exits. Its port, or why not.
+    private static func startCluster(folder: String, prefix: [String], settings: String) -> Result<Int, Unavailable> {
+        guard let pgctl = binary("pg_ctl") else { return .failure(Unavailable(description: "pg_ctl is not installed")) }
+        var output = ""
         for _ in 0..<20 {
             let port = Int.random(in: 20_000...60_000)
-            let settings = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=400"
-            (status, output) = run(prefix + [pgctl, "-D", data, "-l", folder + "/log", "-o", settings, "-w", "start"])
+            let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 \(settings)"
+            let status: Int32
+            (status, output) = run(prefix + [pgctl, "-D", folder + "/data", "-l", folder + "/log", "-o", options, "-w", "start"])
             if status == 0 {
-                startedDataDirectory = data
-                atexit {
-                    guard let data = TestPostgres.startedDataDirectory, let pgctl = TestPostgres.binary("pg_ctl") else { return }
-                    let prefix = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-                    _ = TestPostgres.run(prefix + [pgctl, "-D", data, "-m", "immediate", "stop"])
-                    try? FileManager.default.removeItem(atPath: (data as NSString).deletingLastPathComponent)
+                startedFolders.withLock { folders in
+                    if folders.isEmpty { atexit { TestPostgres.stopClusters() } }
+                    folders.append(folder)
                 }
-                return .success(URLComponents(string: "postgres://postgres@127.0.0.1:\(port)/postgres")!)
+                return .success(port)
             }
         }
         return .failure(Unavailable(description: "pg_ctl start failed: \(output)"))
+    }
+
+    /// The folders of the clusters this process started, in starting order.
+    private static let startedFolders = Mutex<[String]>([])
+
+    /// Stops every cluster this process started, the last started first (a standby before its primary), and removes its folder.
+    private static func stopClusters() {
+        guard let pgctl = binary("pg_ctl") else { return }
+        for folder in startedFolders.withLock({ $0 }).reversed() {
+            _ = run((getuid() == 0 ? runAsPostgres : []) + [pgctl, "-D", folder + "/data", "-m", "immediate", "stop"])
+            try? FileManager.default.removeItem(atPath: folder)
+        }
     }
 
     /// The path of PostgreSQL's program `name`, on `PATH` or in Debian's folder.

@@ -78,12 +78,18 @@ import LarderTestSupport
         #expect(third.cache.rowsLoaded.load(ordering: .relaxed) == 20)
     }
 
-    @Test func compactionInTheBackgroundKeepsEveryAnswer() throws {
-        let directory = TemporaryDirectory()
+    /// A store in `directory` whose deltas fold into a new base past 10 rows, with the test's view.
+    static func compactingStore(in directory: TemporaryDirectory) throws -> FeatureStore {
         var options = FeatureStore.Options()
         options.compactionRows = 10
         let store = try FeatureStore(path: directory.file("s.db"), options: options)
         try store.apply(Definitions.parse(yaml: Self.yaml, file: "s.yaml"))
+        return store
+    }
+
+    @Test func compactionInTheBackgroundKeepsEveryAnswer() throws {
+        let directory = TemporaryDirectory()
+        let store = try Self.compactingStore(in: directory)
         var random = SplitMix64(seed: 3)
         try store.write(view: "v", rows: Self.rows(run: 0, random: &random))
         let reader = try store.reader(features: Self.features)
@@ -108,10 +114,7 @@ import LarderTestSupport
 
     @Test func aWriteLeavesCompactionToTheBackground() throws {
         let directory = TemporaryDirectory()
-        var options = FeatureStore.Options()
-        options.compactionRows = 10
-        let store = try FeatureStore(path: directory.file("s.db"), options: options)
-        try store.apply(Definitions.parse(yaml: Self.yaml, file: "s.yaml"))
+        let store = try Self.compactingStore(in: directory)
         var random = SplitMix64(seed: 5)
         // 60 rows: 12 more are past the fold threshold (10 rows, and an eighth of the base).
         try store.write(view: "v", rows: Self.rows(run: 0, count: 60, random: &random))

@@ -43,6 +43,19 @@ import Testing
         return try String(contentsOfFile: dir.file(name), encoding: .utf8)
     }
 
+    /// Backfills `path` into a new store `name` with `options` in skip mode
+    /// (bad rows to `name-rejects.jsonl`): the store, the result and the reject file's lines.
+    func backfillSkipping(_ engine: TestEngine, _ path: String, _ options: IngestOptions,
+                          _ name: String) throws -> (FeatureStore, IngestResult, [Substring]) {
+        var options = options
+        options.onError = .skip
+        options.rejectFile = .file(dir.file("\(name)-rejects.jsonl"))
+        let s = try store(engine, "\(name).db")
+        let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
+        let rejects = try String(contentsOfFile: dir.file("\(name)-rejects.jsonl"), encoding: .utf8).split(separator: "\n")
+        return (s, result, rejects)
+    }
+
     /// The scratch folders left in `options.scratchParent`.
     func leftovers() throws -> [String] {
         try FileManager.default.createDirectory(atPath: dir.file("scratch"), withIntermediateDirectories: true)
@@ -116,13 +129,8 @@ import Testing
             if position == 1_200 { return kept }
             return position == 1_000 ? fields.enumerated().map { $0.offset == 5 ? "many" : $0.element } : fields
         }
-        var options = spilling
-        options.onError = .skip
-        options.rejectFile = .file(dir.file("rejects.jsonl"))
-        let s = try store(engine, "d.db")
-        let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
+        let (_, result, rejects) = try backfillSkipping(engine, path, spilling, "d")
         #expect(result.rowsWritten == 1_498 && result.rowsRejected == 2)
-        let rejects = try String(contentsOfFile: dir.file("rejects.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(rejects.count == 2)
         #expect(rejects.contains { $0.hasPrefix("{\"line\":1002,") && $0.contains("not an int64") })
         #expect(rejects.contains { $0.contains("duplicate") && $0.contains(kept.joined(separator: ",")) })
@@ -147,12 +155,8 @@ import Testing
             """.write(toFile: path, atomically: true, encoding: .utf8)
         var options = IngestOptions()
         options.batchRows = 2
-        options.onError = .skip
-        options.rejectFile = .file(dir.file("repeat-rejects.jsonl"))
-        let s = try store(engine, "r.db")
-        let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
+        let (s, result, rejects) = try backfillSkipping(engine, path, options, "r")
         #expect(result.rowsWritten == 3 && result.rowsRejected == 1)
-        let rejects = try String(contentsOfFile: dir.file("repeat-rejects.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(rejects.count == 1 && rejects.allSatisfy { $0.hasPrefix("{\"line\":4,") && $0.contains("duplicate") }, "\(rejects)")
         #expect(try s.rowCount(view: "driver_stats") == 3)
         let exported = try self.exported(s, "repeat-export.csv")
