@@ -187,6 +187,34 @@ public struct FeatureRow: Sendable {
 
     // MARK: Access
     //
+    /// Feature `index` as the batch read lays it out (``OnlineBatch``), from
+    /// one look at its view's hit: its status code (0 `PRESENT`, 1
+    /// `NULL_VALUE`, 2 `NOT_FOUND`, 3 `OUTSIDE_MAX_AGE`), the event time of
+    /// the row answering it (0 when none does) and a present fixed-width
+    /// value's 64 bits (a `bool` as 0 or 1; 0 otherwise). A present `string`,
+    /// `bytes` or vector value's bytes are handed to `payload` instead, in
+    /// place (no `String` or array is made).
+    @inline(__always)
+    package func layout(_ index: Int, payload: (UnsafeRawBufferPointer) -> Void) -> (code: UInt8, time: Int64, bits: UInt64) {
+        let slot = plan.slots[index]
+        let hit = slot.part == 0 ? first : rest[slot.part - 1]
+        let row: Int
+        switch hit.match {
+        case .row(let winner): row = winner
+        case .notFound: return (2, 0, 0)
+        case .outsideMaxAge: return (3, 0, 0)
+        }
+        let time = hit.snapshot.map { $0.eventTimes[row] } ?? hit.eventTime
+        guard FeatureRow.isPresent(hit, slot, row) else { return (1, time, 0) }
+        switch slot.type {
+        case .int64, .timestamp, .float64: return (0, time, FeatureRow.bits(hit, slot) ?? 0)
+        case .bool: return (0, time, (FeatureRow.bits(hit, slot) ?? 0) != 0 ? 1 : 0)
+        case .string, .bytes: _ = FeatureRow.withBytes(hit, slot, payload)
+        case .vector(let n): payload(UnsafeRawBufferPointer(hit.columns[slot.feature].vector(row, dimension: n)))
+        }
+        return (0, time, 0)
+    }
+
     // The fixed-width accessors read through `first` / `rest` without
     // copying a column (no reference count is touched on the way to the
     // value), so the loads of consecutive accessors can overlap.

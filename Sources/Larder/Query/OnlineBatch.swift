@@ -176,13 +176,13 @@ package struct OnlineBatch: Sendable {
     /// - Complexity: O(n + the payload bytes) for n entities.
     package func write(feature f: Int, statuses: UnsafeMutablePointer<UInt8>, times: UnsafeMutablePointer<Int64>,
                        slots: UnsafeMutablePointer<UInt64>, payload: (Int, UnsafeRawBufferPointer) -> Void) {
-        let slot = plan.slots[f]
         let parts: [Part]
         switch answers {
         case .cached(let cached): parts = cached
-        case .rows(let rows): return OnlineBatch.write(slot, f, count: count, { rows[$0] }, statuses, times, slots, payload)
-        case .one(let row): return OnlineBatch.write(slot, f, count: 1, { _ in row }, statuses, times, slots, payload)
+        case .rows(let rows): return OnlineBatch.write(f, count: count, { rows[$0] }, statuses, times, slots, payload)
+        case .one(let row): return OnlineBatch.write(f, count: 1, { _ in row }, statuses, times, slots, payload)
         }
+        let slot = plan.slots[f]
         let part = parts[slot.part]
         let cached = part.cached, base = cached.base, split = cached.split
         let baseLatest = base.keys.latest, baseColumn = base.features[slot.feature].buffers
@@ -244,24 +244,16 @@ package struct OnlineBatch: Sendable {
     }
 
     /// ``write(feature:statuses:times:slots:payload:)`` from rows read one by one (`row(i)`: entity `i`'s).
-    private static func write(_ slot: RetrievalPlan.Slot, _ f: Int, count: Int, _ row: (Int) -> FeatureRow,
+    private static func write(_ f: Int, count: Int, _ row: (Int) -> FeatureRow,
                               _ statuses: UnsafeMutablePointer<UInt8>, _ times: UnsafeMutablePointer<Int64>,
                               _ slots: UnsafeMutablePointer<UInt64>, _ payload: (Int, UnsafeRawBufferPointer) -> Void) {
         for i in 0..<count {
-            let row = row(i)
-            let status = row.status(at: f)
-            statuses[i] = code(status)
-            times[i] = row.eventTimestamp(at: f)?.microseconds ?? 0
+            // A payload's slot is written by `payload` (its place in the buffer): set the slot first.
             slots[i] = 0
-            guard status == .present else { continue }
-            switch slot.type {
-            case .float64: slots[i] = row.double(at: f)!.bitPattern
-            case .int64, .timestamp: slots[i] = UInt64(bitPattern: row.int64(at: f)!)
-            case .bool: slots[i] = row.bool(at: f)! ? 1 : 0
-            case .string: if var text = row.string(at: f) { text.withUTF8 { payload(i, UnsafeRawBufferPointer($0)) } }
-            case .bytes: row.bytes(at: f)!.withUnsafeBytes { payload(i, $0) }
-            case .vector: row.vector(at: f)!.withUnsafeBytes { payload(i, $0) }
-            }
+            let (code, time, bits) = row(i).layout(f) { payload(i, $0) }
+            statuses[i] = code
+            times[i] = time
+            if bits != 0 { slots[i] = bits }
         }
     }
 
