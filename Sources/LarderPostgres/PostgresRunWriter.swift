@@ -1,4 +1,5 @@
 import Larder
+import NIOCore
 import PostgresNIO
 
 /// Writes one ingest run into one view version's table (a ``RunSink``),
@@ -7,7 +8,8 @@ import PostgresNIO
 /// connection or a killed process rolls them all back.
 ///
 /// A batch is one statement, `INSERT … SELECT unnest($1::bigint[]), …`,
-/// each column one array parameter (``ColumnArray``). A row that repeats
+/// each column one array parameter (``ColumnArray``), between `SAVEPOINT
+/// larder_batch` and `RELEASE SAVEPOINT larder_batch`. A row that repeats
 /// `(key, event_timestamp, created_timestamp)` within the run is a
 /// duplicate: within the batch it is seen as it is sent (the batch is in
 /// key order); one that repeats a row of an earlier batch makes the insert
@@ -16,23 +18,55 @@ import PostgresNIO
 /// and the others are inserted again. (Not `ON CONFLICT DO NOTHING`: its
 /// speculative insertion doubles the server's cost of every row, 3.6 s
 /// against 7.3 s for 1M rows here, to spare a retry that duplicates alone need.)
+///
+/// A pipelined run (stop mode) sends a batch's three statements before it
+/// takes the answers of the batch before (``PostgresLink/send(_:_:)``:
+/// postgres-nio's event loop sends each as soon as the one before has
+/// answered), so the server inserts that batch while this thread builds
+/// and encodes the next: at most two batches are
+/// on their way, one once ``write(_:log:file:)`` returns, none after
+/// ``settle(log:file:)``. When an insert fails, the statements sent after
+/// it fail too (the transaction is aborted, SQLSTATE 25P02): their errors
+/// are passed over, the transaction is rolled back to the failed batch's
+/// savepoint, that batch is written again without its duplicates, and the
+/// later ones are sent again, so a run reports every duplicate, as when it
+/// is not pipelined, and the first error, never an aborted statement's.
+/// Any other error ends the run once every statement in flight has answered.
 final class PostgresRunWriter: RunSink {
     let link: PostgresLink
     let view: FeatureView
     let runID: Int64
+    /// Whether batches are pipelined (``RunStorage/beginRun(of:source:startedAt:pipelined:)``).
+    let pipelined: Bool
+    /// Rows sent so far, less the duplicates learned: exact once nothing is in flight.
     private(set) var rowsWritten = 0
-    /// The newest event time among the rows written so far.
+    /// The newest event time among the rows sent so far (a duplicate, held
+    /// back later, has the event time of the row it repeats, so it never
+    /// changes this).
     private(set) var newestEventTime: Int64?
     /// The batch's insert, with `$1…` one array per table column but the run's.
     private let insertSQL: String
     /// The rows of a batch (`$1…` the keys, event and created times) that
     /// repeat a row of this run already stored, by their 1-based position.
     private let repeatsSQL: String
+    /// The batches sent whose answers are not taken yet, oldest first.
+    private var inFlight: [SentBatch] = []
+
+    /// A batch sent whose answers are not taken yet.
+    private struct SentBatch {
+        /// The batch.
+        let batch: WriteBatch
+        /// The rows of `batch` sent.
+        let rows: [Int]
+        /// The answers of its `SAVEPOINT`, insert and `RELEASE`, in the order sent.
+        let answers: [(future: EventLoopFuture<PostgresQueryResult>, sql: String)]
+    }
 
     /// Registers the run (uncommitted until the caller's transaction commits).
-    init(link: PostgresLink, view: FeatureView, source: String, startedAt: Int64) throws {
+    init(link: PostgresLink, view: FeatureView, source: String, startedAt: Int64, pipelined: Bool) throws {
         self.link = link
         self.view = view
+        self.pipelined = pipelined
         runID = try link.queryInt("""
             INSERT INTO runs (view, version, source, content_sha256, rows, rejected, started_at, committed_at)
             VALUES ($1, $2, $3, '', 0, 0, $4, 0) RETURNING id
@@ -66,38 +100,92 @@ final class PostgresRunWriter: RunSink {
         for row in 0..<batch.count where !bad[row] {
             // In key order, a row that repeats the one before it is a duplicate.
             if let previous, sameKey(batch, previous, row) {
-                duplicate(batch, row, log: &log, file: file)
+                duplicate(batch, row, log: &log, file: file, marked: true)
                 continue
             }
             rows.append(row)
             previous = row
         }
-        guard !rows.isEmpty else { return }
-        try link.query("SAVEPOINT larder_batch")
-        do {
-            try insert(batch, rows)
-        } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
-            try link.query("ROLLBACK TO SAVEPOINT larder_batch")
-            let repeats = Set(try link.query(repeatsSQL, keyBindings(batch, rows)).rows.map { Int(PostgresCursor($0).int64(0)) - 1 })
-            var kept: [Int] = []
-            for (position, row) in rows.enumerated() {
-                if repeats.contains(position) { duplicate(batch, row, log: &log, file: file) } else { kept.append(row) }
-            }
-            rows = kept
-            try insert(batch, rows)
+        if !rows.isEmpty {
+            inFlight.append(send(batch, rows))
+            rowsWritten += rows.count
+            for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
         }
-        try link.query("RELEASE SAVEPOINT larder_batch")
-        rowsWritten += rows.count
-        for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
+        try settle(leaving: pipelined ? 1 : 0, log: &log, file: file)
     }
 
-    /// Inserts `rows` of `batch`, all of them or none (a row already in the
-    /// table fails the statement with ``PostgresError/uniqueViolation``).
-    private func insert(_ batch: WriteBatch, _ rows: [Int]) throws {
-        guard !rows.isEmpty else { return }
+    func settle(log: inout ProblemLog, file: String) throws {
+        try settle(leaving: 0, log: &log, file: file)
+    }
+
+    /// Sends the statements of `rows` of `batch` (savepoint, insert,
+    /// release) without waiting for their answers.
+    private func send(_ batch: WriteBatch, _ rows: [Int]) -> SentBatch {
+        let savepoint = "SAVEPOINT larder_batch", release = "RELEASE SAVEPOINT larder_batch"
+        return SentBatch(batch: batch, rows: rows, answers: [(link.send(savepoint), savepoint),
+                                                            (link.send(insertSQL, bindings(batch, rows)), insertSQL),
+                                                            (link.send(release), release)])
+    }
+
+    /// Takes the answers of the batches in flight, oldest first, until
+    /// `leaving` are left. A batch whose insert failed on the primary key
+    /// is written again without its duplicates, logged to `log` (their rows
+    /// marked only when the run is not pipelined: then `log` is the
+    /// batch's), and the batches sent after it, refused with it, are sent again.
+    ///
+    /// - Throws: the first other error, once every statement in flight has answered.
+    private func settle(leaving: Int, log: inout ProblemLog, file: String) throws {
+        while inFlight.count > leaving {
+            let sent = inFlight.removeFirst()
+            do {
+                for answer in sent.answers { _ = try link.answer(to: answer.future, sql: answer.sql) }
+            } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+                let refused = inFlight
+                inFlight = []
+                awaitAll([sent] + refused)
+                try link.query("ROLLBACK TO SAVEPOINT larder_batch")
+                try rewrite(sent, log: &log, file: file)
+                inFlight = refused.map { send($0.batch, $0.rows) }
+            } catch {
+                awaitAll([sent] + inFlight)
+                inFlight = []
+                throw error
+            }
+        }
+    }
+
+    /// Waits for every answer of `batches`, passing over their errors (the
+    /// statements sent after a failed one fail because it did).
+    private func awaitAll(_ batches: [SentBatch]) {
+        for batch in batches {
+            for answer in batch.answers { _ = try? PostgresLink.answer(of: answer.future) }
+        }
+    }
+
+    /// Writes `sent` again, rolled back to its savepoint after its insert
+    /// failed on the primary key: the rows that repeat a row stored are
+    /// logged as duplicates, the others inserted, and the savepoint released.
+    private func rewrite(_ sent: SentBatch, log: inout ProblemLog, file: String) throws {
+        let repeats = Set(try link.query(repeatsSQL, keyBindings(sent.batch, sent.rows)).rows.map { Int(PostgresCursor($0).int64(0)) - 1 })
+        var kept: [Int] = []
+        for (position, row) in sent.rows.enumerated() {
+            if repeats.contains(position) {
+                duplicate(sent.batch, row, log: &log, file: file, marked: !pipelined)
+            } else {
+                kept.append(row)
+            }
+        }
+        rowsWritten -= sent.rows.count - kept.count
+        if !kept.isEmpty { try link.query(insertSQL, bindings(sent.batch, kept)) }
+        try link.query("RELEASE SAVEPOINT larder_batch")
+    }
+
+    /// The insert's parameters for `rows` of `batch`: the keys, event and
+    /// created times, then the features, one array each.
+    private func bindings(_ batch: WriteBatch, _ rows: [Int]) -> PostgresBindings {
         var binds = keyBindings(batch, rows)
         for feature in batch.features { binds.append(ColumnArray(feature, rows: rows)) }
-        try link.query(insertSQL, binds)
+        return binds
     }
 
     /// The keys, event and created times of `rows`, one array each.
@@ -122,17 +210,20 @@ final class PostgresRunWriter: RunSink {
         return true
     }
 
-    /// Reports row `row` of `batch` as a duplicate within the run (as SQLite's writer words it).
-    private func duplicate(_ batch: WriteBatch, _ row: Int, log: inout ProblemLog, file: String) {
+    /// Reports row `row` of `batch` as a duplicate within the run (as
+    /// SQLite's writer words it), marking the row bad when `marked` (when
+    /// `log` is `batch`'s own).
+    private func duplicate(_ batch: WriteBatch, _ row: Int, log: inout ProblemLog, file: String, marked: Bool) {
         let key = batch.keys.map { $0.value(row).description }.joined(separator: ", ")
         log.add(ValidationProblem(file: file, line: batch.lines[row], column: view.joinKeys.map(\.name).joined(separator: ","),
                                   value: key,
                                   reason: "duplicate (key, event_timestamp, created_timestamp) = (\(key), \(Timestamp.format(batch.eventTimes[row])), \(Timestamp.format(batch.createdTimes[row]))) within this run"),
-                row: row)
+                row: marked ? row : nil)
     }
 
     /// One row per feature in `run_statistics`.
     func record(_ statistics: [FeatureStatistics]) throws {
+        precondition(inFlight.isEmpty, "a run's statistics recorded before its batches settled")
         for (position, feature) in statistics.enumerated() {
             var binds = PostgresBindings(runID, Int64(position), feature.name, feature.type.description)
             binds.append(ByteBuffer(bytes: feature.serialized()))
@@ -141,6 +232,7 @@ final class PostgresRunWriter: RunSink {
     }
 
     func finish(contentSHA256: String, rejected: Int) throws {
+        precondition(inFlight.isEmpty, "a run finished before its batches settled")
         try link.query("UPDATE runs SET content_sha256 = $1, rows = $2, rejected = $3, committed_at = $4 WHERE id = $5",
                        PostgresBindings(contentSHA256, Int64(rowsWritten), Int64(rejected), Timestamp.nowMicroseconds(), runID))
         if let newestEventTime { try keep(newestEventTime) }

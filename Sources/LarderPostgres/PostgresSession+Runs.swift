@@ -27,8 +27,8 @@ extension PostgresSession: RunStorage {
         }
     }
 
-    func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink {
-        try PostgresRunWriter(link: link, view: view, source: source, startedAt: startedAt)
+    func beginRun(of view: FeatureView, source: String, startedAt: Int64, pipelined: Bool) throws -> any RunSink {
+        try PostgresRunWriter(link: link, view: view, source: source, startedAt: startedAt, pipelined: pipelined)
     }
 
     func committedRun(of view: FeatureView, withContent sha256: String) throws -> Int64? {

@@ -162,4 +162,90 @@ import Testing
         let exported = try self.exported(s, "repeat-export.csv")
         #expect(exported.contains("0.2") && !exported.contains("0.3") && exported.contains("0.4"), "\(exported)")
     }
+
+    /// Duplicates of earlier batches in stop mode (batches of two, streamed
+    /// in file order), where the PostgreSQL writer sends a batch before it
+    /// learns how the one before went: line 4 repeats line 3 of the first
+    /// batch and is learned while the third batch is on its way; line 7
+    /// repeats line 5 of the second batch and is learned only when the last
+    /// batch settles. Both are reported, each with its line and key (never
+    /// the error of a statement aborted after the failed insert), and
+    /// nothing of the run is committed: from a file (the pipeline's writer
+    /// thread) and from memory (a run prepared for group commit).
+    @Test(arguments: TestEngine.all, [false, true])
+    func aDuplicateLearnedWhileTheNextBatchIsOnItsWayIsReportedAndNothingKept(engine: TestEngine, inMemory: Bool) throws {
+        let text = """
+            driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city
+            1001,2026-11-20T10:00:00Z,0.1,0.5,1,a
+            1001,2026-11-20T11:00:00Z,0.2,0.5,2,b
+            1001,2026-11-20T11:00:00Z,0.3,0.5,3,c
+            1002,2026-11-20T10:00:00Z,0.4,0.5,4,d
+            1003,2026-11-20T10:00:00Z,0.5,0.5,5,e
+            1002,2026-11-20T10:00:00Z,0.6,0.5,6,f
+
+            """
+        let path = dir.file("late.csv")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var options = IngestOptions()
+        options.batchRows = 2
+        let s = try store(engine, "late.db")
+        let input: Source = inMemory ? .memory(name: "late.csv", bytes: Array(text.utf8)) : .file(path)
+        #expect {
+            try s.backfill(view: "driver_stats", input: input, options: options)
+        } throws: { error in
+            guard let error = error as? LarderError, error.category == .invalidInput, error.totalProblems == 2 else { return false }
+            let reported = error.problems.map(\.description), duplicate = "duplicate (key, event_timestamp, created_timestamp) = "
+            return reported.count == 2
+                && reported[0].hasPrefix("\(inMemory ? "late.csv" : path):4: column driver_id: value \"1001\": \(duplicate)(1001, ")
+                && reported[1].hasPrefix("\(inMemory ? "late.csv" : path):7: column driver_id: value \"1002\": \(duplicate)(1002, ")
+        }
+        #expect(try s.rowCount(view: "driver_stats") == 0)
+        #expect(try s.runs(view: "driver_stats").isEmpty)
+    }
+
+    /// The run writer itself, batches of two rows of drivers 1 and 2 (lines
+    /// 2–3), 2 and 3 (lines 4–5), 3 and 4 (lines 6–7), line 4 repeating
+    /// line 3 and line 6 repeating line 5: a writer that is not pipelined
+    /// (SQLite's always) reports each in its own batch's log with the row
+    /// marked; PostgreSQL's pipelined writer learns each one call late,
+    /// the last by `settle`, with no row marked. Either way `rowsWritten`
+    /// is exact once settled.
+    @Test(arguments: TestEngine.all, [false, true])
+    func aPipelinedWriterLearnsADuplicateOfAnEarlierBatchOneCallLate(engine: TestEngine, pipelined: Bool) throws {
+        let s = try store(engine, "pipelined.db")
+        try s.withState { state in
+            let view = try state.registry.view("driver_stats", version: nil)
+            func batch(_ drivers: [Int64], firstLine: Int) -> WriteBatch {
+                var batch = WriteBatch(view: view)
+                for (i, driver) in drivers.enumerated() {
+                    batch.keys[0].append(driver)
+                    batch.eventTimes.append(1_000)
+                    batch.createdTimes.append(2_000)
+                    batch.lines.append(firstLine + i)
+                    for f in batch.features.indices { batch.features[f].appendNull() }
+                }
+                return batch
+            }
+            try state.session.writingRun { () throws -> TransactionEnd<Void> in
+                let writer = try state.session.beginRun(of: view, source: "p.csv", startedAt: 0, pipelined: pipelined)
+                var logs: [ProblemLog] = []
+                for (drivers, line) in [([1, 2], 2), ([2, 3], 4), ([3, 4], 6)] as [([Int64], Int)] {
+                    var log = ProblemLog()
+                    log.startBatch(rows: drivers.count)
+                    try writer.write(batch(drivers, firstLine: line), log: &log, file: "p.csv")
+                    logs.append(log)
+                }
+                var end = ProblemLog()
+                try writer.settle(log: &end, file: "p.csv")
+                logs.append(end)
+                let late = engine == .postgres && pipelined
+                // Each duplicate is row 0 of its batch.
+                #expect(logs.map(\.total) == (late ? [0, 0, 1, 1] : [0, 1, 1, 0]))
+                #expect(logs.map { $0.badRows.count > 0 && $0.badRows[0] } == (late ? [false, false, false, false] : [false, true, true, false]))
+                #expect(logs.flatMap { $0.problems.map(\.line) } == [4, 6])
+                #expect(writer.rowsWritten == 4)
+                return .rollback(())
+            }
+        }
+    }
 }

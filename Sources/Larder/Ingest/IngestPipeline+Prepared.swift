@@ -79,7 +79,7 @@ extension IngestPipeline {
     ///   duplicates its writer finds), the andon, or a store error; the
     ///   caller then rolls back what it wrote.
     func write(_ prepared: Prepared, to storage: some RunStorage, written: inout [WriteBatch]) throws -> IngestResult {
-        let writer = try storage.beginRun(of: view, source: source.label, startedAt: prepared.started)
+        let writer = try storage.beginRun(of: view, source: source.label, startedAt: prepared.started, pipelined: pipelinesWrites)
         var log = ProblemLog()
         for var stage in prepared.stages {
             try writer.write(stage.batch, log: &stage.log, file: source.label)
@@ -87,6 +87,7 @@ extension IngestPipeline {
             for bad in stage.badRecords { log.add(bad.problem, row: nil) }
             written.append(stage.batch)
         }
+        try writer.settle(log: &log, file: source.label)
         try refuseOnProblems(&log, rowsSeen: prepared.rowsSeen, writer: writer)
         return try complete(writer, statistics: prepared.statistics, log: log, rejected: 0, sha: prepared.sha256, clock: prepared.clock)
     }

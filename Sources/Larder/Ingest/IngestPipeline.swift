@@ -118,7 +118,7 @@ struct IngestPipeline<Source: IngestSource> {
         return try storage.writingRun { () throws -> TransactionEnd<IngestResult> in
             // Decided inside the write lock: no other writer can commit the same content meanwhile.
             if let knownHash, try storage.committedRun(of: view, withContent: knownHash) != nil { return .rollback(skipped(knownHash)) }
-            let writer = try storage.beginRun(of: view, source: source.label, startedAt: started)
+            let writer = try storage.beginRun(of: view, source: source.label, startedAt: started, pipelined: pipelinesWrites)
             var log = ProblemLog()
             let gatherer = options.gathersStatistics ? StatisticsGatherer(view: view, threaded: !inline) : nil
             defer { gatherer?.abandon() }
@@ -155,6 +155,7 @@ struct IngestPipeline<Source: IngestSource> {
                     progress?(stage.progress)
                 }
             }
+            try writer.settle(log: &log, file: source.label)
             try refuseOnProblems(&log, rowsSeen: rowsSeen, writer: writer)
             try rejects?.close()
             if options.skipIfUnchanged, knownHash == nil, try storage.committedRun(of: view, withContent: sha) != nil {
@@ -165,6 +166,14 @@ struct IngestPipeline<Source: IngestSource> {
             return .commit(result)
         }
     }
+
+    /// Whether the run's writer may send a batch before it learns how the
+    /// one before went (``RunStorage/beginRun(of:source:startedAt:pipelined:)``):
+    /// in stop mode, where any problem refuses the run, so a duplicate
+    /// learned late only needs reporting; not in skip mode, where each
+    /// batch's written rows must be known before the next batch is taken
+    /// (statistics, the cache's rows, the reject file).
+    var pipelinesWrites: Bool { options.onError == .stop }
 
     /// Throws the run's problems when they refuse it: any in stop mode, or
     /// no row left to commit in skip mode. An input with no data rows is a

@@ -16,8 +16,11 @@ package protocol RunStorage {
     ///   engine rolled it back, or the savepoint itself failed).
     func savepoint<R>(_ body: () throws -> R) throws -> Result<R, any Error>
     /// Registers a run of `view` inside ``writingRun(_:)`` (invisible until
-    /// its commit) and returns where its rows go.
-    func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink
+    /// its commit) and returns where its rows go. A `pipelined` run (one
+    /// that any problem refuses, so which rows of a batch were written
+    /// matters only if none is found) lets the sink send the next batch
+    /// before it learns how the last one went (see ``RunSink/settle(log:file:)``).
+    func beginRun(of view: FeatureView, source: String, startedAt: Int64, pipelined: Bool) throws -> any RunSink
     /// The id of a run committed to `view` with content `sha256` that wrote
     /// rows, if any (a run whose every row was rejected wrote nothing).
     func committedRun(of view: FeatureView, withContent sha256: String) throws -> Int64?
@@ -34,8 +37,17 @@ package protocol RunSink: AnyObject {
     var rowsWritten: Int { get }
     /// Writes the rows of `batch` (in primary-key order) that `log` does
     /// not mark bad; a row that repeats `(key, event_timestamp,
-    /// created_timestamp)` within the run is logged as a problem of `file`.
+    /// created_timestamp)` within the run is logged as a problem of `file`
+    /// and marked bad in `log`. In a pipelined run the batch may still be
+    /// on its way when this returns: a row of it that repeats a row of an
+    /// earlier batch may then be learned only by a later call, which logs
+    /// it to its own `log` with no row marked.
     func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws
+    /// Waits until every batch written is stored or refused, logging to
+    /// `log` (no row marked) the duplicates learned only now; then
+    /// ``rowsWritten`` is exact. Comes after the last ``write(_:log:file:)``
+    /// and before ``record(_:)`` and ``finish(contentSHA256:rejected:)``.
+    func settle(log: inout ProblemLog, file: String) throws
     /// Stores the statistics of the run's written rows, one per feature in
     /// view order (docs/quality.md), inside the run's transaction.
     func record(_ statistics: [FeatureStatistics]) throws

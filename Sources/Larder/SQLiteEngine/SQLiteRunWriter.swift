@@ -79,6 +79,9 @@ final class SQLiteRunWriter: RunSink {
         }
     }
 
+    /// Nothing to wait for: each batch is written before ``write(_:log:file:)`` returns.
+    func settle(log: inout ProblemLog, file: String) {}
+
     /// One row per feature in `run_statistics` (migration 3).
     func record(_ statistics: [FeatureStatistics]) throws {
         let s = try db.statement("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES (?, ?, ?, ?, ?)")

@@ -25,7 +25,9 @@ extension SQLiteSession: RunStorage {
         }
     }
 
-    func beginRun(of view: FeatureView, source: String, startedAt: Int64) throws -> any RunSink {
+    /// Not pipelined, whatever `pipelined` says: each batch is written
+    /// before ``SQLiteRunWriter/write(_:log:file:)`` returns.
+    func beginRun(of view: FeatureView, source: String, startedAt: Int64, pipelined: Bool) throws -> any RunSink {
         try SQLiteRunWriter(db: db, view: view, source: source, startedAt: startedAt)
     }
 
