@@ -248,4 +248,16 @@ import Testing
             }
         }
     }
+
+    /// A run is pipelined only in stop mode, where any problem refuses it;
+    /// in skip mode each batch's written rows must be known before the next.
+    @Test func onlyAStopModeRunIsPipelined() throws {
+        let definition = try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml").featureViews[0]
+        let view = FeatureView(id: 1, version: 1, definition: definition, joinKeys: [JoinKey(name: "driver_id", type: .int64)], createdAt: 0)
+        var options = IngestOptions()
+        let source = FileSource(source: .memory(name: "m.csv", bytes: []))
+        #expect(IngestPipeline(view: view, source: source, options: options, progress: nil).pipelinesWrites)
+        options.onError = .skip
+        #expect(!IngestPipeline(view: view, source: source, options: options, progress: nil).pipelinesWrites)
+    }
 }
