@@ -60,9 +60,12 @@ import Testing
         #expect(result.rowsRejected == Self.badLines.count)
         #expect(result.rowsWritten == Self.rows - Self.badLines.count)
         try s.export(view: "driver_stats", format: .csv, to: .file(dir.file("export-\(sorted).csv")))
-        let exported = try String(contentsOfFile: dir.file("export-\(sorted).csv"), encoding: .utf8).split(separator: "\n").dropFirst()
-        let drivers = exported.map { Int($0.prefix { $0 != "," })! }.sorted()
-        #expect(drivers == (0..<Self.rows).filter { !Self.isBad($0) })
+        let exported = try String(contentsOfFile: dir.file("export-\(sorted).csv"), encoding: .utf8).split(separator: "\n")
+        let columns = exported[0].split(separator: ",")
+        let driver = try #require(columns.firstIndex(of: "driver_id")), city = try #require(columns.firstIndex(of: "city"))
+        let rows = exported.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.map { Int($0[driver])! }.sorted() == (0..<Self.rows).filter { !Self.isBad($0) })
+        #expect(rows.allSatisfy { $0[city] == "c\(Int($0[driver])! % 5)" })
     }
 
     @Test(arguments: [false, true])
