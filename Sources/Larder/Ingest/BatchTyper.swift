@@ -1,5 +1,5 @@
 /// Which input column feeds each column of a view version.
-struct InputMapping {
+struct InputMapping: Sendable {
     /// Input column of each join key.
     var keys: [Int]
     /// Input column of the event time.
@@ -48,7 +48,7 @@ struct InputMapping {
 
 /// Turns raw input fields into typed rows of a view version, recording every
 /// value that does not parse or break an expectation as a problem of its row.
-struct BatchTyper {
+struct BatchTyper: Sendable {
     let view: FeatureView
     let mapping: InputMapping
     let options: IngestOptions

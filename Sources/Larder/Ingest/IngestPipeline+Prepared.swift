@@ -42,9 +42,11 @@ extension IngestPipeline {
     func prepare() throws(LarderError) -> Prepared {
         try checkRejectRate()
         let started = Timestamp.nowMicroseconds(), clock = Stopwatch()
-        let validated = HandoffQueue<Handoff>(capacity: Int(Int32.max))
-        let sorted = HandoffQueue<Handoff>(capacity: Int(Int32.max))
-        read(into: validated, started: started, clock: clock)
+        let read = HandoffQueue<Handoff<SourceBatch>>(capacity: Int(Int32.max))
+        let validated = HandoffQueue<Handoff<Stage>>(capacity: Int(Int32.max))
+        let sorted = HandoffQueue<Handoff<Stage>>(capacity: Int(Int32.max))
+        self.read(into: read, started: started, clock: clock)
+        typeAndValidate(from: read, into: validated)
         order(from: validated, into: sorted)
         var stages: [Stage] = []
         var rowsSeen = 0, clean = true, sha = ""
@@ -54,7 +56,7 @@ extension IngestPipeline {
             case .end(let hash):
                 sha = hash
                 break loop
-            case .stage(let stage):
+            case .item(let stage):
                 rowsSeen += stage.batch.count + stage.badRecords.count
                 clean = clean && stage.log.total == 0 && stage.badRecords.isEmpty
                 stages.append(stage)

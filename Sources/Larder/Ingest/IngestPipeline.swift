@@ -6,21 +6,26 @@ import class Dispatch.DispatchSemaphore
 /// through this pipeline, so every run is typed, validated, hashed and
 /// written the same way:
 ///
-/// source (read, type) → validator → sort into primary-key order → writer
-/// (+ statistics of the written rows, gathered on a thread of their own and
-/// stored with the run)
+/// source (read, split, hash) → typer and validator → sort into
+/// primary-key order → writer (+ statistics of the written rows, gathered
+/// on a thread of their own and stored with the run)
 ///
-/// Four threads: one reads, types and validates; one puts the rows into
+/// Five threads: one reads the input, splits it into records and hashes it;
+/// one types and validates each batch (so that on two cores splitting the
+/// next batch and typing this one overlap); one puts the rows into
 /// primary-key order; the calling thread inserts them; one gathers the
-/// statistics of the inserted rows (``StatisticsGatherer``) (a small input in
-/// memory, ``IngestSource/isSmallInMemory``, is read and sorted on the
-/// calling thread first: a server's push starts no thread), inside the run's
-/// single write transaction, which commits at the end or rolls everything
-/// back. The first ``IngestOptions/streamedRows`` rows are written as they
-/// come, each batch sorted on its own; the rest of the run is sorted as a
-/// whole by a ``RunSorter`` (spilling to scratch files) and written once the
-/// input has ended, so that a run larger than SQLite's page cache still
-/// visits each B-tree page once.
+/// statistics of the inserted rows (``StatisticsGatherer``). Each hands
+/// batches to the next through a bounded first-in first-out
+/// ``HandoffQueue``, so batches keep their input order (and their line
+/// numbers) to the sorting thread. A small input in memory
+/// (``IngestSource/isSmallInMemory``) is read, typed and sorted on the
+/// calling thread first: a server's push starts no thread. All writes
+/// happen inside the run's single write transaction, which commits at the
+/// end or rolls everything back. The first ``IngestOptions/streamedRows``
+/// rows are written as they come, each batch sorted on its own; the rest of
+/// the run is sorted as a whole by a ``RunSorter`` (spilling to scratch
+/// files) and written once the input has ended, so that a run larger than
+/// SQLite's page cache still visits each B-tree page once.
 /// `skipIfUnchanged` is decided before any row is written when the content
 /// hash can be known first (a file, a frame), and at the end otherwise
 /// (standard input).
@@ -47,10 +52,10 @@ struct IngestPipeline<Source: IngestSource> {
         var streamed = true
     }
 
-    /// What the reader thread hands over: a batch, the end with the content
-    /// hash, or an error.
-    enum Handoff: Sendable {
-        case stage(Stage)
+    /// What one thread hands the next: an item (a batch read, or a stage),
+    /// the end with the content hash, or an error.
+    enum Handoff<Item: Sendable>: Sendable {
+        case item(Item)
         case end(sha256: String)
         case failure(LarderError)
     }
@@ -89,16 +94,21 @@ struct IngestPipeline<Source: IngestSource> {
         // every batch (a few at most).
         let inline = source.isSmallInMemory
         let capacity = inline ? Int(Int32.max) : 2
-        let validated = HandoffQueue<Handoff>(capacity: capacity)
-        let queue = HandoffQueue<Handoff>(capacity: capacity)
+        // One batch of records waiting for the typer is enough to keep both busy;
+        // each holds its bytes and cells (about 20 MB at 65,536 rows of the bench schema).
+        let read = HandoffQueue<Handoff<SourceBatch>>(capacity: inline ? capacity : 1)
+        let validated = HandoffQueue<Handoff<Stage>>(capacity: capacity)
+        let queue = HandoffQueue<Handoff<Stage>>(capacity: capacity)
         let pipeline = self
         let finished = DispatchSemaphore(value: 0)
         var threads = 0
         if inline {
-            read(into: validated, started: started, clock: clock)
+            self.read(into: read, started: started, clock: clock)
+            typeAndValidate(from: read, into: validated)
             order(from: validated, into: queue)
         } else {
-            let bodies: [@Sendable () -> Void] = [{ pipeline.read(into: validated, started: started, clock: clock) },
+            let bodies: [@Sendable () -> Void] = [{ pipeline.read(into: read, started: started, clock: clock) },
+                                                  { pipeline.typeAndValidate(from: read, into: validated) },
                                                   { pipeline.order(from: validated, into: queue) }]
             for body in bodies {
                 let thread = Thread {
@@ -134,7 +144,7 @@ struct IngestPipeline<Source: IngestSource> {
                 case .end(let hash):
                     sha = hash
                     break loop
-                case .stage(var stage):
+                case .item(var stage):
                     rowsSeen += stage.batch.count + stage.badRecords.count
                     try writer.write(stage.batch, log: &stage.log, file: source.label)
                     gatherer?.add(stage.batch.features, skipping: stage.log.badRows)
@@ -210,25 +220,45 @@ struct IngestPipeline<Source: IngestSource> {
         }
     }
 
-    /// The reader thread: the source's typed batches, validated, in input
-    /// order, until the input ends, an error occurs or the sorting thread
-    /// closes the queue. The first `options.streamedRows` rows are marked
-    /// to be written as they come.
-    func read(into queue: HandoffQueue<Handoff>, started: Int64, clock: Stopwatch) {
+    /// The reader thread: the source's batches (split, not yet typed), in
+    /// input order, until the input ends, an error occurs or the typing
+    /// thread closes the queue; then the content hash.
+    func read(into queue: HandoffQueue<Handoff<SourceBatch>>, started: Int64, clock: Stopwatch) {
         do {
-            let validator = Validator(view: view, file: source.label, window: options.eventWindow)
-            var rows = 0
-            let sha = try source.produce(view: view, options: options, started: started, clock: clock) { typed in
+            let sha = try source.produce(view: view, options: options, started: started, clock: clock) { batch in
+                queue.put(.item(batch))
+            }
+            _ = queue.put(.end(sha256: sha))
+        } catch {
+            _ = queue.put(.failure(LarderError(error)))
+        }
+    }
+
+    /// The typing thread: each batch read, typed and validated, in the
+    /// order read, until the reader's end or error (passed on) or until
+    /// the sorting thread closes the queue. The first
+    /// `options.streamedRows` rows are marked to be written as they come.
+    func typeAndValidate(from read: HandoffQueue<Handoff<SourceBatch>>, into queue: HandoffQueue<Handoff<Stage>>) {
+        defer { read.close() } // stops the reader when this ends early
+        let validator = Validator(view: view, file: source.label, window: options.eventWindow)
+        var rows = 0
+        while let handoff = read.take() {
+            switch handoff {
+            case .failure(let error):
+                _ = queue.put(.failure(error))
+                return
+            case .end(let sha):
+                _ = queue.put(.end(sha256: sha))
+                return
+            case .item(let batch):
+                let typed = batch.typed()
                 var log = typed.log
                 validator.check(typed.batch, rows: 0..<typed.batch.count, log: &log)
                 let stage = Stage(batch: typed.batch, log: log, badRecords: typed.badRecords, raw: typed.raw,
                                   progress: typed.progress, streamed: rows < options.streamedRows)
                 rows += typed.batch.count
-                return queue.put(.stage(stage))
+                guard queue.put(.item(stage)) else { return }
             }
-            _ = queue.put(.end(sha256: sha))
-        } catch {
-            _ = queue.put(.failure(LarderError(error)))
         }
     }
 
@@ -237,12 +267,12 @@ struct IngestPipeline<Source: IngestSource> {
     /// once, for the problem list and the reject file), which hands them
     /// over in primary-key order once the input has ended. The sorter's
     /// scratch files are gone before this returns, on every path.
-    func order(from validated: HandoffQueue<Handoff>, into queue: HandoffQueue<Handoff>) {
+    func order(from validated: HandoffQueue<Handoff<Stage>>, into queue: HandoffQueue<Handoff<Stage>>) {
         let keepRaw = options.onError == .skip
         let sorter = RunSorter(view: view, partRows: options.sortPartRows, keepsRaw: keepRaw, scratchParent: options.scratchParent)
         defer {
             sorter.remove()
-            validated.close() // stops the reader when this ends early
+            validated.close() // stops the typing thread (and so the reader) when this ends early
         }
         var last = IngestProgress(rows: 0, bytesRead: 0, totalBytes: nil, seconds: 0)
         do {
@@ -257,14 +287,14 @@ struct IngestPipeline<Source: IngestSource> {
                         var log = ProblemLog()
                         log.startBatch(rows: batch.count)
                         let rows = raw.map { raw in (0..<batch.count).map { raw.byteSlice($0) } } ?? []
-                        open = queue.put(.stage(Stage(batch: batch, log: log, badRecords: [], raw: rows, progress: last)))
+                        open = queue.put(.item(Stage(batch: batch, log: log, badRecords: [], raw: rows, progress: last)))
                         return open
                     }
                     if open { _ = queue.put(.end(sha256: sha)) }
                     return
-                case .stage(let stage):
+                case .item(let stage):
                     last = stage.progress
-                    guard queue.put(.stage(try sorted(stage, into: sorter))) else { return }
+                    guard queue.put(.item(try sorted(stage, into: sorter))) else { return }
                 }
             }
         } catch {

@@ -1,6 +1,7 @@
-/// Where an ingest run's rows come from. A source reads its input and types
-/// it batch by batch into the view's columns; ``IngestPipeline`` validates,
-/// sorts and writes what it hands over, the same way for every source.
+/// Where an ingest run's rows come from. A source reads its input batch by
+/// batch, each typed into the view's columns or still to be typed
+/// (``SourceBatch``); ``IngestPipeline`` types, validates, sorts and writes
+/// what it hands over, the same way for every source.
 protocol IngestSource: Sendable {
     /// The run's `source` and the file name in problem messages: the path,
     /// `-` for standard input, `write` for a frame from the library.
@@ -19,15 +20,44 @@ protocol IngestSource: Sendable {
     /// frame; a file, by reading it once); nil for standard input.
     func hashBeforeReading() throws(LarderError) -> String?
 
-    /// Reads and types the input in batches of at most `options.batchRows`
-    /// rows, in input order, handing each to `emit` until the input ends or
-    /// `emit` returns false; returns the content hash (SHA-256).
+    /// Reads the input in batches of at most `options.batchRows` rows, in
+    /// input order, handing each to `emit` until the input ends or `emit`
+    /// returns false; returns the content hash (SHA-256).
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
-                 emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String
+                 emit: (SourceBatch) throws(LarderError) -> Bool) throws(LarderError) -> String
+}
+
+/// A batch a source has read: typed already (a frame), or records split
+/// into fields that ``typed()`` types, on whichever thread calls it (the
+/// pipeline's typing thread), so that splitting the next batch and typing
+/// this one can run side by side.
+enum SourceBatch: Sendable {
+    /// Rows already typed.
+    case typed(TypedBatch)
+    /// Records split into fields; `typer` types them, `keepRaw` keeps each
+    /// row's raw text (skip mode), `progress` is the progress after them,
+    /// and the emptied batch goes back to `pool` for the next one.
+    case raw(RawBatch, typer: BatchTyper, keepRaw: Bool, progress: IngestProgress, pool: RawBatchPool)
+
+    /// The typed rows (problems found while typing logged against them).
+    consuming func typed() -> TypedBatch {
+        switch consume self {
+        case .typed(let typed):
+            return typed
+        case .raw(let raw, let typer, let keepRaw, let progress, let pool):
+            var typed = TypedBatch(batch: WriteBatch(view: typer.view, capacity: raw.rowCount), log: ProblemLog(), progress: progress)
+            typed.log.startBatch(rows: raw.rowCount)
+            typer.type(raw, into: &typed.batch, log: &typed.log)
+            typed.badRecords = raw.badRecords
+            if keepRaw { typed.raw = (0..<raw.rowCount).map { raw.rawRecord(row: $0) ?? [] } }
+            pool.put(raw)
+            return typed
+        }
+    }
 }
 
 /// A batch a source has typed, before validation.
-struct TypedBatch {
+struct TypedBatch: Sendable {
     /// The rows, in input order.
     var batch: WriteBatch
     /// The problems found while typing (rows marked bad).
@@ -64,7 +94,7 @@ struct FileSource: IngestSource {
     }
 
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
-                 emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
+                 emit: (SourceBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
         let keepRaw = options.onError == .skip
         let path = label
         let source = try ByteSource(self.source)
@@ -81,18 +111,14 @@ struct FileSource: IngestSource {
         let mapping = try InputMapping.make(names: names, view: view, options: options, file: path)
         let typer = BatchTyper(view: view, mapping: mapping, options: options, file: path, names: names,
                                isJSON: format.isJSON, defaultCreated: started)
-        var raw = RawBatch()
+        let pool = RawBatchPool()
         var rowsRead = 0
-        while try reader.next(into: &raw, maxRows: options.batchRows) {
-            var typed = TypedBatch(batch: WriteBatch(view: view, capacity: raw.rowCount), log: ProblemLog(),
-                                   progress: IngestProgress(rows: 0, bytesRead: 0, totalBytes: nil, seconds: 0))
-            typed.log.startBatch(rows: raw.rowCount)
-            typer.type(raw, into: &typed.batch, log: &typed.log)
+        while true {
+            var raw = pool.take()
+            guard try reader.next(into: &raw, maxRows: options.batchRows) else { break }
             rowsRead += raw.rowCount + raw.badRecords.count
-            typed.badRecords = raw.badRecords
-            if keepRaw { typed.raw = (0..<raw.rowCount).map { raw.rawRecord(row: $0) ?? [] } }
-            typed.progress = IngestProgress(rows: rowsRead, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, seconds: clock.seconds)
-            guard try emit(typed) else { break }
+            let progress = IngestProgress(rows: rowsRead, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, seconds: clock.seconds)
+            guard try emit(.raw(raw, typer: typer, keepRaw: keepRaw, progress: progress, pool: pool)) else { break }
         }
         source.consume(source.unconsumed.count)
         return source.contentSHA256
@@ -126,7 +152,7 @@ struct FrameSource: IngestSource {
     func hashBeforeReading() throws(LarderError) -> String? { sha256 }
 
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
-                 emit: (TypedBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
+                 emit: (SourceBatch) throws(LarderError) -> Bool) throws(LarderError) -> String {
         let mapping = try InputMapping.make(names: frame.names, view: view, options: options, file: label)
         var batch = WriteBatch(view: view, capacity: frame.rowCount)
         batch.lines = Array(stride(from: 1, through: frame.rowCount, by: 1))
@@ -164,7 +190,8 @@ struct FrameSource: IngestSource {
                 batch.features[f] = nulls
             }
         }
-        _ = try emit(TypedBatch(batch: batch, log: log, progress: IngestProgress(rows: frame.rowCount, bytesRead: 0, totalBytes: nil, seconds: clock.seconds)))
+        _ = try emit(.typed(TypedBatch(batch: batch, log: log, progress: IngestProgress(rows: frame.rowCount, bytesRead: 0, totalBytes: nil,
+                                                                                        seconds: clock.seconds))))
         return sha256
     }
 }

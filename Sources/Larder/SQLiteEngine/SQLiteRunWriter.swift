@@ -48,39 +48,51 @@ final class SQLiteRunWriter: RunSink {
         let keys = batch.keys.map(BindSource.init)
         let features = batch.features.map(BindSource.init)
         let bad = log.badRows
-        // Batches arrive in primary-key order (Backfill sorts them): neighbouring
-        // rows land on the same B-tree pages.
-        for row in 0..<batch.count where !bad[row] {
-            var p: Int32 = 1
-            for key in keys {
-                key.bind(row, to: insert, at: p)
-                p += 1
-            }
-            insert.bind(batch.eventTimes[row], at: p)
-            insert.bind(batch.createdTimes[row], at: p + 1)
-            insert.bind(runID, at: runIndex)
-            p = runIndex + 1
-            for feature in features {
-                feature.bind(row, to: insert, at: p)
-                p += 1
-            }
-            try insert.step()
-            insert.resetKeepingBindings()
-            if db.changes == 0 {
-                let key = batch.keys.map { $0.value(row).description }.joined(separator: ", ")
-                log.add(ValidationProblem(file: file, line: batch.lines[row], column: view.joinKeys.map(\.name).joined(separator: ","),
-                                          value: key,
-                                          reason: "duplicate (key, event_timestamp, created_timestamp) = (\(key), \(Timestamp.format(batch.eventTimes[row])), \(Timestamp.format(batch.createdTimes[row]))) within this run"),
-                        row: row)
-            } else {
-                rowsWritten += 1
-                newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row])
+        // Text and blobs are bound in place, from memory the bind sources own:
+        // the bindings are cleared before they go.
+        defer { insert.reset() }
+        insert.bind(runID, at: runIndex) // the same for every row: bound once, kept across steps
+        try batch.eventTimes.withUnsafeBufferPointer { eventTimes in
+            try batch.createdTimes.withUnsafeBufferPointer { createdTimes in
+                // Batches arrive in primary-key order (the pipeline sorts them): neighbouring
+                // rows land on the same B-tree pages.
+                for row in 0..<batch.count where !bad[row] {
+                    var p: Int32 = 1
+                    for key in keys {
+                        key.bind(row, to: insert, at: p)
+                        p += 1
+                    }
+                    insert.bind(eventTimes[row], at: p)
+                    insert.bind(createdTimes[row], at: p + 1)
+                    p = runIndex + 1
+                    for feature in features {
+                        feature.bind(row, to: insert, at: p)
+                        p += 1
+                    }
+                    try insert.step()
+                    insert.resetKeepingBindings()
+                    if db.changes == 0 {
+                        duplicate(row, of: batch, log: &log, file: file)
+                    } else {
+                        rowsWritten += 1
+                        newestEventTime = max(newestEventTime ?? eventTimes[row], eventTimes[row])
+                    }
+                }
             }
         }
     }
 
     /// Nothing to wait for: each batch is written before ``write(_:log:file:)`` returns.
     func settle(log: inout ProblemLog, file: String) {}
+
+    /// Logs row `row` of `batch`, which inserted nothing, as a duplicate within the run.
+    private func duplicate(_ row: Int, of batch: WriteBatch, log: inout ProblemLog, file: String) {
+        let key = batch.keys.map { $0.value(row).description }.joined(separator: ", ")
+        log.add(ValidationProblem(file: file, line: batch.lines[row], column: view.joinKeys.map(\.name).joined(separator: ","),
+                                  value: key,
+                                  reason: "duplicate (key, event_timestamp, created_timestamp) = (\(key), \(Timestamp.format(batch.eventTimes[row])), \(Timestamp.format(batch.createdTimes[row]))) within this run"),
+                row: row)
+    }
 
     /// One row per feature in `run_statistics` (migration 3).
     func record(_ statistics: [FeatureStatistics]) throws {
@@ -122,41 +134,72 @@ final class SQLiteRunWriter: RunSink {
     }
 }
 
-/// One column's values ready to bind row by row: a final class holding the
-/// column, so the row loop reaches its buffers without copying the struct.
+/// One column's values ready to bind row by row: its validity and values
+/// copied once per batch into memory this object owns, so that the row loop
+/// reads raw buffers (no bounds checks, no reference counting) and binds
+/// text and blobs in place (no copy by SQLite): the memory lives until the
+/// batch is written, and the writer clears the bindings before that.
 private final class BindSource {
-    let column: Column
     let type: FeatureType
+    /// The validity bitmap's words (bit set = value present).
+    private let validity: UnsafeMutableBufferPointer<UInt64>
+    /// The values as the column holds them: `int64`s, doubles, one byte per
+    /// bool, the bytes of strings and blobs, or the floats of vectors.
+    private let values: UnsafeMutableRawBufferPointer
+    /// Where each string or blob starts in ``values``, plus the end (empty for other types).
+    private let offsets: UnsafeMutableBufferPointer<Int>
 
     init(_ column: Column) {
-        self.column = column
-        self.type = column.type
+        type = column.type
+        validity = column.validity.withUnsafeWords { Self.copy($0) }
+        switch type {
+        case .int64, .timestamp: values = column.ints.withUnsafeBytes(Self.copy)
+        case .float64: values = column.doubles.withUnsafeBytes(Self.copy)
+        case .bool: values = column.bools.withUnsafeBytes(Self.copy)
+        case .string, .bytes: values = column.bytes.withUnsafeBytes(Self.copy)
+        case .vector: values = column.floats.withUnsafeBytes(Self.copy)
+        }
+        offsets = column.type == .string || column.type == .bytes ? column.offsets.withUnsafeBufferPointer { Self.copy($0) } : .init(start: nil, count: 0)
+    }
+
+    deinit {
+        validity.deallocate()
+        values.deallocate()
+        offsets.deallocate()
     }
 
     @inline(__always)
     func bind(_ row: Int, to insert: Statement, at index: Int32) {
-        guard column.validity[row] else {
+        guard validity[row >> 6] & (1 << UInt64(row & 63)) != 0 else {
             insert.bindNull(at: index)
             return
         }
         switch type {
-        case .int64, .timestamp: insert.bind(column.ints[row], at: index)
-        case .bool: insert.bind(column.bools[row] ? 1 as Int64 : 0, at: index)
+        case .int64, .timestamp: insert.bind(values.load(fromByteOffset: row * 8, as: Int64.self), at: index)
+        case .bool: insert.bind(values[row] != 0 ? 1 as Int64 : 0, at: index)
         case .float64:
-            let v = column.doubles[row]
+            let v = values.load(fromByteOffset: row * 8, as: Double.self)
             if v.isNaN { insert.bind("NaN", at: index) } else { insert.bind(v, at: index) }
         case .string:
-            column.bytes.withUnsafeBytes { all in
-                insert.bindText(UnsafeRawBufferPointer(rebasing: all[column.offsets[row]..<column.offsets[row + 1]]), at: index)
-            }
+            insert.bindTextInPlace(UnsafeRawBufferPointer(rebasing: values[offsets[row]..<offsets[row + 1]]), at: index)
         case .bytes:
-            column.bytes.withUnsafeBytes { all in
-                insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[column.offsets[row]..<column.offsets[row + 1]]), at: index)
-            }
+            insert.bindBlobInPlace(UnsafeRawBufferPointer(rebasing: values[offsets[row]..<offsets[row + 1]]), at: index)
         case .vector(let n):
-            column.floats.withUnsafeBytes { all in
-                insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[(row * n * 4)..<((row + 1) * n * 4)]), at: index)
-            }
+            insert.bindBlobInPlace(UnsafeRawBufferPointer(rebasing: values[(row * n * 4)..<((row + 1) * n * 4)]), at: index)
         }
+    }
+
+    /// A copy of `buffer` in newly allocated memory (at least one element, so never a nil address).
+    private static func copy<T>(_ buffer: UnsafeBufferPointer<T>) -> UnsafeMutableBufferPointer<T> {
+        let copy = UnsafeMutableBufferPointer<T>.allocate(capacity: max(buffer.count, 1))
+        _ = copy.initialize(from: buffer)
+        return copy
+    }
+
+    /// A copy of `bytes` in newly allocated memory, 8-byte aligned (at least one byte, so never a nil address).
+    private static func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        copy.copyMemory(from: bytes)
+        return copy
     }
 }

@@ -73,6 +73,20 @@ package final class Statement: RowCursor {
         }
     }
 
+    /// Binds UTF-8 bytes as text to parameter `index` (1-based) without a
+    /// copy (`SQLITE_STATIC`): `bytes` must have an address and stay valid
+    /// until the parameter is bound again or the bindings are cleared
+    /// (``reset()``).
+    @inline(__always) package func bindTextInPlace(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
+        sqlite3_bind_text(handle, index, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+    }
+
+    /// Binds bytes as a blob to parameter `index` (1-based) without a copy
+    /// (`SQLITE_STATIC`), under the same terms as ``bindTextInPlace(_:at:)``.
+    @inline(__always) package func bindBlobInPlace(_ bytes: UnsafeRawBufferPointer, at index: Int32) {
+        sqlite3_bind_blob(handle, index, bytes.baseAddress!, Int32(bytes.count), nil)
+    }
+
     /// Binds SQL NULL to parameter `index` (1-based).
     @inline(__always) package func bindNull(at index: Int32) {
         sqlite3_bind_null(handle, index)

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import Larder
+
+/// The pipeline's threads (reader, typer, sorter, writer) hand batches on in
+/// input order and lose none: a file of hundreds of tiny batches, some rows
+/// bad, writes every good row and reports every bad one, by its line, in
+/// line order.
+@Suite struct PipelineOrderTests {
+    let dir = TemporaryDirectory()
+
+    /// Rows in the input.
+    static let rows = 3_000
+
+    /// Whether data row `i` (line `i + 2`) has a bad `avg_daily_trips`.
+    static func isBad(_ i: Int) -> Bool { i % 17 == 5 }
+
+    /// The lines of the bad rows, in order.
+    static var badLines: [Int] { (0..<rows).filter(isBad).map { $0 + 2 } }
+
+    /// A CSV of ``rows`` rows, driver `i` on line `i + 2`, the bad ones `many` trips.
+    func input() throws -> String {
+        var lines = ["driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city"]
+        for i in 0..<Self.rows {
+            lines.append("\(i),2026-11-20T10:00:00Z,0.5,0.25,\(Self.isBad(i) ? "many" : String(i)),c\(i % 5)")
+        }
+        return try dir.write("order.csv", lines.joined(separator: "\n") + "\n")
+    }
+
+    /// Batches of 7 rows; with `sorted`, only the first 300 rows streamed,
+    /// the rest sorted as a whole through spilled parts of 256 rows.
+    func options(sorted: Bool) -> IngestOptions {
+        var options = IngestOptions()
+        options.batchRows = 7
+        if sorted {
+            options.streamedRows = 300
+            options.sortPartRows = 256
+            options.scratchParent = dir.path
+        }
+        return options
+    }
+
+    func store(_ name: String) throws -> FeatureStore {
+        let s = try FeatureStore(path: dir.file(name))
+        try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        return s
+    }
+
+    @Test(arguments: [false, true])
+    func skipModeWritesEveryGoodRowAndRejectsEveryBadOneInLineOrder(sorted: Bool) throws {
+        let path = try input()
+        var options = options(sorted: sorted)
+        options.onError = .skip
+        options.rejectFile = .file(dir.file("rejects-\(sorted).jsonl"))
+        let s = try store("skip-\(sorted).db")
+        let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
+        let rejects = try String(contentsOfFile: dir.file("rejects-\(sorted).jsonl"), encoding: .utf8).split(separator: "\n")
+        let rejectedLines = rejects.map { line in Int(line.dropFirst("{\"line\":".count).prefix { $0.isNumber })! }
+        #expect(rejectedLines == Self.badLines)
+        #expect(result.rowsRejected == Self.badLines.count)
+        #expect(result.rowsWritten == Self.rows - Self.badLines.count)
+        try s.export(view: "driver_stats", format: .csv, to: .file(dir.file("export-\(sorted).csv")))
+        let exported = try String(contentsOfFile: dir.file("export-\(sorted).csv"), encoding: .utf8).split(separator: "\n")
+        let columns = exported[0].split(separator: ",")
+        let driver = try #require(columns.firstIndex(of: "driver_id")), city = try #require(columns.firstIndex(of: "city"))
+        let rows = exported.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.map { Int($0[driver])! }.sorted() == (0..<Self.rows).filter { !Self.isBad($0) })
+        #expect(rows.allSatisfy { $0[city] == "c\(Int($0[driver])! % 5)" })
+    }
+
+    @Test(arguments: [false, true])
+    func stopModeListsTheFirstBadLinesInOrderAndCountsThemAll(sorted: Bool) throws {
+        let path = try input()
+        let s = try store("stop-\(sorted).db")
+        #expect {
+            try s.backfill(view: "driver_stats", input: .file(path), options: options(sorted: sorted))
+        } throws: { error in
+            guard let error = error as? LarderError else { return false }
+            return error.problems.map(\.line) == Array(Self.badLines.prefix(ProblemLog.listed)) && error.totalProblems == Self.badLines.count
+        }
+        #expect(try s.rowCount(view: "driver_stats") == 0)
+    }
+}
