@@ -85,30 +85,23 @@ final class SQLiteRunWriter: RunSink {
         }
     }
 
-    /// One row per feature in `run_statistics` (migration 3), up to
-    /// ``statisticsRowsPerInsert`` rows per `INSERT` (one for a view of
-    /// that many features or fewer).
+    /// One row per feature in `run_statistics` (migration 3), one
+    /// single-row `INSERT` each: a multi-row `INSERT` (one statement) makes
+    /// SQLite keep a statement journal of every page it touches (it may
+    /// abort halfway on a constraint), spilled to a temporary file past
+    /// 64 KiB (seen with strace in one one-row push of three: whenever the
+    /// store grows by a page).
     func record(_ statistics: [FeatureStatistics]) throws {
-        for start in stride(from: 0, to: statistics.count, by: Self.statisticsRowsPerInsert) {
-            let chunk = statistics[start..<min(start + Self.statisticsRowsPerInsert, statistics.count)]
-            let rows = Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            let s = try db.statement("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES \(rows)")
-            var p: Int32 = 1
-            for (position, feature) in zip(chunk.indices, chunk) {
-                s.bind(runID, at: p)
-                s.bind(Int64(position), at: p + 1)
-                s.bind(feature.name, at: p + 2)
-                s.bind(feature.type.description, at: p + 3)
-                feature.serialized().withUnsafeBytes { s.bindBlob($0, at: p + 4) }
-                p += 5
-            }
+        let s = try db.statement("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES (?, ?, ?, ?, ?)")
+        for (position, feature) in statistics.enumerated() {
+            s.bind(runID, at: 1)
+            s.bind(Int64(position), at: 2)
+            s.bind(feature.name, at: 3)
+            s.bind(feature.type.description, at: 4)
+            feature.serialized().withUnsafeBytes { s.bindBlob($0, at: 5) }
             try s.run()
         }
     }
-
-    /// The most `run_statistics` rows one `INSERT` writes: 5 parameters
-    /// each, well under SQLite's limit of 32,766 parameters per statement.
-    static let statisticsRowsPerInsert = 64
 
     func finish(contentSHA256: String, rejected: Int) throws {
         let s = try db.statement("UPDATE runs SET content_sha256 = ?, rows = ?, rejected = ?, committed_at = ? WHERE id = ?")
