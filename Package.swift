@@ -129,7 +129,7 @@ var package = Package(
         ),
         .testTarget(
             name: "LarderTests",
-            dependencies: ["Larder", "LarderPostgres", "LarderMigrations", "LarderTestSupport", "CLarderSupport",
+            dependencies: ["Larder", "LarderPostgres", "LarderMigrations", "LarderTestSupport", "CLarderSupport", "CLarderSQLite",
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Conformance")],
             swiftSettings: swiftSettings

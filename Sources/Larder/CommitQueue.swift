@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Writes prepared outside the write lock, waiting to be committed (group
@@ -30,22 +31,43 @@ final class CommitQueue: Sendable {
         }
 
         /// Writes the run with the write session and the registry as the
-        /// write lock sees it; throws ``CommitQueue/Stale`` when the
-        /// registry's view is not the one the run was prepared for.
+        /// write lock sees it; throws ``CommitQueue/Stale``, before it
+        /// writes anything, when the registry's view is not the one the
+        /// run was prepared for.
         let write: @Sendable (any StoreSession, RegistrySnapshot) throws -> Written
+        /// Whether the run is expected to be refused (its input had
+        /// problems): it is then written in a savepoint of its own, so
+        /// that its refusal undoes it alone.
+        let expectsRefusal: Bool
         private let done = Mutex<Fate?>(nil)
+        /// Signalled when the write is done, or when its writer is to
+        /// commit the writes still waiting.
+        private let wake = DispatchSemaphore(value: 0)
 
-        /// A write to be done by `write`.
-        init(write: @escaping @Sendable (any StoreSession, RegistrySnapshot) throws -> Written) {
+        /// A write to be done by `write`, expected to be refused when `expectsRefusal`.
+        init(expectsRefusal: Bool, write: @escaping @Sendable (any StoreSession, RegistrySnapshot) throws -> Written) {
+            self.expectsRefusal = expectsRefusal
             self.write = write
         }
 
         /// What became of the write; nil while it waits.
         var outcome: Fate? { done.withLock { $0 } }
 
-        /// Records what became of the write.
+        /// Records what became of the write, and wakes its writer.
         func finish(_ outcome: Fate) {
             done.withLock { $0 = outcome }
+            wake.signal()
+        }
+
+        /// Sleeps until the write is done or its writer is woken to commit
+        /// (``CommitQueue/wakeOldest()``), at most ``CommitQueue/nap``.
+        func sleep() {
+            _ = wake.wait(timeout: .now() + CommitQueue.nap)
+        }
+
+        /// Wakes the writer (to commit the writes waiting).
+        func wakeUp() {
+            wake.signal()
         }
     }
 
@@ -61,6 +83,15 @@ final class CommitQueue: Sendable {
     /// Writes committed through the queue (several per transaction when
     /// writes arrive while a commit is under way).
     let runs = Atomic<Int>(0)
+    /// Times a small writer held the write lock to commit the writes
+    /// waiting (finding none when another had committed them).
+    let turns = Atomic<Int>(0)
+    /// Writes that went into a savepoint of their own (those expected to
+    /// be refused; the others share the transaction without one).
+    let savepoints = Atomic<Int>(0)
+    /// Group transactions rolled back because a write not expected to be
+    /// refused failed in it, and begun again without that write.
+    let retries = Atomic<Int>(0)
 
     /// Adds a prepared write.
     func add(_ entry: PendingWrite) {
@@ -69,6 +100,17 @@ final class CommitQueue: Sendable {
 
     /// The writes waiting.
     var count: Int { waiting.withLock { $0.count } }
+
+    /// The longest a writer sleeps before it tries the write lock again
+    /// when nobody woke it: a safety net, since whoever releases the lock
+    /// wakes the oldest writer waiting.
+    static let nap = DispatchTimeInterval.milliseconds(10)
+
+    /// Wakes the writer of the oldest write waiting, if any, to commit the
+    /// writes waiting: called whenever the write lock is released.
+    func wakeOldest() {
+        waiting.withLock { $0.first }?.wakeUp()
+    }
 
     /// Takes the oldest waiting writes, at most ``maxGroup``.
     func take() -> [PendingWrite] {

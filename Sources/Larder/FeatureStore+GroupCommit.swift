@@ -4,11 +4,12 @@ import Synchronization
 /// of small frames) are read, validated and sorted, and their statistics
 /// gathered, by their own threads with no lock held; then whichever of
 /// them holds the write lock commits every write waiting in ONE
-/// transaction. Each is still its own run (its own id, rows, statistics)
-/// inside a savepoint of its own: a write that fails (a problem, a
-/// duplicate, the andon, a store error) is undone alone and gets its own
-/// error; the others commit. A writer returns once its run has committed
-/// and is in this process's cache, as an ungrouped write does.
+/// transaction. Each is still its own run (its own id, rows, statistics):
+/// a write that fails (a problem, a duplicate, the andon, a store error)
+/// is undone alone — in a savepoint of its own when its input had
+/// problems, by writing the group again without it otherwise — and gets
+/// its own error; the others commit. A writer returns once its run has
+/// committed and is in this process's cache, as an ungrouped write does.
 extension FeatureStore {
     /// Writes `source` to `view` as one run through the commit queue, or
     /// answers nil when the run cannot be prepared before its transaction
@@ -22,7 +23,7 @@ extension FeatureStore {
         let pipeline = IngestPipeline(view: target, source: source, options: options, progress: nil)
         guard pipeline.isPreparable else { return nil }
         let prepared = try pipeline.prepare()
-        let entry = CommitQueue.PendingWrite { session, registry in
+        let entry = CommitQueue.PendingWrite(expectsRefusal: !prepared.isClean) { session, registry in
             guard try registry.view(view, version: version) == target else { throw CommitQueue.Stale() }
             var batches: [WriteBatch] = []
             let result = try pipeline.write(prepared, to: session, written: &batches)
@@ -31,9 +32,14 @@ extension FeatureStore {
         cache.pendingWrites.add(1, ordering: .sequentiallyConsistent)
         defer { cache.pendingWrites.subtract(1, ordering: .sequentiallyConsistent) }
         commits.add(entry)
-        // The writer that holds the lock commits every write waiting; when
-        // this one gets it, its write may already be done.
-        try withState { state in try commitWaiting(&state) }
+        // Whoever holds the write lock next commits every write waiting.
+        // While another holds it, this writer sleeps until its write is
+        // done or it is woken to commit those left, rather than wait on
+        // the lock (whose waiters spin in the kernel while its holder runs,
+        // and each take it in turn only to find their write done).
+        while entry.outcome == nil {
+            if try withStateIfAvailable({ state in commitWaiting(&state) }) == nil { entry.sleep() }
+        }
         switch entry.outcome {
         case .committed(let result)?: return result
         case .failed(let error)?: throw error
@@ -42,57 +48,124 @@ extension FeatureStore {
     }
 
     /// Under the write lock: commits the writes waiting in the queue in one
-    /// transaction, each in a savepoint of its own, then hands their rows
-    /// to the cache, and records what became of each.
-    private func commitWaiting(_ state: inout State) throws {
+    /// transaction, then hands their rows to the cache, and records what
+    /// became of each. A write expected to be refused (its input had
+    /// problems) goes into a savepoint of its own, undone alone; the
+    /// others share the transaction without one (a savepoint makes SQLite
+    /// copy every page the write touches to a statement journal, a
+    /// temporary file once it outgrows 64 KiB). When one of those fails
+    /// after all (a duplicate its writer finds, the andon, a store error),
+    /// the transaction is rolled back and the group written again without
+    /// it.
+    private func commitWaiting(_ state: inout State) {
+        commits.turns.add(1, ordering: .relaxed)
         let group = commits.take()
         guard !group.isEmpty else { return }
-        let session = state.session, registry = state.registry
-        var outcomes: [CommitQueue.PendingWrite.Fate] = []
-        var written: [CommitQueue.PendingWrite.Written] = []
+        var outcomes: [CommitQueue.PendingWrite.Fate?] = Array(repeating: nil, count: group.count)
         defer {
             // Whatever happened, every writer of the group learns it.
-            for (i, entry) in group.enumerated() {
-                entry.finish(i < outcomes.count ? outcomes[i] : .failed(LarderError(.storage, "the group commit ended early")))
+            for (entry, outcome) in zip(group, outcomes) {
+                entry.finish(outcome ?? .failed(LarderError(.storage, "the group commit ended early")))
             }
         }
+        var pending = Array(group.indices)
+        var written: [CommitQueue.PendingWrite.Written] = []
+        attempts: while let attempt = writeGroup(group, pending, state: state) {
+            switch attempt {
+            case .rolledBack(let index, let error, let refused):
+                // Undone with the whole transaction: the others are written
+                // again without it (and without those refused or stale already).
+                outcomes[index] = .failed(LarderError(error, store: path))
+                for (i, fate) in refused { outcomes[i] = fate }
+                pending.removeAll { $0 == index || refused[$0] != nil }
+                commits.retries.add(1, ordering: .relaxed)
+            case .ended(let error, let refused):
+                // Nothing of the group is stored: each write kept for commit fails with the transaction.
+                let failure = LarderError(error, store: path)
+                for i in pending { outcomes[i] = refused[i] ?? .failed(failure) }
+                return
+            case .committed(let settled, let runs):
+                for (i, fate) in settled { outcomes[i] = fate }
+                written = runs
+                break attempts
+            }
+        }
+        guard !written.isEmpty else { return }
+        commits.transactions.add(1, ordering: .relaxed)
+        commits.runs.add(written.count, ordering: .relaxed)
+        // The next query in this process sees the runs: hand their rows to the cache now.
+        do {
+            let runs = written.compactMap { run in run.result.runID.map { (viewID: run.viewID, runID: $0, batches: run.batches) } }
+            try cache.transaction(source: state.session, handoffs: Self.handoffs(runs)) { _ in }
+        } catch {
+            let failure = LarderError(error, store: path)
+            outcomes = outcomes.map { outcome in
+                if case .committed? = outcome { return .failed(failure) }
+                return outcome
+            }
+        }
+    }
+
+    /// What one transaction of a group came to.
+    private enum GroupAttempt {
+        /// Committed: the fate of each write tried, by index in the group,
+        /// and what the committed ones wrote.
+        case committed([Int: CommitQueue.PendingWrite.Fate], [CommitQueue.PendingWrite.Written])
+        /// Rolled back because the write at `index`, not expected to be
+        /// refused, failed with `error`; `refused` holds the writes
+        /// refused in their savepoints, or stale, before it (fates that
+        /// hold whatever the others become).
+        case rolledBack(index: Int, error: any Error, refused: [Int: CommitQueue.PendingWrite.Fate])
+        /// The transaction itself failed with `error` (nothing is stored);
+        /// `refused` as for ``rolledBack(index:error:refused:)``.
+        case ended(any Error, refused: [Int: CommitQueue.PendingWrite.Fate])
+    }
+
+    /// Writes the writes `indexes` of `group` in one transaction, in order
+    /// (nil when there is none left).
+    private func writeGroup(_ group: [CommitQueue.PendingWrite], _ indexes: [Int], state: State) -> GroupAttempt? {
+        guard !indexes.isEmpty else { return nil }
+        let session = state.session, registry = state.registry
+        var settled: [Int: CommitQueue.PendingWrite.Fate] = [:]
+        var written: [CommitQueue.PendingWrite.Written] = []
+        var failed: (index: Int, error: any Error)?
         do {
             try session.writingRun { () throws -> TransactionEnd<Void> in
-                for entry in group {
-                    switch try session.savepoint({ try entry.write(session, registry) }) {
-                    case .success(let run):
-                        outcomes.append(.committed(run.result))
+                for i in indexes {
+                    let entry = group[i]
+                    if entry.expectsRefusal {
+                        commits.savepoints.add(1, ordering: .relaxed)
+                        switch try session.savepoint({ try entry.write(session, registry) }) {
+                        case .success(let run):
+                            settled[i] = .committed(run.result)
+                            written.append(run)
+                        case .failure(is CommitQueue.Stale): settled[i] = .stale
+                        case .failure(let error): settled[i] = .failed(LarderError(error, store: path))
+                        }
+                        continue
+                    }
+                    do {
+                        let run = try entry.write(session, registry)
+                        settled[i] = .committed(run.result)
                         written.append(run)
-                    case .failure(is CommitQueue.Stale): outcomes.append(.stale)
-                    case .failure(let error): outcomes.append(.failed(LarderError(error, store: path)))
+                    } catch is CommitQueue.Stale {
+                        settled[i] = .stale // thrown before the write wrote anything
+                    } catch {
+                        failed = (i, error)
+                        throw error
                     }
                 }
                 return .commit(())
             }
         } catch {
-            // Nothing of the group is stored: each write kept for commit fails with the transaction.
-            let failure = LarderError(error, store: path)
-            outcomes = group.indices.map { i in
-                if i < outcomes.count, case .committed = outcomes[i] { return .failed(failure) }
-                return i < outcomes.count ? outcomes[i] : .failed(failure)
+            let refused = settled.filter { _, fate in
+                if case .committed = fate { return false }
+                return true
             }
-            return
+            if let failed { return .rolledBack(index: failed.index, error: failed.error, refused: refused) }
+            return .ended(error, refused: refused)
         }
-        if !written.isEmpty {
-            commits.transactions.add(1, ordering: .relaxed)
-            commits.runs.add(written.count, ordering: .relaxed)
-        }
-        // The next query in this process sees the runs: hand their rows to the cache now.
-        do {
-            let runs = written.compactMap { run in run.result.runID.map { (viewID: run.viewID, runID: $0, batches: run.batches) } }
-            try cache.transaction(source: session, handoffs: Self.handoffs(runs)) { _ in }
-        } catch {
-            let failure = LarderError(error, store: path)
-            outcomes = outcomes.map { outcome in
-                if case .committed = outcome { return .failed(failure) }
-                return outcome
-            }
-        }
+        return .committed(settled, written)
     }
 
     /// The rows of committed runs as the cache takes them: one hand-off per

@@ -147,17 +147,37 @@ public final class FeatureStore: Sendable {
     static let readConnections = 4
 
     /// Runs `body` with the write connection (one writer at a time), after
-    /// reloading the registry if another connection changed the store.
+    /// reloading the registry if another connection changed the store;
+    /// then wakes a small write waiting to commit (``CommitQueue/wakeOldest()``).
     func withState<R>(_ body: (inout State) throws -> R) throws(LarderError) -> R {
+        defer { commits.wakeOldest() }
         do {
-            return try state.withLock { state in
-                try FeatureStore.refreshRegistry(&state)
-                defer { writerRegistry.withLock { [registry = state.registry] in $0 = registry } }
-                return try body(&state)
-            }
+            return try state.withLock { state in try withRegistry(&state, body) }
         } catch {
             throw LarderError(error, store: path)
         }
+    }
+
+    /// ``withState(_:)`` when no other writer holds the write connection;
+    /// nil, at once, when one does.
+    func withStateIfAvailable<R>(_ body: (inout State) throws -> R) throws(LarderError) -> R? {
+        do {
+            guard let result = try state.withLockIfAvailable({ state in try withRegistry(&state, body) }) else { return nil }
+            commits.wakeOldest()
+            return result
+        } catch {
+            commits.wakeOldest()
+            throw LarderError(error, store: path)
+        }
+    }
+
+    /// `body` on the write connection's state, after reloading the registry
+    /// if another connection changed the store; the registry is then kept
+    /// as the one small writes find their views in (``writerRegistry``).
+    private func withRegistry<R>(_ state: inout State, _ body: (inout State) throws -> R) throws -> sending R {
+        try FeatureStore.refreshRegistry(&state)
+        defer { writerRegistry.withLock { [registry = state.registry] in $0 = registry } }
+        return try body(&state)
     }
 
     /// Runs `body` with a read connection of its own (see ``ReaderPool``),

@@ -65,6 +65,12 @@ import Testing
         let valid = kinds.indices.filter { kinds[$0] == .valid }
         #expect(store.commits.transactions.load(ordering: .relaxed) == 1, "every waiting write shared one transaction")
         #expect(store.commits.runs.load(ordering: .relaxed) == valid.count)
+        #expect(store.commits.turns.load(ordering: .relaxed) == 1,
+                "the writer woken when the lock was released committed the others, which never took the lock")
+        #expect(store.commits.savepoints.load(ordering: .relaxed) == kinds.count(where: { $0 == .aboveMax }),
+                "only the writes whose input had problems took a savepoint")
+        #expect(store.commits.retries.load(ordering: .relaxed) == kinds.count(where: { $0 == .duplicate }),
+                "a duplicate, found only by its writer, made the group be written again without it")
         let results = outcomes.withLock { $0 }
         var runIDs: Set<Int64> = []
         for (i, kind) in kinds.enumerated() {

@@ -13,6 +13,9 @@ extension IngestPipeline {
         let stages: [Stage]
         /// Data rows and unreadable records seen.
         let rowsSeen: Int
+        /// Whether reading and validating found no problem (its writer may
+        /// still find duplicates).
+        let isClean: Bool
         /// The content hash (SHA-256) of the input.
         let sha256: String
         /// The statistics of the rows, when none was refused (a run with
@@ -68,8 +71,9 @@ extension IngestPipeline {
             for stage in stages { gatherer.add(stage.batch.features, skipping: nil) }
             statistics = gatherer.finish()
         }
-        return Prepared(view: view, stages: stages, rowsSeen: rowsSeen, sha256: sha, statistics: statistics, started: started,
-                        clock: clock)
+        let isClean = clean && (rowsSeen > 0 || options.eventWindow != nil)
+        return Prepared(view: view, stages: stages, rowsSeen: rowsSeen, isClean: isClean, sha256: sha, statistics: statistics,
+                        started: started, clock: clock)
     }
 
     /// Writes a prepared run inside the caller's write transaction (or a

@@ -11,6 +11,8 @@ package final class Connection {
     /// The path of the database file.
     package let path: String
     private var cache: [String: Statement] = [:]
+    /// The page cache size last set by ``setCacheSize(kibibytes:)``.
+    private(set) var cacheKiB = 0
 
     /// How a connection may use its database.
     package enum Access: Sendable {
@@ -94,10 +96,13 @@ package final class Connection {
         try setCacheSize(kibibytes: Self.defaultCacheKiB)
     }
 
-    /// Sets the most memory SQLite's page cache may use.
+    /// Sets the most memory SQLite's page cache may use (nothing to do
+    /// when that is already the size).
     /// See <https://www.sqlite.org/pragma.html#pragma_cache_size>.
     package func setCacheSize(kibibytes: Int) throws(SQLiteError) {
+        guard kibibytes != cacheKiB else { return }
         try execute("PRAGMA cache_size = -\(kibibytes)")
+        cacheKiB = kibibytes
     }
 
     /// Runs one or more SQL statements that take no parameters.

@@ -16,10 +16,14 @@ final class SQLiteRunWriter: RunSink {
     private(set) var newestEventTime: Int64?
     private let insert: Statement
 
-    /// The page cache while a run is written: 200 MiB, so that a large run's
+    /// The page cache while a large run is written: 200 MiB, so that its
     /// dirty pages stay in memory until the commit instead of spilling to the
     /// WAL and being read back (1M rows: 2.0 s → 1.7 s).
     static let cacheKiB = 204_800
+    /// The rows past which a run gets the page cache of ``cacheKiB``
+    /// (before it writes them): fewer fit in the ordinary cache, and a
+    /// small run (a push) saves the two `PRAGMA`s.
+    static let largeRunRows = 65_536
 
     /// Registers the run (uncommitted until the caller's transaction commits).
     init(db: Connection, view: FeatureView, source: String, startedAt: Int64) throws {
@@ -41,8 +45,10 @@ final class SQLiteRunWriter: RunSink {
     }
 
     /// Inserts the rows with one cached `INSERT OR IGNORE`: a row that
-    /// inserts nothing is a duplicate within the run.
+    /// inserts nothing is a duplicate within the run. A run about to pass
+    /// ``largeRunRows`` rows gets the page cache of ``cacheKiB`` first.
     func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
+        if rowsWritten + batch.count > Self.largeRunRows { try db.setCacheSize(kibibytes: Self.cacheKiB) }
         let runIndex = Int32(view.joinKeys.count + 3)
         // Bind sources are built once per batch, so the row loop touches only raw buffers.
         let keys = batch.keys.map(BindSource.init)
@@ -94,7 +100,12 @@ final class SQLiteRunWriter: RunSink {
                 row: row)
     }
 
-    /// One row per feature in `run_statistics` (migration 3).
+    /// One row per feature in `run_statistics` (migration 3), one
+    /// single-row `INSERT` each: a multi-row `INSERT` (one statement) makes
+    /// SQLite keep a statement journal of every page it touches (it may
+    /// abort halfway on a constraint), spilled to a temporary file past
+    /// 64 KiB (seen with strace in one one-row push of three: whenever the
+    /// store grows by a page).
     func record(_ statistics: [FeatureStatistics]) throws {
         let s = try db.statement("INSERT INTO run_statistics (run_id, position, feature, type, sketch) VALUES (?, ?, ?, ?, ?)")
         for (position, feature) in statistics.enumerated() {

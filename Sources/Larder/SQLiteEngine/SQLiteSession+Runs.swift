@@ -1,8 +1,7 @@
 extension SQLiteSession: RunStorage {
-    /// `BEGIN IMMEDIATE`, with a page cache of ``SQLiteRunWriter/cacheKiB``
-    /// for the length of the run.
+    /// `BEGIN IMMEDIATE`; the page cache that a large run's writer raises
+    /// to ``SQLiteRunWriter/cacheKiB`` is lowered again at the end.
     func writingRun<R>(_ body: () throws -> TransactionEnd<R>) throws -> R {
-        try db.setCacheSize(kibibytes: SQLiteRunWriter.cacheKiB)
         defer { try? db.setCacheSize(kibibytes: Connection.defaultCacheKiB) }
         return try db.transaction(.immediate, deciding: body)
     }

@@ -80,7 +80,7 @@ package struct HyperLogLog: Sendable, Equatable {
     func write(to out: inout SketchWriter) {
         out.put(UInt8(1))
         out.put(UInt8(HyperLogLog.lgK))
-        for r in registers { out.put(r) }
+        out.put(rawBytes: registers)
     }
 
     /// Reads what ``write(to:)`` wrote.

@@ -15,6 +15,10 @@ struct SketchWriter {
     /// Appends a double by its bit pattern.
     mutating func put(_ value: Double) { put(value.bitPattern) }
 
+    /// Appends bytes as they are, without their length (what
+    /// ``SketchReader/rawBytes(_:)`` reads back).
+    mutating func put(rawBytes value: [UInt8]) { bytes.append(contentsOf: value) }
+
     /// Appends raw bytes with their length first.
     mutating func put(bytes value: some Collection<UInt8>) {
         put(UInt32(value.count))

@@ -1,0 +1,72 @@
+import CLarderSQLite
+import Synchronization
+import Testing
+@testable import Larder
+
+/// The SQL a write runs on the SQLite write connection (traced with
+/// `sqlite3_trace_v2`): a small write pays no fixed cost it does not need.
+@Suite struct WriteStatementsTests {
+    let dir = TemporaryDirectory()
+
+    /// The SQL of the statements a connection started.
+    final class Trace: Sendable {
+        let sql = Mutex<[String]>([])
+    }
+
+    /// The statements the write connection of `store` starts while `body` runs.
+    static func statements(of store: FeatureStore, during body: () throws -> Void) throws -> [String] {
+        let trace = Trace()
+        let db = store.state.withLock { ($0.session as! SQLiteSession).db.handle }
+        try withExtendedLifetime(trace) {
+            sqlite3_trace_v2(db, UInt32(SQLITE_TRACE_STMT), { _, context, statement, _ in
+                let trace = Unmanaged<Trace>.fromOpaque(context!).takeUnretainedValue()
+                let sql = String(cString: sqlite3_sql(OpaquePointer(statement)))
+                trace.sql.withLock { $0.append(sql) }
+                return 0
+            }, Unmanaged.passUnretained(trace).toOpaque())
+            defer { sqlite3_trace_v2(db, 0, nil, nil) }
+            try body()
+        }
+        return trace.sql.withLock { $0 }
+    }
+
+    /// `rows` rows of drivers from 1, an hour ago, with avg_daily_trips = `trips`.
+    static func frame(rows: Int, trips: Int64) -> FeatureFrame {
+        var keys = Column(type: .int64, capacity: rows), times = Column(type: .timestamp, capacity: rows)
+        var values = Column(type: .int64, capacity: rows)
+        let event = Timestamp.nowMicroseconds() - 3_600_000_000
+        for row in 0..<rows {
+            keys.append(Int64(row + 1))
+            times.append(event)
+            values.append(trips)
+        }
+        return FeatureFrame(names: ["driver_id", "event_timestamp", "avg_daily_trips"], columns: [keys, times, values])
+    }
+
+    @Test func aOneRowWriteTakesNoSavepointAndNoCachePragma() throws {
+        let store = try FeatureStore(path: dir.file("w.db"))
+        try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        var options = IngestOptions()
+        options.allowMissingFeatures = true
+        try store.write(view: "driver_stats", frame: Self.frame(rows: 1, trips: 1), options: options)
+        let sql = try Self.statements(of: store) {
+            try store.write(view: "driver_stats", frame: Self.frame(rows: 1, trips: 2), options: options)
+        }
+        #expect(!sql.contains { $0.hasPrefix("SAVEPOINT") }, "a write alone takes no savepoint: \(sql)")
+        #expect(!sql.contains { $0.hasPrefix("PRAGMA cache_size") }, "a small run keeps the ordinary page cache: \(sql)")
+        #expect(try store.testInt("SELECT COUNT(*) FROM run_statistics WHERE run_id = 2") == 4)
+        #expect(try store.testInt("SELECT COUNT(DISTINCT position) FROM run_statistics WHERE run_id = 2") == 4)
+    }
+
+    @Test func aLargeRunRaisesThePageCacheAndLowersItAfter() throws {
+        let store = try FeatureStore(path: dir.file("l.db"))
+        try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        var options = IngestOptions()
+        options.allowMissingFeatures = true
+        let sql = try Self.statements(of: store) {
+            try store.write(view: "driver_stats", frame: Self.frame(rows: SQLiteRunWriter.largeRunRows + 1, trips: 1), options: options)
+        }
+        #expect(sql.filter { $0.hasPrefix("PRAGMA cache_size") } == ["PRAGMA cache_size = -\(SQLiteRunWriter.cacheKiB)",
+                                                                      "PRAGMA cache_size = -\(Connection.defaultCacheKiB)"])
+    }
+}
