@@ -64,6 +64,9 @@ struct OnlineBenchmark: ParsableCommand {
     @Flag(help: "Read a call of many entities as one read(key:) per entity (as before the batch read), not as one read(keys:).")
     var singleReads = false
 
+    @Option(help: "Comma-separated batch sizes to replay (of those in online_requests.csv).")
+    var batches = "1,100"
+
     func run() throws {
         // TTL 0: the bench data is from January 2024, and Feast ignores the TTL online, so every
         // value is PRESENT on both sides. The lookup work (hash probe, binary search, TTL check) is the same.
@@ -76,7 +79,7 @@ struct OnlineBenchmark: ParsableCommand {
         let reader = try s.reader(featureSet: "driver_stats_svc")
         let requests = try OnlineBenchmark.loadRequests(options.data + "/online_requests.csv")
         var checksum = 0.0
-        for batch in [1, 100] {
+        for batch in batches.split(separator: ",").compactMap({ Int($0) }) {
             let replay = try OnlineReplay(reader: reader, calls: requests[batch] ?? [], passes: passes, batched: !singleReads)
             checksum += replay.checksum
             print("online snapshot_files=\(options.snapshotFiles) batch=\(batch)\(singleReads ? " single_reads" : "") \(replay.figures)")

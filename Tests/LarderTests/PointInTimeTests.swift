@@ -472,6 +472,18 @@ import Testing
         }
     }
 
+    /// A batch read's validity from its status codes, a word at a time: the
+    /// same bits as appending one per code, at every length around a word's.
+    @Test func bitmapsMarkCodes() {
+        var random = SplitMix64(seed: 11)
+        for count in [0, 1, 63, 64, 65, 127, 128, 129, 300] {
+            let codes = (0..<count).map { _ in UInt8(random.next() % 4) }
+            var appended = Bitmap()
+            for code in codes { appended.append(code == 0) }
+            #expect(Bitmap(marking: codes, where: 0) == appended, "\(count) codes")
+        }
+    }
+
     /// What the C ABI hands to Arrow as a validity bitmap: bit i of the
     /// words is row i, least significant bit first, and the last word's
     /// bits past the count are clear (after a set bit was overwritten too).

@@ -261,18 +261,27 @@ package struct OnlineBatch: Sendable {
 
     /// The answer as an ``OnlineResult``: one column, status and event time
     /// per feature and entity.
+    ///
+    /// A fixed-width feature's column is made whole from the written slots
+    /// (a null's slot is 0, as ``Column/appendNull()`` would leave it) and
+    /// its validity from the status codes, word by word; only `string`,
+    /// `bytes` and vector values are appended one by one, as their payloads
+    /// come.
     func result() -> OnlineResult {
         var values: [Column] = [], statuses: [[FeatureStatus]] = [], times: [[Timestamp?]] = []
         values.reserveCapacity(plan.slots.count)
+        statuses.reserveCapacity(plan.slots.count)
+        times.reserveCapacity(plan.slots.count)
         var codes = [UInt8](repeating: 0, count: count), eventTimes = [Int64](repeating: 0, count: count)
         var bits = [UInt64](repeating: 0, count: count)
         for (f, slot) in plan.slots.enumerated() {
-            var column = Column(type: slot.type, capacity: count)
+            var column = Column(type: slot.type)
             var next = 0
             codes.withUnsafeMutableBufferPointer { codes in
                 eventTimes.withUnsafeMutableBufferPointer { eventTimes in
                     bits.withUnsafeMutableBufferPointer { bits in
                         write(feature: f, statuses: codes.baseAddress!, times: eventTimes.baseAddress!, slots: bits.baseAddress!) { i, bytes in
+                            if next == 0 { column.reserveCapacity(count) }
                             while next < i {
                                 column.appendNull()
                                 next += 1
@@ -293,13 +302,19 @@ package struct OnlineBatch: Sendable {
                     column.appendNull()
                     next += 1
                 }
-            case .float64: for i in 0..<count { if codes[i] == 0 { column.append(Double(bitPattern: bits[i])) } else { column.appendNull() } }
-            case .int64, .timestamp: for i in 0..<count { if codes[i] == 0 { column.append(Int64(bitPattern: bits[i])) } else { column.appendNull() } }
-            case .bool: for i in 0..<count { if codes[i] == 0 { column.append(bits[i] != 0) } else { column.appendNull() } }
+            case .float64:
+                column.doubles = bits.map { Double(bitPattern: $0) }
+                column.validity = Bitmap(marking: codes, where: 0)
+            case .int64, .timestamp:
+                column.ints = bits.map { Int64(bitPattern: $0) }
+                column.validity = Bitmap(marking: codes, where: 0)
+            case .bool:
+                column.bools = bits.map { $0 != 0 }
+                column.validity = Bitmap(marking: codes, where: 0)
             }
             values.append(column)
             statuses.append(codes.map { OnlineBatch.statuses[Int($0)] })
-            times.append((0..<count).map { codes[$0] < 2 ? Timestamp(microseconds: eventTimes[$0]) : nil })
+            times.append(codes.indices.map { codes[$0] < 2 ? Timestamp(microseconds: eventTimes[$0]) : nil })
         }
         return OnlineResult(featureNames: plan.names, values: values, statuses: statuses, eventTimestamps: times)
     }

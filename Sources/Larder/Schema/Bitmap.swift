@@ -18,6 +18,22 @@ public struct Bitmap: Sendable, Equatable {
         if value, count % 64 != 0 { words[words.count - 1] = (1 << UInt64(count % 64)) - 1 }
     }
 
+    /// A bitmap of `codes.count` bits, bit `i` set when `codes[i] == code`,
+    /// built a word at a time.
+    init(marking codes: [UInt8], where code: UInt8) {
+        _count = codes.count
+        words = codes.withUnsafeBufferPointer { codes in
+            [UInt64](unsafeUninitializedCapacity: (codes.count + 63) / 64) { words, initialized in
+                for w in 0..<words.count {
+                    var word: UInt64 = 0
+                    for i in (w << 6)..<min(codes.count, (w + 1) << 6) where codes[i] == code { word |= 1 << UInt64(i & 63) }
+                    words[w] = word
+                }
+                initialized = words.count
+            }
+        }
+    }
+
     /// Bit `index`.
     @inlinable public subscript(index: Int) -> Bool {
         get { words[index >> 6] & (1 << UInt64(index & 63)) != 0 }
