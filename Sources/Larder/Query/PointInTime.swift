@@ -29,21 +29,23 @@ package enum PointInTime {
     struct Horizon {
         /// The horizon (µs since the epoch).
         let asOf: Int64
-        /// The commit time of every run.
-        let runs: RunTable
-        /// Every run in ``runs`` committed by ``asOf``: no row needs a check.
-        let seesEveryRun: Bool
+        /// The commit time of every run, kept only when some run committed
+        /// after ``asOf`` (an online read's horizon, "now", sees every run
+        /// and holds no reference: one reference count less per read).
+        let runs: RunTable?
+        /// Every run committed by ``asOf``: no row needs a check.
+        var seesEveryRun: Bool { runs == nil }
 
         /// The horizon `asOf` over `runs`.
         init(asOf: Int64, runs: RunTable) {
             self.asOf = asOf
-            self.runs = runs
-            seesEveryRun = runs.latestCommit <= asOf
+            self.runs = runs.latestCommit <= asOf ? nil : runs
         }
 
         /// Whether rows of run `run` are visible.
         @inline(__always) func admits(_ run: Int64) -> Bool {
-            seesEveryRun || runs.commitTime(of: run) <= asOf
+            guard let runs else { return true }
+            return runs.commitTime(of: run) <= asOf
         }
     }
 
