@@ -100,7 +100,7 @@ final class PostgresRunWriter: RunSink {
         for row in 0..<batch.count where !bad[row] {
             // In key order, a row that repeats the one before it is a duplicate.
             if let previous, sameKey(batch, previous, row) {
-                duplicate(batch, row, log: &log, file: file, marked: true)
+                log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
                 continue
             }
             rows.append(row)
@@ -170,7 +170,7 @@ final class PostgresRunWriter: RunSink {
         var kept: [Int] = []
         for (position, row) in sent.rows.enumerated() {
             if repeats.contains(position) {
-                duplicate(sent.batch, row, log: &log, file: file, marked: !pipelined)
+                log.add(.duplicate(row, of: sent.batch, in: view, file: file), row: pipelined ? nil : row)
             } else {
                 kept.append(row)
             }
@@ -208,17 +208,6 @@ final class PostgresRunWriter: RunSink {
             }
         }
         return true
-    }
-
-    /// Reports row `row` of `batch` as a duplicate within the run (as
-    /// SQLite's writer words it), marking the row bad when `marked` (when
-    /// `log` is `batch`'s own).
-    private func duplicate(_ batch: WriteBatch, _ row: Int, log: inout ProblemLog, file: String, marked: Bool) {
-        let key = batch.keys.map { $0.value(row).description }.joined(separator: ", ")
-        log.add(ValidationProblem(file: file, line: batch.lines[row], column: view.joinKeys.map(\.name).joined(separator: ","),
-                                  value: key,
-                                  reason: "duplicate (key, event_timestamp, created_timestamp) = (\(key), \(Timestamp.format(batch.eventTimes[row])), \(Timestamp.format(batch.createdTimes[row]))) within this run"),
-                row: marked ? row : nil)
     }
 
     /// One row per feature in `run_statistics`.

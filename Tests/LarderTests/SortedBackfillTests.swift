@@ -172,7 +172,8 @@ import Testing
     /// batch settles. Both are reported, each with its line and key (never
     /// the error of a statement aborted after the failed insert), and
     /// nothing of the run is committed: from a file (the pipeline's writer
-    /// thread) and from memory (a run prepared for group commit).
+    /// thread) and from memory (a run prepared for group commit). Both
+    /// engines word them alike (``ValidationProblem/duplicate(_:of:in:file:)``).
     @Test(arguments: TestEngine.all, [false, true])
     func aDuplicateLearnedWhileTheNextBatchIsOnItsWayIsReportedAndNothingKept(engine: TestEngine, inMemory: Bool) throws {
         let text = """
@@ -199,6 +200,7 @@ import Testing
             return reported.count == 2
                 && reported[0].hasPrefix("\(inMemory ? "late.csv" : path):4: column driver_id: value \"1001\": \(duplicate)(1001, ")
                 && reported[1].hasPrefix("\(inMemory ? "late.csv" : path):7: column driver_id: value \"1002\": \(duplicate)(1002, ")
+                && reported.allSatisfy { $0.contains(", 2026-11-20T") && $0.hasSuffix(") within this run") }
         }
         #expect(try s.rowCount(view: "driver_stats") == 0)
         #expect(try s.runs(view: "driver_stats").isEmpty)

@@ -78,7 +78,7 @@ final class SQLiteRunWriter: RunSink {
                     try insert.step()
                     insert.resetKeepingBindings()
                     if db.changes == 0 {
-                        duplicate(row, of: batch, log: &log, file: file)
+                        log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
                     } else {
                         rowsWritten += 1
                         newestEventTime = max(newestEventTime ?? eventTimes[row], eventTimes[row])
@@ -90,15 +90,6 @@ final class SQLiteRunWriter: RunSink {
 
     /// Nothing to wait for: each batch is written before ``write(_:log:file:)`` returns.
     func settle(log: inout ProblemLog, file: String) {}
-
-    /// Logs row `row` of `batch`, which inserted nothing, as a duplicate within the run.
-    private func duplicate(_ row: Int, of batch: WriteBatch, log: inout ProblemLog, file: String) {
-        let key = batch.keys.map { $0.value(row).description }.joined(separator: ", ")
-        log.add(ValidationProblem(file: file, line: batch.lines[row], column: view.joinKeys.map(\.name).joined(separator: ","),
-                                  value: key,
-                                  reason: "duplicate (key, event_timestamp, created_timestamp) = (\(key), \(Timestamp.format(batch.eventTimes[row])), \(Timestamp.format(batch.createdTimes[row]))) within this run"),
-                row: row)
-    }
 
     /// One row per feature in `run_statistics` (migration 3), one
     /// single-row `INSERT` each: a multi-row `INSERT` (one statement) makes
