@@ -39,6 +39,6 @@ echo "# push, 10,000 rows (wrk -t1 -c1); then the server's CPU time per push (it
 before=$(cpu_ms)
 ROWS=10000 wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s "$here/push.lua" "$url" | grep RESULT | tee "$work/push.txt"
 pushes=$(sed -n 's/.*requests=\([0-9]*\) .*/\1/p' "$work/push.txt")
-echo "RESULT server_cpu_ms_per_10000_row_push=$(echo "$before $(cpu_ms) $pushes" | awk '{printf "%.1f", ($2 - $1) / $3}')"
+echo "RESULT server_cpu_ms_per_10000_row_push=$(echo "$before $(cpu_ms) $pushes" | awk '{ if ($3 > 0) printf "%.1f", ($2 - $1) / $3; else printf "n/a" }')"
 echo "# push visibility: from a 1-row push's 200 to the online read that returns it"
 python3 "$here/visibility.py" "$url" 200 | grep RESULT
