@@ -9,7 +9,7 @@
 # Prints one RESULT line per case: online lookups of 1 entity × 9 features and of 100 entities
 # (requests/s, p50, p99), single-row pushes alone (and the server's CPU time per push, from
 # /proc: a figure the load of a shared machine does not change) and with 1-entity reads going
-# on, and pushes of 10,000 rows.
+# on, and pushes of 10,000 rows (and the server's CPU time per such push).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 store=${1:-/tmp/s1/larder.db}
@@ -35,7 +35,10 @@ ENTITIES=1 wrk -t1 -c8 -d"${seconds}s" -s "$here/online.lua" "$url" | sed 's/^RE
 reads=$!
 ROWS=1 wrk -t1 -c4 -d"${seconds}s" -s "$here/push.lua" "$url" | sed 's/^RESULT/RESULT pushes:/' | grep RESULT
 wait $reads
-echo "# push, 10,000 rows (wrk -t1 -c1)"
-ROWS=10000 wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s "$here/push.lua" "$url" | grep RESULT
+echo "# push, 10,000 rows (wrk -t1 -c1); then the server's CPU time per push (its background compactions included)"
+before=$(cpu_ms)
+ROWS=10000 wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s "$here/push.lua" "$url" | grep RESULT | tee "$work/push.txt"
+pushes=$(sed -n 's/.*requests=\([0-9]*\) .*/\1/p' "$work/push.txt")
+echo "RESULT server_cpu_ms_per_10000_row_push=$(echo "$before $(cpu_ms) $pushes" | awk '{ if ($3 > 0) printf "%.1f", ($2 - $1) / $3; else printf "n/a" }')"
 echo "# push visibility: from a 1-row push's 200 to the online read that returns it"
 python3 "$here/visibility.py" "$url" 200 | grep RESULT

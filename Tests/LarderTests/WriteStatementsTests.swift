@@ -69,4 +69,25 @@ import Testing
         #expect(sql.filter { $0.hasPrefix("PRAGMA cache_size") } == ["PRAGMA cache_size = -\(SQLiteRunWriter.cacheKiB)",
                                                                       "PRAGMA cache_size = -\(Connection.defaultCacheKiB)"])
     }
+
+    /// A large run written in several batches past ``SQLiteRunWriter/largeRunRows``
+    /// raises the page cache once, not once per batch.
+    @Test func aLargeRunInManyBatchesRaisesThePageCacheOnce() throws {
+        let store = try FeatureStore(path: dir.file("m.db"))
+        try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        var options = IngestOptions()
+        options.allowMissingFeatures = true
+        options.batchRows = 8_192
+        let event = Timestamp(microseconds: Timestamp.nowMicroseconds() - 3_600_000_000).description
+        let rows = SQLiteRunWriter.largeRunRows + 3 * options.batchRows
+        var csv = "driver_id,event_timestamp,avg_daily_trips\n"
+        for row in 1...rows { csv += "\(row),\(event),1\n" }
+        var written = 0
+        let sql = try Self.statements(of: store) {
+            written = try store.backfill(view: "driver_stats", input: .memory(name: "big.csv", bytes: Array(csv.utf8)), options: options).rowsWritten
+        }
+        #expect(sql.filter { $0.hasPrefix("PRAGMA cache_size") } == ["PRAGMA cache_size = -\(SQLiteRunWriter.cacheKiB)",
+                                                                      "PRAGMA cache_size = -\(Connection.defaultCacheKiB)"])
+        #expect(written == rows)
+    }
 }
