@@ -123,7 +123,7 @@ var package = Package(
         // The crash and concurrency suites' child process: library writes.
         .executableTarget(
             name: "larder-test-writer",
-            dependencies: ["Larder", "LarderTestSupport"],
+            dependencies: ["Larder", "LarderTestSupport", "CLarderSQLite"],
             path: "Tests/LarderTestWriter",
             swiftSettings: swiftSettings
         ),

@@ -26,6 +26,8 @@ struct LarderCommand: AsyncParsableCommand {
         // Past a file-size limit (`ulimit -f`), a write fails with EFBIG and is
         // reported, instead of the signal killing the process mid-write.
         signal(SIGXFSZ, SIG_IGN)
+        // Before any SQLite use, while this is the only thread.
+        SQLiteProcess.turnOffMemoryStatistics()
         do {
             var command = try parseAsRoot()
             // The server's handlers run on NIO's event loops (no thread hop per request).

@@ -7,6 +7,10 @@
 //   larder-test-writer group STORE FIRST ROWS SECONDS THREADS
 //                                                   the same from THREADS threads at once (their
 //                                                   writes share transactions: group commit)
+//   larder-test-writer memory STORE K ROWS on|off   one run, after turning SQLite's memory statistics
+//                                                   off (as the `larder` command does) or not; prints
+//                                                   whether that took effect and SQLite's memory in use
+import CLarderSQLite
 import Foundation
 import Synchronization
 import Larder
@@ -29,14 +33,19 @@ func frame(run k: Int, count: Int) -> FeatureFrame {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 5, let first = Int(arguments[3]), let rows = Int(arguments[4]) else {
-    FileHandle.standardError.write(Data("usage: larder-test-writer write STORE K ROWS | loop STORE FIRST ROWS SECONDS | group STORE FIRST ROWS SECONDS THREADS\n".utf8))
+    FileHandle.standardError.write(Data("usage: larder-test-writer write STORE K ROWS | memory STORE K ROWS on|off | loop STORE FIRST ROWS SECONDS | group STORE FIRST ROWS SECONDS THREADS\n".utf8))
     exit(64)
 }
+// Before the store opens: SQLite is not initialized yet.
+let turnedOff = arguments[1] == "memory" && arguments.count > 5 && arguments[5] == "off" && SQLiteProcess.turnOffMemoryStatistics()
 do {
     let store = try FeatureStore(path: arguments[2], options: .init(create: false, cacheBytes: 0))
     switch arguments[1] {
     case "write":
         try store.write(view: "events", frame: frame(run: first, count: rows))
+    case "memory":
+        try store.write(view: "events", frame: frame(run: first, count: rows))
+        FileHandle.standardOutput.write(Data("\(turnedOff) \(sqlite3_memory_used())\n".utf8))
     case "loop":
         let end = Date().addingTimeInterval(Double(arguments[5]) ?? 5)
         var k = first
