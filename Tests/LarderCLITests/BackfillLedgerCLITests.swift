@@ -50,7 +50,8 @@ import Testing
         let days = 16
         var committed = 0
         for _ in 0..<3 {
-            let process = CLI.start(backfill(script, days: days))
+            // A killed process leaves its scratch folder behind: in this test's folder, not /tmp.
+            let process = CLI.start(backfill(script, days: days), environment: ["TMPDIR": dir.path])
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -64,8 +65,12 @@ import Testing
             committed = now
         }
         #expect(committed < days, "the backfill ended before it was killed")
-        let resumed = try CLI.run(backfill(script, days: days))
+        let scratch = { try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("larder-spill-") }.count }
+        let leftByKills = try scratch()
+        #expect(leftByKills <= 3, "one scratch folder at most per killed process")
+        let resumed = try CLI.run(backfill(script, days: days), environment: ["TMPDIR": dir.path])
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try scratch() == leftByKills, "a backfill that ends removes its scratch folder")
         let lines = resumed.stdout.split(separator: "\n")
         #expect(lines.prefix(committed).allSatisfy { $0.contains("  skipped ") })
         #expect(lines.dropFirst(committed).prefix(days - committed).allSatisfy { $0.contains("  committed  run ") }, "\(resumed.stdout)")
