@@ -18,11 +18,11 @@ public struct FeatureRow: Sendable {
     struct Hit: Sendable {
         /// One column per feature of the view: the features of ``snapshot``
         /// for a cached answer, otherwise the columns read from SQLite.
-        var columns: [StoredColumn] { snapshot?.features ?? read }
+        var columns: [StoredColumn] { snapshot?.features ?? fromSQLite }
         /// The columns of an answer from SQLite (empty for a cached answer,
         /// which holds no reference to its snapshot's columns but the
         /// snapshot: one reference count less to take per read).
-        private let read: [StoredColumn]
+        private let fromSQLite: [StoredColumn]
         /// The rule's answer, indexing into ``columns``.
         let match: PointInTime.Match
         /// The cached snapshot holding the winner (its latest-row records),
@@ -38,7 +38,7 @@ public struct FeatureRow: Sendable {
 
         /// An answer from `columns` with no record, won by a row of event time `eventTime`.
         init(columns: [StoredColumn], match: PointInTime.Match, eventTime: Int64) {
-            read = columns
+            fromSQLite = columns
             self.match = match
             self.eventTime = eventTime
             snapshot = nil
@@ -69,7 +69,7 @@ public struct FeatureRow: Sendable {
             self.match = match
             self.snapshot = snapshot
             eventTime = 0
-            read = []
+            fromSQLite = []
             if let entry, match == .row(entry.end - 1) {
                 record = entry.record
             } else {
