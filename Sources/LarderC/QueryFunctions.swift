@@ -72,9 +72,33 @@ public func larderOnline(_ store: OpaquePointer?, _ features: UnsafePointer<CCha
                   _ fullNames: Int32, _ entities: UnsafeMutablePointer<ArrowArrayStream>?,
                   _ outValues: UnsafeMutablePointer<ArrowArrayStream>?,
                   _ outStatuses: UnsafeMutablePointer<ArrowArrayStream>?) -> Int32 {
+    online(store, features, featureSet, fullNames, entities, outValues, outStatuses, eventTimes: nil)
+}
+
+/// Online retrieval over an Arrow entities stream, with the answering rows'
+/// event times (larder.h).
+@_cdecl("larder_online_with_event_times")
+public func larderOnlineWithEventTimes(_ store: OpaquePointer?, _ features: UnsafePointer<CChar>?,
+                                       _ featureSet: UnsafePointer<CChar>?, _ fullNames: Int32,
+                                       _ entities: UnsafeMutablePointer<ArrowArrayStream>?,
+                                       _ outValues: UnsafeMutablePointer<ArrowArrayStream>?,
+                                       _ outStatuses: UnsafeMutablePointer<ArrowArrayStream>?,
+                                       _ outEventTimes: UnsafeMutablePointer<ArrowArrayStream>?) -> Int32 {
+    online(store, features, featureSet, fullNames, entities, outValues, outStatuses, eventTimes: outEventTimes)
+}
+
+/// The online retrieval of `larder_online` (`eventTimes` `nil`) and of
+/// `larder_online_with_event_times` (`eventTimes` the caller's place for
+/// the event times, which must not be NULL).
+private func online(_ store: OpaquePointer?, _ features: UnsafePointer<CChar>?, _ featureSet: UnsafePointer<CChar>?,
+                    _ fullNames: Int32, _ entities: UnsafeMutablePointer<ArrowArrayStream>?,
+                    _ outValues: UnsafeMutablePointer<ArrowArrayStream>?,
+                    _ outStatuses: UnsafeMutablePointer<ArrowArrayStream>?,
+                    eventTimes: UnsafeMutablePointer<ArrowArrayStream>??) -> Int32 {
     defer { release(entities) }
     return call { () throws(LarderError) in
         let outValues = try outStream(outValues), outStatuses = try outStream(outStatuses)
+        let outEventTimes = try eventTimes.map { (place) throws(LarderError) in try outStream(place) }
         let store = try StoreHandle.from(store)
         let (refs, keys) = try request(store, features, featureSet)
         let (_, frame) = try ArrowImport().read(entities, what: "entities") { name in
@@ -85,6 +109,16 @@ public func larderOnline(_ store: OpaquePointer?, _ features: UnsafePointer<CCha
         ExportedColumns(names: result.featureNames, values: result.values.map { .column($0) }, rows: rows).exportStream(into: outValues)
         let codes: [ExportedColumns.Values] = result.statuses.map { statuses in .int8(statuses.map(statusCode)) }
         ExportedColumns(names: result.featureNames, values: codes, rows: rows).exportStream(into: outStatuses)
+        if let outEventTimes {
+            let times: [ExportedColumns.Values] = result.eventTimestamps.map { times in
+                var column = Column(type: .timestamp, capacity: times.count)
+                for time in times {
+                    if let time { column.append(time.microseconds) } else { column.appendNull() }
+                }
+                return .column(column)
+            }
+            ExportedColumns(names: result.featureNames, values: times, rows: rows).exportStream(into: outEventTimes)
+        }
     }
 }
 

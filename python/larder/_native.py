@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import from_json
 
-ABI_VERSION = 4
+ABI_VERSION = 5
 
 
 class ArrowArrayStream(ctypes.Structure):
@@ -86,6 +86,7 @@ _SIGNATURES = {
     "larder_historical": (I32, [P, P, S, S, PI64, I32, I32, P]),
     "larder_features_at": (I32, [P, I64, S, S, PI64, I32, P]),
     "larder_online": (I32, [P, S, S, I32, P, P, P]),
+    "larder_online_with_event_times": (I32, [P, S, S, I32, P, P, P, P]),
     "larder_export": (I32, [P, S, I64, PI64, PI64, PI64, S, PI64]),
     "larder_reader_open": (I32, [P, S, S, I32, OUT_HANDLE]),
     "larder_reader_close": (None, [P]),

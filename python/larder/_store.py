@@ -349,13 +349,15 @@ class FeatureStore:
             raise InvalidInputError("invalid_input", f"entity_rows: {error}") from None
         refs, set_name = self._features(features, feature_set)
         stream_in = _stream_in(entities, "entity_rows")
-        values, statuses = ArrowArrayStream(), ArrowArrayStream()
-        native.check(lib.larder_online(self._h, refs, set_name, int(full_feature_names), ctypes.addressof(stream_in),
-                                       ctypes.addressof(values), ctypes.addressof(statuses)))
+        values, statuses, times = ArrowArrayStream(), ArrowArrayStream(), ArrowArrayStream()
+        native.check(lib.larder_online_with_event_times(self._h, refs, set_name, int(full_feature_names),
+                                                        ctypes.addressof(stream_in), ctypes.addressof(values),
+                                                        ctypes.addressof(statuses), ctypes.addressof(times)))
         answer = OnlineFeatures(columns)
         answer.update(_read_stream(values).to_pydict())
         answer.statuses = {name: [native.STATUSES[code] for code in codes]
                            for name, codes in _read_stream(statuses).to_pydict().items()}
+        answer.event_timestamps = _read_stream(times).to_pydict()
         return answer
 
     _READER_MAX_AGE_S = 1.0

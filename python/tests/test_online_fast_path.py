@@ -65,6 +65,14 @@ def test_get_many_and_get_online_features_equal_the_arrow_path(filled):
                    filled.get_online_features(features=["stats:*"], entity_rows=[{"driver_id": k} for k in keys])):
         assert answer == {"driver_id": keys, **{name: values[name] for name in FEATURES}}
         assert answer.statuses == statuses
+        assert answer.event_timestamps == values.event_timestamps
+    times = values.event_timestamps
+    assert set(times) == set(FEATURES)
+    assert any(t is None for t in times["rate"]) and any(t is not None for t in times["rate"])
+    for name in FEATURES:
+        for status, time in zip(statuses[name], times[name]):
+            assert (time is None) == (status in ("NOT_FOUND", "OUTSIDE_MAX_AGE"))
+            assert time is None or time.tzinfo is not None
 
 
 def test_string_keys(store):

@@ -129,7 +129,7 @@ struct ArrowArrayStream {
 typedef struct larder_store larder_store;
 typedef struct larder_reader larder_reader;
 
-/* The version of this ABI (4); a loader refuses a library it does not know. */
+/* The version of this ABI (5); a loader refuses a library it does not know. */
 int larder_abi_version(void);
 
 /* The last error on this thread as JSON:
@@ -263,6 +263,15 @@ int larder_features_at(larder_store *store, int64_t time, const char *features, 
 int larder_online(larder_store *store, const char *features, const char *feature_set, int full_names,
                   struct ArrowArrayStream *entities, struct ArrowArrayStream *out_values,
                   struct ArrowArrayStream *out_statuses);
+
+/* As larder_online, and *out_event_times yields one timestamp[us, UTC]
+ * column per feature (same names, entity order): the event time of the row
+ * that answers each value, whatever its value, null where no row does
+ * (LARDER_NOT_FOUND_KEY, LARDER_OUTSIDE_MAX_AGE). Since ABI version 5. */
+int larder_online_with_event_times(larder_store *store, const char *features, const char *feature_set,
+                                   int full_names, struct ArrowArrayStream *entities,
+                                   struct ArrowArrayStream *out_values, struct ArrowArrayStream *out_statuses,
+                                   struct ArrowArrayStream *out_event_times);
 
 /* Exports the stored rows of `view` at `version` (0 = latest) with event
  * times in [from, to) seen from `as_of` (each NULL = unbounded) to `path` in
