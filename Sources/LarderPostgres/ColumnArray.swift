@@ -3,13 +3,14 @@ import NIOCore
 import PostgresNIO
 
 /// The rows of a ``Column`` (or of a run's times) that `keep` selects, as
-/// one PostgreSQL array parameter in the binary format: how a batch of a
-/// run crosses to the server, one parameter per column (`unnest($1::bigint[], …)`),
-/// written straight from the column's buffers.
+/// one PostgreSQL array parameter in the binary format: how `migrate-store`
+/// sends a page of rows, and a run writer the keys it looks up, one
+/// parameter per column (`unnest($1::bigint[], …)`), written straight from
+/// the column's buffers.
 ///
 /// Format (PostgreSQL's `array_send`): dimensions, a has-nulls flag, the
 /// element type, the length and lower bound, then each element as a 32-bit
-/// length (−1 for null) and its bytes, big-endian.
+/// length (−1 for null) and its bytes, big-endian (``Column/writeBinaryField(_:into:)``).
 struct ColumnArray: PostgresDynamicTypeEncodable {
     /// The values, or `nil` for the run's times (``times``).
     let column: Column?
@@ -66,46 +67,7 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
             for row in rows { buffer.writeMultipleIntegers(Int32(8), times[row]) }
             return
         }
-        switch column.type {
-        case .int64, .timestamp:
-            for row in rows {
-                if column.validity[row] { buffer.writeMultipleIntegers(Int32(8), column.ints[row]) } else { buffer.writeInteger(Int32(-1)) }
-            }
-        case .float64:
-            for row in rows {
-                if column.validity[row] { buffer.writeMultipleIntegers(Int32(8), column.doubles[row].bitPattern) } else { buffer.writeInteger(Int32(-1)) }
-            }
-        case .bool:
-            for row in rows {
-                if column.validity[row] { buffer.writeMultipleIntegers(Int32(1), UInt8(column.bools[row] ? 1 : 0)) } else { buffer.writeInteger(Int32(-1)) }
-            }
-        case .string, .bytes:
-            column.bytes.withUnsafeBytes { all in
-                for row in rows {
-                    guard column.validity[row] else {
-                        buffer.writeInteger(Int32(-1))
-                        continue
-                    }
-                    let value = UnsafeRawBufferPointer(rebasing: all[column.offsets[row]..<column.offsets[row + 1]])
-                    buffer.writeInteger(Int32(value.count))
-                    buffer.writeBytes(value)
-                }
-            }
-        case .vector(let n):
-            column.floats.withUnsafeBytes { all in
-                for row in rows {
-                    guard column.validity[row] else {
-                        buffer.writeInteger(Int32(-1))
-                        continue
-                    }
-                    buffer.writeInteger(Int32(n * 4))
-                    // Little-endian Float32s, as SQLite's blob and the cache read them.
-                    for i in 0..<n {
-                        buffer.writeInteger(all.loadUnaligned(fromByteOffset: (row * n + i) * 4, as: UInt32.self), endianness: .little)
-                    }
-                }
-            }
-        }
+        for row in rows { column.writeBinaryField(row, into: &buffer) }
     }
 
     /// The SQL array type of `type`'s elements, for a cast (`$1::bigint[]`).

@@ -20,6 +20,8 @@ final class PostgresLink {
     let address: PostgresAddress
     /// The connection.
     private let connection: PostgresConnection
+    /// Runs ``run(_:)``'s tasks on the connection's event loop.
+    private let executor: EventLoopTaskExecutor
     /// Whether a transaction is open on this connection.
     private(set) var isInTransaction = false
     /// postgres-nio's logger (silent: errors reach the caller as thrown errors).
@@ -35,6 +37,7 @@ final class PostgresLink {
         } catch {
             throw PostgresError(error, address: address, sql: nil)
         }
+        executor = EventLoopTaskExecutor(loop)
     }
 
     /// Closes the connection, waiting for it (postgres-nio requires a
@@ -60,6 +63,21 @@ final class PostgresLink {
     func send(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) -> EventLoopFuture<PostgresQueryResult> {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
         return connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    /// Starts `body`, postgres-nio's `async` calls on the connection, without
+    /// waiting: a task on the connection's event loop (``EventLoopTaskExecutor``),
+    /// so no thread of Swift concurrency's pool is needed to finish it.
+    /// Wait for it with ``PostgresLink/answer(of:)``; statements sent while
+    /// it runs queue behind the ones it has sent.
+    func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) -> EventLoopFuture<T> {
+        precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        let promise = connection.eventLoop.makePromise(of: T.self)
+        let connection = connection
+        Task(executorPreference: executor) {
+            do { promise.succeed(try await body(connection)) } catch { promise.fail(error) }
+        }
+        return promise.futureResult
     }
 
     /// Waits for the answer of `sql`, sent with ``send(_:_:)``.
