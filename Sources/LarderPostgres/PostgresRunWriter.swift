@@ -85,6 +85,7 @@ final class PostgresRunWriter: RunSink {
     }
 
     func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
+        refuseUnstorableText(batch, log: &log, file: file)
         let bad = log.badRows
         var rows: [Int] = []
         rows.reserveCapacity(batch.count)
@@ -106,6 +107,26 @@ final class PostgresRunWriter: RunSink {
             for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
         }
         if !pipelined { try settle(log: &log, file: file) }
+    }
+
+    /// Logs every row of `batch` with a `string` key or feature that holds
+    /// the character U+0000 (NUL), which PostgreSQL's `text` cannot store
+    /// (a `COPY` of it fails with SQLSTATE 22021 and names no line): such a
+    /// row is refused like any invalid value, with its line, column and
+    /// value. A SQLite store keeps such strings; `bytes` hold any byte on
+    /// both engines.
+    ///
+    /// - Complexity: one `memchr` per string column of the batch; rows
+    ///   are looked at one by one only in a column that has a NUL.
+    private func refuseUnstorableText(_ batch: WriteBatch, log: inout ProblemLog, file: String) {
+        let named = Array(zip(view.joinKeys.map(\.name), batch.keys)) + Array(zip(view.features.map(\.name), batch.features))
+        for (name, column) in named where column.type == .string && column.bytes.contains(0) {
+            for row in 0..<batch.count where column.isValid(row) && column.byteSlice(row).contains(0) {
+                log.add(ValidationProblem(file: file, line: batch.lines[row], column: name, value: column.string(row),
+                                          reason: "PostgreSQL cannot store the character U+0000 (NUL) in text; use a bytes feature for binary data"),
+                        row: row)
+            }
+        }
     }
 
     /// Takes the answer of the batch in flight, if any. A batch whose `COPY`

@@ -75,6 +75,7 @@ struct PostgresStoreCopy {
         let insert = "INSERT INTO \(Identifier.quoted(table)) (\(list)) SELECT * FROM unnest(\(arrays))"
         var read = TableChecksum()
         try source.scanTable(table, columns: columns, orderedBy: key, batchRows: PostgresStoreCopy.batchRows) { batch in
+            try refuseUnstorableText(batch, table: table, columns: columns, key: key)
             read.add(batch)
             let rows = Array(0..<batch[0].count)
             var binds = PostgresBindings(capacity: batch.count)
@@ -89,6 +90,21 @@ struct PostgresStoreCopy {
                 """, path: link.address.description)
         }
         return StoreMigrationReport.Table(name: table, rows: read.rows, checksum: read.digest)
+    }
+
+    /// Refuses a batch of `table` with a string that holds the character
+    /// U+0000 (NUL): SQLite keeps such text, PostgreSQL's `text` cannot,
+    /// so the copy stops there, naming the table, the row's key and the
+    /// column, instead of failing with the server's encoding error.
+    private func refuseUnstorableText(_ batch: [Column], table: String, columns: [(name: String, type: FeatureType)], key: [String]) throws {
+        for (index, column) in batch.enumerated() where column.type == .string && column.bytes.contains(0) {
+            guard let row = (0..<column.count).first(where: { column.isValid($0) && column.byteSlice($0).contains(0) }) else { continue }
+            let keyText = key.compactMap { name in columns.firstIndex { $0.name == name }.map { "\(name) = \(batch[$0].value(row))" } }
+            throw LarderError(.invalidInput, """
+                \(sourcePath): table \(table), row \(keyText.joined(separator: ", ")): column \(columns[index].name) holds the \
+                character U+0000 (NUL), which PostgreSQL cannot store in text; nothing was copied
+                """, path: sourcePath)
+        }
     }
 
     /// The checksum of `table` in the target, read in `key` order (text byte by byte, as SQLite orders it).

@@ -247,4 +247,45 @@ struct BinaryCopyTests {
         #expect(try fresh.rowCount(view: "driver_stats") == 0)
         #expect(try fresh.runs(view: "driver_stats").isEmpty)
     }
+
+    /// A string holding U+0000 (NUL), which PostgreSQL's `text` cannot
+    /// store, is refused like an invalid value, with its line, column and
+    /// value: in stop mode the run is refused and nothing kept.
+    @Test func aStringWithNULIsRefusedWithItsLineInStopMode() throws {
+        let (s, _) = try store()
+        let text = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
+            + "1,2026-11-20T10:00:00Z,0.1,0.5,1,a\n2,2026-11-20T10:00:00Z,0.2,0.5,2,b\u{0}c\n"
+        #expect {
+            try s.backfill(view: "driver_stats", input: .memory(name: "nul.csv", bytes: Array(text.utf8)))
+        } throws: { error in
+            (error as? LarderError)?.problems.map(\.description) == [
+                "nul.csv:3: column city: value \"b\\0c\": PostgreSQL cannot store the character U+0000 (NUL) in text; use a bytes feature for binary data",
+            ]
+        }
+        #expect(try s.rowCount(view: "driver_stats") == 0)
+        #expect(try s.runs(view: "driver_stats").isEmpty)
+    }
+
+    /// In skip mode a NUL in a string key (line 3) or a string feature
+    /// (line 4) rejects only its row; the others are written, and a NUL in
+    /// a `bytes` feature is stored as any byte.
+    @Test func aStringWithNULIsRejectedAloneInSkipMode() throws {
+        let (s, _) = try store("""
+            entities: [{name: thing, join_keys: [{name: name, type: string}]}]
+            feature_views:
+              - {name: labels, entity: thing, ttl: 0, features: [{name: label, type: string}, {name: raw, type: bytes}]}
+            """)
+        let text = "name,event_timestamp,label,raw\n"
+            + "a,2026-11-20T10:00:00Z,x,\n" + "b\u{0},2026-11-20T10:00:00Z,y,\n"
+            + "c,2026-11-20T10:00:00Z,z\u{0},\n" + "d,2026-11-20T10:00:00Z,w,AAE=\n"
+        var options = IngestOptions()
+        options.onError = .skip
+        options.rejectFile = .file(dir.file("rejects.jsonl"))
+        let result = try s.backfill(view: "labels", input: .memory(name: "nul.csv", bytes: Array(text.utf8)), options: options)
+        #expect(result.rowsWritten == 2 && result.rowsRejected == 2)
+        let rejects = try String(contentsOfFile: dir.file("rejects.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(rejects.count == 2 && rejects.allSatisfy { $0.contains("U+0000") })
+        #expect(rejects.first?.contains("\"line\":3") == true && rejects.last?.contains("\"line\":4") == true)
+        #expect(try Self.stored(s, "labels").map { [$0[0], $0[4], $0[5]] } == [["sa", "sx", "null"], ["sd", "sw", "b[0, 1]"]])
+    }
 }

@@ -28,7 +28,7 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
-    /// `value` with line ends and tabs escaped, cut to about 60 characters
+    /// `value` with line ends, tabs and NUL characters escaped, cut to about 60 characters
     /// when it is long, so that one problem is one line.
     static func shorten(_ value: String) -> String {
         var escaped = ""
@@ -37,6 +37,7 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
             case "\n": escaped += "\\n"
             case "\r": escaped += "\\r"
             case "\t": escaped += "\\t"
+            case "\0": escaped += "\\0"
             default: escaped.unicodeScalars.append(c)
             }
         }
