@@ -1,4 +1,5 @@
 import CLarderSQLite
+import Foundation
 import Synchronization
 import Testing
 @testable import Larder
@@ -90,4 +91,27 @@ import Testing
                                                                       "PRAGMA cache_size = -\(Connection.defaultCacheKiB)"])
         #expect(written == rows)
     }
+
+    #if os(Linux)
+    /// ``WALWriteback`` (a large run's writer makes one) hints the kernel at
+    /// the WAL's new end once the WAL has grown by ``WALWriteback/stride``
+    /// bytes since the last hint, and not before: here one transaction
+    /// spills its pages into the WAL (a 1 MiB page cache, 41 MiB of rows).
+    @Test func theWALIsWrittenBackAsItGrows() throws {
+        let db = try Connection(path: dir.file("w.db"))
+        try db.execute("CREATE TABLE t (x BLOB)")
+        try db.setCacheSize(kibibytes: 1_024)
+        let writeback = WALWriteback(db)
+        try db.execute("BEGIN")
+        try db.execute("INSERT INTO t VALUES (randomblob(1048576))")
+        writeback.hint()
+        #expect(writeback.hinted == 0)
+        for _ in 0..<40 { try db.execute("INSERT INTO t VALUES (randomblob(1048576))") }
+        writeback.hint()
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: dir.file("w.db-wal"))[.size] as? Int)
+        #expect(size >= WALWriteback.stride && writeback.hinted == size)
+        try db.execute("COMMIT")
+        #expect(try db.queryText("SELECT COUNT(*) FROM t") == "41")
+    }
+    #endif
 }

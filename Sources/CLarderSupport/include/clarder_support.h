@@ -19,4 +19,10 @@ static inline void clarder_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/// Starts the kernel's writeback of bytes `offset ..< offset + count` of
+/// the file `fd` (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`):
+/// a hint that neither waits nor makes anything durable. Returns 0, or -1
+/// with `errno` set; does nothing elsewhere than on Linux.
+int clarder_start_writeback(int fd, int64_t offset, int64_t count);
+
 #endif

@@ -15,6 +15,9 @@ final class SQLiteRunWriter: RunSink {
     /// The newest event time among the rows written so far.
     private(set) var newestEventTime: Int64?
     private let insert: Statement
+    /// Starts the WAL's writeback as a large run spills into it (made with
+    /// the run's larger page cache).
+    private var writeback: WALWriteback?
 
     /// The page cache while a large run is written: 200 MiB, so that its
     /// dirty pages stay in memory until the commit instead of spilling to the
@@ -48,7 +51,11 @@ final class SQLiteRunWriter: RunSink {
     /// inserts nothing is a duplicate within the run. A run about to pass
     /// ``largeRunRows`` rows gets the page cache of ``cacheKiB`` first.
     func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
-        if rowsWritten + batch.count > Self.largeRunRows { try db.setCacheSize(kibibytes: Self.cacheKiB) }
+        if rowsWritten + batch.count > Self.largeRunRows {
+            try db.setCacheSize(kibibytes: Self.cacheKiB)
+            if writeback == nil { writeback = WALWriteback(db) }
+        }
+        defer { writeback?.hint() }
         let runIndex = Int32(view.joinKeys.count + 3)
         // Bind sources are built once per batch, so the row loop touches only raw buffers.
         let keys = batch.keys.map(BindSource.init)
