@@ -84,7 +84,8 @@ final class PostgresRunWriter: RunSink {
             + " ORDER BY u.n"
     }
 
-    func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
+    /// Writes `batch` as one `COPY` (whether it is `ordered` changes nothing here).
+    func write(_ batch: WriteBatch, ordered: Bool, log: inout ProblemLog, file: String) throws {
         refuseUnstorableText(batch, log: &log, file: file)
         let bad = log.badRows
         var rows: [Int] = []

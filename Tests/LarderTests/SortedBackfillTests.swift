@@ -137,6 +137,53 @@ import Testing
         #expect(try leftovers() == [])
     }
 
+    /// Random runs full of duplicates (300 copies of the key and times of
+    /// 1,200 distinct rows, each with values of its own, shuffled through
+    /// the file), streamed, then spilled and merged, in skip mode: every
+    /// key is stored once, with the values of one of its rows, and every
+    /// other row of it is reported by line as a duplicate, whether the
+    /// writer finds it row by row or before a statement of many rows
+    /// (SQLite's ordered batches of an `int64` key).
+    @Test(arguments: TestEngine.all, [UInt64(1), 2, 3])
+    func everyDuplicateOfASpilledRunIsReportedAndOneRowOfEachKeyKept(engine: TestEngine, seed: UInt64) throws {
+        _ = try leftovers()
+        var generator = SplitMix64(seed: seed)
+        // Distinct keys and times for i < 2,743 (211 drivers × 13 days); the trips identify the line.
+        var rows: [[String]] = (0..<1_200).map { i in
+            ["\(1_000 + i % 211)", "2026-11-\(10 + i % 13)T\(String(format: "%02d", i / 13 % 24)):00:00Z", "2026-12-01T00:00:00Z",
+             "0.\(i % 10)", "\(i)", "\(i)", "c\(i)"]
+        }
+        for copy in 0..<300 {
+            var row = rows[Int.random(in: 0..<1_200, using: &generator)]
+            row[5] = "\(100_000 + copy)"
+            row[6] = "d\(copy)"
+            rows.append(row)
+        }
+        rows.shuffle(using: &generator)
+        let path = try dir.write("dups-\(seed).csv", (["driver_id,event_timestamp,created_timestamp,conv_rate,acc_rate,avg_daily_trips,city"]
+            + rows.map { $0.joined(separator: ",") }).joined(separator: "\n") + "\n")
+        let (s, result, rejects) = try backfillSkipping(engine, path, spilling, "dups-\(seed)")
+        #expect(result.rowsWritten == 1_200 && result.rowsRejected == 300)
+        // The lines of each key (line = position + 2), and the line each stored row came from (by its trips).
+        var linesOfKey: [String: [Int]] = [:], lineOfTrips: [String: Int] = [:]
+        for (position, row) in rows.enumerated() {
+            linesOfKey[row[0...2].joined(separator: ","), default: []].append(position + 2)
+            lineOfTrips[row[5]] = position + 2
+        }
+        let exported = try self.exported(s, "dups-\(seed)-export.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let trips = try #require(exported.first?.firstIndex(of: "avg_daily_trips"))
+        let kept = exported.dropFirst().map { lineOfTrips[String($0[trips])] ?? -1 }
+        #expect(kept.count == 1_200 && Set(kept).count == 1_200)
+        let expectedRejected = Set(linesOfKey.values.flatMap { lines in lines.filter { !kept.contains($0) } })
+        let rejected = Set(rejects.compactMap { line -> Int? in
+            guard line.contains("duplicate"), let range = line.range(of: #"^\{"line":(\d+),"#, options: .regularExpression) else { return nil }
+            return Int(line[range].dropFirst(8).dropLast())
+        })
+        #expect(expectedRejected.count == 300 && rejected == expectedRejected)
+        #expect(linesOfKey.values.allSatisfy { lines in lines.filter { kept.contains($0) }.count == 1 })
+        #expect(try leftovers() == [])
+    }
+
     /// A row that repeats the last row of the batch before it (batches of
     /// two, streamed in file order): the writer finds it only when the
     /// second batch meets the stored first one (on PostgreSQL, the insert
@@ -247,6 +294,47 @@ import Testing
                 #expect(logs.map { $0.badRows.count > 0 && $0.badRows[0] } == (late ? [false, false, false, false] : [false, true, true, false]))
                 #expect(logs.flatMap { $0.problems.map(\.line) } == [4, 6])
                 #expect(writer.rowsWritten == 4)
+                return .rollback(())
+            }
+        }
+    }
+
+    /// SQLite's writer finds the duplicates of an ordered batch itself: a
+    /// row equal to one written one by one before (driver 4) or to the
+    /// ordered row before it (driver 6, across two batches) is logged with
+    /// its row marked, the others inserted; an ordered batch whose rows do
+    /// not follow the earlier ones breaks the promise and fails the run.
+    @Test func anOrderedBatchIsCheckedAgainstEveryRowWrittenBefore() throws {
+        let s = try store(.sqlite, "ordered.db")
+        try s.withState { state in
+            let view = try state.registry.view("driver_stats", version: nil)
+            func batch(_ drivers: [Int64], firstLine: Int) -> WriteBatch {
+                var batch = WriteBatch(view: view)
+                for (i, driver) in drivers.enumerated() {
+                    batch.keys[0].append(driver)
+                    batch.eventTimes.append(1_000)
+                    batch.createdTimes.append(2_000)
+                    batch.lines.append(firstLine + i)
+                    for f in batch.features.indices { batch.features[f].appendNull() }
+                }
+                return batch
+            }
+            try state.session.writingRun { () throws -> TransactionEnd<Void> in
+                let writer = try state.session.beginRun(of: view, source: "o.csv", startedAt: 0, pipelined: false)
+                var logs: [ProblemLog] = []
+                for (drivers, line, ordered) in [([9, 4, 1], 2, false), (Array(2...6), 5, true), (Array(6...40), 10, true)] as [([Int64], Int, Bool)] {
+                    var log = ProblemLog()
+                    log.startBatch(rows: drivers.count)
+                    try writer.write(batch(drivers, firstLine: line), ordered: ordered, log: &log, file: "o.csv")
+                    logs.append(log)
+                }
+                #expect(logs.map(\.total) == [0, 1, 2])
+                #expect(logs.flatMap { $0.problems.map(\.line) } == [7, 10, 13])
+                #expect(logs[1].badRows[2] && logs[2].badRows[0] && logs[2].badRows[3])
+                #expect(writer.rowsWritten == 3 + 4 + 33)
+                var late = ProblemLog()
+                late.startBatch(rows: 1)
+                #expect(throws: LarderError.self) { try writer.write(batch([5], firstLine: 50), ordered: true, log: &late, file: "o.csv") }
                 return .rollback(())
             }
         }

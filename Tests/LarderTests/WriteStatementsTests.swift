@@ -92,6 +92,33 @@ import Testing
         #expect(written == rows)
     }
 
+    /// The sorted rest of a spilled run of an `int64` key goes in
+    /// ``SQLiteRunWriter/rowsPerStatement`` rows a statement: 2,000 rows,
+    /// the first 300 streamed one by one, then 17 ordered batches of 100
+    /// rows, each six statements of 16 rows and four single rows.
+    @Test func theSortedRestOfARunGoesInManyRowsAStatement() throws {
+        let store = try FeatureStore(path: dir.file("s.db"))
+        try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        var options = IngestOptions()
+        options.allowMissingFeatures = true
+        options.batchRows = 100
+        options.streamedRows = 300
+        options.sortPartRows = 256
+        options.scratchParent = dir.path
+        let event = Timestamp(microseconds: Timestamp.nowMicroseconds() - 3_600_000_000).description
+        var csv = "driver_id,event_timestamp,avg_daily_trips\n"
+        for row in (1...2_000).reversed() { csv += "\(row),\(event),1\n" }
+        var written = 0
+        let sql = try Self.statements(of: store) {
+            written = try store.backfill(view: "driver_stats", input: .memory(name: "sorted.csv", bytes: Array(csv.utf8)), options: options).rowsWritten
+        }
+        let inserts = sql.filter { $0.hasPrefix("INSERT OR IGNORE INTO") }
+        #expect(inserts.filter { $0.components(separatedBy: "), (").count == 16 }.count == 17 * 6)
+        #expect(inserts.filter { !$0.contains("), (") }.count == 300 + 17 * 4)
+        #expect(written == 2_000)
+        #expect(try store.rowCount(view: "driver_stats") == 2_000)
+    }
+
     #if os(Linux)
     /// ``WALWriteback`` (a large run's writer makes one) hints the kernel at
     /// the WAL's new end once the WAL has grown by ``WALWriteback/stride``

@@ -88,7 +88,7 @@ extension IngestPipeline {
         let writer = try storage.beginRun(of: view, source: source.label, startedAt: prepared.started, pipelined: pipelinesWrites)
         var log = ProblemLog()
         for var stage in prepared.stages {
-            try writer.write(stage.batch, log: &stage.log, file: source.label)
+            try writer.write(stage.batch, ordered: stage.ordered, log: &stage.log, file: source.label)
             log.merge(stage.log)
             for bad in stage.badRecords { log.add(bad.problem, row: nil) }
             written.append(stage.batch)

@@ -50,6 +50,10 @@ struct IngestPipeline<Source: IngestSource> {
         /// Whether the batch is written as it comes (sorted on its own)
         /// rather than given to the run's ``RunSorter``.
         var streamed = true
+        /// Whether the batch comes from the run's ``RunSorter``: its rows
+        /// follow those of every earlier such batch in primary-key order
+        /// (``RunSink/write(_:ordered:log:file:)``).
+        var ordered = false
     }
 
     /// What one thread hands the next: an item (a batch read, or a stage),
@@ -146,7 +150,7 @@ struct IngestPipeline<Source: IngestSource> {
                     break loop
                 case .item(var stage):
                     rowsSeen += stage.batch.count + stage.badRecords.count
-                    try writer.write(stage.batch, log: &stage.log, file: source.label)
+                    try writer.write(stage.batch, ordered: stage.ordered, log: &stage.log, file: source.label)
                     gatherer?.add(stage.batch.features, skipping: stage.log.badRows)
                     if stage.log.total == 0, stage.badRecords.isEmpty, writer.rowsWritten <= IngestPipeline.handoffRows {
                         written?.append(stage.batch)
@@ -287,7 +291,7 @@ struct IngestPipeline<Source: IngestSource> {
                         var log = ProblemLog()
                         log.startBatch(rows: batch.count)
                         let rows = raw.map { raw in (0..<batch.count).map { raw.byteSlice($0) } } ?? []
-                        open = queue.put(.item(Stage(batch: batch, log: log, badRecords: [], raw: rows, progress: last)))
+                        open = queue.put(.item(Stage(batch: batch, log: log, badRecords: [], raw: rows, progress: last, ordered: true)))
                         return open
                     }
                     if open { _ = queue.put(.end(sha256: sha)) }

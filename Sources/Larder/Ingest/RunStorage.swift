@@ -42,10 +42,16 @@ package protocol RunSink: AnyObject {
     /// on its way when this returns: a row of it that repeats a row of an
     /// earlier batch may then be learned only by a later call, which logs
     /// it to its own `log` with no row marked.
-    func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws
+    ///
+    /// `ordered` promises that the batch's rows come after the good rows of
+    /// every earlier `ordered` batch of the run in primary-key order, and
+    /// that every batch not `ordered` came before it (what the run's
+    /// ``RunSorter`` hands over): a writer may then find the duplicates
+    /// itself and insert many rows a statement.
+    func write(_ batch: WriteBatch, ordered: Bool, log: inout ProblemLog, file: String) throws
     /// Waits until every batch written is stored or refused, logging to
     /// `log` (no row marked) the duplicates learned only now; then
-    /// ``rowsWritten`` is exact. Comes after the last ``write(_:log:file:)``
+    /// ``rowsWritten`` is exact. Comes after the last ``write(_:ordered:log:file:)``
     /// and before ``record(_:)`` and ``finish(contentSHA256:rejected:)``.
     func settle(log: inout ProblemLog, file: String) throws
     /// Stores the statistics of the run's written rows, one per feature in
@@ -54,4 +60,12 @@ package protocol RunSink: AnyObject {
     /// Records the run's figures and its commit time; the transaction's
     /// commit then makes its rows visible.
     func finish(contentSHA256: String, rejected: Int) throws
+}
+
+extension RunSink {
+    /// Writes `batch` with no promise about its order (see
+    /// ``write(_:ordered:log:file:)``).
+    package func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
+        try write(batch, ordered: false, log: &log, file: file)
+    }
 }

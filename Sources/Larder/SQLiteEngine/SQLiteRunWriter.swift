@@ -7,6 +7,16 @@
 /// Rows go in with `INSERT OR IGNORE` through one cached prepared statement;
 /// a row that inserts nothing repeats `(key, event_timestamp,
 /// created_timestamp)` within the run and is reported as a duplicate.
+///
+/// The sorted rest of a large run (``write(_:ordered:log:file:)`` with
+/// `ordered`), when the view has one `int64` join key, goes in
+/// ``rowsPerStatement`` rows a statement, about a quarter less of SQLite's
+/// work per row (docs/benchmarks.md). Such a statement only says how many
+/// rows it inserted, so the duplicates are found before it: a row equal to
+/// the ordered row before it, or to one of the rows written one by one
+/// earlier in the run (their keys are kept, sorted, and walked beside the
+/// ordered rows). Which row of two equal ones is kept is the same either
+/// way: the one written first.
 final class SQLiteRunWriter: RunSink {
     let db: Connection
     let view: FeatureView
@@ -15,6 +25,21 @@ final class SQLiteRunWriter: RunSink {
     /// The newest event time among the rows written so far.
     private(set) var newestEventTime: Int64?
     private let insert: Statement
+    /// The `INSERT OR IGNORE` of ``rowsPerStatement`` rows, made at the first ordered batch.
+    private var insertMany: Statement?
+    /// Rows of an ordered batch inserted by one statement: at most 16, and
+    /// no more than keep the statement's parameters within 999 (SQLite's
+    /// smallest limit); 1 for a view too wide (then rows go one by one).
+    let rowsPerStatement: Int
+    /// Whether the view has one `int64` join key: only then are ordered
+    /// batches written many rows a statement.
+    private let intKey: Bool
+    /// The primary keys of the rows written one by one (when ``intKey``).
+    private var singlyWritten: [RowKey] = []
+    /// Whether ``singlyWritten`` is sorted.
+    private var singlySorted = true
+    /// The last row of the ordered batches written so far.
+    private var lastOrdered: RowKey?
     /// Starts the WAL's writeback as a large run spills into it (made with
     /// the run's larger page cache).
     private var writeback: WALWriteback?
@@ -45,12 +70,23 @@ final class SQLiteRunWriter: RunSink {
         let columns = ViewTable.columns(view).map(Identifier.quoted).joined(separator: ", ")
         let marks = Array(repeating: "?", count: ViewTable.columns(view).count).joined(separator: ", ")
         insert = try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns)) VALUES (\(marks))")
+        rowsPerStatement = max(1, min(16, 999 / ViewTable.columns(view).count))
+        intKey = view.joinKeys.count == 1 && view.joinKeys[0].type == .int64
+    }
+
+    /// A row's primary key within the run: its `int64` join key, event and created time.
+    struct RowKey: Comparable {
+        let key: Int64, event: Int64, created: Int64
+
+        static func < (a: RowKey, b: RowKey) -> Bool {
+            (a.key, a.event, a.created) < (b.key, b.event, b.created)
+        }
     }
 
     /// Inserts the rows with one cached `INSERT OR IGNORE`: a row that
     /// inserts nothing is a duplicate within the run. A run about to pass
     /// ``largeRunRows`` rows gets the page cache of ``cacheKiB`` first.
-    func write(_ batch: WriteBatch, log: inout ProblemLog, file: String) throws {
+    func write(_ batch: WriteBatch, ordered: Bool, log: inout ProblemLog, file: String) throws {
         if rowsWritten + batch.count > Self.largeRunRows {
             try db.setCacheSize(kibibytes: Self.cacheKiB)
             if writeback == nil { writeback = WALWriteback(db) }
@@ -60,6 +96,9 @@ final class SQLiteRunWriter: RunSink {
         // Bind sources are built once per batch, so the row loop touches only raw buffers.
         let keys = batch.keys.map(BindSource.init)
         let features = batch.features.map(BindSource.init)
+        if ordered && intKey && rowsPerStatement > 1 {
+            return try writeOrdered(batch, keys: keys, features: features, log: &log, file: file)
+        }
         let bad = log.badRows
         // Text and blobs are bound in place, from memory the bind sources own:
         // the bindings are cleared before they go.
@@ -89,10 +128,114 @@ final class SQLiteRunWriter: RunSink {
                     } else {
                         rowsWritten += 1
                         newestEventTime = max(newestEventTime ?? eventTimes[row], eventTimes[row])
+                        if intKey {
+                            singlyWritten.append(RowKey(key: batch.keys[0].ints[row], event: eventTimes[row], created: createdTimes[row]))
+                            singlySorted = false
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Writes an ordered batch of a view with one `int64` key:
+    /// ``rowsPerStatement`` rows a statement, after the duplicates are
+    /// logged (see the type's comment); the last rows one by one.
+    ///
+    /// - Throws: when a statement inserted fewer rows than it was given (a
+    ///   batch out of order, against the promise of `ordered`): the run is
+    ///   then rolled back rather than lose a row unreported.
+    private func writeOrdered(_ batch: WriteBatch, keys: [BindSource], features: [BindSource],
+                              log: inout ProblemLog, file: String) throws {
+        if !singlySorted {
+            singlyWritten.sort()
+            singlySorted = true
+        }
+        let many = try insertMany ?? makeInsertMany()
+        insertMany = many
+        let width = Int32(ViewTable.columns(view).count)
+        let bad = log.badRows
+        let ints = batch.keys[0].ints
+        // The first row written one by one that is not below the current row.
+        var earlier = lastOrdered.map(firstIndex(notBelow:)) ?? 0
+        var group: [Int] = []
+        group.reserveCapacity(rowsPerStatement)
+        defer { many.reset() }
+        for row in 0..<batch.count where !bad[row] {
+            let key = RowKey(key: ints[row], event: batch.eventTimes[row], created: batch.createdTimes[row])
+            if let last = lastOrdered, key <= last {
+                guard key == last else { throw outOfOrder(row, of: batch, file: file) }
+                log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
+                continue
+            }
+            while earlier < singlyWritten.count && singlyWritten[earlier] < key { earlier += 1 }
+            if earlier < singlyWritten.count && singlyWritten[earlier] == key {
+                log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
+                continue
+            }
+            lastOrdered = key
+            var p = Int32(group.count) * width + 1
+            for source in keys { source.bind(row, to: many, at: p); p += 1 }
+            many.bind(batch.eventTimes[row], at: p)
+            many.bind(batch.createdTimes[row], at: p + 1)
+            many.bind(runID, at: p + 2)
+            p += 3
+            for source in features { source.bind(row, to: many, at: p); p += 1 }
+            group.append(row)
+            if group.count == rowsPerStatement {
+                try many.step()
+                many.resetKeepingBindings()
+                try inserted(group, of: batch, file: file)
+                group.removeAll(keepingCapacity: true)
+            }
+        }
+        let runIndex = Int32(view.joinKeys.count + 3)
+        insert.bind(runID, at: runIndex)
+        defer { insert.reset() }
+        for row in group {
+            var p: Int32 = 1
+            for source in keys { source.bind(row, to: insert, at: p); p += 1 }
+            insert.bind(batch.eventTimes[row], at: p)
+            insert.bind(batch.createdTimes[row], at: p + 1)
+            p = runIndex + 1
+            for source in features { source.bind(row, to: insert, at: p); p += 1 }
+            try insert.step()
+            insert.resetKeepingBindings()
+            try inserted([row], of: batch, file: file)
+        }
+    }
+
+    /// Counts `rows` of `batch` as written by the statement just run.
+    ///
+    /// - Throws: when the statement inserted fewer rows.
+    private func inserted(_ rows: [Int], of batch: WriteBatch, file: String) throws {
+        guard db.changes == rows.count else { throw outOfOrder(rows[0], of: batch, file: file) }
+        rowsWritten += rows.count
+        for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
+    }
+
+    /// The error of an ordered batch whose rows are out of order or repeat
+    /// a row not found beforehand: a broken promise, never bad input.
+    private func outOfOrder(_ row: Int, of batch: WriteBatch, file: String) -> LarderError {
+        LarderError(.storage, "\(file): line \(batch.lines[row]): a sorted batch of the run is out of primary-key order; nothing was written")
+    }
+
+    /// The first position in ``singlyWritten`` (sorted) whose key is not below `key`.
+    private func firstIndex(notBelow key: RowKey) -> Int {
+        var low = 0, high = singlyWritten.count
+        while low < high {
+            let middle = (low + high) / 2
+            if singlyWritten[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The `INSERT OR IGNORE` of ``rowsPerStatement`` rows.
+    private func makeInsertMany() throws -> Statement {
+        let columns = ViewTable.columns(view)
+        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns.map(Identifier.quoted).joined(separator: ", "))) VALUES "
+            + Array(repeating: tuple, count: rowsPerStatement).joined(separator: ", "))
     }
 
     /// Nothing to wait for: each batch is written before ``write(_:log:file:)`` returns.
