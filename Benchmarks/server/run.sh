@@ -9,7 +9,8 @@
 # Prints one RESULT line per case: online lookups of 1 entity × 9 features and of 100 entities
 # (requests/s, p50, p99), single-row pushes alone (and the server's CPU time per push, from
 # /proc: a figure the load of a shared machine does not change) and with 1-entity reads going
-# on, and pushes of 10,000 rows (and the server's CPU time per such push).
+# on, the same from 64 connections at once, and pushes of 10,000 rows (and the server's CPU
+# time per such push).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 store=${1:-/tmp/s1/larder.db}
@@ -34,6 +35,16 @@ echo "# push, 1 row, with 1-entity reads going on (two wrk processes at once)"
 ENTITIES=1 wrk -t1 -c8 -d"${seconds}s" -s "$here/online.lua" "$url" | sed 's/^RESULT/RESULT reads:/' | grep RESULT &
 reads=$!
 ROWS=1 wrk -t1 -c4 -d"${seconds}s" -s "$here/push.lua" "$url" | sed 's/^RESULT/RESULT pushes:/' | grep RESULT
+wait $reads
+echo "# push, 1 row from 64 connections (wrk -t1 -c64), alone and then with 1-entity reads going on: group commit"
+echo "# puts the pushes waiting together in one transaction, so more writers at once cost less each"
+before=$(cpu_ms)
+ROWS=1 wrk -t1 -c64 -d"${seconds}s" -s "$here/push.lua" "$url" | sed 's/^RESULT/RESULT c64:/' | grep RESULT | tee "$work/push.txt"
+pushes=$(sed -n 's/.*requests=\([0-9]*\) .*/\1/p' "$work/push.txt")
+echo "RESULT c64: server_cpu_ms_per_push=$(echo "$before $(cpu_ms) $pushes" | awk '{printf "%.3f", ($2 - $1) / $3}')"
+ENTITIES=1 wrk -t1 -c8 -d"${seconds}s" -s "$here/online.lua" "$url" | sed 's/^RESULT/RESULT c64 reads:/' | grep RESULT &
+reads=$!
+ROWS=1 wrk -t1 -c64 -d"${seconds}s" -s "$here/push.lua" "$url" | sed 's/^RESULT/RESULT c64 pushes:/' | grep RESULT
 wait $reads
 echo "# push, 10,000 rows (wrk -t1 -c1); then the server's CPU time per push (its background compactions included)"
 before=$(cpu_ms)

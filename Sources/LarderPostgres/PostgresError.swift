@@ -13,6 +13,10 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
     let sql: String?
     /// The store.
     let address: PostgresAddress
+    /// Whether the connection is lost with it: closed, or closing after a
+    /// `FATAL` error of the server (a terminated server process): no
+    /// statement may follow on it (``PostgresLink/query(_:_:)``).
+    let endsConnection: Bool
 
     /// Wraps `error` of a statement `sql` (or of connecting, when `nil`) to `address`.
     init(_ error: any Error, address: PostgresAddress, sql: String?) {
@@ -20,6 +24,8 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
         self.sql = sql
         if let error = error as? PSQLError {
             sqlState = error.serverInfo?[.sqlState]
+            endsConnection = PostgresError.lostConnection.contains(error.code)
+                || ["FATAL", "PANIC"].contains(error.serverInfo?[.severity] ?? "")
             if let serverMessage = error.serverInfo?[.message] {
                 message = serverMessage
             } else if let underlying = error.underlying {
@@ -30,13 +36,18 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
         } else {
             sqlState = nil
             message = "\(error)"
+            endsConnection = (error as? PostgresError)?.endsConnection ?? false
         }
     }
 
+    /// postgres-nio's codes of a connection that is gone.
+    private static let lostConnection: Set<PSQLError.Code> = [.clientClosedConnection, .serverClosedConnection, .connectionError, .uncleanShutdown]
+
     /// An error of Larder's own finding in what the server sent (a storage error).
-    init(message: String, address: PostgresAddress) {
+    init(message: String, address: PostgresAddress, endsConnection: Bool = false) {
         self.message = message
         self.address = address
+        self.endsConnection = endsConnection
         sqlState = nil
         sql = ""
     }

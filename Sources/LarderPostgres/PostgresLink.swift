@@ -24,6 +24,11 @@ final class PostgresLink {
     private let executor: EventLoopTaskExecutor
     /// Whether a transaction is open on this connection.
     private(set) var isInTransaction = false
+    /// Whether the connection was lost (an error that
+    /// ``PostgresError/endsConnection``, or closed): a statement sent on it
+    /// might never be answered (postgres-nio drops a write to a closed
+    /// channel without failing its query), so none is sent.
+    private(set) var isLost = false
     /// postgres-nio's logger (silent: errors reach the caller as thrown errors).
     private var logger: Logger { PostgresLink.logger }
     /// The one silent logger.
@@ -50,11 +55,21 @@ final class PostgresLink {
     @discardableResult
     func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        try refuseIfLost(sql)
         do {
             return try PostgresLink.answer(of: connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
         } catch {
-            throw PostgresError(error, address: address, sql: sql)
+            let failure = PostgresError(error, address: address, sql: sql)
+            if failure.endsConnection { isLost = true }
+            throw failure
         }
+    }
+
+    /// Throws instead of sending `sql` on a lost connection.
+    private func refuseIfLost(_ sql: String) throws {
+        if connection.isClosed { isLost = true }
+        guard isLost else { return }
+        throw PostgresError(message: "the connection to the server was lost; not sent: \(sql.prefix(60))", address: address, endsConnection: true)
     }
 
     /// Sends `sql` with `binds` without waiting: the server works on it
@@ -62,6 +77,7 @@ final class PostgresLink {
     /// ``answer(to:sql:)``. Statements sent later run after it, in order.
     func send(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) -> EventLoopFuture<PostgresQueryResult> {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        do { try refuseIfLost(sql) } catch { return connection.eventLoop.makeFailedFuture(error) }
         return connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 
@@ -72,6 +88,7 @@ final class PostgresLink {
     /// it runs queue behind the ones it has sent.
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) -> EventLoopFuture<T> {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        do { try refuseIfLost("a COPY") } catch { return connection.eventLoop.makeFailedFuture(error) }
         let promise = connection.eventLoop.makePromise(of: T.self)
         let connection = connection
         Task(executorPreference: executor) {
@@ -106,6 +123,8 @@ final class PostgresLink {
         do {
             end = try body()
         } catch {
+            // A lost connection's server process rolled the transaction back as it ended.
+            if (error as? PostgresError)?.endsConnection == true { isLost = true }
             _ = try? query("ROLLBACK")
             throw error
         }

@@ -21,6 +21,13 @@ import PostgresNIO
 /// `COPY` has not, and whose speculative insertion doubled the server's
 /// cost of every insert, to spare a retry that duplicates alone need.)
 ///
+/// The sorted rest of a large run (`ordered` batches) of a view with one
+/// `int64` key has its duplicates found before it is sent
+/// (``OrderedDuplicates``), so its batches need no savepoint: a long run
+/// then holds a subtransaction only for each of its first batches, far
+/// fewer than the 64 a PostgreSQL backend keeps track of before every
+/// other session's snapshots must look subtransactions up on disk.
+///
 /// A batch's three statements run as one task on the connection's event
 /// loop (``PostgresLink/run(_:)``: postgres-nio's `COPY` is `async`). A
 /// pipelined run (stop mode) encodes a batch, then takes the answer of the
@@ -51,6 +58,8 @@ final class PostgresRunWriter: RunSink {
     private let repeatsSQL: String
     /// The batch sent whose answer is not taken yet.
     private var inFlight: SentBatch?
+    /// The duplicates of ordered batches, found before they are sent.
+    private var duplicates: OrderedDuplicates
 
     /// A batch sent whose answer is not taken yet.
     private struct SentBatch {
@@ -58,7 +67,10 @@ final class PostgresRunWriter: RunSink {
         let batch: WriteBatch
         /// The rows of `batch` sent.
         let rows: [Int]
-        /// The end of its `SAVEPOINT`, `COPY` and `RELEASE`.
+        /// Whether it went inside a savepoint (a batch whose duplicates
+        /// were not found beforehand).
+        let savepoint: Bool
+        /// The end of its `SAVEPOINT`, `COPY` and `RELEASE` (or of its `COPY` alone).
         let done: EventLoopFuture<Void>
     }
 
@@ -73,6 +85,7 @@ final class PostgresRunWriter: RunSink {
             """, PostgresBindings(view.name, Int64(view.version), source, startedAt))
         table = view.tableName
         columns = ViewTable.columns(view)
+        duplicates = OrderedDuplicates(view: view)
         let keyTypes = view.joinKeys.map { ColumnArray.sqlType($0.type.featureType) }
         let arrays = keyTypes + ["bigint[]", "bigint[]"]
         let names = (0..<arrays.count).map { "c\($0)" }
@@ -84,26 +97,31 @@ final class PostgresRunWriter: RunSink {
             + " ORDER BY u.n"
     }
 
-    /// Writes `batch` as one `COPY` (whether it is `ordered` changes nothing here).
+    /// Writes `batch` as one `COPY`: inside a savepoint, unless it is
+    /// `ordered` and its duplicates were found beforehand.
     func write(_ batch: WriteBatch, ordered: Bool, log: inout ProblemLog, file: String) throws {
         refuseUnstorableText(batch, log: &log, file: file)
         let bad = log.badRows
+        let checked = ordered && duplicates.applies
+        if checked { duplicates.startOrderedBatch() }
         var rows: [Int] = []
         rows.reserveCapacity(batch.count)
         var previous: Int?
         for row in 0..<batch.count where !bad[row] {
             // In key order, a row that repeats the one before it is a duplicate.
-            if let previous, sameKey(batch, previous, row) {
+            let repeats = checked ? try duplicates.repeatsEarlierRow(row, of: batch, file: file) : previous.map { sameKey(batch, $0, row) } ?? false
+            if repeats {
                 log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
                 continue
             }
+            if !checked { duplicates.wroteUnordered(row, of: batch) }
             rows.append(row)
             previous = row
         }
         let data = rows.isEmpty ? nil : CopyRows.encode(batch, rows: rows, runID: runID)
         try settle(log: &log, file: file)
         if let data {
-            inFlight = send(batch, rows, data)
+            inFlight = send(batch, rows, data, savepoint: !checked)
             rowsWritten += rows.count
             for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
         }
@@ -142,16 +160,20 @@ final class PostgresRunWriter: RunSink {
         do {
             try PostgresLink.answer(of: sent.done)
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+            // Without a savepoint the transaction is lost: a duplicate that was not found beforehand.
+            guard sent.savepoint else { throw OrderedDuplicates.brokenOrder(sent.rows[0], of: sent.batch, file: file) }
             try rewrite(sent, log: &log, file: file)
         }
     }
 
-    /// Starts `rows` of `batch`, encoded as `data`: its savepoint, `COPY`
-    /// and release, one after the other, without waiting for them.
-    private func send(_ batch: WriteBatch, _ rows: [Int], _ data: ByteBuffer) -> SentBatch {
+    /// Starts `rows` of `batch`, encoded as `data`: its savepoint (when
+    /// `savepoint`), `COPY` and release, one after the other, without
+    /// waiting for them.
+    private func send(_ batch: WriteBatch, _ rows: [Int], _ data: ByteBuffer, savepoint: Bool = true) -> SentBatch {
         let table = table, columns = columns, address = link.address
+        let statements = savepoint ? ["SAVEPOINT larder_batch", nil, "RELEASE SAVEPOINT larder_batch"] : [nil]
         let done = link.run { connection in
-            for sql in ["SAVEPOINT larder_batch", nil, "RELEASE SAVEPOINT larder_batch"] {
+            for sql in statements {
                 do {
                     if let sql {
                         _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: PostgresLink.logger)
@@ -163,7 +185,7 @@ final class PostgresRunWriter: RunSink {
                 }
             }
         }
-        return SentBatch(batch: batch, rows: rows, done: done)
+        return SentBatch(batch: batch, rows: rows, savepoint: savepoint, done: done)
     }
 
     /// Writes `sent` again after its `COPY` failed on the primary key: rolled

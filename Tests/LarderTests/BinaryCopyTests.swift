@@ -288,4 +288,42 @@ struct BinaryCopyTests {
         #expect(rejects.first?.contains("\"line\":3") == true && rejects.last?.contains("\"line\":4") == true)
         #expect(try Self.stored(s, "labels").map { [$0[0], $0[4], $0[5]] } == [["sa", "sx", "null"], ["sd", "sw", "b[0, 1]"]])
     }
+
+    /// A spilled run's sorted rest goes without a savepoint per batch: the
+    /// rows of 40 drivers in batches of two, the first two batches
+    /// streamed (each in its savepoint, a subtransaction of its own), the
+    /// other 18 sorted, carry three transaction ids in all (`xmin`), not
+    /// one per batch; every row is written.
+    @Test func theSortedRestOfARunTakesNoSavepoints() throws {
+        let (s, _) = try store()
+        var options = IngestOptions()
+        options.batchRows = 2
+        options.streamedRows = 4
+        options.sortPartRows = 8
+        options.scratchParent = dir.path
+        let text = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
+            + (1...40).reversed().map { "\($0),2026-11-20T10:00:00Z,0.1,0.5,\($0),a\n" }.joined()
+        let result = try s.backfill(view: "driver_stats", input: .memory(name: "sorted.csv", bytes: Array(text.utf8)), options: options)
+        #expect(result.rowsWritten == 40)
+        let transactions = try s.withState { state in
+            let table = try state.registry.view("driver_stats", version: nil).tableName
+            return try (state.session as! PostgresSession).link.queryInt("SELECT count(DISTINCT xmin::text) FROM \(Identifier.quoted(table))")
+        }
+        #expect(transactions == 3)
+    }
+
+    /// A connection whose server process was terminated (from another
+    /// session) answers every later statement with an error at once, never
+    /// a wait: postgres-nio would drop a statement written to the closed
+    /// connection without failing it, so the link sends none.
+    @Test func aLostConnectionRefusesEveryLaterStatement() throws {
+        let url = try TestPostgres.newDatabase()
+        let link = try PostgresLink(address: try PostgresAddress(parsing: url), loop: PostgresStorage.group.next())
+        let pid = try link.queryInt("SELECT pg_backend_pid()")
+        try TestPostgres.psql(URLComponents(string: url)!, "SELECT pg_terminate_backend(\(pid))")
+        #expect(throws: (any Error).self) { try link.query("SELECT 1") }
+        #expect(link.isLost)
+        #expect(throws: (any Error).self) { try link.query("ROLLBACK") }
+        #expect(throws: (any Error).self) { try PostgresLink.answer(of: link.send("SELECT 1")) }
+    }
 }

@@ -12,11 +12,8 @@
 /// `ordered`), when the view has one `int64` join key, goes in
 /// ``rowsPerStatement`` rows a statement, about a quarter less of SQLite's
 /// work per row (docs/benchmarks.md). Such a statement only says how many
-/// rows it inserted, so the duplicates are found before it: a row equal to
-/// the ordered row before it, or to one of the rows written one by one
-/// earlier in the run (their keys are kept, sorted, and walked beside the
-/// ordered rows). Which row of two equal ones is kept is the same either
-/// way: the one written first.
+/// rows it inserted, so the duplicates are found before it
+/// (``OrderedDuplicates``).
 final class SQLiteRunWriter: RunSink {
     let db: Connection
     let view: FeatureView
@@ -31,15 +28,8 @@ final class SQLiteRunWriter: RunSink {
     /// no more than keep the statement's parameters within 999 (SQLite's
     /// smallest limit); 1 for a view too wide (then rows go one by one).
     let rowsPerStatement: Int
-    /// Whether the view has one `int64` join key: only then are ordered
-    /// batches written many rows a statement.
-    private let intKey: Bool
-    /// The primary keys of the rows written one by one (when ``intKey``).
-    private var singlyWritten: [RowKey] = []
-    /// Whether ``singlyWritten`` is sorted.
-    private var singlySorted = true
-    /// The last row of the ordered batches written so far.
-    private var lastOrdered: RowKey?
+    /// The duplicates of ordered batches, found before they are inserted.
+    private var duplicates: OrderedDuplicates
     /// Starts the WAL's writeback as a large run spills into it (made with
     /// the run's larger page cache).
     private var writeback: WALWriteback?
@@ -71,16 +61,7 @@ final class SQLiteRunWriter: RunSink {
         let marks = Array(repeating: "?", count: ViewTable.columns(view).count).joined(separator: ", ")
         insert = try db.statement("INSERT OR IGNORE INTO \(Identifier.quoted(view.tableName)) (\(columns)) VALUES (\(marks))")
         rowsPerStatement = max(1, min(16, 999 / ViewTable.columns(view).count))
-        intKey = view.joinKeys.count == 1 && view.joinKeys[0].type == .int64
-    }
-
-    /// A row's primary key within the run: its `int64` join key, event and created time.
-    struct RowKey: Comparable {
-        let key: Int64, event: Int64, created: Int64
-
-        static func < (a: RowKey, b: RowKey) -> Bool {
-            (a.key, a.event, a.created) < (b.key, b.event, b.created)
-        }
+        duplicates = OrderedDuplicates(view: view)
     }
 
     /// Inserts the rows with one cached `INSERT OR IGNORE`: a row that
@@ -96,7 +77,7 @@ final class SQLiteRunWriter: RunSink {
         // Bind sources are built once per batch, so the row loop touches only raw buffers.
         let keys = batch.keys.map(BindSource.init)
         let features = batch.features.map(BindSource.init)
-        if ordered && intKey && rowsPerStatement > 1 {
+        if ordered && duplicates.applies && rowsPerStatement > 1 {
             return try writeOrdered(batch, keys: keys, features: features, log: &log, file: file)
         }
         let bad = log.badRows
@@ -128,10 +109,7 @@ final class SQLiteRunWriter: RunSink {
                     } else {
                         rowsWritten += 1
                         newestEventTime = max(newestEventTime ?? eventTimes[row], eventTimes[row])
-                        if intKey {
-                            singlyWritten.append(RowKey(key: batch.keys[0].ints[row], event: eventTimes[row], created: createdTimes[row]))
-                            singlySorted = false
-                        }
+                        duplicates.wroteUnordered(row, of: batch)
                     }
                 }
             }
@@ -147,33 +125,19 @@ final class SQLiteRunWriter: RunSink {
     ///   then rolled back rather than lose a row unreported.
     private func writeOrdered(_ batch: WriteBatch, keys: [BindSource], features: [BindSource],
                               log: inout ProblemLog, file: String) throws {
-        if !singlySorted {
-            singlyWritten.sort()
-            singlySorted = true
-        }
+        duplicates.startOrderedBatch()
         let many = try insertMany ?? makeInsertMany()
         insertMany = many
         let width = Int32(ViewTable.columns(view).count)
         let bad = log.badRows
-        let ints = batch.keys[0].ints
-        // The first row written one by one that is not below the current row.
-        var earlier = lastOrdered.map(firstIndex(notBelow:)) ?? 0
         var group: [Int] = []
         group.reserveCapacity(rowsPerStatement)
         defer { many.reset() }
         for row in 0..<batch.count where !bad[row] {
-            let key = RowKey(key: ints[row], event: batch.eventTimes[row], created: batch.createdTimes[row])
-            if let last = lastOrdered, key <= last {
-                guard key == last else { throw outOfOrder(row, of: batch, file: file) }
+            if try duplicates.repeatsEarlierRow(row, of: batch, file: file) {
                 log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
                 continue
             }
-            while earlier < singlyWritten.count && singlyWritten[earlier] < key { earlier += 1 }
-            if earlier < singlyWritten.count && singlyWritten[earlier] == key {
-                log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
-                continue
-            }
-            lastOrdered = key
             var p = Int32(group.count) * width + 1
             for source in keys { source.bind(row, to: many, at: p); p += 1 }
             many.bind(batch.eventTimes[row], at: p)
@@ -209,25 +173,9 @@ final class SQLiteRunWriter: RunSink {
     ///
     /// - Throws: when the statement inserted fewer rows.
     private func inserted(_ rows: [Int], of batch: WriteBatch, file: String) throws {
-        guard db.changes == rows.count else { throw outOfOrder(rows[0], of: batch, file: file) }
+        guard db.changes == rows.count else { throw OrderedDuplicates.brokenOrder(rows[0], of: batch, file: file) }
         rowsWritten += rows.count
         for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
-    }
-
-    /// The error of an ordered batch whose rows are out of order or repeat
-    /// a row not found beforehand: a broken promise, never bad input.
-    private func outOfOrder(_ row: Int, of batch: WriteBatch, file: String) -> LarderError {
-        LarderError(.storage, "\(file): line \(batch.lines[row]): a sorted batch of the run is out of primary-key order; nothing was written")
-    }
-
-    /// The first position in ``singlyWritten`` (sorted) whose key is not below `key`.
-    private func firstIndex(notBelow key: RowKey) -> Int {
-        var low = 0, high = singlyWritten.count
-        while low < high {
-            let middle = (low + high) / 2
-            if singlyWritten[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 
     /// The `INSERT OR IGNORE` of ``rowsPerStatement`` rows.
