@@ -56,6 +56,21 @@ import Testing
         return (s, result, rejects)
     }
 
+    /// A batch of `view` with one row per driver of `drivers` (lines from
+    /// `firstLine` on), all at event time 1,000 and created time 2,000,
+    /// every feature null.
+    static func batch(_ view: FeatureView, _ drivers: [Int64], firstLine: Int) -> WriteBatch {
+        var batch = WriteBatch(view: view)
+        for (i, driver) in drivers.enumerated() {
+            batch.keys[0].append(driver)
+            batch.eventTimes.append(1_000)
+            batch.createdTimes.append(2_000)
+            batch.lines.append(firstLine + i)
+            for f in batch.features.indices { batch.features[f].appendNull() }
+        }
+        return batch
+    }
+
     /// The scratch folders left in `options.scratchParent`.
     func leftovers() throws -> [String] {
         try FileManager.default.createDirectory(atPath: dir.file("scratch"), withIntermediateDirectories: true)
@@ -265,24 +280,13 @@ import Testing
         let s = try store(engine, "pipelined.db")
         try s.withState { state in
             let view = try state.registry.view("driver_stats", version: nil)
-            func batch(_ drivers: [Int64], firstLine: Int) -> WriteBatch {
-                var batch = WriteBatch(view: view)
-                for (i, driver) in drivers.enumerated() {
-                    batch.keys[0].append(driver)
-                    batch.eventTimes.append(1_000)
-                    batch.createdTimes.append(2_000)
-                    batch.lines.append(firstLine + i)
-                    for f in batch.features.indices { batch.features[f].appendNull() }
-                }
-                return batch
-            }
             try state.session.writingRun { () throws -> TransactionEnd<Void> in
                 let writer = try state.session.beginRun(of: view, source: "p.csv", startedAt: 0, pipelined: pipelined)
                 var logs: [ProblemLog] = []
                 for (drivers, line) in [([1, 2], 2), ([2, 3], 4), ([3, 4], 6)] as [([Int64], Int)] {
                     var log = ProblemLog()
                     log.startBatch(rows: drivers.count)
-                    try writer.write(batch(drivers, firstLine: line), log: &log, file: "p.csv")
+                    try writer.write(Self.batch(view, drivers, firstLine: line), log: &log, file: "p.csv")
                     logs.append(log)
                 }
                 var end = ProblemLog()
@@ -308,24 +312,13 @@ import Testing
         let s = try store(.sqlite, "ordered.db")
         try s.withState { state in
             let view = try state.registry.view("driver_stats", version: nil)
-            func batch(_ drivers: [Int64], firstLine: Int) -> WriteBatch {
-                var batch = WriteBatch(view: view)
-                for (i, driver) in drivers.enumerated() {
-                    batch.keys[0].append(driver)
-                    batch.eventTimes.append(1_000)
-                    batch.createdTimes.append(2_000)
-                    batch.lines.append(firstLine + i)
-                    for f in batch.features.indices { batch.features[f].appendNull() }
-                }
-                return batch
-            }
             try state.session.writingRun { () throws -> TransactionEnd<Void> in
                 let writer = try state.session.beginRun(of: view, source: "o.csv", startedAt: 0, pipelined: false)
                 var logs: [ProblemLog] = []
                 for (drivers, line, ordered) in [([9, 4, 1], 2, false), (Array(2...6), 5, true), (Array(6...40), 10, true)] as [([Int64], Int, Bool)] {
                     var log = ProblemLog()
                     log.startBatch(rows: drivers.count)
-                    try writer.write(batch(drivers, firstLine: line), ordered: ordered, log: &log, file: "o.csv")
+                    try writer.write(Self.batch(view, drivers, firstLine: line), ordered: ordered, log: &log, file: "o.csv")
                     logs.append(log)
                 }
                 #expect(logs.map(\.total) == [0, 1, 2])
@@ -334,7 +327,7 @@ import Testing
                 #expect(writer.rowsWritten == 3 + 4 + 33)
                 var late = ProblemLog()
                 late.startBatch(rows: 1)
-                #expect(throws: LarderError.self) { try writer.write(batch([5], firstLine: 50), ordered: true, log: &late, file: "o.csv") }
+                #expect(throws: LarderError.self) { try writer.write(Self.batch(view, [5], firstLine: 50), ordered: true, log: &late, file: "o.csv") }
                 return .rollback(())
             }
         }

@@ -71,22 +71,32 @@ import Testing
                                                                       "PRAGMA cache_size = -\(Connection.defaultCacheKiB)"])
     }
 
+    /// Backfills one row per driver of `drivers` (in that order, an hour
+    /// ago, one trip each, the other features missing) into `store` with
+    /// `options`: the statements the write connection started, and the
+    /// rows written.
+    static func backfill(_ drivers: [Int], into store: FeatureStore, options: IngestOptions) throws -> (sql: [String], written: Int) {
+        var options = options
+        options.allowMissingFeatures = true
+        let event = Timestamp(microseconds: Timestamp.nowMicroseconds() - 3_600_000_000).description
+        var csv = "driver_id,event_timestamp,avg_daily_trips\n"
+        for driver in drivers { csv += "\(driver),\(event),1\n" }
+        var written = 0
+        let sql = try statements(of: store) {
+            written = try store.backfill(view: "driver_stats", input: .memory(name: "trips.csv", bytes: Array(csv.utf8)), options: options).rowsWritten
+        }
+        return (sql, written)
+    }
+
     /// A large run written in several batches past ``SQLiteRunWriter/largeRunRows``
     /// raises the page cache once, not once per batch.
     @Test func aLargeRunInManyBatchesRaisesThePageCacheOnce() throws {
         let store = try FeatureStore(path: dir.file("m.db"))
         try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         var options = IngestOptions()
-        options.allowMissingFeatures = true
         options.batchRows = 8_192
-        let event = Timestamp(microseconds: Timestamp.nowMicroseconds() - 3_600_000_000).description
         let rows = SQLiteRunWriter.largeRunRows + 3 * options.batchRows
-        var csv = "driver_id,event_timestamp,avg_daily_trips\n"
-        for row in 1...rows { csv += "\(row),\(event),1\n" }
-        var written = 0
-        let sql = try Self.statements(of: store) {
-            written = try store.backfill(view: "driver_stats", input: .memory(name: "big.csv", bytes: Array(csv.utf8)), options: options).rowsWritten
-        }
+        let (sql, written) = try Self.backfill(Array(1...rows), into: store, options: options)
         #expect(sql.filter { $0.hasPrefix("PRAGMA cache_size") } == ["PRAGMA cache_size = -\(SQLiteRunWriter.cacheKiB)",
                                                                       "PRAGMA cache_size = -\(Connection.defaultCacheKiB)"])
         #expect(written == rows)
@@ -100,18 +110,11 @@ import Testing
         let store = try FeatureStore(path: dir.file("s.db"))
         try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
         var options = IngestOptions()
-        options.allowMissingFeatures = true
         options.batchRows = 100
         options.streamedRows = 300
         options.sortPartRows = 256
         options.scratchParent = dir.path
-        let event = Timestamp(microseconds: Timestamp.nowMicroseconds() - 3_600_000_000).description
-        var csv = "driver_id,event_timestamp,avg_daily_trips\n"
-        for row in (1...2_000).reversed() { csv += "\(row),\(event),1\n" }
-        var written = 0
-        let sql = try Self.statements(of: store) {
-            written = try store.backfill(view: "driver_stats", input: .memory(name: "sorted.csv", bytes: Array(csv.utf8)), options: options).rowsWritten
-        }
+        let (sql, written) = try Self.backfill((1...2_000).reversed(), into: store, options: options)
         let inserts = sql.filter { $0.hasPrefix("INSERT OR IGNORE INTO") }
         #expect(inserts.filter { $0.components(separatedBy: "), (").count == 16 }.count == 17 * 6)
         #expect(inserts.filter { !$0.contains("), (") }.count == 300 + 17 * 4)
