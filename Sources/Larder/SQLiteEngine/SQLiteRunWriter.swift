@@ -186,7 +186,7 @@ final class SQLiteRunWriter: RunSink {
             + Array(repeating: tuple, count: rowsPerStatement).joined(separator: ", "))
     }
 
-    /// Nothing to wait for: each batch is written before ``write(_:log:file:)`` returns.
+    /// Nothing to wait for: each batch is written before ``write(_:ordered:log:file:)`` returns.
     func settle(log: inout ProblemLog, file: String) {}
 
     /// One row per feature in `run_statistics` (migration 3), one

@@ -25,7 +25,7 @@ extension SQLiteSession: RunStorage {
     }
 
     /// Not pipelined, whatever `pipelined` says: each batch is written
-    /// before ``SQLiteRunWriter/write(_:log:file:)`` returns.
+    /// before ``SQLiteRunWriter/write(_:ordered:log:file:)`` returns.
     func beginRun(of view: FeatureView, source: String, startedAt: Int64, pipelined: Bool) throws -> any RunSink {
         try SQLiteRunWriter(db: db, view: view, source: source, startedAt: startedAt)
     }
