@@ -135,12 +135,12 @@ final class PostgresRunWriter: RunSink {
     /// value. A SQLite store keeps such strings; `bytes` hold any byte on
     /// both engines.
     ///
-    /// - Complexity: one `memchr` per string column of the batch; rows
-    ///   are looked at one by one only in a column that has a NUL.
+    /// - Complexity: one scan per string column of the batch
+    ///   (``Column/rowsHoldingNUL``).
     private func refuseUnstorableText(_ batch: WriteBatch, log: inout ProblemLog, file: String) {
         let named = Array(zip(view.joinKeys.map(\.name), batch.keys)) + Array(zip(view.features.map(\.name), batch.features))
-        for (name, column) in named where column.type == .string && column.bytes.contains(0) {
-            for row in 0..<batch.count where column.isValid(row) && column.byteSlice(row).contains(0) {
+        for (name, column) in named {
+            for row in column.rowsHoldingNUL {
                 log.add(ValidationProblem(file: file, line: batch.lines[row], column: name, value: column.string(row),
                                           reason: "PostgreSQL cannot store the character U+0000 (NUL) in text; use a bytes feature for binary data"),
                         row: row)

@@ -97,8 +97,8 @@ struct PostgresStoreCopy {
     /// so the copy stops there, naming the table, the row's key and the
     /// column, instead of failing with the server's encoding error.
     private func refuseUnstorableText(_ batch: [Column], table: String, columns: [(name: String, type: FeatureType)], key: [String]) throws {
-        for (index, column) in batch.enumerated() where column.type == .string && column.bytes.contains(0) {
-            guard let row = (0..<column.count).first(where: { column.isValid($0) && column.byteSlice($0).contains(0) }) else { continue }
+        for (index, column) in batch.enumerated() {
+            guard let row = column.rowsHoldingNUL.first else { continue }
             let keyText = key.compactMap { name in columns.firstIndex { $0.name == name }.map { "\(name) = \(batch[$0].value(row))" } }
             throw LarderError(.invalidInput, """
                 \(sourcePath): table \(table), row \(keyText.joined(separator: ", ")): column \(columns[index].name) holds the \
