@@ -8,6 +8,12 @@ import PostgresNIO
 /// time (like SQLite's `Connection`): every call sends one statement and
 /// waits for its whole answer.
 ///
+/// A connection lost between transactions (a restart, a failover,
+/// `pg_terminate_backend`) is opened again by the next statement; one lost
+/// inside a transaction fails that transaction's later statements at once
+/// (the server rolled it back as the connection ended), and the next
+/// transaction connects again.
+///
 /// How the synchronous protocols meet postgres-nio: the connection lives on
 /// ``PostgresStorage/group``'s event loop; a call hands the statement to
 /// that loop as an `EventLoopFuture` and the calling thread waits on it.
@@ -18,8 +24,8 @@ import PostgresNIO
 final class PostgresLink {
     /// The store's address, for messages.
     let address: PostgresAddress
-    /// The connection.
-    private let connection: PostgresConnection
+    /// The connection (a new one after a lost one, see ``reconnect()``).
+    private var connection: PostgresConnection
     /// Runs ``run(_:)``'s tasks on the connection's event loop.
     private let executor: EventLoopTaskExecutor
     /// Whether a transaction is open on this connection.
@@ -27,7 +33,8 @@ final class PostgresLink {
     /// Whether the connection was lost (an error that
     /// ``PostgresError/endsConnection``, or closed): a statement sent on it
     /// might never be answered (postgres-nio drops a write to a closed
-    /// channel without failing its query), so none is sent.
+    /// channel without failing its query), so none is sent; the next
+    /// statement outside a transaction connects again.
     private(set) var isLost = false
     /// postgres-nio's logger (silent: errors reach the caller as thrown errors).
     private var logger: Logger { PostgresLink.logger }
@@ -37,12 +44,17 @@ final class PostgresLink {
     /// Connects to `address` on `loop`.
     init(address: PostgresAddress, loop: any EventLoop) throws {
         self.address = address
+        connection = try PostgresLink.connect(to: address, on: loop)
+        executor = EventLoopTaskExecutor(loop)
+    }
+
+    /// A new connection to `address` on `loop`.
+    private static func connect(to address: PostgresAddress, on loop: any EventLoop) throws -> PostgresConnection {
         do {
-            connection = try PostgresLink.answer(of: PostgresConnection.connect(on: loop, configuration: address.configuration, id: 1, logger: PostgresLink.logger))
+            return try answer(of: PostgresConnection.connect(on: loop, configuration: address.configuration, id: 1, logger: logger))
         } catch {
             throw PostgresError(error, address: address, sql: nil)
         }
-        executor = EventLoopTaskExecutor(loop)
     }
 
     /// Closes the connection, waiting for it (postgres-nio requires a
@@ -65,11 +77,26 @@ final class PostgresLink {
         }
     }
 
-    /// Throws instead of sending `sql` on a lost connection.
+    /// Before `sql` is sent: on a lost connection, throws inside a
+    /// transaction (which ended with the connection), and connects again
+    /// outside one.
     private func refuseIfLost(_ sql: String) throws {
         if connection.isClosed { isLost = true }
         guard isLost else { return }
-        throw PostgresError(message: "the connection to the server was lost; not sent: \(sql.prefix(60))", address: address, endsConnection: true)
+        guard !isInTransaction else {
+            throw PostgresError(message: "the connection to the server was lost in a transaction; not sent: \(sql.prefix(60))",
+                                address: address, endsConnection: true)
+        }
+        try reconnect()
+    }
+
+    /// Replaces the lost connection with a new one (throws, and stays lost,
+    /// when the server cannot be reached: the next statement tries again).
+    private func reconnect() throws {
+        let lost = connection
+        connection = try PostgresLink.connect(to: address, on: lost.eventLoop)
+        isLost = false
+        _ = try? PostgresLink.answer(of: lost.close())
     }
 
     /// Sends `sql` with `binds` without waiting: the server works on it
@@ -116,7 +143,12 @@ final class PostgresLink {
     /// commits when `body` says so and rolls back when it says so or throws.
     func transaction<R>(_ begin: String, _ body: () throws -> TransactionEnd<R>) throws -> R {
         precondition(!isInTransaction, "nested transaction")
-        try query(begin)
+        do {
+            try query(begin)
+        } catch let error as PostgresError where error.endsConnection {
+            // Lost while idle, unnoticed until now: nothing was begun, so begin on a new connection.
+            try query(begin)
+        }
         isInTransaction = true
         defer { isInTransaction = false }
         let end: TransactionEnd<R>

@@ -313,17 +313,51 @@ struct BinaryCopyTests {
     }
 
     /// A connection whose server process was terminated (from another
-    /// session) answers every later statement with an error at once, never
-    /// a wait: postgres-nio would drop a statement written to the closed
-    /// connection without failing it, so the link sends none.
-    @Test func aLostConnectionRefusesEveryLaterStatement() throws {
+    /// session) inside a transaction answers every later statement of that
+    /// transaction with an error at once, never a wait: postgres-nio would
+    /// drop a statement written to the closed connection without failing
+    /// it, so the link sends none. The next statement, outside the
+    /// transaction, goes on a new connection.
+    @Test func aConnectionLostInATransactionRefusesItsLaterStatementsThenConnectsAgain() throws {
         let url = try TestPostgres.newDatabase()
         let link = try PostgresLink(address: try PostgresAddress(parsing: url), loop: PostgresStorage.group.next())
         let pid = try link.queryInt("SELECT pg_backend_pid()")
-        try TestPostgres.psql(URLComponents(string: url)!, "SELECT pg_terminate_backend(\(pid))")
-        #expect(throws: (any Error).self) { try link.query("SELECT 1") }
-        #expect(link.isLost)
-        #expect(throws: (any Error).self) { try link.query("ROLLBACK") }
-        #expect(throws: (any Error).self) { try PostgresLink.answer(of: link.send("SELECT 1")) }
+        var failed: [Bool] = [], lostAfterFirst = false
+        #expect(throws: (any Error).self) {
+            try link.transaction("BEGIN") { () throws -> TransactionEnd<Void> in
+                try TestPostgres.psql(URLComponents(string: url)!, "SELECT pg_terminate_backend(\(pid))")
+                failed.append((try? link.query("SELECT 1")) == nil)
+                lostAfterFirst = link.isLost
+                failed.append((try? link.query("SELECT 2")) == nil)
+                failed.append((try? PostgresLink.answer(of: link.send("SELECT 3"))) == nil)
+                return .commit(())
+            }
+        }
+        #expect(failed == [true, true, true])
+        #expect(lostAfterFirst)
+        #expect(!link.isInTransaction)
+        let again = try link.reading { try link.queryInt("SELECT pg_backend_pid()") }
+        #expect(again != pid && again != 0)
+        #expect(!link.isLost)
+    }
+
+    /// A store whose connections all ended between transactions (a server
+    /// restart, a failover) connects again: its next reads and writes
+    /// succeed without reopening the store, and see what was there.
+    @Test func aStoreConnectsAgainAfterItsConnectionsWereLost() throws {
+        let (s, url) = try store()
+        func rows(_ ids: ClosedRange<Int>) -> Source {
+            .memory(name: "rows.csv", bytes: Array(("driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
+                + ids.map { "\($0),2026-11-20T10:00:00Z,0.1,0.5,\($0),a\n" }.joined()).utf8))
+        }
+        _ = try s.backfill(view: "driver_stats", input: rows(1...3))
+        #expect(try s.rowCount(view: "driver_stats") == 3)
+        try TestPostgres.psql(URLComponents(string: url)!, """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """)
+        #expect(try s.rowCount(view: "driver_stats") == 3)
+        _ = try s.backfill(view: "driver_stats", input: rows(4...6))
+        #expect(try s.rowCount(view: "driver_stats") == 6)
+        #expect(try s.runs(view: "driver_stats").count == 2)
     }
 }
