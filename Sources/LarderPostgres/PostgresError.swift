@@ -23,10 +23,12 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
         self.address = address
         self.sql = sql
         if let error = error as? PSQLError {
-            sqlState = error.serverInfo?[.sqlState]
+            // A connection closed by the server names why in the error it wraps (`FATAL: terminating connection …`).
+            let server = error.serverInfo ?? (error.underlying as? PSQLError)?.serverInfo
+            sqlState = server?[.sqlState]
             endsConnection = PostgresError.lostConnection.contains(error.code)
-                || ["FATAL", "PANIC"].contains(error.serverInfo?[.severity] ?? "")
-            if let serverMessage = error.serverInfo?[.message] {
+                || ["FATAL", "PANIC"].contains(server?[.severity] ?? "")
+            if let serverMessage = server?[.message] {
                 message = serverMessage
             } else if let underlying = error.underlying {
                 message = "\(underlying)"

@@ -77,6 +77,19 @@ final class PostgresLink {
         }
     }
 
+    /// Runs `sql`, a statement that may run twice without harm (a read,
+    /// `BEGIN`), as ``query(_:_:)`` does; outside a transaction, when the
+    /// connection turns out to have been lost (while idle, unnoticed until
+    /// now), runs it once more on a new connection.
+    @discardableResult
+    func queryTwiceIfLost(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
+        do {
+            return try query(sql, binds)
+        } catch let error as PostgresError where error.endsConnection && !isInTransaction {
+            return try query(sql, binds)
+        }
+    }
+
     /// Before `sql` is sent: on a lost connection, throws inside a
     /// transaction (which ended with the connection), and connects again
     /// outside one.
@@ -143,12 +156,7 @@ final class PostgresLink {
     /// commits when `body` says so and rolls back when it says so or throws.
     func transaction<R>(_ begin: String, _ body: () throws -> TransactionEnd<R>) throws -> R {
         precondition(!isInTransaction, "nested transaction")
-        do {
-            try query(begin)
-        } catch let error as PostgresError where error.endsConnection {
-            // Lost while idle, unnoticed until now: nothing was begun, so begin on a new connection.
-            try query(begin)
-        }
+        try queryTwiceIfLost(begin)
         isInTransaction = true
         defer { isInTransaction = false }
         let end: TransactionEnd<R>

@@ -21,8 +21,8 @@ import PostgresNIO
 /// `COPY` has not, and whose speculative insertion doubled the server's
 /// cost of every insert, to spare a retry that duplicates alone need.)
 ///
-/// The sorted rest of a large run (`ordered` batches) of a view with one
-/// `int64` key has its duplicates found before it is sent
+/// The sorted rest of a large run (`ordered` batches) has its duplicates
+/// found before it is sent
 /// (``OrderedDuplicates``), so its batches need no savepoint: a long run
 /// then holds a subtransaction only for each of its first batches, far
 /// fewer than the 64 a PostgreSQL backend keeps track of before every
@@ -102,26 +102,25 @@ final class PostgresRunWriter: RunSink {
     func write(_ batch: WriteBatch, ordered: Bool, log: inout ProblemLog, file: String) throws {
         refuseUnstorableText(batch, log: &log, file: file)
         let bad = log.badRows
-        let checked = ordered && duplicates.applies
-        if checked { duplicates.startOrderedBatch() }
+        if ordered { duplicates.startOrderedBatch(batch) }
         var rows: [Int] = []
         rows.reserveCapacity(batch.count)
         var previous: Int?
         for row in 0..<batch.count where !bad[row] {
             // In key order, a row that repeats the one before it is a duplicate.
-            let repeats = checked ? try duplicates.repeatsEarlierRow(row, of: batch, file: file) : previous.map { sameKey(batch, $0, row) } ?? false
+            let repeats = ordered ? try duplicates.repeatsEarlierRow(row, of: batch, file: file) : previous.map { batch.compare($0, batch, row) == 0 } ?? false
             if repeats {
                 log.add(.duplicate(row, of: batch, in: view, file: file), row: row)
                 continue
             }
-            if !checked { duplicates.wroteUnordered(row, of: batch) }
+            if !ordered { duplicates.wroteUnordered(row, of: batch) }
             rows.append(row)
             previous = row
         }
         let data = rows.isEmpty ? nil : CopyRows.encode(batch, rows: rows, runID: runID)
         try settle(log: &log, file: file)
         if let data {
-            inFlight = send(batch, rows, data, savepoint: !checked)
+            inFlight = send(batch, rows, data, savepoint: !ordered)
             rowsWritten += rows.count
             for row in rows { newestEventTime = max(newestEventTime ?? batch.eventTimes[row], batch.eventTimes[row]) }
         }
@@ -214,19 +213,6 @@ final class PostgresRunWriter: RunSink {
         binds.append(ColumnArray(times: batch.eventTimes, rows: rows))
         binds.append(ColumnArray(times: batch.createdTimes, rows: rows))
         return binds
-    }
-
-    /// Whether rows `a` and `b` of `batch` have the same key, event and created time.
-    private func sameKey(_ batch: WriteBatch, _ a: Int, _ b: Int) -> Bool {
-        guard batch.eventTimes[a] == batch.eventTimes[b], batch.createdTimes[a] == batch.createdTimes[b] else { return false }
-        for key in batch.keys {
-            if key.type == .int64 {
-                if key.ints[a] != key.ints[b] { return false }
-            } else if key.byteSlice(a) != key.byteSlice(b) {
-                return false
-            }
-        }
-        return true
     }
 
     /// One row per feature in `run_statistics`.

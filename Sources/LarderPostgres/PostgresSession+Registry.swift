@@ -8,8 +8,13 @@ extension PostgresSession: RegistryStorage {
 
     func schemaVersion() throws -> Int { try PostgresMigrator.currentVersion(link) }
 
-    /// The counter that every write transaction adds one to (`larder_store`).
-    func changeCounter() throws -> Int64 { try link.queryInt("SELECT changes FROM larder_store") }
+    /// The counter that every write transaction adds one to (`larder_store`),
+    /// read once more on a new connection when the connection was lost
+    /// since the last statement.
+    func changeCounter() throws -> Int64 {
+        guard let row = try link.queryTwiceIfLost("SELECT changes FROM larder_store").rows.first else { return 0 }
+        return PostgresCursor(row).int64(0)
+    }
 
     func writing<R>(_ body: () throws -> R) throws -> R { try link.writing { .commit(try body()) } }
 

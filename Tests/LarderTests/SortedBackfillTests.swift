@@ -32,10 +32,40 @@ import Testing
         return try dir.write("in-\(rows).csv", lines.joined(separator: "\n") + "\n")
     }
 
-    func store(_ engine: TestEngine, _ name: String) throws -> FeatureStore {
+    func store(_ engine: TestEngine, _ name: String, _ keys: KeyKind = .int64) throws -> FeatureStore {
         let s = try engine.open(try engine.newStore(in: dir, file: name))
-        try s.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        try s.apply(try Definitions.parse(yaml: keys.definitions, file: "defs.yaml"))
         return s
+    }
+
+    /// The join keys of `driver_stats` in a test: the example's one
+    /// `int64`, one `string`, or an `int64` and a `string`.
+    enum KeyKind: CaseIterable, Sendable {
+        case int64, string, composite
+
+        /// The example definitions with these keys.
+        var definitions: String {
+            let keys = switch self {
+            case .int64: "[{name: driver_id, type: int64}]"
+            case .string: "[{name: driver_id, type: string}]"
+            case .composite: "[{name: driver_id, type: int64}, {name: region, type: string}]"
+            }
+            return exampleDefinitions.replacingOccurrences(of: "[{name: driver_id, type: int64}]", with: keys)
+        }
+
+        /// The key columns' names, as a CSV header starts.
+        var header: String { self == .composite ? "driver_id,region" : "driver_id" }
+
+        /// The key fields of the `n`th distinct key (`n` < 1,000): distinct
+        /// for distinct `n`, and for strings of several lengths, so that
+        /// byte order differs from numeric order.
+        func fields(_ n: Int) -> [String] {
+            switch self {
+            case .int64: ["\(1_000 + n)"]
+            case .string: ["k\(n)"]
+            case .composite: ["\(1_000 + n % 7)", "r\(n / 7)"]
+            }
+        }
     }
 
     func exported(_ s: FeatureStore, _ name: String) throws -> String {
@@ -46,11 +76,11 @@ import Testing
     /// Backfills `path` into a new store `name` with `options` in skip mode
     /// (bad rows to `name-rejects.jsonl`): the store, the result and the reject file's lines.
     func backfillSkipping(_ engine: TestEngine, _ path: String, _ options: IngestOptions,
-                          _ name: String) throws -> (FeatureStore, IngestResult, [Substring]) {
+                          _ name: String, _ keys: KeyKind = .int64) throws -> (FeatureStore, IngestResult, [Substring]) {
         var options = options
         options.onError = .skip
         options.rejectFile = .file(dir.file("\(name)-rejects.jsonl"))
-        let s = try store(engine, "\(name).db")
+        let s = try store(engine, "\(name).db", keys)
         let result = try s.backfill(view: "driver_stats", input: .file(path), options: options)
         let rejects = try String(contentsOfFile: dir.file("\(name)-rejects.jsonl"), encoding: .utf8).split(separator: "\n")
         return (s, result, rejects)
@@ -158,36 +188,38 @@ import Testing
     /// key is stored once, with the values of one of its rows, and every
     /// other row of it is reported by line as a duplicate, whether the
     /// writer finds it row by row or before a statement of many rows
-    /// (SQLite's ordered batches of an `int64` key).
-    @Test(arguments: TestEngine.all, [UInt64(1), 2, 3])
-    func everyDuplicateOfASpilledRunIsReportedAndOneRowOfEachKeyKept(engine: TestEngine, seed: UInt64) throws {
+    /// (the ordered batches), for every kind of key.
+    @Test(arguments: TestEngine.all, [(KeyKind.int64, UInt64(1)), (.int64, 2), (.int64, 3), (.string, 4), (.string, 5), (.composite, 6), (.composite, 7)])
+    func everyDuplicateOfASpilledRunIsReportedAndOneRowOfEachKeyKept(engine: TestEngine, case: (keys: KeyKind, seed: UInt64)) throws {
+        let (keys, seed) = `case`
         _ = try leftovers()
         var generator = SplitMix64(seed: seed)
-        // Distinct keys and times for i < 2,743 (211 drivers × 13 days); the trips identify the line.
+        // Distinct keys and times for i < 2,743 (211 keys × 13 days); the trips identify the line.
         var rows: [[String]] = (0..<1_200).map { i in
-            ["\(1_000 + i % 211)", "2026-11-\(10 + i % 13)T\(String(format: "%02d", i / 13 % 24)):00:00Z", "2026-12-01T00:00:00Z",
-             "0.\(i % 10)", "\(i)", "\(i)", "c\(i)"]
+            keys.fields(i % 211) + ["2026-11-\(10 + i % 13)T\(String(format: "%02d", i / 13 % 24)):00:00Z", "2026-12-01T00:00:00Z",
+                                    "0.\(i % 10)", "\(i)", "\(i)", "c\(i)"]
         }
+        let primaryKey = keys.fields(0).count + 2, trips = primaryKey + 2
         for copy in 0..<300 {
             var row = rows[Int.random(in: 0..<1_200, using: &generator)]
-            row[5] = "\(100_000 + copy)"
-            row[6] = "d\(copy)"
+            row[trips] = "\(100_000 + copy)"
+            row[trips + 1] = "d\(copy)"
             rows.append(row)
         }
         rows.shuffle(using: &generator)
-        let path = try dir.write("dups-\(seed).csv", (["driver_id,event_timestamp,created_timestamp,conv_rate,acc_rate,avg_daily_trips,city"]
+        let path = try dir.write("dups-\(seed).csv", (["\(keys.header),event_timestamp,created_timestamp,conv_rate,acc_rate,avg_daily_trips,city"]
             + rows.map { $0.joined(separator: ",") }).joined(separator: "\n") + "\n")
-        let (s, result, rejects) = try backfillSkipping(engine, path, spilling, "dups-\(seed)")
+        let (s, result, rejects) = try backfillSkipping(engine, path, spilling, "dups-\(seed)", keys)
         #expect(result.rowsWritten == 1_200 && result.rowsRejected == 300)
         // The lines of each key (line = position + 2), and the line each stored row came from (by its trips).
         var linesOfKey: [String: [Int]] = [:], lineOfTrips: [String: Int] = [:]
         for (position, row) in rows.enumerated() {
-            linesOfKey[row[0...2].joined(separator: ","), default: []].append(position + 2)
-            lineOfTrips[row[5]] = position + 2
+            linesOfKey[row[..<primaryKey].joined(separator: ","), default: []].append(position + 2)
+            lineOfTrips[row[trips]] = position + 2
         }
         let exported = try self.exported(s, "dups-\(seed)-export.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let trips = try #require(exported.first?.firstIndex(of: "avg_daily_trips"))
-        let kept = exported.dropFirst().map { lineOfTrips[String($0[trips])] ?? -1 }
+        let exportedTrips = try #require(exported.first?.firstIndex(of: "avg_daily_trips"))
+        let kept = exported.dropFirst().map { lineOfTrips[String($0[exportedTrips])] ?? -1 }
         #expect(kept.count == 1_200 && Set(kept).count == 1_200)
         let expectedRejected = Set(linesOfKey.values.flatMap { lines in lines.filter { !kept.contains($0) } })
         let rejected = Set(rejects.compactMap { line -> Int? in
@@ -331,6 +363,41 @@ import Testing
                 return .rollback(())
             }
         }
+    }
+
+    /// ``OrderedDuplicates`` on a composite key (`int64`, `string`, byte
+    /// order: "b" < "b2" < "c"): an ordered row equal to one written one by
+    /// one before it, or to the ordered row before it (also across
+    /// batches), repeats; the others do not; a row before the last ordered
+    /// one breaks the promise of order.
+    @Test func orderedRowsOfACompositeKeyAreCheckedAgainstEveryRowWrittenBefore() throws {
+        let definition = try Definitions.parse(yaml: KeyKind.composite.definitions, file: "defs.yaml").featureViews[0]
+        let view = FeatureView(id: 1, version: 1, definition: definition,
+                               joinKeys: [JoinKey(name: "driver_id", type: .int64), JoinKey(name: "region", type: .string)], createdAt: 0)
+        func batch(_ rows: [(Int64, String, Int64)]) -> WriteBatch {
+            var batch = WriteBatch(view: view)
+            for (i, (driver, region, event)) in rows.enumerated() {
+                batch.keys[0].append(driver)
+                batch.keys[1].append(region)
+                batch.eventTimes.append(event)
+                batch.createdTimes.append(0)
+                batch.lines.append(i + 2)
+                for f in batch.features.indices { batch.features[f].appendNull() }
+            }
+            return batch
+        }
+        var duplicates = OrderedDuplicates(view: view)
+        let unordered = batch([(2, "c", 1), (1, "b2", 1), (1, "b", 5)])
+        for row in 0..<unordered.count { duplicates.wroteUnordered(row, of: unordered) }
+        let first = batch([(1, "b", 1), (1, "b", 5), (1, "b2", 1), (1, "b2", 2), (1, "b2", 2)])
+        duplicates.startOrderedBatch(first)
+        #expect(try (0..<first.count).map { try duplicates.repeatsEarlierRow($0, of: first, file: "o.csv") } == [false, true, true, false, true])
+        let second = batch([(1, "b2", 2), (1, "c", 0), (2, "c", 1), (2, "c", 2)])
+        duplicates.startOrderedBatch(second)
+        #expect(try (0..<second.count).map { try duplicates.repeatsEarlierRow($0, of: second, file: "o.csv") } == [true, false, true, false])
+        let late = batch([(2, "b", 9)])
+        duplicates.startOrderedBatch(late)
+        #expect(throws: LarderError.self) { try duplicates.repeatsEarlierRow(0, of: late, file: "o.csv") }
     }
 
     /// A run is pipelined only in stop mode, where any problem refuses it;

@@ -102,13 +102,16 @@ import Testing
         #expect(written == rows)
     }
 
-    /// The sorted rest of a spilled run of an `int64` key goes in
+    /// The sorted rest of a spilled run goes in
     /// ``SQLiteRunWriter/rowsPerStatement`` rows a statement: 2,000 rows,
     /// the first 300 streamed one by one, then 17 ordered batches of 100
-    /// rows, each six statements of 16 rows and four single rows.
-    @Test func theSortedRestOfARunGoesInManyRowsAStatement() throws {
+    /// rows, each six statements of 16 rows and four single rows; whether
+    /// the key is an `int64` or a `string`.
+    @Test(arguments: ["int64", "string"])
+    func theSortedRestOfARunGoesInManyRowsAStatement(keyType: String) throws {
         let store = try FeatureStore(path: dir.file("s.db"))
-        try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        let definitions = exampleDefinitions.replacingOccurrences(of: "{name: driver_id, type: int64}", with: "{name: driver_id, type: \(keyType)}")
+        try store.apply(try Definitions.parse(yaml: definitions, file: "defs.yaml"))
         var options = IngestOptions()
         options.batchRows = 100
         options.streamedRows = 300

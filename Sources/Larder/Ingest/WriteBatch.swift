@@ -70,16 +70,27 @@ package struct WriteBatch: Sendable {
     /// batch of the same view) in primary-key order: keys, event time,
     /// created time.
     func precedes(_ a: Int, _ other: WriteBatch, _ b: Int) -> Bool {
+        compare(a, other, b) < 0
+    }
+
+    /// How row `a` of this batch compares with row `b` of `other` (a batch
+    /// of the same view) in primary-key order (keys, integers by value and
+    /// text by bytes as SQLite's `BINARY` collation, then event time, then
+    /// created time): -1 before, 0 equal, 1 after.
+    package func compare(_ a: Int, _ other: WriteBatch, _ b: Int) -> Int {
         for (key, otherKey) in zip(keys, other.keys) {
             if key.type == .int64 {
-                if key.ints[a] != otherKey.ints[b] { return key.ints[a] < otherKey.ints[b] }
+                let x = key.ints[a], y = otherKey.ints[b]
+                if x != y { return x < y ? -1 : 1 }
             } else {
                 let x = key.byteSlice(a), y = otherKey.byteSlice(b)
-                if x != y { return x.lexicographicallyPrecedes(y) }
+                if x != y { return x.lexicographicallyPrecedes(y) ? -1 : 1 }
             }
         }
-        if eventTimes[a] != other.eventTimes[b] { return eventTimes[a] < other.eventTimes[b] }
-        return createdTimes[a] < other.createdTimes[b]
+        let (e, f) = (eventTimes[a], other.eventTimes[b])
+        if e != f { return e < f ? -1 : 1 }
+        let (c, d) = (createdTimes[a], other.createdTimes[b])
+        return c == d ? 0 : (c < d ? -1 : 1)
     }
 
     /// Appends every row of `other`, a batch of the same view.

@@ -9,7 +9,7 @@
 /// created_timestamp)` within the run and is reported as a duplicate.
 ///
 /// The sorted rest of a large run (``write(_:ordered:log:file:)`` with
-/// `ordered`), when the view has one `int64` join key, goes in
+/// `ordered`) goes in
 /// ``rowsPerStatement`` rows a statement, about a quarter less of SQLite's
 /// work per row (docs/benchmarks.md). Such a statement only says how many
 /// rows it inserted, so the duplicates are found before it
@@ -77,7 +77,7 @@ final class SQLiteRunWriter: RunSink {
         // Bind sources are built once per batch, so the row loop touches only raw buffers.
         let keys = batch.keys.map(BindSource.init)
         let features = batch.features.map(BindSource.init)
-        if ordered && duplicates.applies && rowsPerStatement > 1 {
+        if ordered && rowsPerStatement > 1 {
             return try writeOrdered(batch, keys: keys, features: features, log: &log, file: file)
         }
         let bad = log.badRows
@@ -116,8 +116,7 @@ final class SQLiteRunWriter: RunSink {
         }
     }
 
-    /// Writes an ordered batch of a view with one `int64` key:
-    /// ``rowsPerStatement`` rows a statement, after the duplicates are
+    /// Writes an ordered batch: ``rowsPerStatement`` rows a statement, after the duplicates are
     /// logged (see the type's comment); the last rows one by one.
     ///
     /// - Throws: when a statement inserted fewer rows than it was given (a
@@ -125,7 +124,7 @@ final class SQLiteRunWriter: RunSink {
     ///   then rolled back rather than lose a row unreported.
     private func writeOrdered(_ batch: WriteBatch, keys: [BindSource], features: [BindSource],
                               log: inout ProblemLog, file: String) throws {
-        duplicates.startOrderedBatch()
+        duplicates.startOrderedBatch(batch)
         let many = try insertMany ?? makeInsertMany()
         insertMany = many
         let width = Int32(ViewTable.columns(view).count)
