@@ -77,6 +77,7 @@ package struct WriteBatch: Sendable {
     /// of the same view) in primary-key order (keys, integers by value and
     /// text by bytes as SQLite's `BINARY` collation, then event time, then
     /// created time): -1 before, 0 equal, 1 after.
+    @inline(__always)
     package func compare(_ a: Int, _ other: WriteBatch, _ b: Int) -> Int {
         for (key, otherKey) in zip(keys, other.keys) {
             if key.type == .int64 {
