@@ -1,10 +1,15 @@
 import Larder
+import NIOCore
 import PostgresNIO
 
 /// Copies a store's tables (``TableSource``) into an empty store on
 /// PostgreSQL, in the caller's write transaction, and checks each table
 /// read back against what was read from the source: the same row count and
 /// checksum (``TableChecksum``), or nothing is kept.
+///
+/// Each batch read from the source goes in as one binary `COPY`
+/// (``CopyRows/encode(columns:)``), the next batch read while the server
+/// takes it.
 struct PostgresStoreCopy {
     /// The target's connection, inside a write transaction.
     let link: PostgresLink
@@ -70,17 +75,35 @@ struct PostgresStoreCopy {
         if let missing = names.first(where: { !sourceColumns.contains($0) }) {
             throw LarderError(.storage, "\(sourcePath): table \(table) has no column \(missing); nothing was copied", path: sourcePath)
         }
-        let list = names.map(Identifier.quoted).joined(separator: ", ")
-        let arrays = columns.enumerated().map { "$\($0.offset + 1)::\(ColumnArray.sqlType($0.element.type))" }.joined(separator: ", ")
-        let insert = "INSERT INTO \(Identifier.quoted(table)) (\(list)) SELECT * FROM unnest(\(arrays))"
+        let copySQL = "COPY \(Identifier.quoted(table)) FROM STDIN (FORMAT binary)"
         var read = TableChecksum()
-        try source.scanTable(table, columns: columns, orderedBy: key, batchRows: PostgresStoreCopy.batchRows) { batch in
-            try refuseUnstorableText(batch, table: table, columns: columns, key: key)
-            read.add(batch)
-            let rows = Array(0..<batch[0].count)
-            var binds = PostgresBindings(capacity: batch.count)
-            for column in batch { binds.append(ColumnArray(column, rows: rows)) }
-            try link.query(insert, binds)
+        // One batch's COPY in flight while the next is read and encoded.
+        var inFlight: EventLoopFuture<Void>?
+        func settle() throws {
+            guard let copying = inFlight else { return }
+            inFlight = nil
+            try PostgresLink.answer(of: copying)
+        }
+        do {
+            try source.scanTable(table, columns: columns, orderedBy: key, batchRows: PostgresStoreCopy.batchRows) { batch in
+                try refuseUnstorableText(batch, table: table, columns: columns, key: key)
+                read.add(batch)
+                let data = CopyRows.encode(columns: batch)
+                try settle()
+                let address = link.address
+                inFlight = link.run { connection in
+                    do {
+                        try await connection.copyBinary(into: table, columns: names, data: data, logger: PostgresLink.logger)
+                    } catch {
+                        throw PostgresError(error, address: address, sql: copySQL)
+                    }
+                }
+            }
+            try settle()
+        } catch {
+            // The transaction's ROLLBACK must not overtake a COPY still on its way.
+            try? settle()
+            throw error
         }
         let written = try checksum(table, columns: columns, key: key)
         guard written.rows == read.rows, written.digest == read.digest else {
@@ -134,7 +157,7 @@ struct PostgresStoreCopy {
             let cursor = PostgresCursor(row)
             let name = cursor.text(0), type = cursor.text(1)
             switch type {
-            case "bigint", "integer", "smallint": return (name, .int64)
+            case "bigint": return (name, .int64)
             case "double precision": return (name, .float64)
             case "boolean": return (name, .bool)
             case "text": return (name, .string)

@@ -179,4 +179,24 @@ struct MigrateStoreCLITests {
                 "\(failed.stderr)")
         try expectEmpty(target, then: sound)
     }
+
+    /// A table of more rows than one batch goes in as several `COPY`s, the
+    /// next batch read while the last is copied; when a later batch fails
+    /// (a NUL in its last row), nothing of the store is kept either.
+    @Test func aFailureInALaterBatchOfATableLeavesTheTargetEmpty() throws {
+        let source = dir.file("large.db")
+        #expect(try CLI.run(["apply", try dir.write("v1.yaml", Self.definitions(version2: false)), "--store", source]).status == 0)
+        let rows = (0..<70_000).map { "c\($0),2026-01-01T00:00:00Z,0.5,true,l\($0),\"[1, 2]\"" }
+        let csv = try dir.write("large.csv", "city_id,event_timestamp,rate,busy,label,embedding\n" + rows.joined(separator: "\n") + "\n")
+        #expect(try CLI.run(["backfill", "stats", "--input", csv, "--store", source]).status == 0)
+        let sound = dir.file("large-sound.db")
+        try FileManager.default.copyItem(atPath: source, toPath: sound)
+        let db = try Connection(path: source)
+        try db.execute("UPDATE fv_stats_v1 SET label = 'x' || char(0) WHERE city_id = (SELECT MAX(city_id) FROM fv_stats_v1)")
+        let target = try TestPostgres.newDatabase()
+        let failed = try CLI.run(["migrate-store", "--from", source, "--to", target])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("table fv_stats_v1, row city_id = ") && failed.stderr.contains("c9999") && failed.stderr.contains("U+0000"), "\(failed.stderr)")
+        try expectEmpty(target, then: sound)
+    }
 }

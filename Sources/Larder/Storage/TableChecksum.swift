@@ -20,8 +20,11 @@ package struct TableChecksum: Sendable {
     package mutating func add(_ batch: [Column]) {
         guard let count = batch.first?.count else { return }
         buffer.removeAll(keepingCapacity: true)
-        for row in 0..<count {
-            for column in batch { append(column, row) }
+        // Through a buffer pointer, each column is borrowed in place, not copied per value.
+        batch.withUnsafeBufferPointer { columns in
+            for row in 0..<count {
+                for c in columns.indices { append(columns[c], row) }
+            }
         }
         buffer.withUnsafeBytes { hash.update($0) }
         rows += count
@@ -30,7 +33,7 @@ package struct TableChecksum: Sendable {
     /// The hex digest of the rows added.
     package var digest: String { hash.finalize() }
 
-    private mutating func append(_ column: Column, _ row: Int) {
+    private mutating func append(_ column: borrowing Column, _ row: Int) {
         guard column.isValid(row) else {
             buffer.append(0)
             return
