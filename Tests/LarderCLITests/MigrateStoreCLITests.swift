@@ -163,40 +163,38 @@ struct MigrateStoreCLITests {
         try expectEmpty(target, then: sound)
     }
 
-    @Test func aFailurePartWayLeavesTheTargetEmpty() throws {
-        let sound = try sourceStore()
+    /// Migrates a copy of the store `sound` in which `sql` put a NUL in
+    /// text: the copy stops (exit status 1) naming `table`, the row's key
+    /// (holding `key`) and the column `label`, and the target is left empty.
+    func expectNULStops(_ sound: String, _ sql: String, table: String, key: String) throws {
         let broken = dir.file("broken.db")
         try FileManager.default.copyItem(atPath: sound, toPath: broken)
-        // SQLite keeps a NUL in text; PostgreSQL cannot: the copy stops at the
-        // last view table, after every other table was copied, naming the
-        // table, the row's key and the column.
-        let db = try Connection(path: broken)
-        try db.execute("UPDATE fv_stats_v2 SET label = 'b' || char(0) || '3' WHERE label = 'b3'")
+        try Connection(path: broken).execute(sql)
         let target = try TestPostgres.newDatabase()
         let failed = try CLI.run(["migrate-store", "--from", broken, "--to", target])
         #expect(failed.status == 1)
-        #expect(failed.stderr.contains("table fv_stats_v2, row city_id = ") && failed.stderr.contains("berlin") && failed.stderr.contains("column label holds the character U+0000 (NUL)"),
-                "\(failed.stderr)")
+        #expect(failed.stderr.contains("table \(table), row city_id = ") && failed.stderr.contains(key)
+                    && failed.stderr.contains("column label holds the character U+0000 (NUL)"), "\(failed.stderr)")
         try expectEmpty(target, then: sound)
+    }
+
+    /// SQLite keeps a NUL in text; PostgreSQL cannot: the copy stops at the
+    /// last view table, after every other table was copied.
+    @Test func aFailurePartWayLeavesTheTargetEmpty() throws {
+        try expectNULStops(try sourceStore(), "UPDATE fv_stats_v2 SET label = 'b' || char(0) || '3' WHERE label = 'b3'",
+                           table: "fv_stats_v2", key: "berlin")
     }
 
     /// A table of more rows than one batch goes in as several `COPY`s, the
     /// next batch read while the last is copied; when a later batch fails
     /// (a NUL in its last row), nothing of the store is kept either.
     @Test func aFailureInALaterBatchOfATableLeavesTheTargetEmpty() throws {
-        let source = dir.file("large.db")
-        #expect(try CLI.run(["apply", try dir.write("v1.yaml", Self.definitions(version2: false)), "--store", source]).status == 0)
+        let sound = dir.file("large.db")
+        #expect(try CLI.run(["apply", try dir.write("v1.yaml", Self.definitions(version2: false)), "--store", sound]).status == 0)
         let rows = (0..<70_000).map { "c\($0),2026-01-01T00:00:00Z,0.5,true,l\($0),\"[1, 2]\"" }
         let csv = try dir.write("large.csv", "city_id,event_timestamp,rate,busy,label,embedding\n" + rows.joined(separator: "\n") + "\n")
-        #expect(try CLI.run(["backfill", "stats", "--input", csv, "--store", source]).status == 0)
-        let sound = dir.file("large-sound.db")
-        try FileManager.default.copyItem(atPath: source, toPath: sound)
-        let db = try Connection(path: source)
-        try db.execute("UPDATE fv_stats_v1 SET label = 'x' || char(0) WHERE city_id = (SELECT MAX(city_id) FROM fv_stats_v1)")
-        let target = try TestPostgres.newDatabase()
-        let failed = try CLI.run(["migrate-store", "--from", source, "--to", target])
-        #expect(failed.status == 1)
-        #expect(failed.stderr.contains("table fv_stats_v1, row city_id = ") && failed.stderr.contains("c9999") && failed.stderr.contains("U+0000"), "\(failed.stderr)")
-        try expectEmpty(target, then: sound)
+        #expect(try CLI.run(["backfill", "stats", "--input", csv, "--store", sound]).status == 0)
+        try expectNULStops(sound, "UPDATE fv_stats_v1 SET label = 'x' || char(0) WHERE city_id = (SELECT MAX(city_id) FROM fv_stats_v1)",
+                           table: "fv_stats_v1", key: "c9999")
     }
 }
