@@ -17,48 +17,72 @@ package struct TableChecksum: Sendable {
     package init() {}
 
     /// Adds the rows of `batch` (one column per table column, equal counts).
+    ///
+    /// - Complexity: O(rows × columns): the batch's canonical form is
+    ///   written into one reused buffer, then hashed at once.
     package mutating func add(_ batch: [Column]) {
-        guard let count = batch.first?.count else { return }
-        buffer.removeAll(keepingCapacity: true)
-        // Through a buffer pointer, each column is borrowed in place, not copied per value.
-        batch.withUnsafeBufferPointer { columns in
-            for row in 0..<count {
-                for c in columns.indices { append(columns[c], row) }
+        guard let count = batch.first?.count, count > 0 else { return }
+        let size = batch.reduce(0) { $0 + Self.bound(of: $1, rows: count) }
+        if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
+        let used = buffer.withUnsafeMutableBytes { out in
+            // Through a buffer pointer, each column is borrowed in place, not copied per value.
+            batch.withUnsafeBufferPointer { columns in
+                var at = 0
+                for row in 0..<count {
+                    for c in columns.indices { at = Self.write(columns[c], row, into: out, at: at) }
+                }
+                return at
             }
         }
-        buffer.withUnsafeBytes { hash.update($0) }
+        buffer.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[..<used])) }
         rows += count
     }
 
     /// The hex digest of the rows added.
     package var digest: String { hash.finalize() }
 
-    private mutating func append(_ column: borrowing Column, _ row: Int) {
-        guard column.isValid(row) else {
-            buffer.append(0)
-            return
-        }
-        buffer.append(1)
+    /// At most the bytes that `rows` values of `column` take in canonical form.
+    private static func bound(of column: Column, rows: Int) -> Int {
         switch column.type {
-        case .int64, .timestamp: appendWord(UInt64(bitPattern: column.ints[row]))
-        case .float64:
-            let value = column.doubles[row]
-            appendWord(value.isNaN ? Double.nan.bitPattern : value.bitPattern)
-        case .bool: buffer.append(column.bools[row] ? 1 : 0)
-        case .string, .bytes:
-            let bytes = column.byteSlice(row)
-            appendWord32(UInt32(bytes.count))
-            buffer.append(contentsOf: bytes)
-        case .vector(let n):
-            for i in 0..<n { appendWord32(column.floats[row * n + i].bitPattern) }
+        case .int64, .timestamp, .float64: rows * 9
+        case .bool: rows * 2
+        case .string, .bytes: rows * 5 + column.bytes.count
+        case .vector(let n): rows * (1 + 4 * n)
         }
     }
 
-    private mutating func appendWord(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
-    }
-
-    private mutating func appendWord32(_ value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    /// Writes value `row` of `column` in canonical form at byte `at` of
+    /// `out` (room enough, see ``bound(of:rows:)``); returns where the next
+    /// value goes.
+    @inline(__always)
+    private static func write(_ column: borrowing Column, _ row: Int, into out: UnsafeMutableRawBufferPointer, at: Int) -> Int {
+        guard column.isValid(row) else {
+            out[at] = 0
+            return at + 1
+        }
+        out[at] = 1
+        let value = out.baseAddress! + at + 1
+        switch column.type {
+        case .int64, .timestamp:
+            value.storeBytes(of: UInt64(bitPattern: column.ints[row]).littleEndian, as: UInt64.self)
+            return at + 9
+        case .float64:
+            let double = column.doubles[row]
+            value.storeBytes(of: (double.isNaN ? Double.nan.bitPattern : double.bitPattern).littleEndian, as: UInt64.self)
+            return at + 9
+        case .bool:
+            value.storeBytes(of: column.bools[row] ? 1 : 0, as: UInt8.self)
+            return at + 2
+        case .string, .bytes:
+            let start = column.offsets[row], length = column.offsets[row + 1] - start
+            value.storeBytes(of: UInt32(length).littleEndian, as: UInt32.self)
+            if length > 0 {
+                column.bytes.withUnsafeBytes { bytes in (value + 4).copyMemory(from: bytes.baseAddress! + start, byteCount: length) }
+            }
+            return at + 5 + length
+        case .vector(let n):
+            for i in 0..<n { (value + 4 * i).storeBytes(of: column.floats[row * n + i].bitPattern.littleEndian, as: UInt32.self) }
+            return at + 1 + 4 * n
+        }
     }
 }
