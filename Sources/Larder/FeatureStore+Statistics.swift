@@ -25,7 +25,10 @@ extension FeatureStore {
     /// Each feature is held to `thresholds`, over which go its own
     /// thresholds from the definitions (`expect: {drift: …}`), over which go
     /// `overrides` (by feature name): the most specific wins. An override
-    /// for a feature the view does not have fails with ``LarderError/Category/notFound``.
+    /// for a feature the view does not have fails with ``LarderError/Category/notFound``,
+    /// and so does a baseline or current selection that holds no committed
+    /// run: there is nothing to compare, and a pipeline that gates on drift
+    /// must not read that as "no drift".
     public func drift(view: String, version: Int? = nil, baseline: RunSelection, current: RunSelection,
                       thresholds: DriftThresholds = DriftThresholds(),
                       overrides: [String: DriftOverrides] = [:]) throws(LarderError) -> DriftReport {
@@ -37,9 +40,15 @@ extension FeatureStore {
             let perFeature = Dictionary(uniqueKeysWithValues: target.features.map { f in
                 (f.name, f.expectations.drift.overridden(by: overrides[f.name] ?? DriftOverrides()))
             })
-            return DriftReport(baseline: try state.session.statistics(of: target, runs: baseline, cache: runStatistics),
-                               current: try state.session.statistics(of: target, runs: current, cache: runStatistics), thresholds: thresholds,
-                               overrides: perFeature)
+            func statistics(_ side: String, _ runs: RunSelection) throws -> ViewStatistics {
+                let statistics = try state.session.statistics(of: target, runs: runs, cache: runStatistics)
+                guard !statistics.runs.isEmpty else {
+                    throw LarderError.notFound("the \(side) (\(runs.summary)) holds no committed run of \(target.name)@\(target.version): there is nothing to compare")
+                }
+                return statistics
+            }
+            return DriftReport(baseline: try statistics("baseline", baseline), current: try statistics("current", current),
+                               thresholds: thresholds, overrides: perFeature)
         }
     }
 }

@@ -29,7 +29,7 @@ struct StoreOptions: ParsableArguments {
     /// budget of `cacheMegabytes` when given.
     func open(cacheMegabytes: Int? = nil) throws -> FeatureStore {
         var storeOptions = FeatureStore.Options(create: false, cacheBytes: cacheMegabytes.map { $0 << 20 }, durable: durable)
-        if verbose { storeOptions.log = { @Sendable message in printError("larder: " + message) } }
+        if verbose { storeOptions.log = { @Sendable message in writeStandardError("larder: \(message)\n") } }
         return try FeatureStore.open(path, options: storeOptions)
     }
 }

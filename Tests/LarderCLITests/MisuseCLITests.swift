@@ -83,10 +83,22 @@ import Testing
         let created = try runProcess("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(other)'); c.execute('create table t(x)'); c.commit()"])
         #expect(created.status == 0, "\(created.stderr)")
         let before = try Data(contentsOf: URL(fileURLWithPath: other))
-        let result = try CLI.run(["list", "--store", other])
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("other.db: is an SQLite database, but not a Larder store"), "\(result.stderr)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == before)
+        _ = try dir.write("defs.yaml", exampleDefinitions)
+        // Commands that make a store when there is none do not make one inside someone else's database.
+        for command in [["list"], ["init"], ["apply", dir.file("defs.yaml")]] {
+            let result = try CLI.run(command + ["--store", other])
+            #expect(result.status == 2, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("other.db: is an SQLite database, but not a Larder store"), "\(command): \(result.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == before, "\(command) changed the file")
+        }
+        // An SQLite database with nothing in it yet becomes a store.
+        let blank = dir.file("blank.db")
+        let made = try runProcess("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(blank)'); c.execute('pragma user_version = 7'); c.commit()"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: blank)[.size] as? Int ?? 0 > 0)
+        let initialized = try CLI.run(["init", "--store", blank])
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        #expect(try CLI.run(["list", "--store", blank]).status == 0)
     }
 
     @Test func readOnlyStoresAndFoldersCanBeRead() throws {

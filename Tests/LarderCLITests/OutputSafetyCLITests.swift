@@ -51,6 +51,20 @@ import Testing
         #expect(try leftovers().isEmpty, sourceLocation: sourceLocation)
     }
 
+    @Test func anOutputNamedForAFormatLarderDoesNotWriteIsRefused() throws {
+        let (spine, _) = try prepared()
+        let refs = ["--features", "driver_stats:conv_rate"]
+        for name in ["train.parquet", "train.JSON", "rows.avro"] {
+            try expectRefused(["historical", "--spine", spine] + refs + ["--output", dir.file(name)], "Larder does not write")
+            try expectRefused(["export", "driver_stats", "--output", dir.file(name)], "\(name): Larder does not write")
+            #expect(!FileManager.default.fileExists(atPath: dir.file(name)))
+        }
+        // Said outright, the format is written under any name.
+        let csv = try CLI.run(["historical", "--spine", spine] + refs + ["--output", dir.file("train.parquet"), "--format", "csv", "--store", store])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(try String(contentsOfFile: dir.file("train.parquet"), encoding: .utf8).hasPrefix("driver_id,event_timestamp,label,conv_rate\n"))
+    }
+
     @Test func outputsThatAreTheStoreAreRefused() throws {
         let (spine, _) = try prepared()
         let refs = ["--features", "driver_stats:conv_rate"]
@@ -109,7 +123,7 @@ import Testing
         try expectRefused(["historical", "--from-manifest", manifest, "--output", output], "the result differs")
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "an earlier, complete file\n")
         // The manifest being reproduced is an input: it can be neither output.
-        try expectRefused(["historical", "--from-manifest", manifest, "--output", manifest], "it is the manifest being reproduced")
+        try expectRefused(["historical", "--from-manifest", manifest, "--output", manifest, "--format", "csv"], "it is the manifest being reproduced")
     }
 
     @Test func manifestsAreCheckedOnReplay() throws {

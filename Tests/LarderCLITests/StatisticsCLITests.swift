@@ -61,6 +61,14 @@ import Testing
         #expect(loose.status == 0, "\(loose.stdout)\(loose.stderr)")
         let bad = try CLI.run(["drift", "stats", "--baseline", "yesterday", "--current", "3", "--store", store])
         #expect(bad.status == 1 && bad.stderr.contains("yesterday"))
+        // A side that holds no run is an error, never "no drift": a pipeline gating on drift must stop.
+        let empty = try CLI.run(["drift", "stats", "--baseline", "2020-01-01T00:00:00Z..2020-02-01T00:00:00Z", "--current", "3", "--store", store])
+        #expect(empty.status == 1 && empty.stdout.isEmpty, "\(empty.stdout)\(empty.stderr)")
+        #expect(empty.stderr.contains("the baseline (runs committed from 2020-01-01T00:00:00.000000Z to 2020-02-01T00:00:00.000000Z) holds no committed run of stats@1"),
+                "\(empty.stderr)")
+        let noCurrent = try CLI.run(["drift", "stats", "--baseline", "1", "--current", "2100-01-01T00:00:00Z..", "--store", store])
+        #expect(noCurrent.status == 1 && noCurrent.stderr.contains("the current (runs committed since 2100-01-01T00:00:00.000000Z) holds no committed run"),
+                "\(noCurrent.stderr)")
     }
 
     @Test func driftThresholdsFromTheCommandLine() throws {

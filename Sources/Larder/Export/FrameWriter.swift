@@ -66,17 +66,29 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case arrow
 
     /// The format an output path suggests: `.jsonl`/`.ndjson` → JSON Lines,
-    /// `.arrow`/`.feather`/`.ipc` → Arrow, anything else (and `-`) → CSV.
-    public init(guessingFrom path: String) {
+    /// `.arrow`/`.feather`/`.ipc` → Arrow, anything else (and `-`) → CSV —
+    /// except a name that promises a format Larder does not write
+    /// (``foreignExtensions``), which is refused rather than filled with CSV.
+    ///
+    /// - Throws: ``LarderError/Category/invalidInput`` for such a name.
+    public init(guessingFrom path: String) throws(LarderError) {
         let lower = path.lowercased()
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") {
             self = .jsonl
         } else if lower.hasSuffix(".arrow") || lower.hasSuffix(".feather") || lower.hasSuffix(".ipc") {
             self = .arrow
+        } else if let foreign = OutputFormat.foreignExtensions.first(where: { lower.hasSuffix($0) }) {
+            throw .invalidInput("\(path): Larder does not write \(foreign) files; it writes CSV, JSON Lines and Arrow "
+                                + "(name the file .csv, .jsonl or .arrow, or give --format csv|jsonl|arrow)")
         } else {
             self = .csv
         }
     }
+
+    /// Extensions of formats Larder does not write, refused by
+    /// ``init(guessingFrom:)``: `.json` (a JSON document; JSON Lines is
+    /// `.jsonl`), Parquet, ORC, Avro, Excel.
+    public static let foreignExtensions = [".json", ".parquet", ".pq", ".orc", ".avro", ".xlsx", ".xls"]
 
     /// Opens a writer of this format to `destination`, for columns named
     /// `names` of types `types`. A file is written beside its path and

@@ -30,7 +30,7 @@ struct JSONLinesWriter: FrameWriter {
         let keys = schema.names.enumerated().map { i, name in
             var key: [UInt8] = [i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ",")]
             var name = name
-            name.withUTF8 { Self.appendString($0, to: &key) }
+            name.withUTF8 { JSONValue.appendQuoted($0, to: &key) }
             key.append(UInt8(ascii: ":"))
             return key
         }
@@ -65,7 +65,7 @@ struct JSONLinesWriter: FrameWriter {
                 if value.isFinite {
                     TextFormatting.appendFinite(value, to: &out)
                 } else {
-                    appendNonFinite(isNaN: value.isNaN, isNegative: value < 0, to: &out)
+                    JSONValue.appendNonFinite(isNaN: value.isNaN, isNegative: value < 0, to: &out)
                 }
             }
         case .bool:
@@ -75,7 +75,7 @@ struct JSONLinesWriter: FrameWriter {
         case .string:
             column.bytes.withUnsafeBufferPointer { bytes in
                 chunk.appendCells(rows, validity: column.validity, null: "null") { row, out in
-                    appendString(UnsafeBufferPointer(rebasing: bytes[column.offsets[row]..<column.offsets[row + 1]]), to: &out)
+                    JSONValue.appendQuoted(UnsafeBufferPointer(rebasing: bytes[column.offsets[row]..<column.offsets[row + 1]]), to: &out)
                 }
             }
         case .bytes:
@@ -96,50 +96,11 @@ struct JSONLinesWriter: FrameWriter {
                     if value.isFinite {
                         TextFormatting.appendFinite(value, to: &out)
                     } else {
-                        appendNonFinite(isNaN: value.isNaN, isNegative: value < 0, to: &out)
+                        JSONValue.appendNonFinite(isNaN: value.isNaN, isNegative: value < 0, to: &out)
                     }
                 }
                 out.append(UInt8(ascii: "]"))
             }
         }
     }
-
-    /// Appends `"NaN"`, `"Infinity"` or `"-Infinity"`.
-    private static func appendNonFinite(isNaN: Bool, isNegative: Bool, to out: inout [UInt8]) {
-        if isNaN {
-            TextFormatting.appendASCII("\"NaN\"", to: &out)
-        } else {
-            TextFormatting.appendASCII(isNegative ? "\"-Infinity\"" : "\"Infinity\"", to: &out)
-        }
-    }
-
-    /// Appends UTF-8 text as a JSON string.
-    private static func appendString(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var runStart = 0
-        for i in text.indices {
-            let byte = text[i]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<i]))
-            runStart = i + 1
-            switch byte {
-            case UInt8(ascii: "\""): TextFormatting.appendASCII("\\\"", to: &out)
-            case UInt8(ascii: "\\"): TextFormatting.appendASCII("\\\\", to: &out)
-            case 0x0A: TextFormatting.appendASCII("\\n", to: &out)
-            case 0x0D: TextFormatting.appendASCII("\\r", to: &out)
-            case 0x09: TextFormatting.appendASCII("\\t", to: &out)
-            case 0x08: TextFormatting.appendASCII("\\b", to: &out)
-            case 0x0C: TextFormatting.appendASCII("\\f", to: &out)
-            default:
-                TextFormatting.appendASCII("\\u00", to: &out)
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 15)])
-            }
-        }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
-        out.append(UInt8(ascii: "\""))
-    }
-
-    /// Lowercase hexadecimal digits, for `\u00XX` escapes.
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -26,6 +26,18 @@ public struct RunSelection: Sendable, Equatable {
     /// The runs committed at or after `from` and before `to` (either may be open).
     public static func committed(from: Timestamp?, to: Timestamp?) -> RunSelection { RunSelection(ids: nil, from: from, to: to) }
 
+    /// The selection in words, for messages: `every run`, `runs 3, 4`,
+    /// `runs committed from 2026-11-01T00:00:00.000000Z to …`.
+    package var summary: String {
+        if let ids { return (ids.count == 1 ? "run " : "runs ") + ids.map(String.init).joined(separator: ", ") }
+        switch (from, to) {
+        case (nil, nil): return "every run"
+        case (let from?, nil): return "runs committed since \(from)"
+        case (nil, let to?): return "runs committed before \(to)"
+        case (let from?, let to?): return "runs committed from \(from) to \(to)"
+        }
+    }
+
     /// Parses the command line's spelling: `ID` (one run), `FROM..TO`
     /// (commit times, RFC 3339, either side may be empty), or `last:DURATION`
     /// (runs committed in the last `7d`, `12h`, … before `now`).

@@ -19,8 +19,8 @@ public struct OnlineResult: Sendable {
 
 extension OnlineResult {
     /// The event time Feast's feature server gives join keys and missing
-    /// rows: the epoch.
-    static let noEventTime = "1970-01-01T00:00:00Z"
+    /// rows, the epoch, as a JSON string.
+    static let noEventTime: StaticString = #""1970-01-01T00:00:00Z""#
 
     /// The answer in the JSON shape of semantics §8 (Feast's feature
     /// server): `{"metadata": {"feature_names": [keys…, features…]},
@@ -36,60 +36,132 @@ extension OnlineResult {
     }
 
     /// Appends the bytes of ``json(entities:)`` to `out`, written straight
-    /// from the columns (no intermediate JSON tree): what a server sends.
+    /// from the columns, a column at a time (no intermediate JSON tree or
+    /// string per value): what a server sends.
     ///
     /// - Complexity: O(e · (k + f)) for e entities, k join keys, f features.
     public func writeJSON(entities: FeatureFrame, into out: inout [UInt8]) {
         let rows = entityCount
         out.reserveCapacity(out.count + 64 + (entities.columns.count + values.count) * (70 + rows * 48))
-        func list(_ count: Int, _ element: (Int, inout [UInt8]) -> Void) {
+        /// Appends `[` … `]` with `element(row)` for each row, comma-separated.
+        func list(_ element: (Int, inout [UInt8]) -> Void) {
             out.append(UInt8(ascii: "["))
-            for i in 0..<count {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                element(i, &out)
+            for row in 0..<rows {
+                if row > 0 { out.append(UInt8(ascii: ",")) }
+                element(row, &out)
             }
             out.append(UInt8(ascii: "]"))
         }
-        func raw(_ text: StaticString, _ out: inout [UInt8]) {
-            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        TextFormatting.appendASCII(#"{"metadata":{"feature_names":["#, to: &out)
+        for (i, name) in (entities.names + featureNames).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.appendQuoted(name, to: &out)
         }
-        func value(_ column: Column, _ row: Int, _ out: inout [UInt8]) {
-            switch column.type {
-            case .int64 where column.isValid(row): out.append(contentsOf: String(column.ints[row]).utf8)
-            default: out.append(contentsOf: JSONValue(column, row: row).rendered.utf8)
-            }
-        }
-        let present = "\"\(FeatureStatus.present.rawValue)\""
-        raw(#"{"metadata":{"feature_names":"#, &out)
-        let names = entities.names + featureNames
-        list(names.count) { i, out in JSONValue.appendQuoted(names[i], to: &out) }
-        raw(#"},"results":["#, &out)
+        TextFormatting.appendASCII(#"]},"results":["#, to: &out)
         for (c, column) in entities.columns.enumerated() {
             if c > 0 { out.append(UInt8(ascii: ",")) }
-            raw(#"{"event_timestamps":"#, &out)
-            list(rows) { _, out in JSONValue.appendQuoted(OnlineResult.noEventTime, to: &out) }
-            raw(#","statuses":"#, &out)
-            list(rows) { _, out in out.append(contentsOf: present.utf8) }
-            raw(#","values":"#, &out)
-            list(rows) { row, out in value(column, row, &out) }
+            TextFormatting.appendASCII(#"{"event_timestamps":"#, to: &out)
+            list { _, out in TextFormatting.appendASCII(OnlineResult.noEventTime, to: &out) }
+            TextFormatting.appendASCII(#","statuses":"#, to: &out)
+            list { _, out in TextFormatting.appendASCII(#""PRESENT""#, to: &out) }
+            TextFormatting.appendASCII(#","values":"#, to: &out)
+            OnlineResult.appendValues(of: column, to: &out)
             out.append(UInt8(ascii: "}"))
         }
         for f in values.indices {
             if f > 0 || !entities.columns.isEmpty { out.append(UInt8(ascii: ",")) }
-            raw(#"{"event_timestamps":"#, &out)
-            list(rows) { row, out in
-                if let time = eventTimestamps[f][row] { JSONValue.appendQuoted(time.description, to: &out) } else { JSONValue.appendQuoted(OnlineResult.noEventTime, to: &out) }
+            TextFormatting.appendASCII(#"{"event_timestamps":"#, to: &out)
+            eventTimestamps[f].withUnsafeBufferPointer { times in
+                list { row, out in
+                    guard let time = times[row] else { return TextFormatting.appendASCII(OnlineResult.noEventTime, to: &out) }
+                    out.append(UInt8(ascii: "\""))
+                    Timestamp.write(time.microseconds, into: &out)
+                    out.append(UInt8(ascii: "\""))
+                }
             }
-            raw(#","statuses":"#, &out)
-            list(rows) { row, out in
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: statuses[f][row].rawValue.utf8)
-                out.append(UInt8(ascii: "\""))
+            TextFormatting.appendASCII(#","statuses":"#, to: &out)
+            statuses[f].withUnsafeBufferPointer { statuses in
+                list { row, out in
+                    out.append(UInt8(ascii: "\""))
+                    var name = statuses[row].rawValue
+                    name.withUTF8 { out.append(contentsOf: $0) }
+                    out.append(UInt8(ascii: "\""))
+                }
             }
-            raw(#","values":"#, &out)
-            list(rows) { row, out in value(values[f], row, &out) }
+            TextFormatting.appendASCII(#","values":"#, to: &out)
+            OnlineResult.appendValues(of: values[f], to: &out)
             out.append(UInt8(ascii: "}"))
         }
-        raw("]}", &out)
+        TextFormatting.appendASCII("]}", to: &out)
+    }
+
+    /// Appends `column`'s values as a JSON array: numbers, strings,
+    /// booleans, timestamps as RFC 3339 strings, bytes as base64 strings,
+    /// vectors as arrays of numbers (a non-finite element as `null`),
+    /// non-finite `float64` values as the strings `NaN`, `Infinity`,
+    /// `-Infinity`, and `null` for a null.
+    static func appendValues(of column: Column, to out: inout [UInt8]) {
+        /// Appends `[` … `]`, `null` for an invalid row, `value(row)` for a valid one.
+        func cells(_ value: (Int, inout [UInt8]) -> Void) {
+            out.append(UInt8(ascii: "["))
+            for row in 0..<column.count {
+                if row > 0 { out.append(UInt8(ascii: ",")) }
+                if column.validity[row] { value(row, &out) } else { TextFormatting.appendASCII("null", to: &out) }
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        switch column.type {
+        case .int64:
+            column.ints.withUnsafeBufferPointer { ints in cells { row, out in TextFormatting.appendInteger(ints[row], to: &out) } }
+        case .float64:
+            column.doubles.withUnsafeBufferPointer { doubles in
+                cells { row, out in
+                    let value = doubles[row]
+                    if value.isFinite {
+                        TextFormatting.appendFinite(value, to: &out)
+                    } else {
+                        JSONValue.appendNonFinite(isNaN: value.isNaN, isNegative: value < 0, to: &out)
+                    }
+                }
+            }
+        case .bool:
+            column.bools.withUnsafeBufferPointer { bools in
+                cells { row, out in TextFormatting.appendASCII(bools[row] ? "true" : "false", to: &out) }
+            }
+        case .timestamp:
+            column.ints.withUnsafeBufferPointer { ints in
+                cells { row, out in
+                    out.append(UInt8(ascii: "\""))
+                    Timestamp.write(ints[row], into: &out)
+                    out.append(UInt8(ascii: "\""))
+                }
+            }
+        case .string:
+            column.bytes.withUnsafeBufferPointer { bytes in
+                cells { row, out in
+                    JSONValue.appendQuoted(UnsafeBufferPointer(rebasing: bytes[column.offsets[row]..<column.offsets[row + 1]]), to: &out)
+                }
+            }
+        case .bytes:
+            column.bytes.withUnsafeBufferPointer { bytes in
+                cells { row, out in
+                    out.append(UInt8(ascii: "\""))
+                    TextFormatting.appendBase64(UnsafeBufferPointer(rebasing: bytes[column.offsets[row]..<column.offsets[row + 1]]), to: &out)
+                    out.append(UInt8(ascii: "\""))
+                }
+            }
+        case .vector(let dimension):
+            column.floats.withUnsafeBufferPointer { floats in
+                cells { row, out in
+                    out.append(UInt8(ascii: "["))
+                    for i in row * dimension..<(row + 1) * dimension {
+                        if i > row * dimension { out.append(UInt8(ascii: ",")) }
+                        let value = Double(floats[i])
+                        if value.isFinite { TextFormatting.appendFinite(value, to: &out) } else { TextFormatting.appendASCII("null", to: &out) }
+                    }
+                    out.append(UInt8(ascii: "]"))
+                }
+            }
+        }
     }
 }

@@ -17,8 +17,10 @@ enum StoreFiles {
     /// cannot make its `-shm` file) and with no write-ahead log pending is
     /// opened immutable: it can be read, not written.
     ///
-    /// - Parameter create: make a new store when there is no file (or an
-    ///   empty one); otherwise that is an error.
+    /// - Parameter create: make a new store when there is no file, an empty
+    ///   one, or an SQLite database with nothing in it; otherwise that is an
+    ///   error. A database that holds anything but a Larder store is never
+    ///   written, with or without `create`.
     /// - Throws: ``LarderError/usage(_:)`` for an empty path;
     ///   ``LarderError/io(path:message:)`` for a missing file (without
     ///   `create`), a directory, an empty file (without `create`), a file that
@@ -36,12 +38,16 @@ enum StoreFiles {
         let folder = FilePath.split(path).folder
         let immutableFallback = exists && !FileSystem.isWritable(folder) && !FileSystem.exists(path + "-wal")
         do {
-            if !create {
-                // Look before changing anything: a file that is not a Larder store is left as it is.
+            if exists && FileSystem.size(path) > 0 {
+                // Look before changing anything: a database that is not a Larder store is left as it is,
+                // and a new store is made only in a new file or a database that holds nothing yet.
                 let probe = try openReading(path, access: .readOnly, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
                                             immutableFallback: immutableFallback)
-                guard try probe.hasTable("larder_migrations") else {
-                    throw LarderError.storage(path: path, message: "is an SQLite database, but not a Larder store (it has no larder_migrations table)")
+                if try !probe.hasTable("larder_migrations") {
+                    guard create, try probe.queryInt("SELECT COUNT(*) FROM sqlite_schema") == 0 else {
+                        throw LarderError.storage(path: path, message: "is an SQLite database, but not a Larder store (it has no larder_migrations table)"
+                                                  + (create ? "; a store is made only in a new file or an empty database" : ""))
+                    }
                 }
             }
             return try openReading(path, access: .readWrite, busyTimeoutMilliseconds: busyTimeoutMilliseconds, immutableFallback: immutableFallback)

@@ -1,6 +1,8 @@
 /// A JSON value, rendered compactly with object keys in sorted order: the
-/// one JSON writer behind every `--format json` listing, the online answer
-/// and the reject file, so every client prints the same bytes.
+/// one JSON writer behind every `--format json` listing and the reject
+/// file, so every client prints the same bytes. Its string quoting
+/// (``appendQuoted(_:to:)``) and its spelling of non-finite numbers are
+/// also what the online answer (``OnlineResult``) and JSON Lines exports write.
 package enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral {
     case string(String)
     case int(Int)
@@ -36,36 +38,52 @@ package enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral {
 
     /// Appends `text` as a JSON string literal (``quoted(_:)``) to `out`.
     package static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { appendQuoted($0, to: &out) }
+    }
+
+    /// Appends the UTF-8 `text` as a JSON string literal: `"` and `\`
+    /// escaped, control characters as `\n` `\r` `\t` `\b` `\f` or `\u00XX`,
+    /// everything else (non-ASCII included) copied as it is, a run at a
+    /// time. The text is taken to be valid UTF-8, as every Larder reader
+    /// ensures.
+    package static func appendQuoted(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        var runStart = 0
+        for i in text.indices {
+            let byte = text[i]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<i]))
+            runStart = i + 1
             switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            default: out.append(byte)
+            case UInt8(ascii: "\""): TextFormatting.appendASCII("\\\"", to: &out)
+            case UInt8(ascii: "\\"): TextFormatting.appendASCII("\\\\", to: &out)
+            case 0x0A: TextFormatting.appendASCII("\\n", to: &out)
+            case 0x0D: TextFormatting.appendASCII("\\r", to: &out)
+            case 0x09: TextFormatting.appendASCII("\\t", to: &out)
+            case 0x08: TextFormatting.appendASCII("\\b", to: &out)
+            case 0x0C: TextFormatting.appendASCII("\\f", to: &out)
+            default:
+                TextFormatting.appendASCII("\\u00", to: &out)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 15)])
             }
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Row `row` of `column`: numbers, strings, booleans, timestamps as RFC
-    /// 3339 strings, bytes as base64, vectors as arrays, non-finite floats
-    /// as the strings `NaN`, `Infinity`, `-Infinity`.
-    package init(_ column: Column, row: Int) {
-        switch column.value(row) {
-        case .null: self = .null
-        case .int64(let v): self = .int(Int(v))
-        case .float64(let v): self = v.isFinite ? .double(v) : .string(v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"))
-        case .bool(let v): self = .bool(v)
-        case .string(let v): self = .string(v)
-        case .timestamp(let v): self = .string(v.description)
-        case .bytes: self = .string(column.value(row).text)
-        case .vector(let v): self = .array(v.map { .double(Double($0)) })
+    /// Appends `"NaN"`, `"Infinity"` or `"-Infinity"`: JSON has no
+    /// non-finite numbers, so they are strings, distinct from null, that
+    /// Python's `float()` and pandas read back as the values.
+    package static func appendNonFinite(isNaN: Bool, isNegative: Bool, to out: inout [UInt8]) {
+        if isNaN {
+            TextFormatting.appendASCII("\"NaN\"", to: &out)
+        } else {
+            TextFormatting.appendASCII(isNegative ? "\"-Infinity\"" : "\"Infinity\"", to: &out)
         }
     }
+
+    /// Lowercase hexadecimal digits, for `\u00XX` escapes.
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

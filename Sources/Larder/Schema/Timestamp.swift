@@ -82,7 +82,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         public var description: String {
             switch self {
             case .malformed: "not an RFC 3339 timestamp (expected e.g. 2026-11-26T10:00:00Z)"
-            case .missingOffset: "timestamp has no UTC offset (add Z or ±HH:MM, or pass --assume-utc)"
+            case .missingOffset: "timestamp has no UTC offset (add Z or ±HH:MM, or pass --assume-utc; assume_utc=true over HTTP and in Python)"
             case .outOfRange: "timestamp has a field out of range"
             case .tooPrecise: "timestamp has sub-microsecond digits (Larder stores microseconds)"
             case .unsupportedYear: "timestamp is outside years 0001–9999 (UTC)"
