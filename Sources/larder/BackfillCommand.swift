@@ -14,7 +14,7 @@ extension IngestOptions.TimeUnit: ExpressibleByArgument {}
 struct BackfillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
-        abstract: "Write rows from a CSV or JSON Lines file (or stdin) to a feature view as one atomic ingest run, "
+        abstract: "Write rows from a CSV, JSON Lines, JSON columns or Arrow file (or stdin) to a feature view as one atomic ingest run, "
             + "or run a command per interval of history (--command), one run each, kept in the ledger.",
         discussion: """
             Columns: the entity's join keys, event_timestamp, optionally created_timestamp, and features by name.
