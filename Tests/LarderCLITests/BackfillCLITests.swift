@@ -79,7 +79,7 @@ func goodRow(_ id: Int) -> String {
         Malformed(name: "bad timestamp feature", text: badRow("11,2026-11-26T10:00:00Z,0.5,3,oslo,true,aGk=,yesterday,\"[0.5,1]\""),
                   line: 3, column: "seen", value: "yesterday", reason: "not an RFC 3339 timestamp"),
         Malformed(name: "NaN not allowed", text: badRow("11,2026-11-26T10:00:00Z,NaN,3,oslo,true,aGk=,2026-11-26T09:00:00Z,\"[0.5,1]\""),
-                  line: 3, column: "conv_rate", value: "nan", reason: "NaN is not allowed"),
+                  line: 3, column: "conv_rate", value: "NaN", reason: "NaN is not allowed"),
         Malformed(name: "above max", text: badRow("11,2026-11-26T10:00:00Z,1.5,3,oslo,true,aGk=,2026-11-26T09:00:00Z,\"[0.5,1]\""),
                   line: 3, column: "conv_rate", value: "1.5", reason: "above max 1"),
         Malformed(name: "below min", text: badRow("11,2026-11-26T10:00:00Z,-0.25,3,oslo,true,aGk=,2026-11-26T09:00:00Z,\"[0.5,1]\""),

@@ -389,9 +389,10 @@ import Testing
     }
 
     @Test func jsonlNestedObjectIsRefused() throws {
-        let output = try readJSONL("{\"id\": 1, \"v\": {\"a\": 1}}\n", columns: ["id", "v"])
+        let output = try readJSONL("{\"id\": 1, \"v\": {\"a\": [1, {}]}, \"w\": 2}\n", columns: ["id", "v", "w"])
         #expect(output.rows.isEmpty)
         #expect(output.bad.first?.column == "v")
+        #expect(output.bad.first?.value == "{\"a\": [1, {}]}", "the value is the object, not the rest of the line")
         #expect(output.bad.first?.reason == "nested objects are not supported")
     }
 

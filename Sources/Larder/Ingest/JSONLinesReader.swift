@@ -259,7 +259,8 @@ struct JSONLinesReader {
             try parser.skipValue()
             kind = .array
         case UInt8(ascii: "{"):
-            throw Failure(column: columns[column], value: parser.text(start ..< parser.n),
+            try parser.skipValue()
+            throw Failure(column: columns[column], value: parser.text(start ..< parser.p),
                           reason: "nested objects are not supported")
         default:
             try parser.number()

@@ -24,17 +24,18 @@ public enum FeatureValue: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The text a user reads for this value.
+    /// The text a user reads for this value; a NaN is `NaN`, as CSV and
+    /// JSON output spell it and every reader accepts it.
     public var description: String {
         switch self {
         case .null: "null"
         case .int64(let v): String(v)
-        case .float64(let v): String(v)
+        case .float64(let v): v.isNaN ? "NaN" : String(v)
         case .bool(let v): String(v)
         case .string(let v): v
         case .bytes(let v): "<\(v.count) bytes>"
         case .timestamp(let v): v.description
-        case .vector(let v): "[" + v.map { String($0) }.joined(separator: ", ") + "]"
+        case .vector(let v): "[" + v.map { $0.isNaN ? "NaN" : String($0) }.joined(separator: ", ") + "]"
         }
     }
 }
