@@ -22,8 +22,8 @@ import PostgresNIO
 /// cost of every insert, to spare a retry that duplicates alone need.)
 ///
 /// The sorted rest of a large run (`ordered` batches) has its duplicates
-/// found before it is sent
-/// (``OrderedDuplicates``), so its batches need no savepoint: a long run
+/// found before it is sent (``OrderedDuplicates``), so its batches need no
+/// savepoint: a long run
 /// then holds a subtransaction only for each of its first batches, far
 /// fewer than the 64 a PostgreSQL backend keeps track of before every
 /// other session's snapshots must look subtransactions up on disk.

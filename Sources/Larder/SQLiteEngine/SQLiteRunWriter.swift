@@ -9,10 +9,9 @@
 /// created_timestamp)` within the run and is reported as a duplicate.
 ///
 /// The sorted rest of a large run (``write(_:ordered:log:file:)`` with
-/// `ordered`) goes in
-/// ``rowsPerStatement`` rows a statement, about a quarter less of SQLite's
-/// work per row (docs/benchmarks.md). Such a statement only says how many
-/// rows it inserted, so the duplicates are found before it
+/// `ordered`) goes in ``rowsPerStatement`` rows a statement, about a quarter
+/// less of SQLite's work per row (docs/benchmarks.md). Such a statement only
+/// says how many rows it inserted, so the duplicates are found before it
 /// (``OrderedDuplicates``).
 final class SQLiteRunWriter: RunSink {
     let db: Connection
@@ -116,8 +115,9 @@ final class SQLiteRunWriter: RunSink {
         }
     }
 
-    /// Writes an ordered batch: ``rowsPerStatement`` rows a statement, after the duplicates are
-    /// logged (see the type's comment); the last rows one by one.
+    /// Writes an ordered batch: ``rowsPerStatement`` rows a statement, after
+    /// the duplicates are logged (see the type's comment); the last rows one
+    /// by one.
     ///
     /// - Throws: when a statement inserted fewer rows than it was given (a
     ///   batch out of order, against the promise of `ordered`): the run is
