@@ -35,6 +35,35 @@ struct ScaleOutTests {
         #expect(seconds < 1, "the other server read the pushed run after \(seconds) s")
     }
 
+    /// A server whose PostgreSQL connections are all closed by the server
+    /// (as a restart or an administrator's `pg_terminate_backend` does)
+    /// opens new ones: the registry, a push and the reads answer 200, not
+    /// 500 for the rest of its life (docs/scale-out.md, "How it behaves").
+    @Test func aServerWhoseConnectionsWereClosedConnectsAgain() throws {
+        let dir = TemporaryDirectory()
+        let url = try TestPostgres.newDatabase()
+        let defs = try dir.write("defs.yaml", TestStore.definitions)
+        let header = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
+        let data = try dir.write("data.csv", header + "1001,2026-11-26T10:00:00Z,0.5,0.5,10,paris\n")
+        for arguments in [["init"], ["apply", defs], ["backfill", "driver_stats", "--input", data]] {
+            let result = try Larder.run(arguments + ["--store", url])
+            try #require(result.status == 0, "larder \(arguments): \(result.stderr)")
+        }
+        let server = try ServerProcess(path: url, directory: dir)
+        try #require(try server.request("GET", "/v1/runs/driver_stats").status == 200)
+        try TestPostgres.psql(URLComponents(string: url)!, """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """)
+        let runs = try server.request("GET", "/v1/runs/driver_stats")
+        #expect(runs.status == 200, "\(runs.status) \(runs.text)")
+        let push = try server.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "text/csv"],
+                                      body: Array((header + "1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n").utf8))
+        #expect(push.status == 200 && push.text.contains("\"run_id\":2"), "\(push.status) \(push.text)")
+        let read = try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001, 1004]}}"#)
+        #expect(read.status == 200 && read.text.contains("0.77") && read.text.contains("0.5"), "\(read.status) \(read.text)")
+        #expect(try server.request("GET", "/v1/runs/driver_stats").text.contains("\"id\":2"))
+    }
+
     /// A read-only serving node on a hot standby (docs/scale-out.md, "Read
     /// replicas"): it answers from the replica, sees a run committed on the
     /// primary within a second (no `LISTEN` there: the cache's periodic
