@@ -30,6 +30,11 @@ final class PostgresLink {
     private let executor: EventLoopTaskExecutor
     /// Whether a transaction is open on this connection.
     private(set) var isInTransaction = false
+    /// The last task ``run(_:)`` started, until a statement waits for it:
+    /// its statements are sent one after the other as each answer comes, so
+    /// one sent meanwhile would run between them (a `ROLLBACK` between a
+    /// savepoint and its `COPY` would leave the `COPY` to commit on its own).
+    private var running: EventLoopFuture<Void>?
     /// Whether the connection was lost (an error that
     /// ``PostgresError/endsConnection``, or closed): a statement sent on it
     /// might never be answered (postgres-nio drops a write to a closed
@@ -67,6 +72,7 @@ final class PostgresLink {
     @discardableResult
     func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws -> PostgresQueryResult {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        waitForRunning()
         try refuseIfLost(sql)
         do {
             return try PostgresLink.answer(of: connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
@@ -88,6 +94,16 @@ final class PostgresLink {
         } catch let error as PostgresError where error.endsConnection && !isInTransaction {
             return try query(sql, binds)
         }
+    }
+
+    /// Waits for the task ``run(_:)`` started last to end (its result is
+    /// its caller's to take), so that no statement runs between its
+    /// statements; on a closed connection nothing can, so it does not wait.
+    private func waitForRunning() {
+        guard let task = running else { return }
+        running = nil
+        guard !connection.isClosed else { return }
+        _ = try? PostgresLink.answer(of: task)
     }
 
     /// Before `sql` is sent: on a lost connection, throws inside a
@@ -117,6 +133,7 @@ final class PostgresLink {
     /// ``answer(to:sql:)``. Statements sent later run after it, in order.
     func send(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) -> EventLoopFuture<PostgresQueryResult> {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        waitForRunning()
         do { try refuseIfLost(sql) } catch { return connection.eventLoop.makeFailedFuture(error) }
         return connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
@@ -124,16 +141,20 @@ final class PostgresLink {
     /// Starts `body`, postgres-nio's `async` calls on the connection, without
     /// waiting: a task on the connection's event loop (``EventLoopTaskExecutor``),
     /// so no thread of Swift concurrency's pool is needed to finish it.
-    /// Wait for it with ``PostgresLink/answer(of:)``; statements sent while
-    /// it runs queue behind the ones it has sent.
+    /// Wait for it with ``PostgresLink/answer(of:)``; a statement sent
+    /// through this link while it runs (a transaction's `ROLLBACK` after an
+    /// error included) first waits for it to end, so none runs between its
+    /// statements.
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) -> EventLoopFuture<T> {
         precondition(!connection.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        waitForRunning()
         do { try refuseIfLost("a COPY") } catch { return connection.eventLoop.makeFailedFuture(error) }
         let promise = connection.eventLoop.makePromise(of: T.self)
         let connection = connection
         Task(executorPreference: executor) {
             do { promise.succeed(try await body(connection)) } catch { promise.fail(error) }
         }
+        running = promise.futureResult.map { _ in }
         return promise.futureResult
     }
 
@@ -141,6 +162,8 @@ final class PostgresLink {
     func answer(to sent: EventLoopFuture<PostgresQueryResult>, sql: String) throws -> PostgresQueryResult {
         do {
             return try PostgresLink.answer(of: sent)
+        } catch let error as PostgresError {
+            throw error // already Larder's: refused on a lost link, with the address
         } catch {
             throw PostgresError(error, address: address, sql: sql)
         }

@@ -312,6 +312,30 @@ struct BinaryCopyTests {
         #expect(transactions == 3)
     }
 
+    /// A transaction that fails while a task of the link (a batch's
+    /// savepoint, `COPY` and release) is still sending its statements waits
+    /// for the task before its `ROLLBACK`: otherwise the `ROLLBACK` would run
+    /// between the task's statements, and the later ones would commit on
+    /// their own, outside any transaction. Here the task's first statement
+    /// takes 0.3 s, so an unwaited `ROLLBACK` is sent long before its second.
+    @Test func aFailedTransactionWaitsForTheTaskInFlightBeforeItRollsBack() throws {
+        let url = try TestPostgres.newDatabase()
+        let link = try PostgresLink(address: try PostgresAddress(parsing: url), loop: PostgresStorage.group.next())
+        try link.query("CREATE TABLE late_rows (x integer)")
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try link.transaction("BEGIN") { () throws -> TransactionEnd<Void> in
+                _ = link.run { connection in
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_sleep(0.3)"), logger: PostgresLink.logger)
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO late_rows VALUES (1)"), logger: PostgresLink.logger)
+                }
+                throw Stop()
+            }
+        }
+        usleep(300_000) // time for a statement sent after the ROLLBACK to have run
+        #expect(try link.queryInt("SELECT COUNT(*) FROM late_rows") == 0, "a statement of the task committed outside the transaction")
+    }
+
     /// A connection whose server process was terminated (from another
     /// session) inside a transaction answers every later statement of that
     /// transaction with an error at once, never a wait: postgres-nio would

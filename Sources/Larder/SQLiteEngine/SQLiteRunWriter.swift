@@ -27,7 +27,8 @@ final class SQLiteRunWriter: RunSink {
     /// no more than keep the statement's parameters within 999 (SQLite's
     /// smallest limit); 1 for a view too wide (then rows go one by one).
     let rowsPerStatement: Int
-    /// The duplicates of ordered batches, found before they are inserted.
+    /// The duplicates of ordered batches, found before they are inserted
+    /// (nothing is kept for them when ``rowsPerStatement`` is 1).
     private var duplicates: OrderedDuplicates
     /// Starts the WAL's writeback as a large run spills into it (made with
     /// the run's larger page cache).
@@ -108,7 +109,7 @@ final class SQLiteRunWriter: RunSink {
                     } else {
                         rowsWritten += 1
                         newestEventTime = max(newestEventTime ?? eventTimes[row], eventTimes[row])
-                        duplicates.wroteUnordered(row, of: batch)
+                        if rowsPerStatement > 1 { duplicates.wroteUnordered(row, of: batch) }
                     }
                 }
             }
