@@ -165,7 +165,9 @@ final class PostgresLink {
         } catch let error as PostgresError {
             throw error // already Larder's: refused on a lost link, with the address
         } catch {
-            throw PostgresError(error, address: address, sql: sql)
+            let failure = PostgresError(error, address: address, sql: sql)
+            if failure.endsConnection { isLost = true }
+            throw failure
         }
     }
 
