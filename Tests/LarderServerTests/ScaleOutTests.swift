@@ -2,19 +2,30 @@ import Foundation
 import LarderTestSupport
 import Testing
 
-/// Two `larder serve` processes on one PostgreSQL database (two serving
-/// nodes, docs/scale-out.md): a run pushed to one is read from the other.
+/// `larder serve` on PostgreSQL (docs/scale-out.md): two serving nodes on
+/// one database (a run pushed to one is read from the other), a node on a
+/// hot standby, and a node whose connections the server closed.
 @Suite(.enabled(if: !TestPostgres.skipped, "PostgreSQL is not installed"))
 struct ScaleOutTests {
-    @Test func aPushToOneServerIsReadFromTheOtherWithinASecond() throws {
-        let dir = TemporaryDirectory()
-        let url = try TestPostgres.newDatabase()
+    /// The CSV header of `driver_stats` rows.
+    static let header = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
+
+    /// A new database made a store with the test definitions and one run
+    /// (driver 1001, `conv_rate` 0.5) through the CLI; its URL.
+    static func storeWithOneRun(in dir: TemporaryDirectory, url: String? = nil) throws -> String {
+        let url = try url ?? TestPostgres.newDatabase()
         let defs = try dir.write("defs.yaml", TestStore.definitions)
-        let data = try dir.write("data.csv", "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n1001,2026-11-26T10:00:00Z,0.5,0.5,10,paris\n")
+        let data = try dir.write("data.csv", header + "1001,2026-11-26T10:00:00Z,0.5,0.5,10,paris\n")
         for arguments in [["init"], ["apply", defs], ["backfill", "driver_stats", "--input", data]] {
             let result = try Larder.run(arguments + ["--store", url])
             try #require(result.status == 0, "larder \(arguments): \(result.stderr)")
         }
+        return url
+    }
+
+    @Test func aPushToOneServerIsReadFromTheOtherWithinASecond() throws {
+        let dir = TemporaryDirectory()
+        let url = try Self.storeWithOneRun(in: dir)
         let writer = try ServerProcess(path: url, directory: dir)
         let reader = try ServerProcess(path: url, directory: dir)
         let query = #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1004]}}"#
@@ -22,7 +33,7 @@ struct ScaleOutTests {
         #expect(before.status == 200 && before.text.contains("NOT_FOUND"), "\(before.status) \(before.text)")
 
         let push = try writer.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "text/csv"],
-                                      body: Array("driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n".utf8))
+                                      body: Array((Self.header + "1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n").utf8))
         try #require(push.status == 200, "push: \(push.status) \(push.text)")
         let pushed = Date()
         var answer = try reader.post("/v1/online-features", json: query)
@@ -41,14 +52,7 @@ struct ScaleOutTests {
     /// 500 for the rest of its life (docs/scale-out.md, "How it behaves").
     @Test func aServerWhoseConnectionsWereClosedConnectsAgain() throws {
         let dir = TemporaryDirectory()
-        let url = try TestPostgres.newDatabase()
-        let defs = try dir.write("defs.yaml", TestStore.definitions)
-        let header = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
-        let data = try dir.write("data.csv", header + "1001,2026-11-26T10:00:00Z,0.5,0.5,10,paris\n")
-        for arguments in [["init"], ["apply", defs], ["backfill", "driver_stats", "--input", data]] {
-            let result = try Larder.run(arguments + ["--store", url])
-            try #require(result.status == 0, "larder \(arguments): \(result.stderr)")
-        }
+        let url = try Self.storeWithOneRun(in: dir)
         let server = try ServerProcess(path: url, directory: dir)
         try #require(try server.request("GET", "/v1/runs/driver_stats").status == 200)
         try TestPostgres.psql(URLComponents(string: url)!, """
@@ -57,7 +61,7 @@ struct ScaleOutTests {
         let runs = try server.request("GET", "/v1/runs/driver_stats")
         #expect(runs.status == 200, "\(runs.status) \(runs.text)")
         let push = try server.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "text/csv"],
-                                      body: Array((header + "1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n").utf8))
+                                      body: Array((Self.header + "1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n").utf8))
         #expect(push.status == 200 && push.text.contains("\"run_id\":2"), "\(push.status) \(push.text)")
         let read = try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001, 1004]}}"#)
         #expect(read.status == 200 && read.text.contains("0.77") && read.text.contains("0.5"), "\(read.status) \(read.text)")
@@ -73,13 +77,7 @@ struct ScaleOutTests {
         let dir = TemporaryDirectory()
         let primary = try TestPostgres.newDatabase()
         let standby = try TestPostgres.standbyURL(of: primary)
-        let defs = try dir.write("defs.yaml", TestStore.definitions)
-        let header = "driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city\n"
-        let data = try dir.write("data.csv", header + "1001,2026-11-26T10:00:00Z,0.5,0.5,10,paris\n")
-        for arguments in [["init"], ["apply", defs], ["backfill", "driver_stats", "--input", data]] {
-            let result = try Larder.run(arguments + ["--store", primary])
-            try #require(result.status == 0, "larder \(arguments): \(result.stderr)")
-        }
+        _ = try Self.storeWithOneRun(in: dir, url: primary)
         // The standby replays the primary's WAL: wait for the store to be there.
         var listed = try Larder.run(["list", "--store", standby])
         let start = Date()
@@ -100,7 +98,7 @@ struct ScaleOutTests {
         }
         #expect(first.contains("0.5") && first.contains("PRESENT"), "\(first)")
 
-        let more = try dir.write("more.csv", header + "1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n")
+        let more = try dir.write("more.csv", Self.header + "1004,2026-11-26T11:00:00Z,0.77,0.5,3,oslo\n")
         let backfill = try Larder.run(["backfill", "driver_stats", "--input", more, "--store", primary])
         try #require(backfill.status == 0, "backfill on the primary: \(backfill.stderr)")
         let committed = Date()
@@ -114,7 +112,7 @@ struct ScaleOutTests {
         #expect(seconds < 1, "the standby's server read the primary's run after \(seconds) s")
 
         let push = try reader.request("POST", "/v1/push/driver_stats", headers: ["Content-Type": "text/csv"],
-                                      body: Array((header + "1005,2026-11-26T11:00:00Z,0.9,0.5,3,oslo\n").utf8))
+                                      body: Array((Self.header + "1005,2026-11-26T11:00:00Z,0.9,0.5,3,oslo\n").utf8))
         #expect(push.status >= 400 && push.text.contains("read-only here") && push.text.contains("primary"), "\(push.status) \(push.text)")
         let refused = try Larder.run(["backfill", "driver_stats", "--input", more, "--store", standby])
         #expect(refused.status != 0 && refused.stderr.contains("write through the primary"), "\(refused.stderr)")
