@@ -52,6 +52,7 @@ extension OnlineResult {
             }
             out.append(UInt8(ascii: "]"))
         }
+        var present = "\"\(FeatureStatus.present.rawValue)\"" // a join key's status
         TextFormatting.appendASCII(#"{"metadata":{"feature_names":["#, to: &out)
         for (i, name) in (entities.names + featureNames).enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -63,7 +64,7 @@ extension OnlineResult {
             TextFormatting.appendASCII(#"{"event_timestamps":"#, to: &out)
             list { _, out in TextFormatting.appendASCII(OnlineResult.noEventTime, to: &out) }
             TextFormatting.appendASCII(#","statuses":"#, to: &out)
-            list { _, out in TextFormatting.appendASCII(#""PRESENT""#, to: &out) }
+            list { _, out in present.withUTF8 { out.append(contentsOf: $0) } }
             TextFormatting.appendASCII(#","values":"#, to: &out)
             OnlineResult.appendValues(of: column, to: &out)
             out.append(UInt8(ascii: "}"))
