@@ -75,7 +75,7 @@ final class PostgresLink {
         waitForRunning()
         try refuseIfLost(sql)
         do {
-            return try PostgresLink.answer(of: connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
+            return try wait(for: connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger))
         } catch {
             let failure = PostgresError(error, address: address, sql: sql)
             if failure.endsConnection { isLost = true }
@@ -103,7 +103,7 @@ final class PostgresLink {
         guard let task = running else { return }
         running = nil
         guard !connection.isClosed else { return }
-        _ = try? PostgresLink.answer(of: task)
+        _ = try? wait(for: task)
     }
 
     /// Before `sql` is sent: on a lost connection, throws inside a
@@ -161,7 +161,7 @@ final class PostgresLink {
     /// Waits for the answer of `sql`, sent with ``send(_:_:)``.
     func answer(to sent: EventLoopFuture<PostgresQueryResult>, sql: String) throws -> PostgresQueryResult {
         do {
-            return try PostgresLink.answer(of: sent)
+            return try wait(for: sent)
         } catch let error as PostgresError {
             throw error // already Larder's: refused on a lost link, with the address
         } catch {
@@ -245,6 +245,34 @@ final class PostgresLink {
         }
     }
 
+    /// The value of `future`, the answer of a statement or task sent on
+    /// this link's connection, waited for on this thread as
+    /// ``answer(of:)`` does, except that it does not wait forever for a
+    /// statement the connection dropped: postgres-nio drops a statement
+    /// written to a channel that has just closed without failing it. When
+    /// the connection is found closed and, a second later, the answer has
+    /// still not come, it throws an error that ends the connection (and the
+    /// link is lost). Statements in flight when a connection closes are
+    /// failed by postgres-nio at once, with the server's message, so this
+    /// only ends waits that would never end.
+    func wait<T>(for future: EventLoopFuture<T>) throws -> T {
+        precondition(!future.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
+        let box = AnswerBox<T>()
+        future.whenComplete { box.finish($0) }
+        var closedChecks = 0
+        while box.done.wait(timeout: .now() + PostgresLink.closedCheckInterval) == .timedOut {
+            guard connection.isClosed else { continue }
+            closedChecks += 1
+            guard closedChecks > 1 else { continue }
+            isLost = true
+            throw PostgresError(message: "the connection to the server was lost; no answer came", address: address, endsConnection: true)
+        }
+        return try box.result!.get()
+    }
+
+    /// How often ``wait(for:)`` looks whether the connection closed.
+    static let closedCheckInterval: DispatchTimeInterval = .seconds(1)
+
     /// The value of `future`, waited for on this thread. Not NIO's `wait()`,
     /// which refuses every event loop thread: a server that runs its tasks
     /// on NIO's loops (`larder serve`) calls the store from one of them, and
@@ -254,10 +282,7 @@ final class PostgresLink {
     static func answer<T>(of future: EventLoopFuture<T>) throws -> T {
         precondition(!future.eventLoop.inEventLoop, "a PostgreSQL store is called from its own event loop")
         let box = AnswerBox<T>()
-        future.whenComplete { result in
-            box.result = result
-            box.done.signal()
-        }
+        future.whenComplete { box.finish($0) }
         box.done.wait()
         return try box.result!.get()
     }
@@ -266,10 +291,18 @@ final class PostgresLink {
     static let writeLock: Int64 = 0x4C_41_52_44_45_52 // "LARDER"
 }
 
-/// Where ``PostgresLink/answer(of:)`` receives a future's result from the
-/// connection's loop. `@unchecked Sendable`: `result` is written once, before
-/// `done` is signalled, and read only after the wait on `done` returns.
+/// Where ``PostgresLink/answer(of:)`` and ``PostgresLink/wait(for:)``
+/// receive a future's result from the connection's loop.
+/// `@unchecked Sendable`: `result` is written once, before `done` is
+/// signalled, and read only after a wait on `done` returns without timing
+/// out (a result that comes after a wait gave up is never read).
 private final class AnswerBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
+    private(set) var result: Result<T, any Error>?
     let done = DispatchSemaphore(value: 0)
+
+    /// Keeps `result` and wakes the waiter.
+    func finish(_ result: Result<T, any Error>) {
+        self.result = result
+        done.signal()
+    }
 }

@@ -157,7 +157,7 @@ final class PostgresRunWriter: RunSink {
         guard let sent = inFlight else { return }
         inFlight = nil
         do {
-            try PostgresLink.answer(of: sent.done)
+            try link.wait(for: sent.done)
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
             // Without a savepoint the transaction is lost: a duplicate that was not found beforehand.
             guard sent.savepoint else { throw OrderedDuplicates.brokenOrder(sent.rows[0], of: sent.batch, file: file) }
@@ -203,7 +203,7 @@ final class PostgresRunWriter: RunSink {
             }
         }
         rowsWritten -= sent.rows.count - kept.count
-        if !kept.isEmpty { try PostgresLink.answer(of: send(sent.batch, kept, CopyRows.encode(sent.batch, rows: kept, runID: runID)).done) }
+        if !kept.isEmpty { try link.wait(for: send(sent.batch, kept, CopyRows.encode(sent.batch, rows: kept, runID: runID)).done) }
     }
 
     /// The keys, event and created times of `rows`, one array each.

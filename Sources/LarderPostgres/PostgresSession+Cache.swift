@@ -65,7 +65,7 @@ extension PostgresSession: CacheSource {
             defer { for setting in PostgresSession.indexWalk { _ = try? link.query("RESET \(setting)") } }
             var sent = (future: link.send(first), sql: first)
             var pending: EventLoopFuture<PostgresQueryResult>? = sent.future
-            defer { if let pending { _ = try? PostgresLink.answer(of: pending) } }
+            defer { if let pending { _ = try? link.wait(for: pending) } }
             var previous: (page: ColumnPage, row: Int)?
             while true {
                 let answer = try link.answer(to: sent.future, sql: sent.sql)

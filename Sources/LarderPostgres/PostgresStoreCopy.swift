@@ -82,7 +82,7 @@ struct PostgresStoreCopy {
         func settle() throws {
             guard let copying = inFlight else { return }
             inFlight = nil
-            try PostgresLink.answer(of: copying)
+            try link.wait(for: copying)
         }
         do {
             try source.scanTable(table, columns: columns, orderedBy: key, batchRows: PostgresStoreCopy.batchRows) { batch in

@@ -336,6 +336,28 @@ struct BinaryCopyTests {
         #expect(try link.queryInt("SELECT COUNT(*) FROM late_rows") == 0, "a statement of the task committed outside the transaction")
     }
 
+    /// An answer the connection will never give (postgres-nio drops a
+    /// statement written to a channel that has just closed without failing
+    /// it) is not waited for forever: once the connection is found closed
+    /// and a second more has passed, the wait ends with an error that ends
+    /// the connection, and the next statement connects again.
+    @Test func anAnswerThatNeverComesOnAClosedConnectionEndsTheWait() throws {
+        let url = try TestPostgres.newDatabase()
+        let link = try PostgresLink(address: try PostgresAddress(parsing: url), loop: PostgresStorage.group.next())
+        let pid = try link.queryInt("SELECT pg_backend_pid()")
+        try TestPostgres.psql(URLComponents(string: url)!, "SELECT pg_terminate_backend(\(pid))")
+        let never = PostgresStorage.group.next().makePromise(of: Int.self)
+        defer { never.succeed(0) }
+        let start = Date()
+        var failure: LarderPostgres.PostgresError?
+        do { _ = try link.wait(for: never.futureResult) } catch let error as LarderPostgres.PostgresError { failure = error }
+        #expect(failure?.endsConnection == true && failure?.message.contains("no answer came") == true, "\(String(describing: failure))")
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(link.isLost)
+        #expect(try link.queryInt("SELECT 7") == 7)
+        #expect(try link.queryInt("SELECT pg_backend_pid()") != pid)
+    }
+
     /// A connection whose server process was terminated (from another
     /// session) inside a transaction answers every later statement of that
     /// transaction with an error at once, never a wait: postgres-nio would
