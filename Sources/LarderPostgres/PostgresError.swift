@@ -18,8 +18,13 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
     /// statement may follow on it (``PostgresLink/query(_:_:)``).
     let endsConnection: Bool
 
-    /// Wraps `error` of a statement `sql` (or of connecting, when `nil`) to `address`.
+    /// Wraps `error` of a statement `sql` (or of connecting, when `nil`) to
+    /// `address`; an error that is already a `PostgresError` is kept as it is.
     init(_ error: any Error, address: PostgresAddress, sql: String?) {
+        if let error = error as? PostgresError {
+            self = error
+            return
+        }
         self.address = address
         self.sql = sql
         if let error = error as? PSQLError {
@@ -38,7 +43,7 @@ struct PostgresError: Error, EngineError, CustomStringConvertible {
         } else {
             sqlState = nil
             message = "\(error)"
-            endsConnection = (error as? PostgresError)?.endsConnection ?? false
+            endsConnection = false
         }
     }
 

@@ -141,7 +141,7 @@ final class PostgresLink {
     /// Starts `body`, postgres-nio's `async` calls on the connection, without
     /// waiting: a task on the connection's event loop (``EventLoopTaskExecutor``),
     /// so no thread of Swift concurrency's pool is needed to finish it.
-    /// Wait for it with ``PostgresLink/answer(of:)``; a statement sent
+    /// Wait for it with ``wait(for:)``; a statement sent
     /// through this link while it runs (a transaction's `ROLLBACK` after an
     /// error included) first waits for it to end, so none runs between its
     /// statements.
@@ -162,8 +162,6 @@ final class PostgresLink {
     func answer(to sent: EventLoopFuture<PostgresQueryResult>, sql: String) throws -> PostgresQueryResult {
         do {
             return try wait(for: sent)
-        } catch let error as PostgresError {
-            throw error // already Larder's: refused on a lost link, with the address
         } catch {
             let failure = PostgresError(error, address: address, sql: sql)
             if failure.endsConnection { isLost = true }
