@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Larder
 
@@ -79,5 +80,36 @@ import Testing
             return error.problems.map(\.line) == Array(Self.badLines.prefix(ProblemLog.listed)) && error.totalProblems == Self.badLines.count
         }
         #expect(try s.rowCount(view: "driver_stats") == 0)
+    }
+
+    /// The nice value of each of this process's threads (Linux, from `/proc/self/task`).
+    static func threadNiceValues() throws -> [Int] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { task in
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // After the name: state, ppid, …; the nice value is the 19th field of the line, the 17th after the name.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 16 ? Int(fields[16]) : nil
+        }
+    }
+
+    /// The reading, typing and sorting threads yield to the thread that
+    /// writes (``HelperPriority``): while a run is being written, threads of
+    /// this process run at the writer's nice value plus ``HelperPriority/niceness``.
+    @Test func theHelperThreadsYieldToTheWriter() throws {
+        #if os(Linux)
+        let path = try input()
+        let s = try store("nice.db")
+        let seen = Mutex<(writer: Int, helpers: Int)?>(nil)
+        // The input's bad rows refuse the run at its end; only its threads matter here.
+        _ = try? s.backfill(view: "driver_stats", input: .file(path), options: options(sorted: false)) { _ in
+            guard seen.withLock({ $0 == nil }) else { return }
+            let writer = Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+            let lowered = (try? Self.threadNiceValues().filter { $0 == min(writer + Int(HelperPriority.niceness), 19) }.count) ?? 0
+            seen.withLock { $0 = (writer, lowered) }
+        }
+        let observed = try #require(seen.withLock { $0 })
+        #expect(observed.helpers >= 3, "threads at the writer's nice \(observed.writer) + \(HelperPriority.niceness): \(observed.helpers)")
+        #endif
     }
 }

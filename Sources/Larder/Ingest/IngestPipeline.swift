@@ -116,6 +116,7 @@ struct IngestPipeline<Source: IngestSource> {
                                                   { pipeline.order(from: validated, into: queue) }]
             for body in bodies {
                 let thread = Thread {
+                    HelperPriority.yieldToWriter()
                     body()
                     finished.signal()
                 }

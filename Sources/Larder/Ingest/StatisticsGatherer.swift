@@ -36,6 +36,7 @@ final class StatisticsGatherer: Sendable {
         let queue = HandoffQueue<Work>(capacity: 4)
         self.queue = queue
         let thread = Thread { [self] in
+            HelperPriority.yieldToWriter()
             var scratch: [Double] = []
             while case .batch(let columns, let bad)? = queue.take() {
                 gather(columns, skipping: bad, scratch: &scratch)
