@@ -1,11 +1,39 @@
 import ArgumentParser
 import Larder
 
-/// `larder cache verify|clear`: the snapshot files beside the store.
+/// `larder cache build|verify|clear`: the snapshot files beside the store.
 struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cache", abstract: "Check or remove the cache's snapshot files (STORE.cache/).",
-        subcommands: [Verify.self, Clear.self])
+        commandName: "cache", abstract: "Write, check or remove the cache's snapshot files (STORE.cache/).",
+        subcommands: [Build.self, Verify.self, Clear.self])
+
+    /// `larder cache build [VIEW...]`: loads views into the cache now, writing their snapshot files.
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read views into the cache now and write their snapshot files, so that the next reader maps them instead of reading the store (run it after a large backfill).")
+
+        @OptionGroup var options: StoreOptions
+
+        @Option(help: "Cache budget in MB (default: a quarter of RAM).")
+        var cacheMb: Int?
+
+        @Argument(help: "Views whose latest versions to read (default: every view).")
+        var views: [String] = []
+
+        func run() throws {
+            let store = try options.open(cacheMegabytes: cacheMb)
+            let entries = try store.loadCache(views: views)
+            for entry in entries {
+                let kept = entry.mapped ? "snapshot file" : "in memory only (no snapshot file could be written; --verbose says why)"
+                print("\(entry.view)@\(entry.version)\t\(entry.rows) rows\t\(kept)")
+            }
+            let wanted = views.isEmpty ? nil : Set(views)
+            let cached = Set(entries.map(\.view))
+            for name in try store.registry.views.keys.sorted() where wanted?.contains(name) ?? true && !cached.contains(name) {
+                print("\(name)\tnot cached: larger than the cache budget (--cache-mb); answered from the store")
+            }
+        }
+    }
 
     /// `larder cache verify`: checks every snapshot file completely.
     struct Verify: ParsableCommand {

@@ -48,6 +48,29 @@ import LarderTestSupport
         #expect(rebuilt.stdout == first.stdout && rebuilt.stderr.contains("written"))
     }
 
+    /// `larder cache build` after a backfill writes the snapshot file, so
+    /// that the first reader maps it instead of reading the store; over
+    /// the budget it writes nothing and says so; an unknown view is an error.
+    @Test func cacheBuildWritesTheSnapshotBeforeTheFirstReader() throws {
+        try makeStore(rows: 2_000)
+        let build = try CLI.run(["cache", "build", "--store", store, "--verbose"])
+        #expect(build.status == 0 && build.stdout == "events@1\t2000 rows\tsnapshot file\n" && build.stderr.contains("snapshot of events@1 written"),
+                "\(build.stdout)\(build.stderr)")
+        #expect(FileManager.default.fileExists(atPath: store + ".cache/events@1-1.snap"))
+        let reader = try online(1, verbose: true)
+        #expect(reader.status == 0 && !reader.stderr.contains("written"), "the first reader mapped the file: \(reader.stderr)")
+        let again = try CLI.run(["cache", "build", "events", "--store", store, "--verbose"])
+        #expect(again.status == 0 && again.stdout == build.stdout && !again.stderr.contains("written"), "\(again.stderr)")
+
+        let clear = try CLI.run(["cache", "clear", "--store", store])
+        #expect(clear.status == 0)
+        let overBudget = try CLI.run(["cache", "build", "--store", store, "--cache-mb", "0"])
+        #expect(overBudget.status == 0 && overBudget.stdout.contains("events\tnot cached"), "\(overBudget.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: store + ".cache/events@1-1.snap"))
+        let unknown = try CLI.run(["cache", "build", "nope", "--store", store])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no feature view named \"nope\""), "\(unknown.stderr)")
+    }
+
     @Test func aReadDuringAnotherProcesssBackfillReturnsAtOnceWithTheOldAnswer() throws {
         try makeStore(rows: 2_000)
         let before = try online(1)
