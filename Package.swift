@@ -109,7 +109,7 @@ var package = Package(
             swiftSettings: swiftSettings + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             // The Swift runtime and Foundation linked into the executable: a process then maps one
             // file instead of loading and binding a dozen shared libraries, which is most of a short
-            // command's time (`larder --help` cold 107 → 51 ms; docs/benchmarks.md, "A cold process").
+            // command's time (`larder --help` cold 116 → 61 ms; docs/benchmarks.md, "A cold process").
             // Release builds only: a debug build keeps every object of the static Foundation, which
             // then needs CoreFoundation's symbols that a release build's dead-code stripping drops.
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]

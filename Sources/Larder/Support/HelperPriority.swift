@@ -6,8 +6,9 @@ import Glibc
 /// it (reading, typing, sorting, statistics). The writing thread is the
 /// run's critical path: every row passes through its one SQLite
 /// connection, while the helpers only have to stay a batch ahead of it.
-/// On two cores the helpers and the writer compete; a helper that yields
-/// to the writer makes the run end sooner without taking any CPU from it.
+/// On two cores the helpers and the writer compete for the cores; when
+/// the helpers yield to the writer, the run ends sooner, and a helper
+/// still runs at full speed whenever a core is idle.
 enum HelperPriority {
     /// How much lower than the writer a helper thread runs, in nice steps
     /// (each about 1.25× less CPU share under contention). A helper still
