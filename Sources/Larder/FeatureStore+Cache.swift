@@ -46,6 +46,17 @@ extension FeatureStore {
     }
 }
 
+/// What ``FeatureStore/loadCache(views:)`` did for one view version.
+public struct CacheLoad: Sendable, Equatable {
+    /// The view's name.
+    public var view: String
+    /// The view version (the latest).
+    public var version: Int
+    /// What the cache holds for it now, or `nil` when the view is larger
+    /// than the cache budget (it is answered from the store).
+    public var entry: CacheEntry?
+}
+
 extension FeatureStore {
     /// Loads views into the cache now, instead of at their first query:
     /// each one not cached yet is read from the store once, and its
@@ -55,27 +66,25 @@ extension FeatureStore {
     ///
     /// - Parameter names: the views whose latest versions to load; empty
     ///   loads the latest version of every view.
-    /// - Returns: what the cache holds for those views afterwards, one
-    ///   entry each; a view that does not fit in the budget has none (it is
-    ///   answered from SQLite).
+    /// - Returns: one ``CacheLoad`` per view, in the order of `names` (by
+    ///   name when `names` is empty).
     /// - Throws: ``LarderError/notFound(_:)`` for an unknown view.
     /// - Complexity: O(rows) for each view not cached yet.
     @discardableResult
-    public func loadCache(views names: [String] = []) throws(LarderError) -> [CacheEntry] {
-        let wanted = try withReader { state in
-            let views = try names.isEmpty ? state.registry.views.values.compactMap(\.last) : names.map { name throws(LarderError) in try state.registry.view(name) }
+    public func loadCache(views names: [String] = []) throws(LarderError) -> [CacheLoad] {
+        let views = try withReader { state in
+            let views = try names.isEmpty ? state.registry.views.values.compactMap(\.last).sorted { $0.name < $1.name }
+                : names.map { name throws(LarderError) in try state.registry.view(name) }
             try cache.transaction(source: state.session) { transaction in
                 for view in views { _ = try transaction.snapshot(of: view) }
             }
-            return Set(views.map { ViewVersionName(view: $0.name, version: $0.version) })
+            return views
         }
-        return try cacheStatistics().filter { wanted.contains(ViewVersionName(view: $0.view, version: $0.version)) }
-    }
-
-    /// A view version, as ``loadCache(views:)`` matches cache entries.
-    private struct ViewVersionName: Hashable {
-        let view: String
-        let version: Int
+        let entries = try cacheStatistics()
+        return views.map { view in
+            CacheLoad(view: view.name, version: view.version,
+                      entry: entries.first { $0.view == view.name && $0.version == view.version })
+        }
     }
 }
 

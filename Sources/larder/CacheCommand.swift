@@ -22,15 +22,13 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let store = try options.open(cacheMegabytes: cacheMb)
-            let entries = try store.loadCache(views: views)
-            for entry in entries {
+            for load in try store.loadCache(views: views) {
+                guard let entry = load.entry else {
+                    print("\(load.view)\tnot cached: larger than the cache budget (--cache-mb); answered from the store")
+                    continue
+                }
                 let kept = entry.mapped ? "snapshot file" : "in memory only (no snapshot file could be written; --verbose says why)"
-                print("\(entry.view)@\(entry.version)\t\(entry.rows) rows\t\(kept)")
-            }
-            let wanted = views.isEmpty ? nil : Set(views)
-            let cached = Set(entries.map(\.view))
-            for name in try store.registry.views.keys.sorted() where wanted?.contains(name) ?? true && !cached.contains(name) {
-                print("\(name)\tnot cached: larger than the cache budget (--cache-mb); answered from the store")
+                print("\(load.view)@\(load.version)\t\(entry.rows) rows\t\(kept)")
             }
         }
     }
