@@ -159,7 +159,7 @@ public final class FeatureReader: Sendable {
         let contents = cache.contents
         let views = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
         if views.count == plan.parts.count {
-            return OnlineBatch(plan: plan, views: views, keys: keys, count: count, at: now,
+            return OnlineBatch(plan: plan, views: views, keys: Array(repeating: keys, count: views.count), count: count, at: now,
                                horizon: PointInTime.Horizon(asOf: now, runs: contents.runs))
         }
         var rows: [FeatureRow] = []

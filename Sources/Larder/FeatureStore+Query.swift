@@ -108,7 +108,9 @@ extension FeatureStore {
         for name in plan.names where spine.names.contains(name) {
             throw .invalidInput("the feature \"\(name)\" has the name of a spine column" + (name.contains("__") ? "" : "; use full names (view__feature)"))
         }
-        let answers = try answers(plan, keysFrom: spine, times: times.ints, asOf: asOf, statuses: statuses)
+        var keys: [[Column]] = []
+        for part in plan.parts { keys.append(try Retrieval.keyColumns(of: part.view, in: spine, rows: rows)) }
+        let answers = try answers(plan, keys: keys, times: times.ints, asOf: asOf, statuses: statuses)
         let frame = FeatureFrame(names: spine.names + plan.names,
                                  columns: spine.columns + Retrieval.featureColumns(plan, answers))
         return (frame, statuses ? Retrieval.statuses(plan, answers) : [])
@@ -140,8 +142,13 @@ extension FeatureStore {
         let plan = try plan(features, fullNames: fullNames)
         let now = asOf?.microseconds ?? Timestamp.nowMicroseconds()
         let rows = entities.rowCount
-        let answers = try answers(plan, keysFrom: entities, times: Array(repeating: now, count: rows), asOf: now,
-                                  statuses: true, refresh: false)
+        var keys: [[Column]] = []
+        for part in plan.parts { keys.append(try Retrieval.keyColumns(of: part.view, in: entities, rows: rows)) }
+        if let (views, runs) = try cachedViews(plan) {
+            return OnlineBatch(plan: plan, views: views, keys: keys, count: rows, at: now,
+                               horizon: PointInTime.Horizon(asOf: now, runs: runs)).result()
+        }
+        let answers = try answers(plan, keys: keys, times: Array(repeating: now, count: rows), asOf: now, statuses: true)
         return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers),
                             statuses: Retrieval.statuses(plan, answers), eventTimestamps: Retrieval.eventTimes(plan, answers))
     }
@@ -211,28 +218,38 @@ extension FeatureStore {
         return try RetrievalPlan(resolved, fullNames: fullNames, prepared: prepared)
     }
 
-    /// The rule's answers for every part of `plan`, for the keys in `frame`
-    /// at `times`: parts answered by the storage engine, in the same
-    /// read transaction as the cache refresh; cached parts after it, with no
-    /// lock held.
+    /// The cached views of every part of `plan`, with the runs the cache
+    /// covers, or `nil` when a view is not cached (too large for the
+    /// budget, or its version too large for a snapshot).
     ///
-    /// With `refresh` false (online retrieval) and every view cached, the
-    /// answers come from the cache as it is, without the store's lock, and a
-    /// due check for other processes' commits runs in the background, as for
-    /// a ``FeatureReader``.
-    private func answers(_ plan: RetrievalPlan, keysFrom frame: FeatureFrame, times: [Int64], asOf: Int64,
-                         statuses: Bool, refresh: Bool = true) throws(LarderError) -> [PartAnswer] {
-        var keys: [[Column]] = []
-        for part in plan.parts { keys.append(try Retrieval.keyColumns(of: part.view, in: frame, rows: times.count)) }
-        if !refresh {
-            if cache.claimCheck(now: Timestamp.nowMicroseconds()) { refreshCacheInBackground() }
-            let contents = cache.contents
-            let snapshots = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
-            if snapshots.count == plan.parts.count {
-                let horizon = PointInTime.Horizon(asOf: asOf, runs: contents.runs)
-                return zip(snapshots, keys).map { Retrieval.answer($0, keys: $1, times: times, horizon: horizon) }
+    /// When the cache holds them all, it is taken as it is, without the
+    /// store's lock, and a due check for other processes' commits runs in
+    /// the background, as for a ``FeatureReader``. Otherwise the views are
+    /// brought into the cache (a mapped snapshot file, or a load) in one
+    /// read transaction.
+    private func cachedViews(_ plan: RetrievalPlan) throws(LarderError) -> ([CachedView], RunTable)? {
+        if cache.claimCheck(now: Timestamp.nowMicroseconds()) { refreshCacheInBackground() }
+        let contents = cache.contents
+        let held = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
+        if held.count == plan.parts.count { return (held, contents.runs) }
+        return try withReader { state in
+            try cache.transaction(source: state.session) { transaction in
+                var views: [CachedView] = []
+                for part in plan.parts {
+                    guard let view = try transaction.snapshot(of: part.view) else { return nil }
+                    views.append(view)
+                }
+                return (views, transaction.runs)
             }
         }
+    }
+
+    /// The rule's answers for every part of `plan`, for `keys` (one list
+    /// of key columns per part) at `times`: parts answered by the storage
+    /// engine, in the same read transaction as the cache refresh; cached
+    /// parts after it, with no lock held.
+    private func answers(_ plan: RetrievalPlan, keys: [[Column]], times: [Int64], asOf: Int64,
+                         statuses: Bool) throws(LarderError) -> [PartAnswer] {
         var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
         var cached: [(part: Int, snapshot: CachedView)] = []
         let runs = try withReader { state in

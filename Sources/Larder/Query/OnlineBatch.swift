@@ -1,6 +1,7 @@
-/// The answers of a prepared reader for many entities at one time (a batch
-/// online read): one clock read, one look at the cache's contents, every key
-/// probed before any value is read, then the values read feature by feature.
+/// The answers of an online read for many entities at one time (a prepared
+/// reader's batch read, or ``FeatureStore/onlineFeatures(entities:features:fullNames:asOf:)``):
+/// one clock read, one look at the cache's contents, every key probed before
+/// any value is read, then the values read feature by feature.
 ///
 /// When every view of the reader is cached, each view version's answer is
 /// kept per entity as its winning row (numbered across the view's base and
@@ -55,13 +56,14 @@ package struct OnlineBatch: Sendable {
         count = 1
     }
 
-    /// The answers of the plan's cached views `views` (one per part) for the
-    /// `count` keys of `keys` (one column per join key; a null part: not
-    /// found) at `time` under `horizon`.
-    init(plan: RetrievalPlan, views: [CachedView], keys: [Column], count: Int, at time: Int64, horizon: PointInTime.Horizon) {
+    /// The answers of the plan's cached views `views` (one per part) for
+    /// `count` entities at `time` under `horizon`: `keys` holds each part's
+    /// key columns (one column per join key of its view; a null part: not
+    /// found).
+    init(plan: RetrievalPlan, views: [CachedView], keys: [[Column]], count: Int, at time: Int64, horizon: PointInTime.Horizon) {
         self.plan = plan
         self.count = count
-        answers = .cached(views.map { OnlineBatch.answer($0, keys: keys, count: count, at: time, horizon: horizon) })
+        answers = .cached(zip(views, keys).map { OnlineBatch.answer($0, keys: $1, count: count, at: time, horizon: horizon) })
     }
 
     // MARK: Probing
