@@ -307,6 +307,24 @@ import Testing
         #expect(batch.isEmpty)
     }
 
+    /// A large batch gets room for its row limit at once (after
+    /// `RawBatch.sizingRows` rows), not by doubling, which would keep up to
+    /// twice the room and copy the cells on the way.
+    @Test func csvLargeBatchIsSizedForItsRowLimit() throws {
+        let rows = 20_000
+        var text = "a,b,c\n"
+        for i in 0..<rows { text += "\(100_000 + i),x\(i % 7),\(300_000 + i)\n" } // rows of one width: the text's room is predicted
+        var reader = CSVReader(source: ByteSource(bytes: Array(text.utf8), name: "body"), fileName: "body", keepRawRecords: false)
+        _ = try reader.readHeader()
+        var batch = RawBatch()
+        #expect(try reader.next(into: &batch, maxRows: rows))
+        #expect(batch.rowCount == rows)
+        let cells = rows * 3
+        #expect(batch.starts.capacity >= cells && batch.starts.capacity < cells + 1_024, "\(batch.starts.capacity) for \(cells) cells")
+        #expect(batch.lines.capacity < rows + 1_024, "\(batch.lines.capacity) for \(rows) lines")
+        #expect(batch.arena.capacity < batch.arena.count + batch.arena.count / 4, "\(batch.arena.capacity) for \(batch.arena.count) bytes")
+    }
+
     @Test func csvFromMemory() throws {
         var reader = CSVReader(source: ByteSource(bytes: Array("k\n1\n2".utf8), name: "body"),
                                fileName: "body", keepRawRecords: false)

@@ -370,6 +370,27 @@ import Testing
     /// one before it, or to the ordered row before it (also across
     /// batches), repeats; the others do not; a row before the last ordered
     /// one breaks the promise of order.
+    /// The keys kept of rows written as they came get room for the rows a
+    /// run streams at once when they pass `OrderedDuplicates.sizingRows`,
+    /// instead of doubling (a copy, and up to half as much room again).
+    @Test func keysOfStreamedRowsAreSizedForTheStreamedRowsAtOnce() throws {
+        let definition = try Definitions.parse(yaml: KeyKind.int64.definitions, file: "defs.yaml").featureViews[0]
+        let view = FeatureView(id: 1, version: 1, definition: definition, joinKeys: [JoinKey(name: "driver_id", type: .int64)], createdAt: 0)
+        var batch = WriteBatch(view: view)
+        let rows = 70_000
+        for i in 0..<rows {
+            batch.keys[0].append(Int64(i))
+            batch.eventTimes.append(Int64(i))
+            batch.createdTimes.append(0)
+            batch.lines.append(i + 2)
+            for f in batch.features.indices { batch.features[f].appendNull() }
+        }
+        var duplicates = OrderedDuplicates(view: view)
+        for row in 0..<rows { duplicates.wroteUnordered(row, of: batch) }
+        #expect(duplicates.unordered.count == rows)
+        #expect(duplicates.unordered.capacity >= IngestOptions.defaultStreamedRows, "\(duplicates.unordered.capacity)")
+    }
+
     @Test func orderedRowsOfACompositeKeyAreCheckedAgainstEveryRowWrittenBefore() throws {
         let definition = try Definitions.parse(yaml: KeyKind.composite.definitions, file: "defs.yaml").featureViews[0]
         let view = FeatureView(id: 1, version: 1, definition: definition,

@@ -71,7 +71,7 @@ struct CSVReader {
         if source.unconsumed.starts(with: [0xEF, 0xBB, 0xBF]) { source.consume(3) }
 
         var record = RawBatch()
-        record.reset(columnCount: 0, keepRawRecords: false)
+        record.reset(columnCount: 0, keepRawRecords: false, rowLimit: 1)
         try readRecords(into: &record, limit: 1)
         if let bad = record.badRecords.first { throw .validation(problems: [bad.problem], total: 1) }
         guard record.rowCount == 1 else {
@@ -111,7 +111,7 @@ struct CSVReader {
     mutating func next(into batch: inout RawBatch, maxRows: Int) throws(LarderError) -> Bool {
         precondition(headerRead, "call readHeader() before next(into:maxRows:)")
         precondition(maxRows > 0, "maxRows must be positive")
-        batch.reset(columnCount: header.count, keepRawRecords: keepRawRecords)
+        batch.reset(columnCount: header.count, keepRawRecords: keepRawRecords, rowLimit: maxRows)
         try readRecords(into: &batch, limit: maxRows)
         return !batch.isEmpty
     }

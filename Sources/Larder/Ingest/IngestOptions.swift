@@ -80,7 +80,9 @@ public struct IngestOptions: Sendable {
     /// Rows written as they are read, each batch sorted on its own, while
     /// the view's table is small enough to stay in the page cache; the rest
     /// of the run is sorted as a whole (``RunSorter``) before it is written.
-    var streamedRows = 1 << 20
+    var streamedRows = IngestOptions.defaultStreamedRows
+    /// The default of ``streamedRows``.
+    static let defaultStreamedRows = 1 << 20
     /// Rows ``RunSorter`` sorts in memory before it spills them to a scratch file.
     var sortPartRows = 1 << 20
     /// Where ``RunSorter`` makes its scratch folder (nil: the system temporary folder).

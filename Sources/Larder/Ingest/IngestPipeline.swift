@@ -248,7 +248,7 @@ struct IngestPipeline<Source: IngestSource> {
         let validator = Validator(view: view, file: source.label, window: options.eventWindow)
         var rows = 0
         while let handoff = read.take() {
-            switch handoff {
+            switch consume handoff { // so that typing hands the raw batch back to its pool unshared
             case .failure(let error):
                 _ = queue.put(.failure(error))
                 return

@@ -50,7 +50,7 @@ enum SourceBatch: Sendable {
             typer.type(raw, into: &typed.batch, log: &typed.log)
             typed.badRecords = raw.badRecords
             if keepRaw { typed.raw = (0..<raw.rowCount).map { raw.rawRecord(row: $0) ?? [] } }
-            pool.put(raw)
+            pool.put(consume raw) // the pool's is the only reference: the reader refills it in place
             return typed
         }
     }

@@ -47,7 +47,7 @@ struct JSONColumnsReader: RecordReader {
 
     mutating func next(into batch: inout RawBatch, maxRows: Int) throws(LarderError) -> Bool {
         if !loaded { try load() }
-        batch.reset(columnCount: columns.count, keepRawRecords: keepRawRecords)
+        batch.reset(columnCount: columns.count, keepRawRecords: keepRawRecords, rowLimit: maxRows)
         guard nextRow < rows else { return false }
         let end = min(rows, nextRow + maxRows)
         for row in nextRow..<end {

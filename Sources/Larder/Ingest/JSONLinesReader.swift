@@ -96,7 +96,7 @@ struct JSONLinesReader {
             while source.unconsumed.count < 3, try source.fill() {}
             if source.unconsumed.starts(with: [0xEF, 0xBB, 0xBF]) { source.consume(3) }
         }
-        batch.reset(columnCount: columns.count, keepRawRecords: keepRawRecords)
+        batch.reset(columnCount: columns.count, keepRawRecords: keepRawRecords, rowLimit: maxRows)
         var records = 0
         while records < maxRows {
             let window = source.unconsumed

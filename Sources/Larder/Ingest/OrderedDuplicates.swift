@@ -25,10 +25,13 @@ package struct OrderedDuplicates {
         }
     }
 
+    /// Kept keys after which the room for them grows to the rows a run
+    /// streams (``IngestOptions/defaultStreamedRows``) at once.
+    private static let sizingRows = 65_536
     /// Whether the view has one `int64` join key (kept as ``RowKey``s).
     private let isSingleInt: Bool
     /// The keys of the rows written without the promise of order (one `int64` key).
-    private var unordered: [RowKey] = []
+    private(set) var unordered: [RowKey] = []
     /// The last ordered row found not to be a duplicate (one `int64` key).
     private var last: RowKey?
     /// The keys, event and created times of the rows written without the
@@ -59,6 +62,11 @@ package struct OrderedDuplicates {
     package mutating func wroteUnordered(_ row: Int, of batch: WriteBatch) {
         sorted = false
         if isSingleInt {
+            if unordered.count == unordered.capacity, unordered.count >= Self.sizingRows {
+                // Room for the rows a run streams by default at once: doubling would copy the keys
+                // and keep up to half as much again (unwritten room costs no memory).
+                unordered.reserveCapacity(max(IngestOptions.defaultStreamedRows, 2 * unordered.count))
+            }
             unordered.append(RowKey(key: batch.keys[0].ints[row], event: batch.eventTimes[row], created: batch.createdTimes[row]))
             return
         }
