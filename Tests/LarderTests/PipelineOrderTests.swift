@@ -112,4 +112,22 @@ import Testing
         #expect(observed.helpers >= 3, "threads at the writer's nice \(observed.writer) + \(HelperPriority.niceness): \(observed.helpers)")
         #endif
     }
+
+    /// The reader reads its next batch only once the typer has taken the
+    /// last one (``HandoffQueue/waitForRoom()``), so that no more than two
+    /// raw batches are in memory: the wait returns only after a `take`.
+    @Test func theReaderWaitsUntilItsLastBatchIsTaken() {
+        let queue = HandoffQueue<Int>(capacity: 1)
+        #expect(queue.put(1))
+        let returned = DispatchSemaphore(value: 0)
+        Thread {
+            queue.waitForRoom()
+            returned.signal()
+        }.start()
+        let early = returned.wait(timeout: .now() + 0.02) == .success
+        #expect(!early, "the wait returned while the element was still queued")
+        #expect(queue.take() == 1)
+        if !early { returned.wait() }
+        #expect(queue.put(2)) // the wait left the room it found
+    }
 }

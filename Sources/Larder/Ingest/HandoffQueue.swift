@@ -43,6 +43,15 @@ final class HandoffQueue<Element: Sendable>: @unchecked Sendable {
         return accepted
     }
 
+    /// Waits until the queue has room (or is closed), without taking it:
+    /// after its `put`, a producer that calls this starts on its next
+    /// element only once the consumer has taken the last one, so that it
+    /// never holds more than one element ahead of the queue.
+    func waitForRoom() {
+        while sem_wait(free) != 0 {}
+        sem_post(free)
+    }
+
     /// Removes the oldest element, waiting for one; nil once closed and empty.
     func take() -> Element? {
         while sem_wait(filled) != 0 {}

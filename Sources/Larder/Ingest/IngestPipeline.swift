@@ -227,11 +227,15 @@ struct IngestPipeline<Source: IngestSource> {
 
     /// The reader thread: the source's batches (split, not yet typed), in
     /// input order, until the input ends, an error occurs or the typing
-    /// thread closes the queue; then the content hash.
+    /// thread closes the queue; then the content hash. It reads the next
+    /// batch only once the typing thread has taken the last one: two raw
+    /// batches in memory (one typed, one read), not three.
     func read(into queue: HandoffQueue<Handoff<SourceBatch>>, started: Int64, clock: Stopwatch) {
         do {
             let sha = try source.produce(view: view, options: options, started: started, clock: clock) { batch in
-                queue.put(.item(batch))
+                guard queue.put(.item(batch)) else { return false }
+                queue.waitForRoom()
+                return true
             }
             _ = queue.put(.end(sha256: sha))
         } catch {
