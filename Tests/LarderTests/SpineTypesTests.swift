@@ -50,6 +50,14 @@ import Testing
             _ = try read(csv, types: ["padded": .int64])
         } catch {
             #expect(error.problems.map(\.description) == ["\(dir.file("spine.csv")):3: column padded: value \"x\": not a int64"])
+            #expect(error.message == "spine rejected: 1 problem", "a read writes nothing: the message does not say it")
+        }
+        do {
+            _ = try read("driver_id,event_timestamp\n\"1,2026-01-02T00:00:00Z\n")
+            Issue.record("a spine with an unterminated quote was read")
+        } catch {
+            #expect(error.message == "spine rejected: 1 problem", "a broken record, refused by the CSV reader itself")
+            #expect(error.problems.first?.reason.contains("closing quote") == true)
         }
         for (types, reason) in [(["nope": FeatureType.bool], "does not have"), (["driver_id": .string], "its own type"),
                                 (["mixed": .bytes], "not bytes")] {

@@ -22,7 +22,8 @@ class InvalidInputError(LarderError, ValueError):
 
 
 class ValidationError(InvalidInputError):
-    """Data refused by validation; nothing was written. ``problems`` lists the first 20
+    """Data refused by validation (an input: nothing was written; a spine: nothing was
+    retrieved). ``problems`` lists the first 20
     problems as the CLI prints them (``FILE:LINE: column C: value "V": reason``)."""
 
 

@@ -12,7 +12,7 @@ struct SpineProblems {
     var isEmpty: Bool { total == 0 }
 
     /// The error naming them.
-    var error: LarderError { .validation(problems: listed, total: total) }
+    var error: LarderError { .spineRejected(problems: listed, total: total) }
 
     /// Counts a problem at `line` (or row) of `column`, keeping it while fewer than ``ProblemLog/listed`` are kept.
     mutating func add(_ line: Int, _ column: String, _ value: String, _ reason: String) {

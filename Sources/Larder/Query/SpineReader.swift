@@ -17,11 +17,22 @@ public enum SpineReader {
     /// - Parameters:
     ///   - joinKeys: the join keys of every requested view's entity.
     ///   - options: `format`, `assumeUTC`, `timeUnit` and `eventTimeColumn` apply.
-    /// - Throws: ``LarderError/validation(problems:total:)`` naming
+    /// - Throws: ``LarderError/spineRejected(problems:total:)`` naming
     ///   file:line:column for a value that does not parse, a missing key or
-    ///   event time column.
+    ///   event time column, a broken record.
     public static func read(_ input: Source, joinKeys: [JoinKey],
                             options: IngestOptions = IngestOptions()) throws(LarderError) -> (frame: FeatureFrame, sha256: String) {
+        do {
+            return try readRows(input, joinKeys: joinKeys, options: options)
+        } catch where !error.problems.isEmpty {
+            // The readers refuse a broken record as an input's ("nothing was written"); a read writes nothing.
+            throw .spineRejected(problems: error.problems, total: error.totalProblems)
+        }
+    }
+
+    /// ``read(_:joinKeys:options:)``, with the readers' refusals as they throw them.
+    private static func readRows(_ input: Source, joinKeys: [JoinKey],
+                                 options: IngestOptions) throws(LarderError) -> (frame: FeatureFrame, sha256: String) {
         let path = input.description
         let source = try ByteSource(input)
         let format = try ArrowIPCReader.format(of: source, options: options)

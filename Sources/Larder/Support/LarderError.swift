@@ -145,6 +145,14 @@ public struct LarderError: Error, Sendable, Equatable, CustomStringConvertible {
                            path: problems.first?.file, problems: problems, totalProblems: total)
     }
 
+    /// A spine refused: the first 20 `problems` of `total`. Nothing is
+    /// retrieved (and no output file appears).
+    package static func spineRejected(problems: [ValidationProblem], total: Int) -> LarderError {
+        let shown = total > problems.count ? " (first \(problems.count) shown)" : ""
+        return LarderError(.invalidInput, "spine rejected: \(total) problem\(total == 1 ? "" : "s")\(shown)",
+                           path: problems.first?.file, problems: problems, totalProblems: total)
+    }
+
     /// A store written by a newer Larder.
     package static func storeTooNew(path: String, storeVersion: Int, supportedVersion: Int) -> LarderError {
         .storage(path: path, message: "the store has schema version \(storeVersion), but this Larder supports up to \(supportedVersion); upgrade Larder to open it")
