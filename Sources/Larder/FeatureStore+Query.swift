@@ -205,6 +205,7 @@ extension FeatureStore {
     /// rows the write hands over). A failed check is
     /// retried by the next one; queries report store errors.
     func refreshCacheInBackground() {
+        cache.backgroundChecks.add(1, ordering: .relaxed)
         DispatchQueue.global(qos: .utility).async { [self] in
             _ = try? readers.withIfAvailable { state in try cache.refreshUnlessWriting(source: state.session) }
         }
@@ -226,12 +227,17 @@ extension FeatureStore {
     /// store's lock, and a due check for other processes' commits runs in
     /// the background, as for a ``FeatureReader``. Otherwise the views are
     /// brought into the cache (a mapped snapshot file, or a load) in one
-    /// read transaction.
+    /// read transaction, which is a check itself: none starts in the
+    /// background (a one-shot process, `larder online`, would start one
+    /// only to exit under it).
     private func cachedViews(_ plan: RetrievalPlan) throws(LarderError) -> ([CachedView], RunTable)? {
-        if cache.claimCheck(now: Timestamp.nowMicroseconds()) { refreshCacheInBackground() }
         let contents = cache.contents
         let held = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
-        if held.count == plan.parts.count { return (held, contents.runs) }
+        let checkDue = cache.claimCheck(now: Timestamp.nowMicroseconds())
+        if held.count == plan.parts.count {
+            if checkDue { refreshCacheInBackground() }
+            return (held, contents.runs)
+        }
         return try withReader { state in
             try cache.transaction(source: state.session) { transaction in
                 var views: [CachedView] = []

@@ -52,6 +52,21 @@ import Testing
         #expect(json.contains("\"event_timestamps\":[\"\(ServingTests.late)\",\"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:00Z\"]"), "\(json)")
     }
 
+    /// An online read that brings its views into the cache reads the store
+    /// in that transaction, so it starts no check for other processes'
+    /// commits in the background (a one-shot `larder online` would only exit
+    /// under it); a read from the cache as it is starts one when due.
+    @Test func anOnlineReadThatLoadsTheCacheStartsNoCheckInTheBackground() throws {
+        _ = try store()
+        let s = try FeatureStore(path: dir.file("s.db"))
+        let features = try FeatureReference.parseList("driver_stats:conv_rate")
+        #expect(try s.onlineFeatures(entities: try entities([1]), features: features).values[0].value(0) == .float64(0.6))
+        #expect(s.cache.backgroundChecks.load(ordering: .relaxed) == 0)
+        usleep(UInt32(FeatureCache.checkInterval) + 50_000)
+        #expect(try s.onlineFeatures(entities: try entities([1]), features: features).values[0].value(0) == .float64(0.6))
+        #expect(s.cache.backgroundChecks.load(ordering: .relaxed) == 1)
+    }
+
     @Test func aWriteAfterTheSnapshotIsTimedFromTheDelta() throws {
         let s = try store(second: false)
         let reader = try s.reader(features: try FeatureReference.parseList("driver_stats:conv_rate"))

@@ -125,6 +125,9 @@ final class FeatureCache: Sendable {
     /// that merged segments: what tests check to see that a write left
     /// compaction to the background.
     let folds = Atomic<Int>(0), merges = Atomic<Int>(0)
+    /// Checks for other processes' commits started in the background so
+    /// far: what tests check to see when reads start one.
+    let backgroundChecks = Atomic<Int>(0)
     /// While true, compactions wait before they start (tests only: to see
     /// a write's segment before any compaction runs).
     let compactionPaused = Atomic<Bool>(false)
