@@ -140,16 +140,19 @@ public struct LarderError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Input data refused: the first 20 `problems` of `total`; nothing was written.
     package static func validation(problems: [ValidationProblem], total: Int) -> LarderError {
-        let shown = total > problems.count ? " (first \(problems.count) shown)" : ""
-        return LarderError(.invalidInput, "input rejected: \(total) problem\(total == 1 ? "" : "s")\(shown); nothing was written",
-                           path: problems.first?.file, problems: problems, totalProblems: total)
+        rejected("input", problems: problems, total: total, outcome: "; nothing was written")
     }
 
     /// A spine refused: the first 20 `problems` of `total`. Nothing is
     /// retrieved (and no output file appears).
     package static func spineRejected(problems: [ValidationProblem], total: Int) -> LarderError {
+        rejected("spine", problems: problems, total: total, outcome: "")
+    }
+
+    /// `what` refused for `problems` (the first of `total`): "`what` rejected: N problems (first K shown)`outcome`".
+    private static func rejected(_ what: String, problems: [ValidationProblem], total: Int, outcome: String) -> LarderError {
         let shown = total > problems.count ? " (first \(problems.count) shown)" : ""
-        return LarderError(.invalidInput, "spine rejected: \(total) problem\(total == 1 ? "" : "s")\(shown)",
+        return LarderError(.invalidInput, "\(what) rejected: \(total) problem\(total == 1 ? "" : "s")\(shown)\(outcome)",
                            path: problems.first?.file, problems: problems, totalProblems: total)
     }
 
