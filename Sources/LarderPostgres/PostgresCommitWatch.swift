@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOCore
 import PostgresNIO
@@ -12,8 +13,9 @@ import Synchronization
 /// Everything runs on the engine's event loop (``PostgresStorage/loop``, a
 /// thread of its own), as futures and callbacks, never as a Swift task:
 /// a cooperative pool kept busy by blocking callers (a server's handlers,
-/// a test runner) cannot hold up the notices. `onCommit` is called on that
-/// loop and must not block (the store hands the refresh to a Dispatch queue).
+/// a test runner) cannot hold up the notices. `onCommit` is called on a
+/// Dispatch queue, never on that loop: it may let go of the last reference
+/// to its store, and closing a store waits for the loop.
 /// A lost connection is opened again after a second (with one call of
 /// `onCommit`, for what it may have missed); the listening ends when the
 /// watch is released.
@@ -34,7 +36,7 @@ final class PostgresCommitWatch: Sendable {
     init(address: PostgresAddress, loop: any EventLoop, onCommit: @escaping @Sendable () -> Void) {
         self.address = address
         self.loop = loop
-        self.onCommit = onCommit
+        self.onCommit = { DispatchQueue.global(qos: .utility).async(execute: onCommit) }
         connect(first: true)
     }
 

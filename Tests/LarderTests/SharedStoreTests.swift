@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Larder
+@testable import LarderPostgres
+import NIOCore
 
 /// Two stores opened on one location — two processes, or two serving nodes
 /// on one PostgreSQL database — each with its own cache: a run committed
@@ -74,6 +76,46 @@ import Testing
         let third = try #require(try writer.write(view: "driver_stats", rows: [row]).runID)
         #expect(seen(third, within: 1), "another store's run was not in the cache within 1 s")
     }
+}
+
+extension SharedStoreTests {
+    /// A commit notice reaches `onCommit` on a Dispatch thread, never on the
+    /// engine's event loop: the store's callback may let go of the last
+    /// reference to the store, and closing a store waits for that loop (a
+    /// store released there stopped the process).
+    @Test func aCommitNoticeIsHandedOnOffTheEventLoop() throws {
+        guard TestEngine.all.contains(.postgres) else { return }
+        let dir = TemporaryDirectory()
+        let location = try TestEngine.postgres.newStore(in: dir)
+        let writer = try TestEngine.postgres.open(location)
+        try writer.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        let loop = (PostgresStorage.group as any EventLoopGroup).next()
+        let onLoop = NoticeThreads()
+        let watch = PostgresStorage(address: try PostgresAddress(parsing: location), loop: loop)
+            .watchCommits { onLoop.record(loop.inEventLoop) }
+        let row: [String: FeatureValue] = ["driver_id": .int64(1), "event_timestamp": .timestamp(10), "conv_rate": .float64(0.5),
+                                           "acc_rate": .null, "avg_daily_trips": .int64(1), "city": .null]
+        // The watch connects in the background: write until a notice arrives.
+        let deadline = Date().addingTimeInterval(10)
+        var event: Int64 = 10
+        while onLoop.calls.isEmpty, Date() < deadline {
+            event += 1
+            var next = row
+            next["event_timestamp"] = .timestamp(Timestamp(microseconds: event))
+            try writer.write(view: "driver_stats", rows: [next])
+            usleep(50_000)
+        }
+        #expect(!onLoop.calls.isEmpty, "no notice within 10 s")
+        #expect(!onLoop.calls.contains(true), "onCommit ran on the event loop")
+        withExtendedLifetime(watch) {}
+    }
+}
+
+/// Whether each `onCommit` call ran on the engine's event loop.
+private final class NoticeThreads: Sendable {
+    private let seen = Mutex<[Bool]>([])
+    var calls: [Bool] { seen.withLock { $0 } }
+    func record(_ onLoop: Bool) { seen.withLock { $0.append(onLoop) } }
 }
 
 /// Whether the tasks that keep the cooperative pool busy go on.

@@ -24,7 +24,9 @@ package protocol StorageEngine: Sendable {
     /// Calls `onCommit`, on some other thread, soon after any connection
     /// commits a write to the store, for as long as the returned object is
     /// kept; `nil` when the engine sends no such notice (SQLite: the cache's
-    /// periodic check finds other processes' commits).
+    /// periodic check finds other processes' commits). Never on a thread
+    /// that closing a store waits for: `onCommit` may let go of the last
+    /// reference to the store.
     func watchCommits(_ onCommit: @escaping @Sendable () -> Void) -> (any AnyObject & Sendable)?
 }
 
