@@ -47,11 +47,7 @@ import NIOCore
     /// second, even while Swift concurrency's cooperative pool is kept busy
     /// by blocking work (the listening runs on the engine's event loop).
     @Test func aCommitIsPushedToAnotherStoresCache() throws {
-        guard TestEngine.all.contains(.postgres) else { return }
-        let dir = TemporaryDirectory()
-        let location = try TestEngine.postgres.newStore(in: dir)
-        let writer = try TestEngine.postgres.open(location)
-        try writer.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        guard let (location, writer) = try Self.postgresStore() else { return }
         let reader = try TestEngine.postgres.open(location)
         let row: [String: FeatureValue] = ["driver_id": .int64(1001), "event_timestamp": .timestamp(10), "conv_rate": .float64(0.5),
                                            "acc_rate": .null, "avg_daily_trips": .int64(1), "city": .null]
@@ -79,16 +75,22 @@ import NIOCore
 }
 
 extension SharedStoreTests {
+    /// A new PostgreSQL store of the example definitions, and its location;
+    /// `nil` when PostgreSQL is not tested here.
+    static func postgresStore() throws -> (location: String, store: FeatureStore)? {
+        guard TestEngine.all.contains(.postgres) else { return nil }
+        let location = try TestEngine.postgres.newStore(in: TemporaryDirectory())
+        let store = try TestEngine.postgres.open(location)
+        try store.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        return (location, store)
+    }
+
     /// A commit notice reaches `onCommit` on a Dispatch thread, never on the
     /// engine's event loop: the store's callback may let go of the last
     /// reference to the store, and closing a store waits for that loop (a
     /// store released there stopped the process).
     @Test func aCommitNoticeIsHandedOnOffTheEventLoop() throws {
-        guard TestEngine.all.contains(.postgres) else { return }
-        let dir = TemporaryDirectory()
-        let location = try TestEngine.postgres.newStore(in: dir)
-        let writer = try TestEngine.postgres.open(location)
-        try writer.apply(try Definitions.parse(yaml: exampleDefinitions, file: "defs.yaml"))
+        guard let (location, writer) = try Self.postgresStore() else { return }
         let loop = (PostgresStorage.group as any EventLoopGroup).next()
         let onLoop = NoticeThreads()
         let watch = PostgresStorage(address: try PostgresAddress(parsing: location), loop: loop)
