@@ -206,9 +206,16 @@ extension FeatureStore {
     /// retried by the next one; queries report store errors.
     func refreshCacheInBackground() {
         cache.backgroundChecks.add(1, ordering: .relaxed)
-        DispatchQueue.global(qos: .utility).async { [self] in
-            _ = try? readers.withIfAvailable { state in try cache.refreshUnlessWriting(source: state.session) }
-        }
+        DispatchQueue.global(qos: .utility).async { [self] in refreshCacheIfReaderFree() }
+    }
+
+    /// The check of ``refreshCacheInBackground()``, on the calling thread:
+    /// only if a read connection is free, and not while a write of this
+    /// process is on its way to the cache. What an engine's commit notice
+    /// runs (already on a thread of its own, see
+    /// ``StorageEngine/watchCommits(_:)``).
+    func refreshCacheIfReaderFree() {
+        _ = try? readers.withIfAvailable { state in try cache.refreshUnlessWriting(source: state.session) }
     }
 
     // MARK: Steps

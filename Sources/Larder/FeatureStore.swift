@@ -138,8 +138,9 @@ public final class FeatureStore: Sendable {
             throw LarderError(error, store: path)
         }
         // Another connection's commit brings the cache up to date at once
-        // (where the engine says so), not at the next read's periodic check.
-        let watch = storage.watchCommits { [weak self] in self?.refreshCacheInBackground() }
+        // (where the engine says so), not at the next read's periodic check;
+        // the engine calls on a thread of its own, so the check runs there.
+        let watch = storage.watchCommits { [weak self] in self?.refreshCacheIfReaderFree() }
         commitWatch.withLock { $0 = watch }
     }
 

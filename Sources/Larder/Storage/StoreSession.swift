@@ -25,8 +25,8 @@ package protocol StorageEngine: Sendable {
     /// commits a write to the store, for as long as the returned object is
     /// kept; `nil` when the engine sends no such notice (SQLite: the cache's
     /// periodic check finds other processes' commits). Never on a thread
-    /// that closing a store waits for: `onCommit` may let go of the last
-    /// reference to the store.
+    /// that closing a store waits for, nor one that must not block:
+    /// `onCommit` reads the store, and may let go of the last reference to it.
     func watchCommits(_ onCommit: @escaping @Sendable () -> Void) -> (any AnyObject & Sendable)?
 }
 
