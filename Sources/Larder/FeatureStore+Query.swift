@@ -144,7 +144,12 @@ extension FeatureStore {
         let rows = entities.rowCount
         var keys: [[Column]] = []
         for part in plan.parts { keys.append(try Retrieval.keyColumns(of: part.view, in: entities, rows: rows)) }
-        if let (views, runs) = try cachedViews(plan) {
+        if let (views, runs, loaded) = try cachedViews(plan) {
+            // Views this call brought into the cache were just mapped, so
+            // their pages are likely not in memory: the few this read needs
+            // are read one by one, not with a read-ahead window each.
+            if loaded { for view in views { view.base.region.advise(.pointReads) } }
+            defer { if loaded { for view in views { view.base.region.advise(.scans) } } }
             return OnlineBatch(plan: plan, views: views, keys: keys, count: rows, at: now,
                                horizon: PointInTime.Horizon(asOf: now, runs: runs)).result()
         }
@@ -227,8 +232,9 @@ extension FeatureStore {
     }
 
     /// The cached views of every part of `plan`, with the runs the cache
-    /// covers, or `nil` when a view is not cached (too large for the
-    /// budget, or its version too large for a snapshot).
+    /// covers and whether this call brought them into the cache, or `nil`
+    /// when a view is not cached (too large for the budget, or its version
+    /// too large for a snapshot).
     ///
     /// When the cache holds them all, it is taken as it is, without the
     /// store's lock, and a due check for other processes' commits runs in
@@ -237,13 +243,13 @@ extension FeatureStore {
     /// read transaction, which is a check itself: none starts in the
     /// background (a one-shot process, `larder online`, would start one
     /// only to exit under it).
-    private func cachedViews(_ plan: RetrievalPlan) throws(LarderError) -> ([CachedView], RunTable)? {
+    private func cachedViews(_ plan: RetrievalPlan) throws(LarderError) -> ([CachedView], RunTable, loaded: Bool)? {
         let contents = cache.contents
         let held = plan.parts.compactMap { contents.snapshot(id: $0.id, createdAt: $0.createdAt) }
         let checkDue = cache.claimCheck(now: Timestamp.nowMicroseconds())
         if held.count == plan.parts.count {
             if checkDue { refreshCacheInBackground() }
-            return (held, contents.runs)
+            return (held, contents.runs, false)
         }
         return try withReader { state in
             try cache.transaction(source: state.session) { transaction in
@@ -252,7 +258,7 @@ extension FeatureStore {
                     guard let view = try transaction.snapshot(of: part.view) else { return nil }
                     views.append(view)
                 }
-                return (views, transaction.runs)
+                return (views, transaction.runs, true)
             }
         }
     }

@@ -78,6 +78,50 @@ import LarderTestSupport
         #expect(third.cache.rowsLoaded.load(ordering: .relaxed) == 20)
     }
 
+    /// The `VmFlags` of this process's mapping that starts at `address`
+    /// (`rr`: read page by page), from `/proc/self/smaps`.
+    static func mappingFlags(at address: UnsafeRawPointer) throws -> [Substring] {
+        let start = String(UInt(bitPattern: address), radix: 16) + "-"
+        let smaps = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps")).readDataToEndOfFile()
+        let lines = String(decoding: smaps, as: UTF8.self).split(separator: "\n")
+        let header = try #require(lines.firstIndex { $0.hasPrefix(start) })
+        let flags = try #require(lines[header...].first { $0.hasPrefix("VmFlags:") })
+        return flags.split(separator: " ").dropFirst().map { $0 }
+    }
+
+    @Test func aOneShotOnlineReadOfAMappedSnapshotReadsItPageByPage() throws {
+        let directory = TemporaryDirectory()
+        let first = try Self.makeStore(directory)
+        let expected = try Self.answers(first)
+        let store = try FeatureStore(path: directory.file("s.db"))
+        let view = try store.registry.view("v")
+        let keys = FeatureFrame(names: ["id"], columns: [try testColumn(.int64, [.int64(1)])])
+        _ = try store.onlineFeatures(entities: keys, features: Self.features)
+        let region = try #require(store.cache.contents.snapshot(of: view)?.base.region)
+        #expect(region.isMapped)
+        // Once while its header was checked, once for the read's lookups.
+        #expect(region.pointReadAdvice.load(ordering: .relaxed) == 2)
+        #if os(Linux)
+        #expect(!(try Self.mappingFlags(at: region.base).contains("rr")), "advised for scans again")
+        #endif
+        _ = try store.onlineFeatures(entities: keys, features: Self.features)
+        #expect(region.pointReadAdvice.load(ordering: .relaxed) == 2, "a view already cached is read as it is")
+        #expect(try Self.answers(store) == expected)
+
+        // Mapped for anything else (here a prepared reader): advised for scans once checked.
+        let other = try FeatureStore(path: directory.file("s.db"))
+        _ = try other.reader(features: Self.features)
+        let scanned = try #require(other.cache.contents.snapshot(of: view)?.base.region)
+        #expect(scanned.pointReadAdvice.load(ordering: .relaxed) == 1)
+        #if os(Linux)
+        #expect(!(try Self.mappingFlags(at: scanned.base).contains("rr")))
+        let mapped = try #require(Region.map(path: "\(store.snapshotFolder)/\(Self.snapshotFiles(store)[0])"))
+        #expect(try Self.mappingFlags(at: mapped.base).contains("rr"))
+        mapped.advise(.scans)
+        #expect(!(try Self.mappingFlags(at: mapped.base).contains("rr")))
+        #endif
+    }
+
     /// A store in `directory` whose deltas fold into a new base past 10 rows, with the test's view.
     static func compactingStore(in directory: TemporaryDirectory) throws -> FeatureStore {
         var options = FeatureStore.Options()

@@ -128,7 +128,8 @@ struct SnapshotFiles: Sendable {
         return removed
     }
 
-    /// The snapshot file at `path` mapped and its header checked against `view`.
+    /// The snapshot file at `path` mapped and its header checked against
+    /// `view`: read page by page while checked, then advised for scans.
     static func read(_ path: String, view: FeatureView) -> Result<ViewSnapshot, SnapshotHeader.Problem> {
         guard let region = Region.map(path: path) else { return .failure(.tooShort) }
         switch SnapshotHeader.decode(region) {
@@ -141,7 +142,9 @@ struct SnapshotFiles: Sendable {
                 return .failure(.inconsistent("the view's columns differ"))
             }
             do {
-                return .success(try ViewSnapshot(view: view, region: region, header: header))
+                let snapshot = try ViewSnapshot(view: view, region: region, header: header)
+                region.advise(.scans)
+                return .success(snapshot)
             } catch {
                 return .failure(error)
             }
