@@ -102,7 +102,7 @@ final class PostgresRunWriter: RunSink {
     func write(_ batch: WriteBatch, ordered: Bool, log: inout ProblemLog, file: String) throws {
         refuseUnstorableText(batch, log: &log, file: file)
         let bad = log.badRows
-        if ordered { duplicates.startOrderedBatch(batch) }
+        if ordered { try duplicates.startOrderedBatch(batch) }
         var rows: [Int] = []
         rows.reserveCapacity(batch.count)
         var previous: Int?

@@ -365,32 +365,63 @@ import Testing
         }
     }
 
+    /// The keys kept of rows written as they came go to a scratch file in
+    /// blocks of `OrderedDuplicates.spillRows` instead of staying in memory
+    /// (a run that streams all its rows never reads them back), or stay in
+    /// memory when no scratch folder can be made; either way an ordered
+    /// row repeating one of them, spilled or not, is found.
+    @Test(arguments: [KeyKind.int64, .string, .composite], [true, false])
+    func keysOfStreamedRowsWaitInAScratchFile(kind: KeyKind, canSpill: Bool) throws {
+        let definition = try Definitions.parse(yaml: kind.definitions, file: "defs.yaml").featureViews[0]
+        let keys = kind == .composite ? [JoinKey(name: "driver_id", type: .int64), JoinKey(name: "region", type: .string)]
+            : [JoinKey(name: "driver_id", type: kind == .int64 ? .int64 : .string)]
+        let view = FeatureView(id: 1, version: 1, definition: definition, joinKeys: keys, createdAt: 0)
+        /// Rows `(n, event)`, `n` the key's number (the same key for the same `n`).
+        func batch(_ rows: [(Int, Int64)]) -> WriteBatch {
+            var batch = WriteBatch(view: view)
+            for (i, (n, event)) in rows.enumerated() {
+                switch kind {
+                case .int64: batch.keys[0].append(Int64(n))
+                case .string: batch.keys[0].append("k\(String(n, radix: 16))")
+                case .composite:
+                    batch.keys[0].append(Int64(n % 7))
+                    batch.keys[1].append("r\(n / 7)")
+                }
+                batch.eventTimes.append(event)
+                batch.createdTimes.append(0)
+                batch.lines.append(i + 2)
+                for f in batch.features.indices { batch.features[f].appendNull() }
+            }
+            return batch
+        }
+        let spill = OrderedDuplicates.spillRows, count = 2 * spill + 100
+        let unordered = batch((0..<count).reversed().map { ($0, Int64($0)) })
+        let parent = canSpill ? dir.path : dir.file("missing")
+        var duplicates = OrderedDuplicates(view: view, scratchParent: parent)
+        for row in 0..<unordered.count { duplicates.wroteUnordered(row, of: unordered) }
+        #expect(duplicates.spilledRows == (canSpill ? 2 * spill : 0))
+        if kind == .int64 { #expect(duplicates.unordered.count == (canSpill ? 100 : count)) }
+        func spillFolders() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).filter { $0.hasPrefix("larder-spill-") }
+        }
+        #expect(spillFolders().count == (canSpill ? 1 : 0))
+
+        // Each ordered row once as written before (spilled first, spilled last, held), once not.
+        let probes = [0, 1, spill + 5, count - 1].flatMap { [($0, Int64($0)), ($0, Int64($0) + 1)] }
+        let ordered = batch(probes)
+        let order = ordered.primaryKeyOrder()
+        let sorted = ordered.gathered(order)
+        try duplicates.startOrderedBatch(sorted)
+        #expect(duplicates.spilledRows == 0 && spillFolders() == [], "read back")
+        let found = try (0..<sorted.count).map { try duplicates.repeatsEarlierRow($0, of: sorted, file: "o.csv") }
+        #expect(found == order.map { $0 % 2 == 0 })
+    }
+
     /// ``OrderedDuplicates`` on a composite key (`int64`, `string`, byte
     /// order: "b" < "b2" < "c"): an ordered row equal to one written one by
     /// one before it, or to the ordered row before it (also across
     /// batches), repeats; the others do not; a row before the last ordered
     /// one breaks the promise of order.
-    /// The keys kept of rows written as they came get room for the rows a
-    /// run streams at once when they pass `OrderedDuplicates.sizingRows`,
-    /// instead of doubling (a copy, and up to half as much room again).
-    @Test func keysOfStreamedRowsAreSizedForTheStreamedRowsAtOnce() throws {
-        let definition = try Definitions.parse(yaml: KeyKind.int64.definitions, file: "defs.yaml").featureViews[0]
-        let view = FeatureView(id: 1, version: 1, definition: definition, joinKeys: [JoinKey(name: "driver_id", type: .int64)], createdAt: 0)
-        var batch = WriteBatch(view: view)
-        let rows = 70_000
-        for i in 0..<rows {
-            batch.keys[0].append(Int64(i))
-            batch.eventTimes.append(Int64(i))
-            batch.createdTimes.append(0)
-            batch.lines.append(i + 2)
-            for f in batch.features.indices { batch.features[f].appendNull() }
-        }
-        var duplicates = OrderedDuplicates(view: view)
-        for row in 0..<rows { duplicates.wroteUnordered(row, of: batch) }
-        #expect(duplicates.unordered.count == rows)
-        #expect(duplicates.unordered.capacity >= IngestOptions.defaultStreamedRows, "\(duplicates.unordered.capacity)")
-    }
-
     @Test func orderedRowsOfACompositeKeyAreCheckedAgainstEveryRowWrittenBefore() throws {
         let definition = try Definitions.parse(yaml: KeyKind.composite.definitions, file: "defs.yaml").featureViews[0]
         let view = FeatureView(id: 1, version: 1, definition: definition,
@@ -411,13 +442,13 @@ import Testing
         let unordered = batch([(2, "c", 1), (1, "b2", 1), (1, "b", 5)])
         for row in 0..<unordered.count { duplicates.wroteUnordered(row, of: unordered) }
         let first = batch([(1, "b", 1), (1, "b", 5), (1, "b2", 1), (1, "b2", 2), (1, "b2", 2)])
-        duplicates.startOrderedBatch(first)
+        try duplicates.startOrderedBatch(first)
         #expect(try (0..<first.count).map { try duplicates.repeatsEarlierRow($0, of: first, file: "o.csv") } == [false, true, true, false, true])
         let second = batch([(1, "b2", 2), (1, "c", 0), (2, "c", 1), (2, "c", 2)])
-        duplicates.startOrderedBatch(second)
+        try duplicates.startOrderedBatch(second)
         #expect(try (0..<second.count).map { try duplicates.repeatsEarlierRow($0, of: second, file: "o.csv") } == [true, false, true, false])
         let late = batch([(2, "b", 9)])
-        duplicates.startOrderedBatch(late)
+        try duplicates.startOrderedBatch(late)
         #expect(throws: LarderError.self) { try duplicates.repeatsEarlierRow(0, of: late, file: "o.csv") }
     }
 

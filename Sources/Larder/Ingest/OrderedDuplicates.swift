@@ -13,6 +13,13 @@
 /// of the rows written without the promise, and compares rows in their
 /// batches (``WriteBatch/compare(_:_:_:)``, SQLite's key order).
 ///
+/// The kept keys go to a scratch file (``ScratchFolder``) in blocks of
+/// ``spillRows`` as they come, and are read back only when the ordered rows
+/// start: a run that streams all its rows (up to
+/// ``IngestOptions/defaultStreamedRows``, 2^20) never holds them in memory
+/// (24 MB at a million rows). When no scratch file can be made or written
+/// (a read-only or full temporary folder), the keys stay in memory.
+///
 /// Which of two equal rows is kept is the one written first, as when the
 /// store finds the duplicate.
 package struct OrderedDuplicates {
@@ -25,12 +32,16 @@ package struct OrderedDuplicates {
         }
     }
 
-    /// Kept keys after which the room for them grows to the rows a run
-    /// streams (``IngestOptions/defaultStreamedRows``) at once.
-    private static let sizingRows = 65_536
+    /// Kept keys (or rows, for other keys) held in memory before they go
+    /// to the scratch file as one block.
+    static let spillRows = 65_536
     /// Whether the view has one `int64` join key (kept as ``RowKey``s).
     private let isSingleInt: Bool
-    /// The keys of the rows written without the promise of order (one `int64` key).
+    /// The view the rows are of.
+    private let view: FeatureView
+    /// The keys of the rows written without the promise of order (one
+    /// `int64` key): since the last spill until the ordered rows start,
+    /// then all of them, sorted.
     private(set) var unordered: [RowKey] = []
     /// The last ordered row found not to be a duplicate (one `int64` key).
     private var last: RowKey?
@@ -49,9 +60,22 @@ package struct OrderedDuplicates {
     private var sorted = true
     /// The first position in the sorted kept keys not below the current ordered row.
     private var next = 0
+    /// Where kept keys in blocks of ``spillRows`` wait for the ordered rows,
+    /// made at the first spill and removed when the checks go.
+    private var scratch: (folder: ScratchFolder, file: ScratchFile)?
+    /// The rows whose keys are in the scratch file, and where its last
+    /// whole block ends.
+    private(set) var spilledRows = 0
+    private var spilledBytes = 0
 
-    /// The checks for a run of `view`.
-    package init(view: FeatureView) {
+    /// Where the scratch folder goes (nil: the system temporary folder).
+    private let scratchParent: String?
+
+    /// The checks for a run of `view`, spilling into a folder made in
+    /// `scratchParent` (nil: the system temporary folder).
+    package init(view: FeatureView, scratchParent: String? = nil) {
+        self.view = view
+        self.scratchParent = scratchParent
         isSingleInt = view.joinKeys.count == 1 && view.joinKeys[0].type == .int64
         unorderedRows = WriteBatch(view: view)
     }
@@ -62,12 +86,8 @@ package struct OrderedDuplicates {
     package mutating func wroteUnordered(_ row: Int, of batch: WriteBatch) {
         sorted = false
         if isSingleInt {
-            if unordered.count == unordered.capacity, unordered.count >= Self.sizingRows {
-                // Room for the rows a run streams by default at once: doubling would copy the keys
-                // and keep up to half as much again (unwritten room costs no memory).
-                unordered.reserveCapacity(max(IngestOptions.defaultStreamedRows, 2 * unordered.count))
-            }
             unordered.append(RowKey(key: batch.keys[0].ints[row], event: batch.eventTimes[row], created: batch.createdTimes[row]))
+            if unordered.count == Self.spillRows { spill() }
             return
         }
         for (k, key) in batch.keys.enumerated() {
@@ -79,17 +99,71 @@ package struct OrderedDuplicates {
         }
         unorderedRows.eventTimes.append(batch.eventTimes[row])
         unorderedRows.createdTimes.append(batch.createdTimes[row])
+        if unorderedRows.count == Self.spillRows { spill() }
+    }
+
+    /// Appends the keys held in memory to the scratch file as one block;
+    /// when that fails, they stay where they are (and so do the later ones:
+    /// the count never meets ``spillRows`` again).
+    private mutating func spill() {
+        var bytes: [UInt8] = []
+        if isSingleInt {
+            bytes = unordered.withUnsafeBytes { Array($0) }
+        } else {
+            SpillCodec.encode(unorderedRows, raw: nil, into: &bytes)
+        }
+        do {
+            if scratch == nil {
+                let folder = try ScratchFolder(parent: scratchParent)
+                scratch = (folder, try folder.file(named: "kept-keys"))
+            }
+            try scratch!.file.append(block: bytes)
+        } catch {
+            return
+        }
+        spilledBytes = scratch!.file.size
+        if isSingleInt {
+            spilledRows += unordered.count
+            unordered.removeAll(keepingCapacity: true)
+        } else {
+            spilledRows += unorderedRows.count
+            unorderedRows = WriteBatch(view: view)
+        }
+    }
+
+    /// Reads the spilled keys back into memory, after those already there,
+    /// and removes the scratch file.
+    private mutating func readSpilled() throws(LarderError) {
+        guard let (folder, file) = scratch else { return }
+        var offset = 0
+        while offset < spilledBytes {
+            let (bytes, after) = try file.block(at: offset)
+            offset = after
+            if isSingleInt {
+                bytes.withUnsafeBytes { unordered.append(contentsOf: $0.bindMemory(to: RowKey.self)) }
+            } else {
+                var rows = SpillCodec.decode(bytes, view: view, hasRaw: false).0
+                rows.features = unorderedRows.features // none are kept: empty columns
+                unorderedRows.append(contentsOf: rows)
+            }
+        }
+        folder.remove()
+        scratch = nil
+        (spilledRows, spilledBytes) = (0, 0)
     }
 
     /// Gets ready for the ordered `batch`, whose rows are then checked in
-    /// order with ``repeatsEarlierRow(_:of:file:)``: sorts the kept keys
-    /// when some came since the last ordered batch.
-    package mutating func startOrderedBatch(_ batch: WriteBatch) {
+    /// order with ``repeatsEarlierRow(_:of:file:)``: reads back and sorts
+    /// the kept keys when some came since the last ordered batch.
+    ///
+    /// - Throws: when the scratch file cannot be read.
+    package mutating func startOrderedBatch(_ batch: WriteBatch) throws(LarderError) {
         if !isSingleInt {
             if lastInCurrent { (previous, lastInCurrent) = (current, false) }
             current = batch
         }
         guard !sorted else { return }
+        try readSpilled()
         sorted = true
         next = 0
         if isSingleInt {

@@ -125,7 +125,7 @@ final class SQLiteRunWriter: RunSink {
     ///   then rolled back rather than lose a row unreported.
     private func writeOrdered(_ batch: WriteBatch, keys: [BindSource], features: [BindSource],
                               log: inout ProblemLog, file: String) throws {
-        duplicates.startOrderedBatch(batch)
+        try duplicates.startOrderedBatch(batch)
         let many = try insertMany ?? makeInsertMany()
         insertMany = many
         let width = Int32(ViewTable.columns(view).count)
