@@ -137,6 +137,13 @@ extension FeatureStore {
     /// With `asOf`, the answer the server would have given at that time
     /// (time travel, semantics §3): the rule with `T = asOf`, from the runs
     /// committed at or before `asOf`.
+    ///
+    /// A view not cached yet is mapped from its snapshot file; a view with
+    /// none is read into the cache only when small (262,144 rows): a larger
+    /// one is answered from the store this time, which takes about a
+    /// millisecond, where reading it whole would take seconds. A
+    /// ``FeatureReader`` (``reader(features:fullNames:)``), a historical
+    /// query or `larder cache build` reads it and writes the file.
     public func onlineFeatures(entities: FeatureFrame, features: [FeatureReference],
                                fullNames: Bool = false, asOf: Timestamp? = nil) throws(LarderError) -> OnlineResult {
         let plan = try plan(features, fullNames: fullNames)
@@ -153,7 +160,7 @@ extension FeatureStore {
             return OnlineBatch(plan: plan, views: views, keys: keys, count: rows, at: now,
                                horizon: PointInTime.Horizon(asOf: now, runs: runs)).result()
         }
-        let answers = try answers(plan, keys: keys, times: Array(repeating: now, count: rows), asOf: now, statuses: true)
+        let answers = try answers(plan, keys: keys, times: Array(repeating: now, count: rows), asOf: now, statuses: true, oneShot: true)
         return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers),
                             statuses: Retrieval.statuses(plan, answers), eventTimestamps: Retrieval.eventTimes(plan, answers))
     }
@@ -255,7 +262,7 @@ extension FeatureStore {
             try cache.transaction(source: state.session) { transaction in
                 var views: [CachedView] = []
                 for part in plan.parts {
-                    guard let view = try transaction.snapshot(of: part.view) else { return nil }
+                    guard let view = try transaction.snapshot(of: part.view, oneShot: true) else { return nil }
                     views.append(view)
                 }
                 return (views, transaction.runs, true)
@@ -268,13 +275,13 @@ extension FeatureStore {
     /// engine, in the same read transaction as the cache refresh; cached
     /// parts after it, with no lock held.
     private func answers(_ plan: RetrievalPlan, keys: [[Column]], times: [Int64], asOf: Int64,
-                         statuses: Bool) throws(LarderError) -> [PartAnswer] {
+                         statuses: Bool, oneShot: Bool = false) throws(LarderError) -> [PartAnswer] {
         var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
         var cached: [(part: Int, snapshot: CachedView)] = []
         let runs = try withReader { state in
             try cache.transaction(source: state.session) { transaction in
                 for (p, part) in plan.parts.enumerated() {
-                    if let snapshot = try transaction.snapshot(of: part.view) {
+                    if let snapshot = try transaction.snapshot(of: part.view, oneShot: oneShot) {
                         cached.append((p, snapshot))
                     } else {
                         answers[p] = try Retrieval.answer(part, from: state.session, keys: keys[p], times: times, asOf: asOf, status: statuses)

@@ -36,6 +36,10 @@ public final class FeatureStore: Sendable {
         /// Delta segments a cached view may have before its newest are
         /// merged (see ``FeatureCache``); tests set it low.
         var deltaSegments = FeatureCache.defaultMaxSegments
+        /// The most rows a one-shot online read (``FeatureStore/onlineFeatures(entities:features:fullNames:asOf:)``)
+        /// reads from the store to cache a view without a snapshot file
+        /// (see ``FeatureCache/Transaction/snapshot(of:oneShot:)``); tests set it low.
+        var oneShotLoadRows = FeatureCache.defaultOneShotLoadRows
 
         /// Defaults: create the file, wait up to 10 s for locks, cache up to a
         /// quarter of physical memory in snapshot files, `synchronous = NORMAL`.
@@ -125,7 +129,8 @@ public final class FeatureStore: Sendable {
         self.snapshotFolder = snapshotFolder
         cache = FeatureCache(budget: options.cacheBytes ?? FeatureCache.defaultBudget,
                              files: options.snapshotFiles ? SnapshotFiles(folder: snapshotFolder, log: options.log) : nil,
-                             compactionRows: options.compactionRows, maxSegments: options.deltaSegments)
+                             compactionRows: options.compactionRows, maxSegments: options.deltaSegments,
+                             oneShotLoadRows: options.oneShotLoadRows)
         self.storage = storage
         do {
             let writer = try storage.openWriter(create: options.create)

@@ -32,6 +32,11 @@ extension PostgresSession: CacheSource {
                         PostgresBindings(view.name, Int64(view.version), after, upTo)).rows.isEmpty
     }
 
+    func rowsWritten(upTo view: FeatureView) throws -> Int {
+        Int(try link.queryInt("SELECT coalesce(sum(rows), 0)::bigint FROM runs WHERE view = $1 AND version <= $2 AND committed_at > 0",
+                              PostgresBindings(view.name, Int64(view.version))))
+    }
+
     /// One scan of the view's table in primary-key order (its index: no
     /// sort), page by page: each page is one row of arrays (``ColumnPage``),
     /// the next page (keyset: the rows after the page's last key) asked for

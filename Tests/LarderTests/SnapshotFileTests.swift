@@ -122,6 +122,46 @@ import LarderTestSupport
         #endif
     }
 
+    @Test func aOneShotOnlineReadLeavesALargeViewWithoutASnapshotFileToTheStore() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("s.db")
+        _ = try Self.makeStore(directory)
+        let truth = try Self.truth(path)
+        let keys = FeatureFrame(names: ["id"], columns: [try testColumn(.int64, (0..<105).map { FeatureValue.int64(Int64($0)) })])
+        func online(_ store: FeatureStore) throws -> [[FeatureValue]] {
+            let result = try store.onlineFeatures(entities: keys, features: Self.features)
+            return [testValues(result.values[0]), testValues(result.values[1]), result.statuses[0].map { .string("\($0)") }]
+        }
+        let messages = Mutex<[String]>([])
+        var small = FeatureStore.Options()
+        small.oneShotLoadRows = 100
+        small.log = { message in messages.withLock { $0.append(message) } }
+
+        // More rows than a one-shot read may read: answered from the store, nothing cached or written, said once.
+        let store = try FeatureStore(path: path, options: small)
+        #expect(try online(store) == [truth[0], truth[1], truth[4]])
+        #expect(try online(store) == [truth[0], truth[1], truth[4]])
+        let statistics = try store.cacheStatistics()
+        #expect(store.cache.rowsLoaded.load(ordering: .relaxed) == 0 && statistics.isEmpty)
+        #expect(Self.snapshotFiles(store).isEmpty)
+        let rows = try store.rowCount(view: "v")
+        #expect(messages.withLock { $0 } == ["v@1 answered from the store: no snapshot file, and its runs wrote \(rows) rows (`larder cache build` writes one)"])
+
+        // A prepared reader reads it and writes the file; a one-shot read then maps the file, whatever the view's size.
+        _ = try store.reader(features: Self.features)
+        #expect(store.cache.rowsLoaded.load(ordering: .relaxed) > 0 && Self.snapshotFiles(store) == ["v@1-2.snap"])
+        let later = try FeatureStore(path: path, options: small)
+        #expect(try online(later) == [truth[0], truth[1], truth[4]])
+        let mapped = try later.cacheStatistics().first?.mapped
+        #expect(later.cache.rowsLoaded.load(ordering: .relaxed) == 0 && mapped == true)
+
+        // Within the limit, a one-shot read reads the view and writes the file itself.
+        try later.removeSnapshotFiles()
+        let roomy = try FeatureStore(path: path)
+        #expect(try online(roomy) == [truth[0], truth[1], truth[4]])
+        #expect(roomy.cache.rowsLoaded.load(ordering: .relaxed) > 0 && Self.snapshotFiles(roomy) == ["v@1-2.snap"])
+    }
+
     /// A store in `directory` whose deltas fold into a new base past 10 rows, with the test's view.
     static func compactingStore(in directory: TemporaryDirectory) throws -> FeatureStore {
         var options = FeatureStore.Options()

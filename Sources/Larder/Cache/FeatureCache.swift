@@ -121,6 +121,11 @@ final class FeatureCache: Sendable {
     /// The usual ``maxSegments``: each segment costs a read one more hash
     /// probe (of a small table).
     static let defaultMaxSegments = 4
+    /// The most rows a one-shot read (``Transaction/snapshot(of:oneShot:)``)
+    /// reads from the store to cache a view that has no snapshot file yet.
+    let oneShotLoadRows: Int
+    /// The usual ``oneShotLoadRows``: about 0.3 s of reading (1.2 µs a row).
+    static let defaultOneShotLoadRows = 262_144
     /// Compactions done so far that folded segments into a new base, and
     /// that merged segments: what tests check to see that a write left
     /// compaction to the background.
@@ -133,6 +138,9 @@ final class FeatureCache: Sendable {
     let compactionPaused = Atomic<Bool>(false)
     /// View versions (ids) with a compaction running in the background.
     private let compacting = Mutex<Set<Int64>>([])
+    /// View versions (ids) a one-shot read has left to the store, so far:
+    /// said once, not at every read.
+    private let leftToTheStore = Mutex<Set<Int64>>([])
     private let state: Mutex<Contents>
     /// When prepared readers last checked for other processes' commits (µs,
     /// wall clock), so that they check at most every ``checkInterval``.
@@ -146,10 +154,11 @@ final class FeatureCache: Sendable {
     /// An empty cache allowed `budget` bytes, keeping snapshot files in
     /// `files` (`nil`: in memory only).
     init(budget: Int, files: SnapshotFiles?, compactionRows: Int = FeatureCache.defaultCompactionRows,
-         maxSegments: Int = FeatureCache.defaultMaxSegments) {
+         maxSegments: Int = FeatureCache.defaultMaxSegments, oneShotLoadRows: Int = FeatureCache.defaultOneShotLoadRows) {
         self.budget = max(0, budget)
         self.files = files
         self.compactionRows = compactionRows
+        self.oneShotLoadRows = oneShotLoadRows
         self.maxSegments = max(1, maxSegments)
         state = Mutex(Contents(runs: RunTable(), snapshots: [:], refused: [:]))
     }
@@ -190,14 +199,32 @@ final class FeatureCache: Sendable {
 
         /// The cached rows of `view`, loaded now if it is not cached and
         /// fits in the budget; `nil` when the view is answered from SQLite.
-        func snapshot(of view: FeatureView) throws -> CachedView? {
+        ///
+        /// A read of a few keys that will not come again (`oneShot`: a
+        /// `larder online` process) maps the view's snapshot file, but
+        /// reads a view that has none from the store only when its runs
+        /// wrote at most ``FeatureCache/oneShotLoadRows`` rows: otherwise the
+        /// view is answered from SQLite this time (a millisecond, where
+        /// reading 10M rows takes seconds and gigabytes) and stays uncached.
+        func snapshot(of view: FeatureView, oneShot: Bool = false) throws -> CachedView? {
             let contents = cache.contents
             if let cached = contents.snapshot(of: view) { return cached }
             if contents.refuses(id: view.id, createdAt: view.createdAt.microseconds) || cache.budget == 0 { return nil }
             var snapshots = contents.snapshots, refused = contents.refused
             snapshots[view.id] = nil
             let room = cache.budget - snapshots.values.reduce(0) { $0 + $1.byteCount }
-            let loaded = try cache.load(view, runs: contents.runs, source: source, byteLimit: room)
+            let loaded: CachedView?
+            switch try cache.load(view, runs: contents.runs, source: source, byteLimit: room,
+                                  readLimit: oneShot ? cache.oneShotLoadRows : nil) {
+            case .cached(let view): loaded = view
+            case .tooLarge: loaded = nil
+            case .leftToTheStore(let rows):
+                if cache.leftToTheStore.withLock({ $0.insert(view.id).inserted }) {
+                    cache.files?.log?("\(view.qualifiedName) answered from the store: no snapshot file, and its runs wrote \(rows) rows"
+                                      + " (`larder cache build` writes one)")
+                }
+                return nil
+            }
             if let loaded { snapshots[view.id] = loaded } else { refused[view.id] = view.createdAt.microseconds }
             cache.install(Contents(runs: contents.runs, snapshots: snapshots, refused: refused))
             return loaded
@@ -317,20 +344,36 @@ final class FeatureCache: Sendable {
 
     // MARK: Snapshots
 
+    /// What ``load(_:runs:source:byteLimit:readLimit:)`` did.
+    private enum Load {
+        /// The view's rows, cached.
+        case cached(CachedView)
+        /// They do not fit in the budget.
+        case tooLarge
+        /// No snapshot file, and more rows than the read limit (this many,
+        /// by the runs' counts): nothing was read.
+        case leftToTheStore(rows: Int)
+    }
+
     /// The rows of `view` up to the last run of `runs`: its newest snapshot
     /// file with the rows of later runs as a delta, or (no usable file) all
-    /// rows read from the store, written to a new snapshot file.
-    ///
-    /// - Returns: `nil` when they do not fit in `byteLimit` bytes.
-    private func load(_ view: FeatureView, runs: RunTable, source: some CacheSource, byteLimit: Int) throws -> CachedView? {
+    /// rows read from the store, written to a new snapshot file — unless
+    /// the runs that may have written them (``CacheSource/rowsWritten(upTo:)``)
+    /// wrote more than `readLimit` rows.
+    private func load(_ view: FeatureView, runs: RunTable, source: some CacheSource, byteLimit: Int, readLimit: Int?) throws -> Load {
         if let base = files?.open(view, runs: runs) {
-            guard base.byteCount <= byteLimit else { return nil }
-            return try absorb(CachedView(base: base), runs: runs, source: source, byteLimit: byteLimit)
+            guard base.byteCount <= byteLimit,
+                  let cached = try absorb(CachedView(base: base), runs: runs, source: source, byteLimit: byteLimit) else { return .tooLarge }
+            return .cached(cached)
+        }
+        if let readLimit {
+            let rows = try source.rowsWritten(upTo: view)
+            if rows > readLimit { return .leftToTheStore(rows: rows) }
         }
         guard let image = try ViewSnapshot.load(view, from: source, afterRun: nil, lastRun: runs.maxID,
-                                                lastRunCommittedAt: runs.lastCommittedAt, byteLimit: byteLimit) else { return nil }
+                                                lastRunCommittedAt: runs.lastCommittedAt, byteLimit: byteLimit) else { return .tooLarge }
         rowsLoaded.add(image.rowCount, ordering: .relaxed)
-        return CachedView(base: place(image))
+        return .cached(CachedView(base: place(image)))
     }
 
     /// `cached` brought up to the last run of `runs`: the rows of its view

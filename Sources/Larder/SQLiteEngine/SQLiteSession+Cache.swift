@@ -37,6 +37,15 @@ extension SQLiteSession: CacheSource {
         return try newer.step()
     }
 
+    func rowsWritten(upTo view: FeatureView) throws -> Int {
+        let sum = try db.statement("SELECT coalesce(sum(rows), 0) FROM runs WHERE view = ?1 AND version <= ?2 AND committed_at > 0")
+        defer { sum.reset() }
+        sum.bind(view.name, at: 1)
+        sum.bind(Int64(view.version), at: 2)
+        _ = try sum.step()
+        return Int(sum.int64(0))
+    }
+
     /// One scan of the view's table in primary-key order (so no sort is
     /// needed), straight into the builder's typed buffers.
     ///
