@@ -138,12 +138,13 @@ extension FeatureStore {
     /// (time travel, semantics §3): the rule with `T = asOf`, from the runs
     /// committed at or before `asOf`.
     ///
-    /// A view not cached yet is mapped from its snapshot file; a view with
-    /// none is read into the cache only when small (262,144 rows): a larger
-    /// one is answered from the store this time, which takes about a
-    /// millisecond, where reading it whole would take seconds. A
-    /// ``FeatureReader`` (``reader(features:fullNames:)``), a historical
-    /// query or `larder cache build` reads it and writes the file.
+    /// A view not cached yet is mapped from its snapshot file, and cached
+    /// when at most 262,144 rows are to be read from the store (all of
+    /// them without a file, those of later runs with one); otherwise it is
+    /// answered from the store this time, which takes about a millisecond,
+    /// where reading it would take seconds. A ``FeatureReader``
+    /// (``reader(features:fullNames:)``), a historical query or
+    /// `larder cache build` reads it and writes the file.
     public func onlineFeatures(entities: FeatureFrame, features: [FeatureReference],
                                fullNames: Bool = false, asOf: Timestamp? = nil) throws(LarderError) -> OnlineResult {
         let plan = try plan(features, fullNames: fullNames)

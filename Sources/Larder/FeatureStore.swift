@@ -37,8 +37,8 @@ public final class FeatureStore: Sendable {
         /// merged (see ``FeatureCache``); tests set it low.
         var deltaSegments = FeatureCache.defaultMaxSegments
         /// The most rows a one-shot online read (``FeatureStore/onlineFeatures(entities:features:fullNames:asOf:)``)
-        /// reads from the store to cache a view without a snapshot file
-        /// (see ``FeatureCache/Transaction/snapshot(of:oneShot:)``); tests set it low.
+        /// reads from the store to cache a view (see
+        /// ``FeatureCache/Transaction/snapshot(of:oneShot:)``); tests set it low.
         var oneShotLoadRows = FeatureCache.defaultOneShotLoadRows
 
         /// Defaults: create the file, wait up to 10 s for locks, cache up to a

@@ -32,9 +32,9 @@ extension PostgresSession: CacheSource {
                         PostgresBindings(view.name, Int64(view.version), after, upTo)).rows.isEmpty
     }
 
-    func rowsWritten(upTo view: FeatureView) throws -> Int {
-        Int(try link.queryInt("SELECT coalesce(sum(rows), 0)::bigint FROM runs WHERE view = $1 AND version <= $2 AND committed_at > 0",
-                              PostgresBindings(view.name, Int64(view.version))))
+    func rowsWritten(upTo view: FeatureView, after run: Int64) throws -> Int {
+        Int(try link.queryInt("SELECT coalesce(sum(rows), 0)::bigint FROM runs WHERE view = $1 AND version <= $2 AND id > $3 AND committed_at > 0",
+                              PostgresBindings(view.name, Int64(view.version), run)))
     }
 
     /// One scan of the view's table in primary-key order (its index: no

@@ -155,11 +155,23 @@ import LarderTestSupport
         let mapped = try later.cacheStatistics().first?.mapped
         #expect(later.cache.rowsLoaded.load(ordering: .relaxed) == 0 && mapped == true)
 
+        // Runs after the file with more rows than the limit: answered from the store, the file left as it is.
+        var random = SplitMix64(seed: 5)
+        let extra = Self.rows(run: 8, count: 150, random: &random)
+        try FeatureStore(path: path).write(view: "v", rows: extra)
+        let now = try Self.truth(path)
+        let behind = try FeatureStore(path: path, options: small)
+        #expect(try online(behind) == [now[0], now[1], now[4]])
+        let behindStatistics = try behind.cacheStatistics()
+        #expect(behind.cache.rowsLoaded.load(ordering: .relaxed) == 0 && behindStatistics.isEmpty)
+        #expect(Self.snapshotFiles(behind) == ["v@1-2.snap"])
+        #expect(messages.withLock { $0.last } == "v@1 answered from the store: its snapshot file lacks the \(extra.count) rows of later runs (`larder cache build` writes one)")
+
         // Within the limit, a one-shot read reads the view and writes the file itself.
         try later.removeSnapshotFiles()
         let roomy = try FeatureStore(path: path)
-        #expect(try online(roomy) == [truth[0], truth[1], truth[4]])
-        #expect(roomy.cache.rowsLoaded.load(ordering: .relaxed) > 0 && Self.snapshotFiles(roomy) == ["v@1-2.snap"])
+        #expect(try online(roomy) == [now[0], now[1], now[4]])
+        #expect(roomy.cache.rowsLoaded.load(ordering: .relaxed) > 0 && Self.snapshotFiles(roomy) == ["v@1-3.snap"])
     }
 
     /// A store in `directory` whose deltas fold into a new base past 10 rows, with the test's view.

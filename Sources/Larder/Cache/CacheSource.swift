@@ -34,10 +34,11 @@ package protocol CacheSource {
     func viewVersions() throws -> [Int64: Int64]
     /// Whether a run of `view` has an id in `after + 1 ... upTo`.
     func hasRuns(of view: FeatureView, after: Int64, upTo: Int64) throws -> Bool
-    /// The rows the committed runs of `view`'s name wrote into its version
-    /// and every older one (whose rows a version may carry, keeping their
-    /// runs): at least the rows of `view`, from the run list alone.
-    func rowsWritten(upTo view: FeatureView) throws -> Int
+    /// The rows the committed runs after `run` of `view`'s name wrote into
+    /// its version and every older one (whose rows a version may carry,
+    /// keeping their runs): at least the rows of `view` in runs after
+    /// `run`, from the run list alone.
+    func rowsWritten(upTo view: FeatureView, after run: Int64) throws -> Int
     /// Appends the rows of `view` from runs up to `upTo` (and after `after`,
     /// when given) to `builder`, in primary-key order.
     ///

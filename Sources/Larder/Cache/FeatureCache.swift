@@ -201,11 +201,12 @@ final class FeatureCache: Sendable {
         /// fits in the budget; `nil` when the view is answered from SQLite.
         ///
         /// A read of a few keys that will not come again (`oneShot`: a
-        /// `larder online` process) maps the view's snapshot file, but
-        /// reads a view that has none from the store only when its runs
-        /// wrote at most ``FeatureCache/oneShotLoadRows`` rows: otherwise the
-        /// view is answered from SQLite this time (a millisecond, where
-        /// reading 10M rows takes seconds and gigabytes) and stays uncached.
+        /// `larder online` process) reads from the store at most
+        /// ``FeatureCache/oneShotLoadRows`` rows to cache a view: the rows of
+        /// the runs its snapshot file lacks, or all of them when it has none.
+        /// Past that the view is answered from SQLite this time (a
+        /// millisecond, where reading 10M rows takes seconds and gigabytes)
+        /// and stays uncached.
         func snapshot(of view: FeatureView, oneShot: Bool = false) throws -> CachedView? {
             let contents = cache.contents
             if let cached = contents.snapshot(of: view) { return cached }
@@ -218,10 +219,10 @@ final class FeatureCache: Sendable {
                                   readLimit: oneShot ? cache.oneShotLoadRows : nil) {
             case .cached(let view): loaded = view
             case .tooLarge: loaded = nil
-            case .leftToTheStore(let rows):
+            case .leftToTheStore(let rows, let behind):
                 if cache.leftToTheStore.withLock({ $0.insert(view.id).inserted }) {
-                    cache.files?.log?("\(view.qualifiedName) answered from the store: no snapshot file, and its runs wrote \(rows) rows"
-                                      + " (`larder cache build` writes one)")
+                    let reason = behind ? "its snapshot file lacks the \(rows) rows of later runs" : "no snapshot file, and its runs wrote \(rows) rows"
+                    cache.files?.log?("\(view.qualifiedName) answered from the store: \(reason) (`larder cache build` writes one)")
                 }
                 return nil
             }
@@ -350,25 +351,30 @@ final class FeatureCache: Sendable {
         case cached(CachedView)
         /// They do not fit in the budget.
         case tooLarge
-        /// No snapshot file, and more rows than the read limit (this many,
-        /// by the runs' counts): nothing was read.
-        case leftToTheStore(rows: Int)
+        /// More rows to read than the read limit (this many, by the runs'
+        /// counts): all of them (no snapshot file), or those of the runs
+        /// after the file (`behind`). Nothing was read.
+        case leftToTheStore(rows: Int, behind: Bool)
     }
 
     /// The rows of `view` up to the last run of `runs`: its newest snapshot
     /// file with the rows of later runs as a delta, or (no usable file) all
     /// rows read from the store, written to a new snapshot file — unless
-    /// the runs that may have written them (``CacheSource/rowsWritten(upTo:)``)
-    /// wrote more than `readLimit` rows.
+    /// the runs to read (``CacheSource/rowsWritten(upTo:after:)``) wrote
+    /// more than `readLimit` rows.
     private func load(_ view: FeatureView, runs: RunTable, source: some CacheSource, byteLimit: Int, readLimit: Int?) throws -> Load {
         if let base = files?.open(view, runs: runs) {
+            if let readLimit, runs.maxID > base.lastRun {
+                let rows = try source.rowsWritten(upTo: view, after: base.lastRun)
+                if rows > readLimit { return .leftToTheStore(rows: rows, behind: true) }
+            }
             guard base.byteCount <= byteLimit,
                   let cached = try absorb(CachedView(base: base), runs: runs, source: source, byteLimit: byteLimit) else { return .tooLarge }
             return .cached(cached)
         }
         if let readLimit {
-            let rows = try source.rowsWritten(upTo: view)
-            if rows > readLimit { return .leftToTheStore(rows: rows) }
+            let rows = try source.rowsWritten(upTo: view, after: 0)
+            if rows > readLimit { return .leftToTheStore(rows: rows, behind: false) }
         }
         guard let image = try ViewSnapshot.load(view, from: source, afterRun: nil, lastRun: runs.maxID,
                                                 lastRunCommittedAt: runs.lastCommittedAt, byteLimit: byteLimit) else { return .tooLarge }

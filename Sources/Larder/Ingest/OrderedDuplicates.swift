@@ -63,11 +63,10 @@ package struct OrderedDuplicates {
     /// Where kept keys in blocks of ``spillRows`` wait for the ordered rows,
     /// made at the first spill and removed when the checks go.
     private var scratch: (folder: ScratchFolder, file: ScratchFile)?
-    /// The rows whose keys are in the scratch file, and where its last
-    /// whole block ends.
+    /// The rows whose keys are in the scratch file.
     private(set) var spilledRows = 0
+    /// Where the scratch file's last whole block ends.
     private var spilledBytes = 0
-
     /// Where the scratch folder goes (nil: the system temporary folder).
     private let scratchParent: String?
 

@@ -37,11 +37,12 @@ extension SQLiteSession: CacheSource {
         return try newer.step()
     }
 
-    func rowsWritten(upTo view: FeatureView) throws -> Int {
-        let sum = try db.statement("SELECT coalesce(sum(rows), 0) FROM runs WHERE view = ?1 AND version <= ?2 AND committed_at > 0")
+    func rowsWritten(upTo view: FeatureView, after run: Int64) throws -> Int {
+        let sum = try db.statement("SELECT coalesce(sum(rows), 0) FROM runs WHERE view = ?1 AND version <= ?2 AND id > ?3 AND committed_at > 0")
         defer { sum.reset() }
         sum.bind(view.name, at: 1)
         sum.bind(Int64(view.version), at: 2)
+        sum.bind(run, at: 3)
         _ = try sum.step()
         return Int(sum.int64(0))
     }
