@@ -67,6 +67,9 @@ struct OnlineBenchmark: ParsableCommand {
     @Option(help: "Comma-separated batch sizes to replay (of those in online_requests.csv).")
     var batches = "1,100"
 
+    @Flag(help: "Answer each call with FeatureStore.onlineFeatures (the path of larder online, the C ABI's one-shot query and the server's as_of route), the views cached, instead of a prepared reader.")
+    var oneShot = false
+
     func run() throws {
         // TTL 0: the bench data is from January 2024, and Feast ignores the TTL online, so every
         // value is PRESENT on both sides. The lookup work (hash probe, binary search, TTL check) is the same.
@@ -77,12 +80,15 @@ struct OnlineBenchmark: ParsableCommand {
         let store = try prepareStore(options, name: "online.db", definitions: defsPath)
         let s = try FeatureStore(path: store, options: options.storeOptions)
         let reader = try s.reader(featureSet: "driver_stats_svc")
+        let features = try s.featureReferences(nil, featureSet: "driver_stats_svc")
         let requests = try OnlineBenchmark.loadRequests(options.data + "/online_requests.csv")
         var checksum = 0.0
         for batch in batches.split(separator: ",").compactMap({ Int($0) }) {
-            let replay = try OnlineReplay(reader: reader, calls: requests[batch] ?? [], passes: passes, batched: !singleReads)
+            let calls = requests[batch] ?? []
+            let replay = oneShot ? try OnlineReplay(store: s, features: features, calls: calls, passes: passes)
+                : try OnlineReplay(reader: reader, calls: calls, passes: passes, batched: !singleReads)
             checksum += replay.checksum
-            print("online snapshot_files=\(options.snapshotFiles) batch=\(batch)\(singleReads ? " single_reads" : "") \(replay.figures)")
+            print("online snapshot_files=\(options.snapshotFiles) batch=\(batch)\(singleReads ? " single_reads" : "")\(oneShot ? " one_shot" : "") \(replay.figures)")
         }
         print("checksum=\(checksum)")
     }
@@ -120,17 +126,7 @@ struct OnlineReplay {
                 let start = DispatchTime.now().uptimeNanoseconds
                 if batched && ids.count > 1 {
                     // Many entities: one batch read, every value read out of its columns.
-                    let result = try reader.read(keys: ids)
-                    for (f, column) in result.values.enumerated() {
-                        for i in 0..<column.count where column.isValid(i) {
-                            switch f {
-                            case 8: checksum += Double(column.offsets[i + 1] - column.offsets[i])
-                            case 1, 3, 5, 7: checksum += Double(column.ints[i])
-                            default: checksum += column.doubles[i]
-                            }
-                        }
-                        if pass == 0 && call >= 50 { total += ids.count; present += result.statuses[f].count { $0 == .present } }
-                    }
+                    readOut(try reader.read(keys: ids), counted: pass == 0 && call >= 50)
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
                     if call >= 50 { samples.append(elapsed) }
                     continue
@@ -149,6 +145,39 @@ struct OnlineReplay {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
                 if call >= 50 { samples.append(elapsed) }
             }
+        }
+    }
+
+    /// Replays `calls` `passes` times through `store.onlineFeatures` (one
+    /// call of any size: a frame of keys, every value read out), with
+    /// `features` cached.
+    init(store: FeatureStore, features: [FeatureReference], calls: [[Int64]], passes: Int) throws {
+        let frames = calls.map { ids in
+            var keys = Column(type: .int64, capacity: ids.count)
+            for id in ids { keys.append(id) }
+            return FeatureFrame(names: ["driver_id"], columns: [keys])
+        }
+        for pass in 0..<passes {
+            for (call, frame) in frames.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                readOut(try store.onlineFeatures(entities: frame, features: features), counted: pass == 0 && call >= 50)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+                if call >= 50 { samples.append(elapsed) }
+            }
+        }
+    }
+
+    /// Reads every value of `result` into ``checksum`` (and counts them when `counted`).
+    private mutating func readOut(_ result: OnlineResult, counted: Bool) {
+        for (f, column) in result.values.enumerated() {
+            for i in 0..<column.count where column.isValid(i) {
+                switch f {
+                case 8: checksum += Double(column.offsets[i + 1] - column.offsets[i])
+                case 1, 3, 5, 7: checksum += Double(column.ints[i])
+                default: checksum += column.doubles[i]
+                }
+            }
+            if counted { total += column.count; present += result.statuses[f].count { $0 == .present } }
         }
     }
 
