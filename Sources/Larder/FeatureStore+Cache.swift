@@ -21,28 +21,35 @@ public struct CacheEntry: Sendable, Equatable {
     /// The delta segments the rows of runs after the base are in: a write
     /// adds one, a compaction in the background merges them.
     public var deltaSegments: Int
+
+    /// What `cached` holds.
+    init(_ cached: CachedView) {
+        rows = cached.rowCount
+        var raw = rows * 8 * (cached.view.joinKeys.count + 3)
+        for snapshot in [cached.base] + cached.deltas {
+            for column in snapshot.features {
+                switch column.type {
+                case .int64, .float64, .timestamp: raw += column.count * 8
+                case .bool: raw += column.count
+                case .string, .bytes: raw += column.textByteCount
+                case .vector(let n): raw += column.count * n * 4
+                }
+            }
+        }
+        view = cached.view.name
+        version = cached.view.version
+        bytes = cached.byteCount
+        rawBytes = raw
+        mapped = cached.base.isMapped
+        deltaRows = cached.deltaRows
+        deltaSegments = cached.deltas.count
+    }
 }
 
 extension FeatureStore {
     /// What the columnar cache holds now, one entry per cached view version.
     public func cacheStatistics() throws(LarderError) -> [CacheEntry] {
-        cache.contents.snapshots.values.map { cached in
-            let rows = cached.rowCount
-            var raw = rows * 8 * (cached.view.joinKeys.count + 3)
-            for snapshot in [cached.base] + cached.deltas {
-                for column in snapshot.features {
-                    switch column.type {
-                    case .int64, .float64, .timestamp: raw += column.count * 8
-                    case .bool: raw += column.count
-                    case .string, .bytes: raw += column.textByteCount
-                    case .vector(let n): raw += column.count * n * 4
-                    }
-                }
-            }
-            return CacheEntry(view: cached.view.name, version: cached.view.version, rows: rows, bytes: cached.byteCount, rawBytes: raw,
-                              mapped: cached.base.isMapped, deltaRows: cached.deltaRows,
-                              deltaSegments: cached.deltas.count)
-        }.sorted { ($0.view, $0.version) < ($1.view, $1.version) }
+        cache.contents.snapshots.values.map(CacheEntry.init).sorted { ($0.view, $0.version) < ($1.view, $1.version) }
     }
 }
 
@@ -72,18 +79,14 @@ extension FeatureStore {
     /// - Complexity: O(rows) for each view not cached yet.
     @discardableResult
     public func loadCache(views names: [String] = []) throws(LarderError) -> [CacheLoad] {
-        let views = try withReader { state in
+        try withReader { state in
             let views = try names.isEmpty ? state.registry.views.values.compactMap(\.last).sorted { $0.name < $1.name }
                 : names.map { name throws(LarderError) in try state.registry.view(name) }
-            try cache.transaction(source: state.session) { transaction in
-                for view in views { _ = try transaction.snapshot(of: view) }
+            return try cache.transaction(source: state.session) { transaction in
+                try views.map { view in
+                    CacheLoad(view: view.name, version: view.version, entry: try transaction.snapshot(of: view).map(CacheEntry.init))
+                }
             }
-            return views
-        }
-        let entries = try cacheStatistics()
-        return views.map { view in
-            CacheLoad(view: view.name, version: view.version,
-                      entry: entries.first { $0.view == view.name && $0.version == view.version })
         }
     }
 }
