@@ -122,7 +122,8 @@ final class FeatureCache: Sendable {
     /// probe (of a small table).
     static let defaultMaxSegments = 4
     /// The most rows a one-shot read (``Transaction/snapshot(of:oneShot:)``)
-    /// reads from the store to cache a view that has no snapshot file yet.
+    /// reads from the store to cache a view: all of them when it has no
+    /// snapshot file, those of the runs after it otherwise.
     let oneShotLoadRows: Int
     /// The usual ``oneShotLoadRows``: about 0.3 s of reading (1.2 µs a row).
     static let defaultOneShotLoadRows = 262_144
