@@ -82,6 +82,49 @@ import Testing
         #expect(try s.rowCount(view: "driver_stats") == 0)
     }
 
+    /// The reader splits batches of half `batchRows` records, and the typer
+    /// types two of them into one batch: the writer gets 300 batches of 10
+    /// rows for 3,000, each with the progress after its rows.
+    @Test func theTyperJoinsTwoBatchesOfTheReaderIntoOne() throws {
+        let path = try input()
+        var options = IngestOptions()
+        options.batchRows = 10
+        options.onError = .skip
+        options.rejectFile = .file(dir.file("joined-rejects.jsonl"))
+        #expect(options.readRows == 5)
+        let s = try store("joined.db")
+        let seen = Mutex<[Int]>([])
+        let result = try s.backfill(view: "driver_stats", input: .file(path), options: options) { progress in
+            seen.withLock { $0.append(progress.rows) }
+        }
+        #expect(result.rowsWritten + result.rowsRejected == Self.rows)
+        #expect(seen.withLock { $0 } == Array(stride(from: 10, through: Self.rows, by: 10)))
+    }
+
+    /// Records that cannot be split into fields and rows refused while
+    /// typed reach the reject file in line order, across the reader's
+    /// batches joined into one.
+    @Test func theRejectFileIsInLineOrder() throws {
+        var lines = ["driver_id,event_timestamp,conv_rate,acc_rate,avg_daily_trips,city"]
+        var bad: [Int] = []
+        for i in 0..<200 {
+            switch i % 7 {
+            case 2: lines.append("\(i),2026-11-20T10:00:00Z,0.5,0.25,\(i)"); bad.append(i + 2) // a field short
+            case 5: lines.append("\(i),2026-11-20T10:00:00Z,0.5,0.25,many,c"); bad.append(i + 2) // not an int64
+            default: lines.append("\(i),2026-11-20T10:00:00Z,0.5,0.25,\(i),c")
+            }
+        }
+        let path = try dir.write("mixed.csv", lines.joined(separator: "\n") + "\n")
+        var options = IngestOptions()
+        options.batchRows = 10
+        options.onError = .skip
+        options.rejectFile = .file(dir.file("mixed-rejects.jsonl"))
+        let result = try store("mixed.db").backfill(view: "driver_stats", input: .file(path), options: options)
+        #expect(result.rowsRejected == bad.count)
+        let rejects = try String(contentsOfFile: dir.file("mixed-rejects.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(rejects.map { Int($0.dropFirst("{\"line\":".count).prefix { $0.isNumber })! } == bad)
+    }
+
     /// The nice value of each of this process's threads (Linux, from `/proc/self/task`).
     static func threadNiceValues() throws -> [Int] {
         try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { task in

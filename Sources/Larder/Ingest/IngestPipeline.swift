@@ -99,7 +99,7 @@ struct IngestPipeline<Source: IngestSource> {
         let inline = source.isSmallInMemory
         let capacity = inline ? Int(Int32.max) : 2
         // One batch of records waiting for the typer is enough to keep both busy;
-        // each holds its bytes and cells (about 20 MB at 65,536 rows of the bench schema).
+        // each holds its bytes and cells (about 10 MB at 32,768 rows of the bench schema).
         let read = HandoffQueue<Handoff<SourceBatch>>(capacity: inline ? capacity : 1)
         let validated = HandoffQueue<Handoff<Stage>>(capacity: capacity)
         let queue = HandoffQueue<Handoff<Stage>>(capacity: capacity)
@@ -161,11 +161,13 @@ struct IngestPipeline<Source: IngestSource> {
                     log.merge(stage.log)
                     for bad in stage.badRecords { log.add(bad.problem, row: nil) }
                     if keepRaw, let rejects {
-                        for bad in stage.badRecords { try rejects.write(line: bad.line, reasons: [bad.problem.description], raw: bad.raw[...]) }
-                        for (row, reasons) in stage.log.reasons.sorted(by: { stage.batch.lines[$0.key] < stage.batch.lines[$1.key] }) {
-                            try rejects.write(line: stage.batch.lines[row], reasons: reasons, raw: stage.raw[row])
+                        // Records that could not be split and rows refused, in line order.
+                        var refused = stage.badRecords.map { (line: $0.line, reasons: [$0.problem.description], raw: $0.raw[...]) }
+                        for (row, reasons) in stage.log.reasons { refused.append((stage.batch.lines[row], reasons, stage.raw[row])) }
+                        for reject in refused.sorted(by: { $0.line < $1.line }) {
+                            try rejects.write(line: reject.line, reasons: reject.reasons, raw: reject.raw)
                         }
-                        rejected += stage.badRecords.count + stage.log.reasons.count
+                        rejected += refused.count
                     }
                     progress?(stage.progress)
                 }
@@ -243,30 +245,45 @@ struct IngestPipeline<Source: IngestSource> {
         }
     }
 
-    /// The typing thread: each batch read, typed and validated, in the
+    /// The typing thread: the batches read, typed and validated, in the
     /// order read, until the reader's end or error (passed on) or until
-    /// the sorting thread closes the queue. The first
-    /// `options.streamedRows` rows are marked to be written as they come.
+    /// the sorting thread closes the queue. The reader's batches of
+    /// ``IngestOptions/readRows`` records are typed into batches of
+    /// `options.batchRows` rows, so that two of the reader's batches in
+    /// memory are one typed batch. The first `options.streamedRows` rows
+    /// are marked to be written as they come.
     func typeAndValidate(from read: HandoffQueue<Handoff<SourceBatch>>, into queue: HandoffQueue<Handoff<Stage>>) {
         defer { read.close() } // stops the reader when this ends early
         let validator = Validator(view: view, file: source.label, window: options.eventWindow)
         var rows = 0
+        var pending: TypedBatch?
+        /// Validates the rows typed so far and hands them on; false when the queue is closed.
+        func handOn() -> Bool {
+            guard let typed = pending else { return true }
+            pending = nil
+            var log = typed.log
+            validator.check(typed.batch, rows: 0..<typed.batch.count, log: &log)
+            let stage = Stage(batch: typed.batch, log: log, badRecords: typed.badRecords, raw: typed.raw,
+                              progress: typed.progress, streamed: rows < options.streamedRows)
+            rows += typed.batch.count
+            return queue.put(.item(stage))
+        }
         while let handoff = read.take() {
             switch consume handoff { // so that typing hands the raw batch back to its pool unshared
             case .failure(let error):
                 _ = queue.put(.failure(error))
                 return
             case .end(let sha):
+                guard handOn() else { return }
                 _ = queue.put(.end(sha256: sha))
                 return
             case .item(let batch):
-                let typed = batch.typed()
-                var log = typed.log
-                validator.check(typed.batch, rows: 0..<typed.batch.count, log: &log)
-                let stage = Stage(batch: typed.batch, log: log, badRecords: typed.badRecords, raw: typed.raw,
-                                  progress: typed.progress, streamed: rows < options.streamedRows)
-                rows += typed.batch.count
-                guard queue.put(.item(stage)) else { return }
+                let typed = batch.isTyped
+                if typed { guard handOn() else { return } }
+                batch.type(appendingTo: &pending, capacity: options.batchRows)
+                if typed || pending.map({ $0.batch.count + $0.badRecords.count >= options.batchRows }) == true {
+                    guard handOn() else { return }
+                }
             }
         }
     }

@@ -20,17 +20,18 @@ protocol IngestSource: Sendable {
     /// frame; a file, by reading it once); nil for standard input.
     func hashBeforeReading() throws(LarderError) -> String?
 
-    /// Reads the input in batches of at most `options.batchRows` rows, in
-    /// input order, handing each to `emit` until the input ends or `emit`
-    /// returns false; returns the content hash (SHA-256).
+    /// Reads the input in batches of at most `options.readRows` records
+    /// (or typed rows at once), in input order, handing each to `emit`
+    /// until the input ends or `emit` returns false; returns the content
+    /// hash (SHA-256).
     func produce(view: FeatureView, options: IngestOptions, started: Int64, clock: Stopwatch,
                  emit: (SourceBatch) throws(LarderError) -> Bool) throws(LarderError) -> String
 }
 
 /// A batch a source has read: typed already (a frame), or records split
-/// into fields that ``typed()`` types, on whichever thread calls it (the
-/// pipeline's typing thread), so that splitting the next batch and typing
-/// this one can run side by side.
+/// into fields that ``type(appendingTo:capacity:)`` types, on whichever
+/// thread calls it (the pipeline's typing thread), so that splitting the
+/// next batch and typing this one can run side by side.
 enum SourceBatch: Sendable {
     /// Rows already typed.
     case typed(TypedBatch)
@@ -39,19 +40,30 @@ enum SourceBatch: Sendable {
     /// and the emptied batch goes back to `pool` for the next one.
     case raw(RawBatch, typer: BatchTyper, keepRaw: Bool, progress: IngestProgress, pool: RawBatchPool)
 
-    /// The typed rows (problems found while typing logged against them).
-    consuming func typed() -> TypedBatch {
+    /// Whether the rows are typed already (a frame): they go on as one batch.
+    var isTyped: Bool {
+        if case .typed = self { true } else { false }
+    }
+
+    /// The typed rows appended to `typed` (problems found while typing
+    /// logged against them), which starts with room for `capacity` rows
+    /// when nil. A batch typed already replaces `typed`, which must be nil.
+    consuming func type(appendingTo typed: inout TypedBatch?, capacity: Int) {
         switch consume self {
-        case .typed(let typed):
-            return typed
+        case .typed(let batch):
+            precondition(typed == nil, "typed rows appended to others")
+            typed = batch
         case .raw(let raw, let typer, let keepRaw, let progress, let pool):
-            var typed = TypedBatch(batch: WriteBatch(view: typer.view, capacity: raw.rowCount), log: ProblemLog(), progress: progress)
-            typed.log.startBatch(rows: raw.rowCount)
-            typer.type(raw, into: &typed.batch, log: &typed.log)
-            typed.badRecords = raw.badRecords
-            if keepRaw { typed.raw = (0..<raw.rowCount).map { raw.rawRecord(row: $0) ?? [] } }
+            var appended = typed ?? TypedBatch(batch: WriteBatch(view: typer.view, capacity: max(capacity, raw.rowCount)),
+                                               log: ProblemLog(), progress: progress)
+            typed = nil // one reference: appending does not copy
+            appended.log.extendBatch(rows: raw.rowCount)
+            typer.type(raw, into: &appended.batch, log: &appended.log)
+            appended.badRecords += raw.badRecords
+            if keepRaw { appended.raw += (0..<raw.rowCount).map { raw.rawRecord(row: $0) ?? [] } }
+            appended.progress = progress
             pool.put(consume raw) // the pool's is the only reference: the reader refills it in place
-            return typed
+            typed = appended
         }
     }
 }
@@ -115,7 +127,7 @@ struct FileSource: IngestSource {
         var rowsRead = 0
         while true {
             var raw = pool.take()
-            guard try reader.next(into: &raw, maxRows: options.batchRows) else { break }
+            guard try reader.next(into: &raw, maxRows: options.readRows) else { break }
             rowsRead += raw.rowCount + raw.badRecords.count
             let progress = IngestProgress(rows: rowsRead, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, seconds: clock.seconds)
             guard try emit(.raw(raw, typer: typer, keepRaw: keepRaw, progress: progress, pool: pool)) else { break }

@@ -35,6 +35,12 @@ package struct ProblemLog: Sendable {
         reasons.removeAll(keepingCapacity: true)
     }
 
+    /// Makes the batch `rows` rows longer (rows typed into it after the
+    /// others; none of them bad yet).
+    mutating func extendBatch(rows: Int) {
+        for _ in 0..<rows { badRows.append(false) }
+    }
+
     /// Adds the problems of `other` (another batch's log); the bad rows stay
     /// those of this log's batch.
     mutating func merge(_ other: ProblemLog) {
