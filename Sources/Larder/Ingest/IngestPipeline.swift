@@ -97,10 +97,12 @@ struct IngestPipeline<Source: IngestSource> {
         // thread to start, no handoff to wait for. The queues then hold
         // every batch (a few at most).
         let inline = source.isSmallInMemory
-        let capacity = inline ? Int(Int32.max) : 2
-        // One batch of records waiting for the typer is enough to keep both busy;
-        // each holds its bytes and cells (about 10 MB at 32,768 rows of the bench schema).
-        let read = HandoffQueue<Handoff<SourceBatch>>(capacity: inline ? capacity : 1)
+        // One batch waiting between two threads is enough to keep both busy: a batch of
+        // records holds its bytes and cells (about 10 MB at 32,768 rows of the bench schema),
+        // a typed batch about 6 MB at 65,536 rows (a second one waiting: 1M rows 170 → 176 MB
+        // peak, no faster).
+        let capacity = inline ? Int(Int32.max) : 1
+        let read = HandoffQueue<Handoff<SourceBatch>>(capacity: capacity)
         let validated = HandoffQueue<Handoff<Stage>>(capacity: capacity)
         let queue = HandoffQueue<Handoff<Stage>>(capacity: capacity)
         let pipeline = self
