@@ -137,7 +137,7 @@ import Testing
             try sorter.add(batch, raw: nil)
         }
         let folder = try #require(sorter.scratchPath)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["part-0", "part-1"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [ScratchFolder.ownerFile, "part-0", "part-1"])
         var merged: [Int64] = []
         try sorter.finish(batchRows: 50) { out, _ in
             merged += out.keys[0].ints
@@ -415,6 +415,74 @@ import Testing
         #expect(duplicates.spilledRows == 0 && spillFolders() == [], "read back")
         let found = try (0..<sorted.count).map { try duplicates.repeatsEarlierRow($0, of: sorted, file: "o.csv") }
         #expect(found == order.map { $0 % 2 == 0 })
+    }
+
+    /// ``WriteBatch/reorder(_:)``, which the sorting thread applies in
+    /// place, puts every column of every type (nulls included) in the
+    /// order given and drops the rows not in it, as the copy
+    /// ``WriteBatch/gathered(_:)`` does, and leaves another holder of the
+    /// batch's columns with the old order.
+    @Test func aBatchReorderedInPlaceHoldsTheRowsInTheOrderGiven() throws {
+        let yaml = """
+            entities:
+              - {name: thing, join_keys: [{name: id, type: int64}, {name: code, type: string}]}
+            feature_views:
+              - name: typed
+                entity: thing
+                ttl: 0
+                features:
+                  - {name: i, type: int64}
+                  - {name: f, type: float64}
+                  - {name: b, type: bool}
+                  - {name: s, type: string}
+                  - {name: raw, type: bytes}
+                  - {name: t, type: timestamp}
+                  - {name: e, type: "vector<float32, 2>"}
+            """
+        let definition = try Definitions.parse(yaml: yaml, file: "defs.yaml").featureViews[0]
+        let view = FeatureView(id: 1, version: 1, definition: definition,
+                               joinKeys: [JoinKey(name: "id", type: .int64), JoinKey(name: "code", type: .string)], createdAt: 0)
+        var random = SystemRandomNumberGenerator()
+        var batch = WriteBatch(view: view)
+        let count = 300
+        for row in 0..<count {
+            batch.keys[0].append(Int64.random(in: 0..<50, using: &random))
+            batch.keys[1].append(String(repeating: "k", count: Int.random(in: 0..<4, using: &random)))
+            batch.eventTimes.append(Int64(row) * 7)
+            batch.createdTimes.append(Int64(row) * 3)
+            batch.lines.append(row + 2)
+            for f in batch.features.indices {
+                if Int.random(in: 0..<5, using: &random) == 0 {
+                    batch.features[f].appendNull()
+                    continue
+                }
+                let v = Int64.random(in: -1_000...1_000, using: &random)
+                switch batch.features[f].type {
+                case .int64: batch.features[f].append(v)
+                case .float64: batch.features[f].append(Double(v) / 8)
+                case .bool: batch.features[f].append(v % 2 == 0)
+                case .string: batch.features[f].append("s\(v)")
+                case .bytes: [UInt8](repeating: UInt8(v & 0xff), count: Int(v & 3)).withUnsafeBytes { batch.features[f].append(bytes: $0) }
+                case .timestamp: batch.features[f].append(Timestamp(microseconds: v))
+                case .vector: batch.features[f].append(vector: [Float(v), Float(-v)])
+                }
+            }
+        }
+        let order = Array(batch.primaryKeyOrder().filter { $0 % 3 != 1 }.reversed())
+        let original = batch
+        batch.reorder(order)
+        #expect(batch.count == order.count)
+        for (new, old) in order.enumerated() {
+            for k in batch.keys.indices { #expect(batch.keys[k].value(new) == original.keys[k].value(old)) }
+            for f in batch.features.indices { #expect(batch.features[f].value(new) == original.features[f].value(old)) }
+            #expect(batch.eventTimes[new] == original.eventTimes[old])
+            #expect(batch.createdTimes[new] == original.createdTimes[old])
+            #expect(batch.lines[new] == original.lines[old])
+        }
+        #expect(original.lines == Array(2..<(count + 2)), "the other holder keeps its order")
+        let copy = original.gathered(order)
+        #expect(copy.lines == batch.lines)
+        for f in batch.features.indices { #expect((0..<order.count).allSatisfy { copy.features[f].value($0) == batch.features[f].value($0) }) }
     }
 
     /// ``OrderedDuplicates`` on a composite key (`int64`, `string`, byte

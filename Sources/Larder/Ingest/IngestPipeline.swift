@@ -98,9 +98,9 @@ struct IngestPipeline<Source: IngestSource> {
         // every batch (a few at most).
         let inline = source.isSmallInMemory
         // One batch waiting between two threads is enough to keep both busy: a batch of
-        // records holds its bytes and cells (about 10 MB at 32,768 rows of the bench schema),
-        // a typed batch about 6 MB at 65,536 rows (a second one waiting: 1M rows 170 → 176 MB
-        // peak, no faster).
+        // records holds its bytes and cells (about 5 MB at 16,384 rows of the bench schema),
+        // a typed batch about 3 MB at 32,768 rows (a second one waiting, measured at twice
+        // those sizes: 1M rows 170 → 176 MB peak, no faster).
         let capacity = inline ? Int(Int32.max) : 1
         let read = HandoffQueue<Handoff<SourceBatch>>(capacity: capacity)
         let validated = HandoffQueue<Handoff<Stage>>(capacity: capacity)
@@ -305,9 +305,9 @@ struct IngestPipeline<Source: IngestSource> {
         var last = IngestProgress(rows: 0, bytesRead: 0, totalBytes: nil, seconds: 0)
         do {
             while let handoff = validated.take() {
-                switch handoff {
-                case .failure:
-                    _ = queue.put(handoff)
+                switch consume handoff { // so that sorting reorders the batch in place, not a copy
+                case .failure(let error):
+                    _ = queue.put(.failure(error))
                     return
                 case .end(let sha):
                     var open = true
@@ -332,20 +332,24 @@ struct IngestPipeline<Source: IngestSource> {
 
     /// What goes to the writer for `stage`: all its rows in primary-key
     /// order when it is streamed, else only its bad rows, the good ones
-    /// going to `sorter`.
-    private func sorted(_ stage: Stage, into sorter: RunSorter) throws(LarderError) -> Stage {
-        let batch = stage.batch, log = stage.log
+    /// going to `sorter`. The batch is reordered in place.
+    private func sorted(_ stage: consuming Stage, into sorter: RunSorter) throws(LarderError) -> Stage {
+        var stage = stage
         let order: [Int]
         if stage.streamed {
-            order = batch.primaryKeyOrder()
+            order = stage.batch.primaryKeyOrder()
         } else {
-            order = (0..<batch.count).filter { log.badRows[$0] }
-            let good = order.isEmpty ? Array(0..<batch.count) : (0..<batch.count).filter { !log.badRows[$0] }
-            try sorter.add(order.isEmpty ? batch : batch.gathered(good),
-                           raw: sorter.keepsRaw ? Self.rawColumn(good.map { stage.raw[$0] }) : nil)
+            let bad = stage.log.badRows
+            order = (0..<stage.batch.count).filter { bad[$0] }
+            let good = order.isEmpty ? Array(0..<stage.batch.count) : (0..<stage.batch.count).filter { !bad[$0] }
+            try sorter.add(order.isEmpty ? stage.batch : stage.batch.gathered(good),
+                           raw: sorter.keepsRaw ? Self.rawColumn(good.map { [raw = stage.raw] in raw[$0] }) : nil)
         }
-        return Stage(batch: batch.gathered(order), log: log.gathered(order), badRecords: stage.badRecords,
-                     raw: sorter.keepsRaw ? order.map { stage.raw[$0] } : [], progress: stage.progress)
+        stage.batch.reorder(order)
+        stage.log = stage.log.gathered(order)
+        stage.raw = sorter.keepsRaw ? order.map { [raw = stage.raw] in raw[$0] } : []
+        stage.streamed = true
+        return stage
     }
 
     /// Raw records as one `bytes` column, the form ``RunSorter`` keeps them in.

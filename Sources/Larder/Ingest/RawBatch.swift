@@ -160,8 +160,8 @@ struct RawBatch: Sendable {
     /// Makes room for ``rowLimit`` rows once a batch is large: the cells
     /// exactly, the text as the rows so far predict (with an eighth to
     /// spare). Grown by doubling instead, the arrays would keep up to twice
-    /// the room they need, and copy themselves on the way (at 32,768 rows
-    /// of the bench schema, about 6 MB more per batch in flight). A small
+    /// the room they need, and copy themselves on the way (at 16,384 rows
+    /// of the bench schema, about 3 MB more per batch in flight). A small
     /// batch (a server's push) never gets here.
     private mutating func sizeForRowLimit() {
         let cells = rowLimit * columnCount

@@ -106,13 +106,21 @@ package struct WriteBatch: Sendable {
     /// The batch reordered: new row `i` is old row `order[i]`.
     func gathered(_ order: [Int]) -> WriteBatch {
         var out = self
-        let rows = order.map { Int32($0) }
-        out.keys = keys.map { $0.gathering(rows) }
-        out.features = features.map { $0.gathering(rows) }
-        out.eventTimes = order.map { eventTimes[$0] }
-        out.createdTimes = order.map { createdTimes[$0] }
-        out.lines = order.map { lines[$0] }
+        out.reorder(order)
         return out
+    }
+
+    /// Reorders the rows: new row `i` is old row `order[i]` (rows not in
+    /// `order` are dropped). One column at a time, each replacing the old, so
+    /// that a batch held nowhere else never has more than one column in
+    /// memory twice.
+    mutating func reorder(_ order: [Int]) {
+        let rows = order.map { Int32($0) }
+        for k in keys.indices { keys[k] = keys[k].gathering(rows) }
+        for f in features.indices { features[f] = features[f].gathering(rows) }
+        eventTimes = order.map { [eventTimes] in eventTimes[$0] }
+        createdTimes = order.map { [createdTimes] in createdTimes[$0] }
+        lines = order.map { [lines] in lines[$0] }
     }
 
     /// The rows of runs of one view, given as each run's id and batches in

@@ -73,16 +73,25 @@ final class SQLiteRunWriter: RunSink {
             if writeback == nil { writeback = WALWriteback(db) }
         }
         defer { writeback?.hint() }
-        let runIndex = Int32(view.joinKeys.count + 3)
-        // Bind sources are built once per batch, so the row loop touches only raw buffers.
-        let keys = batch.keys.map(BindSource.init)
-        let features = batch.features.map(BindSource.init)
-        if ordered && rowsPerStatement > 1 {
-            return try writeOrdered(batch, keys: keys, features: features, log: &log, file: file)
+        // Bind sources are taken once per batch, so the row loop touches only raw buffers.
+        try BindSource.with(batch.keys + batch.features) { sources in
+            let keys = sources[..<batch.keys.count], features = sources[batch.keys.count...]
+            if ordered && rowsPerStatement > 1 {
+                try writeOrdered(batch, keys: keys, features: features, log: &log, file: file)
+            } else {
+                try writeUnordered(batch, keys: keys, features: features, log: &log, file: file)
+            }
         }
+    }
+
+    /// Writes a batch in primary-key order of its own, one row a statement,
+    /// logging the rows that insert nothing as duplicates.
+    private func writeUnordered(_ batch: WriteBatch, keys: ArraySlice<BindSource>, features: ArraySlice<BindSource>,
+                                log: inout ProblemLog, file: String) throws {
+        let runIndex = Int32(view.joinKeys.count + 3)
         let bad = log.badRows
-        // Text and blobs are bound in place, from memory the bind sources own:
-        // the bindings are cleared before they go.
+        // Text and blobs are bound in place, from the batch's memory: the
+        // bindings are cleared before the bind sources' scope ends.
         defer { insert.reset() }
         insert.bind(runID, at: runIndex) // the same for every row: bound once, kept across steps
         try batch.eventTimes.withUnsafeBufferPointer { eventTimes in
@@ -123,7 +132,7 @@ final class SQLiteRunWriter: RunSink {
     /// - Throws: when a statement inserted fewer rows than it was given (a
     ///   batch out of order, against the promise of `ordered`): the run is
     ///   then rolled back rather than lose a row unreported.
-    private func writeOrdered(_ batch: WriteBatch, keys: [BindSource], features: [BindSource],
+    private func writeOrdered(_ batch: WriteBatch, keys: ArraySlice<BindSource>, features: ArraySlice<BindSource>,
                               log: inout ProblemLog, file: String) throws {
         try duplicates.startOrderedBatch(batch)
         let many = try insertMany ?? makeInsertMany()
@@ -234,72 +243,54 @@ final class SQLiteRunWriter: RunSink {
     }
 }
 
-/// One column's values ready to bind row by row: its validity and values
-/// copied once per batch into memory this object owns, so that the row loop
-/// reads raw buffers (no bounds checks, no reference counting) and binds
-/// text and blobs in place (no copy by SQLite): the memory lives until the
-/// batch is written, and the writer clears the bindings before that.
-private final class BindSource {
+/// One column's values ready to bind row by row: pointers into the
+/// column's own buffers, taken once per batch (``with(_:_:)``), so that the
+/// row loop reads raw memory (no bounds checks, no reference counting) and
+/// binds text and blobs in place (no copy by SQLite, none by Larder): the
+/// pointers are valid only inside `with`, and the writer clears the
+/// bindings before it returns.
+private struct BindSource {
     let type: FeatureType
-    /// The validity bitmap's words (bit set = value present).
-    private let validity: UnsafeMutableBufferPointer<UInt64>
-    /// The values as the column holds them: `int64`s, doubles, one byte per
-    /// bool, the bytes of strings and blobs, or the floats of vectors.
-    private let values: UnsafeMutableRawBufferPointer
-    /// Where each string or blob starts in ``values``, plus the end (empty for other types).
-    private let offsets: UnsafeMutableBufferPointer<Int>
+    let buffers: ColumnBuffers
 
-    init(_ column: Column) {
-        type = column.type
-        validity = column.validity.withUnsafeWords { Self.copy($0) }
-        switch type {
-        case .int64, .timestamp: values = column.ints.withUnsafeBytes(Self.copy)
-        case .float64: values = column.doubles.withUnsafeBytes(Self.copy)
-        case .bool: values = column.bools.withUnsafeBytes(Self.copy)
-        case .string, .bytes: values = column.bytes.withUnsafeBytes(Self.copy)
-        case .vector: values = column.floats.withUnsafeBytes(Self.copy)
-        }
-        offsets = column.type == .string || column.type == .bytes ? column.offsets.withUnsafeBufferPointer { Self.copy($0) } : .init(start: nil, count: 0)
+    /// Calls `body` with one bind source per column of `columns`, in order,
+    /// valid only while `body` runs.
+    static func with<R>(_ columns: [Column], _ body: ([BindSource]) throws -> R) rethrows -> R {
+        var sources: [BindSource] = []
+        sources.reserveCapacity(columns.count)
+        return try open(columns[...], into: &sources, body)
     }
 
-    deinit {
-        validity.deallocate()
-        values.deallocate()
-        offsets.deallocate()
+    /// Opens the buffers of the first of `columns`, then of the rest, one scope inside the other.
+    private static func open<R>(_ columns: ArraySlice<Column>, into sources: inout [BindSource],
+                                _ body: ([BindSource]) throws -> R) rethrows -> R {
+        guard let column = columns.first else { return try body(sources) }
+        return try column.withBuffers { buffers in
+            sources.append(BindSource(type: column.type, buffers: buffers))
+            return try open(columns.dropFirst(), into: &sources, body)
+        }
     }
 
     @inline(__always)
     func bind(_ row: Int, to insert: Statement, at index: Int32) {
-        guard validity[row >> 6] & (1 << UInt64(row & 63)) != 0 else {
+        guard buffers.validity[row >> 6] & (1 << UInt64(row & 63)) != 0 else {
             insert.bindNull(at: index)
             return
         }
+        let values = buffers.values
         switch type {
         case .int64, .timestamp: insert.bind(values.load(fromByteOffset: row * 8, as: Int64.self), at: index)
-        case .bool: insert.bind(values[row] != 0 ? 1 as Int64 : 0, at: index)
+        case .bool: insert.bind(values.load(fromByteOffset: row, as: UInt8.self) != 0 ? 1 as Int64 : 0, at: index)
         case .float64:
             let v = values.load(fromByteOffset: row * 8, as: Double.self)
             if v.isNaN { insert.bind("NaN", at: index) } else { insert.bind(v, at: index) }
-        case .string:
-            insert.bindTextInPlace(UnsafeRawBufferPointer(rebasing: values[offsets[row]..<offsets[row + 1]]), at: index)
-        case .bytes:
-            insert.bindBlobInPlace(UnsafeRawBufferPointer(rebasing: values[offsets[row]..<offsets[row + 1]]), at: index)
+        case .string, .bytes:
+            let start = values.load(fromByteOffset: row * 8, as: Int.self)
+            let end = values.load(fromByteOffset: (row + 1) * 8, as: Int.self)
+            let text = UnsafeRawBufferPointer(start: buffers.bytes + start, count: end - start)
+            if type == .string { insert.bindTextInPlace(text, at: index) } else { insert.bindBlobInPlace(text, at: index) }
         case .vector(let n):
-            insert.bindBlobInPlace(UnsafeRawBufferPointer(rebasing: values[(row * n * 4)..<((row + 1) * n * 4)]), at: index)
+            insert.bindBlobInPlace(UnsafeRawBufferPointer(start: values + row * n * 4, count: n * 4), at: index)
         }
-    }
-
-    /// A copy of `buffer` in newly allocated memory (at least one element, so never a nil address).
-    private static func copy<T>(_ buffer: UnsafeBufferPointer<T>) -> UnsafeMutableBufferPointer<T> {
-        let copy = UnsafeMutableBufferPointer<T>.allocate(capacity: max(buffer.count, 1))
-        _ = copy.initialize(from: buffer)
-        return copy
-    }
-
-    /// A copy of `bytes` in newly allocated memory, 8-byte aligned (at least one byte, so never a nil address).
-    private static func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer {
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
-        copy.copyMemory(from: bytes)
-        return copy
     }
 }

@@ -85,9 +85,9 @@ extension Column {
     }
 
     /// Calls `body` with pointers to the column's buffers.
-    func withBuffers<R>(_ body: (ColumnBuffers) -> R) -> R {
-        withStorage { validity, values, text in
-            body(ColumnBuffers(validity: ColumnBuffers.pointer(validity).assumingMemoryBound(to: UInt64.self),
+    func withBuffers<R>(_ body: (ColumnBuffers) throws -> R) rethrows -> R {
+        try withStorage { validity, values, text in
+            try body(ColumnBuffers(validity: ColumnBuffers.pointer(validity).assumingMemoryBound(to: UInt64.self),
                                values: ColumnBuffers.pointer(values),
                                bytes: ColumnBuffers.pointer(text).assumingMemoryBound(to: UInt8.self)))
         }
