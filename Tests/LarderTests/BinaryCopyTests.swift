@@ -18,21 +18,7 @@ struct BinaryCopyTests {
     let dir = TemporaryDirectory()
 
     /// A view with a string key and one feature of every type.
-    static let typedDefinitions = """
-        entities: [{name: thing, join_keys: [{name: name, type: string}]}]
-        feature_views:
-          - name: typed
-            entity: thing
-            ttl: 0
-            features:
-              - {name: i, type: int64}
-              - {name: f, type: float64, expect: {allow_nan: true}}
-              - {name: b, type: bool}
-              - {name: s, type: string}
-              - {name: raw, type: bytes}
-              - {name: t, type: timestamp}
-              - {name: e, type: "vector<float32, 3>"}
-        """
+    static let typedDefinitions = everyTypeDefinitions(key: "name", type: "string")
 
     /// Rows of the typed view: key, event time, created time, then the
     /// seven features; extremes, NULLs, non-ASCII and empty text, NaN and ±∞.

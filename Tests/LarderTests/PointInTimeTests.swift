@@ -259,21 +259,7 @@ import Testing
 
     @Test(arguments: TestEngine.all)
     func everyTypeThroughBothPaths(engine: TestEngine) throws {
-        let stores = try PointInTimeStores(engine: engine, yaml: """
-            entities: [{name: thing, join_keys: [{name: id, type: int64}]}]
-            feature_views:
-              - name: typed
-                entity: thing
-                ttl: 0
-                features:
-                  - {name: i, type: int64}
-                  - {name: f, type: float64, expect: {allow_nan: true}}
-                  - {name: b, type: bool}
-                  - {name: s, type: string}
-                  - {name: raw, type: bytes}
-                  - {name: t, type: timestamp}
-                  - {name: e, type: "vector<float32, 3>"}
-            """)
+        let stores = try PointInTimeStores(engine: engine, yaml: everyTypeDefinitions())
         try stores.cached.testInsertRun(id: 1, view: "typed", committedAt: 1)
         let long = "a string longer than sixteen bytes, ß"
         let first: [FeatureValue] = [.int64(-7), .float64(.nan), .bool(true), .string(long), .bytes([0, 255, 1]), .timestamp(Timestamp(microseconds: Self.base)), .vector([1.5, -2, 0.25])]

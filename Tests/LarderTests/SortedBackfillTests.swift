@@ -423,23 +423,7 @@ import Testing
     /// ``WriteBatch/gathered(_:)`` does, and leaves another holder of the
     /// batch's columns with the old order.
     @Test func aBatchReorderedInPlaceHoldsTheRowsInTheOrderGiven() throws {
-        let yaml = """
-            entities:
-              - {name: thing, join_keys: [{name: id, type: int64}, {name: code, type: string}]}
-            feature_views:
-              - name: typed
-                entity: thing
-                ttl: 0
-                features:
-                  - {name: i, type: int64}
-                  - {name: f, type: float64}
-                  - {name: b, type: bool}
-                  - {name: s, type: string}
-                  - {name: raw, type: bytes}
-                  - {name: t, type: timestamp}
-                  - {name: e, type: "vector<float32, 2>"}
-            """
-        let definition = try Definitions.parse(yaml: yaml, file: "defs.yaml").featureViews[0]
+        let definition = try Definitions.parse(yaml: everyTypeDefinitions(), file: "defs.yaml").featureViews[0]
         let view = FeatureView(id: 1, version: 1, definition: definition,
                                joinKeys: [JoinKey(name: "id", type: .int64), JoinKey(name: "code", type: .string)], createdAt: 0)
         var random = SystemRandomNumberGenerator()
@@ -464,7 +448,7 @@ import Testing
                 case .string: batch.features[f].append("s\(v)")
                 case .bytes: [UInt8](repeating: UInt8(v & 0xff), count: Int(v & 3)).withUnsafeBytes { batch.features[f].append(bytes: $0) }
                 case .timestamp: batch.features[f].append(Timestamp(microseconds: v))
-                case .vector: batch.features[f].append(vector: [Float(v), Float(-v)])
+                case .vector: batch.features[f].append(vector: [Float(v), Float(-v), 0.5])
                 }
             }
         }

@@ -5,6 +5,27 @@ import Synchronization
 import PostgresNIO
 @_exported import LarderTestSupport
 
+/// Definitions of one view, `typed`, with a feature of every type (NaN
+/// allowed in `f`), keyed by `key` of `type` and kept forever (`ttl: 0`).
+func everyTypeDefinitions(key: String = "id", type: String = "int64") -> String {
+    """
+    entities:
+      - {name: thing, join_keys: [{name: \(key), type: \(type)}]}
+    feature_views:
+      - name: typed
+        entity: thing
+        ttl: 0
+        features:
+          - {name: i, type: int64}
+          - {name: f, type: float64, expect: {allow_nan: true}}
+          - {name: b, type: bool}
+          - {name: s, type: string}
+          - {name: raw, type: bytes}
+          - {name: t, type: timestamp}
+          - {name: e, type: "vector<float32, 3>"}
+    """
+}
+
 extension FeatureStore {
     /// Runs raw SQL on the store's connection, on either engine (tests only).
     func testSQL(_ sql: String) throws {

@@ -34,22 +34,7 @@ import Testing
     @Test(arguments: TestEngine.all)
     func everyTypeIsStoredAsWritten(engine: TestEngine) throws {
         let s = try engine.open(try engine.newStore(in: dir, file: "types.db"))
-        try s.apply(try Definitions.parse(yaml: """
-            entities:
-              - {name: thing, join_keys: [{name: id, type: int64}]}
-            feature_views:
-              - name: typed
-                entity: thing
-                ttl: 0
-                features:
-                  - {name: i, type: int64}
-                  - {name: f, type: float64}
-                  - {name: b, type: bool}
-                  - {name: s, type: string}
-                  - {name: raw, type: bytes}
-                  - {name: t, type: timestamp}
-                  - {name: e, type: "vector<float32, 3>"}
-            """, file: "defs.yaml"))
+        try s.apply(try Definitions.parse(yaml: everyTypeDefinitions(), file: "defs.yaml"))
         let types: [FeatureType] = [.int64, .float64, .bool, .string, .bytes, .timestamp, .vector(dimension: 3)]
         let count = 300
         var columns = [Column(type: .int64), Column(type: .timestamp)] + types.map { Column(type: $0) }
