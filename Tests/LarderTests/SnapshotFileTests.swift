@@ -78,15 +78,41 @@ import LarderTestSupport
         #expect(third.cache.rowsLoaded.load(ordering: .relaxed) == 20)
     }
 
-    /// The `VmFlags` of this process's mapping that starts at `address`
-    /// (`rr`: read page by page), from `/proc/self/smaps`.
-    static func mappingFlags(at address: UnsafeRawPointer) throws -> [Substring] {
+    /// The words after `field` (`VmFlags:`, `Rss:`) of this process's
+    /// mapping that starts at `address`, from `/proc/self/smaps`.
+    static func mappingField(_ field: String, at address: UnsafeRawPointer) throws -> [Substring] {
         let start = String(UInt(bitPattern: address), radix: 16) + "-"
         let smaps = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps")).readDataToEndOfFile()
         let lines = String(decoding: smaps, as: UTF8.self).split(separator: "\n")
         let header = try #require(lines.firstIndex { $0.hasPrefix(start) })
-        let flags = try #require(lines[header...].first { $0.hasPrefix("VmFlags:") })
-        return flags.split(separator: " ").dropFirst().map { $0 }
+        let line = try #require(lines[header...].first { $0.hasPrefix(field) })
+        return line.split(separator: " ").dropFirst().map { $0 }
+    }
+
+    /// The `VmFlags` of this process's mapping that starts at `address` (`rr`: read page by page).
+    static func mappingFlags(at address: UnsafeRawPointer) throws -> [Substring] {
+        try mappingField("VmFlags:", at: address)
+    }
+
+    /// Checking a snapshot file's arrays (after every write, and `larder
+    /// cache verify`) leaves none of its pages in the process's resident
+    /// memory but the last: the whole file would otherwise be resident
+    /// beside the rows it was just built from.
+    @Test func checkingASnapshotFileLeavesItsPagesOutOfTheProcess() throws {
+        #if os(Linux)
+        let directory = TemporaryDirectory()
+        let store = try Self.makeStore(directory, runs: 4)
+        _ = try Self.answers(store)
+        let path = store.snapshotFolder + "/" + (try #require(Self.snapshotFiles(store).first))
+        let region = try #require(Region.map(path: path))
+        region.advise(.scans)
+        func residentKB() throws -> Int { Int(try Self.mappingField("Rss:", at: region.base).first ?? "") ?? -1 }
+        #expect(region.byteCount > 16_384, "a file of several pages")
+        #expect(SnapshotFiles.verifyArrays(region) == nil)
+        #expect(try residentKB() <= 4, "of \(region.byteCount / 1024) KB")
+        // Read again, the pages come back: only this process's mapping let go of them.
+        #expect(SnapshotFiles.verifyArrays(region) == nil)
+        #endif
     }
 
     @Test func aOneShotOnlineReadOfAMappedSnapshotReadsItPageByPage() throws {

