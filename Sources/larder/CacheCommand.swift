@@ -7,9 +7,14 @@ struct CacheCommand: ParsableCommand {
         commandName: "cache", abstract: "Write, check or remove the cache's snapshot files (STORE.cache/).",
         subcommands: [Build.self, Verify.self, Clear.self])
 
+    // Every command names itself: ArgumentParser derives a missing name from the type with
+    // `String(describing:)` for every command of the tree at every start, and each such call
+    // scans every protocol conformance in the executable (`larder list` warm: 15.3 → 13.3 ms).
+
     /// `larder cache build [VIEW...]`: loads views into the cache now, writing their snapshot files.
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "build",
             abstract: "Read views into the cache now and write their snapshot files, so that the next reader maps them instead of reading the store (run it after a large backfill).")
 
         @OptionGroup var options: StoreOptions
@@ -36,6 +41,7 @@ struct CacheCommand: ParsableCommand {
     /// `larder cache verify`: checks every snapshot file completely.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check every snapshot file: header, view version, runs and every array's checksum. Exit 2 when one is damaged or stale.")
 
         @OptionGroup var options: StoreOptions
@@ -53,6 +59,7 @@ struct CacheCommand: ParsableCommand {
     /// `larder cache clear`: removes the snapshot files.
     struct Clear: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "clear",
             abstract: "Remove the snapshot files; the next process to read a view reads it from the store and writes its snapshot again.")
 
         @OptionGroup var options: StoreOptions

@@ -36,8 +36,10 @@ struct LarderCommand: AsyncParsableCommand {
                 FeatureServer.sizeBlockingPool()
                 FeatureServer.runTasksOnEventLoops()
             }
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
+            // The one asynchronous subcommand by its type: a cast to `any AsyncParsableCommand`
+            // would scan every protocol conformance in the executable (a Swift runtime lookup).
+            if let serve = command as? ServeCommand {
+                try await serve.run()
             } else {
                 try command.run()
             }
