@@ -71,12 +71,16 @@ final class Region: @unchecked Sendable {
     /// in `range` (bytes from ``base``; `MADV_DONTNEED`): they leave its
     /// resident memory but stay in the page cache, and a later read maps
     /// them again. Nothing for allocated memory.
-    func release(_ range: Range<Int>) {
-        guard isMapped else { return }
+    ///
+    /// - Returns: the end of the last whole page in `range` (where the
+    ///   next release of the pages that follow starts).
+    @discardableResult
+    func release(_ range: Range<Int>) -> Int {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (range.lowerBound + page - 1) / page * page, end = min(range.upperBound, byteCount) / page * page
-        guard start < end else { return }
+        guard isMapped, start < end else { return max(range.lowerBound, end) }
         madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+        return end
     }
 
     /// The times ``advise(_:)`` asked for point reads of this mapped file

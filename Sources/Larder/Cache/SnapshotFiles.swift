@@ -222,10 +222,11 @@ struct SnapshotFiles: Sendable {
     /// 2.3 → 1.3 GB).
     static func verifyArrays(_ region: Region) -> String? {
         guard case .success(let header) = SnapshotHeader.decode(region) else { return "header damaged" }
+        var released = 0 // pages before this are let go; a page shared with the next array goes with it
         for (index, array) in header.arrays.enumerated() {
             let bytes = UnsafeRawBufferPointer(start: region.base + array.offset, count: array.length)
             if Checksum64.of(bytes) != array.checksum { return "array \(index) does not match its checksum (damaged)" }
-            region.release(0..<(array.offset + array.length)) // a page shared with the next array goes with it
+            released = region.release(released..<(array.offset + array.length))
         }
         return nil
     }

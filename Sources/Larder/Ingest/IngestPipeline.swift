@@ -348,7 +348,6 @@ struct IngestPipeline<Source: IngestSource> {
         stage.batch.reorder(order)
         stage.log = stage.log.gathered(order)
         stage.raw = sorter.keepsRaw ? order.map { [raw = stage.raw] in raw[$0] } : []
-        stage.streamed = true
         return stage
     }
 
