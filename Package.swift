@@ -11,6 +11,23 @@ let swiftSettings: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
 ]
 
+/// How a release `larder` is laid out so that a short command's start-up reads little of it
+/// (docs/benchmarks.md, "A cold process: the start-up laid out together"). lld with
+/// `Sources/larder/startup.order` puts the code and read-only data that `list`, `describe`,
+/// `runs`, `versions`, `online` and `--help` touch first in their sections, and
+/// `Sources/larder/startup.ld` moves the unwind tables past the code; both are written by
+/// `Benchmarks/startup/startup_order.py`. Relative relocations packed (`DT_RELR`, glibc 2.36 or
+/// later) leave the loader 20 KB to read instead of 3 MB; `-z now` binds every import at start,
+/// which moves `.got.plt` among the data the loader writes anyway.
+let startupLayout: [String] = [
+    "-use-ld=lld",
+    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+    "-Xlinker", "-z", "-Xlinker", "now",
+    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/larder/startup.order",
+    "-Xlinker", "--no-warn-symbol-ordering",
+    "-Xlinker", "\(Context.packageDirectory)/Sources/larder/startup.ld",
+]
+
 var package = Package(
     name: "larder",
     products: [
@@ -106,6 +123,8 @@ var package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // Linker inputs, not sources (the layout below).
+            exclude: ["startup.order", "startup.ld"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             // The Swift runtime and Foundation linked into the executable: a process then maps one
             // file instead of loading and binding a dozen shared libraries, which is most of a short
@@ -115,7 +134,7 @@ var package = Package(
             // `--no-export-dynamic` undoes the `-export-dynamic` that `-static-stdlib` brings: nothing
             // loads code that binds to the executable's symbols, and without 42,000 of them in its
             // dynamic symbol table the loader reads 4 MB less at start-up.
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--no-export-dynamic"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--no-export-dynamic"] + startupLayout,
                                           .when(platforms: [.linux], configuration: .release))]
         ),
         // larder.h: the C ABI's declarations and the Arrow C Data Interface structs.
