@@ -196,6 +196,73 @@ import Testing
         #expect(Self.text(writer.sink) == "{\"a\\\"b\":3,\"c\":true}\n")
     }
 
+    // MARK: Read back
+
+    /// What a CSV or JSON Lines export writes, a backfill reads back as the
+    /// values it was written from: every type, nulls, text that looks like
+    /// numbers, and non-finite numbers in floats and in vectors' elements.
+    @Test(arguments: [OutputFormat.csv, .jsonl])
+    func anExportReadsBackAsTheValuesItHolds(format: OutputFormat) throws {
+        let dir = TemporaryDirectory()
+        let definitions = try Definitions.parse(yaml: everyTypeDefinitions(nanInVectors: true), file: "defs.yaml")
+        let specials: [Double] = [.nan, .infinity, -.infinity, -0.0, 0.1, .leastNonzeroMagnitude, 1e300]
+        let types: [FeatureType] = [.int64, .float64, .bool, .string, .bytes, .timestamp, .vector(dimension: 3)]
+        var columns = [Column(type: .int64), Column(type: .timestamp)] + types.map { Column(type: $0) }
+        for row in 0..<200 {
+            let special = specials[row % specials.count]
+            let values: [FeatureValue] = [
+                .int64(Int64(row)), .timestamp(Timestamp(microseconds: Int64(row) * 1_000_003 - 5_000_000)),
+                .int64(Int64(row) * 7919 - 1_000_000), .float64(row % 3 == 0 ? special : Double(row) / 3), .bool(row % 2 == 0),
+                .string(["a,b \"q\"\nline", "naïve 東京 🙂", "NaN", "[0.5]", "-1e3"][row % 5]),
+                .bytes((0..<(row % 4)).map { UInt8(truncatingIfNeeded: row * 31 + $0) }),
+                .timestamp(Timestamp(microseconds: Int64(row) * -86_400_000_123)),
+                .vector([Float(special), Float(row) * 0.1, -Float(row) / 3]),
+            ]
+            for (c, value) in values.enumerated() { try columns[c].append(row % 11 == 5 && c >= 2 ? .null : value) }
+        }
+        let written = FeatureFrame(names: ["id", "event_timestamp", "i", "f", "b", "s", "raw", "t", "e"], columns: columns)
+        let source = try FeatureStore(path: dir.file("source.db"))
+        try source.apply(definitions)
+        try source.write(view: "typed", frame: written)
+        let file = dir.file("typed.\(format.rawValue)")
+        try source.export(view: "typed", format: format, to: .file(file))
+
+        let target = try FeatureStore(path: dir.file("target.db"))
+        try target.apply(definitions)
+        var options = IngestOptions()
+        options.ignoreUnknownColumns = true
+        _ = try target.backfill(view: "typed", input: .file(file), options: options)
+        var read: [Int64: [FeatureValue]] = [:]
+        try target.withReader { state in
+            try state.session.scan(try state.registry.view("typed", version: nil), from: nil, to: nil, asOf: nil, batchRows: 64) { batch in
+                for row in 0..<batch[0].count { read[batch[0].ints[row]] = batch[4...].map { $0.value(row) } }
+                return true
+            }
+        }
+        /// Equal, with a NaN equal to a NaN (in a float or in a vector's element); a
+        /// `float64` zero's sign is checked apart, below.
+        func same(_ a: FeatureValue, _ b: FeatureValue) -> Bool {
+            switch (a, b) {
+            case (.float64(let x), .float64(let y)): x.isNaN ? y.isNaN : x == y
+            case (.vector(let x), .vector(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.isNaN ? $1.isNaN : $0.bitPattern == $1.bitPattern }
+            default: a == b
+            }
+        }
+        #expect(read.count == 200)
+        for row in 0..<200 {
+            let expected = columns[2...].map { $0.value(row) }
+            let got = read[Int64(row)] ?? []
+            #expect(got.count == expected.count && zip(got, expected).allSatisfy(same), "row \(row): \(got) for \(expected)")
+        }
+        // A REAL column of SQLite stores an integral value as an integer (an optimisation it
+        // always makes), so a float64 -0.0 comes back as 0.0, before any export (docs/architecture.md).
+        withKnownIssue("SQLite stores a float64 -0.0 as the integer 0") {
+            for row in 0..<200 where columns[3].validity[row] && columns[3].doubles[row] == 0 && columns[3].doubles[row].sign == .minus {
+                #expect(read[Int64(row)].map { if case .float64(let v) = $0[1] { v.sign == .minus } else { false } } == true, "row \(row)")
+            }
+        }
+    }
+
     // MARK: Schema checks and files
 
     @Test func mismatchedColumnsAreRefused() throws {

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import Larder
 
-/// The float64 parser's fast paths agree bit for bit with strtod.
+/// The float64 parser's fast paths agree bit for bit with strtod; a
+/// vector's elements.
 @Suite struct FieldParserTests {
     /// `text` parsed by ``FieldParser/double(_:)``.
     func parsed(_ text: String) -> Double? {
@@ -43,6 +44,25 @@ import Testing
                 if scale > 0 { text.insert(".", at: text.index(text.endIndex, offsetBy: -min(scale, text.count))) }
                 #expect(parsed(text)?.bitPattern == strtodValue(text).bitPattern, "\(text)")
             }
+        }
+    }
+
+    /// `text` parsed by ``FieldParser/vector(_:into:)``.
+    func vector(_ text: String) -> [Float]? {
+        var text = text, out: [Float] = []
+        let count = text.withUTF8 { FieldParser.vector(UnsafeRawBufferPointer($0), into: &out) }
+        return count.map { _ in out }
+    }
+
+    /// A vector's element may be a non-finite word, bare (CSV's `NaN`, `inf`)
+    /// or quoted as JSON output writes it; nothing else may be quoted.
+    @Test func vectorElementsMayBeNonFiniteWordsBareOrQuoted() throws {
+        let read = try #require(vector(#"[0.5, "NaN","Infinity", "-Infinity", NaN, inf, -inf]"#))
+        #expect(read.count == 7)
+        #expect(read[0] == 0.5 && read[1].isNaN && read[2] == .infinity && read[3] == -.infinity)
+        #expect(read[4].isNaN && read[5] == .infinity && read[6] == -.infinity)
+        for refused in [#"["0.5"]"#, #"["nan"]"#, #"["NaN]"#, #"[""]"#, #"["NaN" ]x"#, #"[NaN, "inf"]"#] {
+            #expect(vector(refused) == nil, "\(refused)")
         }
     }
 }

@@ -35,7 +35,7 @@ import Testing
         case .string(let v): return JSONValue.quoted(v)
         case .timestamp(let v): return "\"\(v.description)\""
         case .bytes: return "\"\(value.text)\""
-        case .vector(let v): return "[" + v.map { Double($0).isFinite ? String(Double($0)) : "null" }.joined(separator: ",") + "]"
+        case .vector(let v): return "[" + v.map { $0.isFinite ? String($0) : "\"\($0.isNaN ? "NaN" : ($0 > 0 ? "Infinity" : "-Infinity"))\"" }.joined(separator: ",") + "]"
         }
     }
 

@@ -6,8 +6,9 @@ import PostgresNIO
 @_exported import LarderTestSupport
 
 /// Definitions of one view, `typed`, with a feature of every type (NaN
-/// allowed in `f`), keyed by `key` of `type` and kept forever (`ttl: 0`).
-func everyTypeDefinitions(key: String = "id", type: String = "int64") -> String {
+/// allowed in `f`, and in the vector `e` when `nanInVectors`), keyed by
+/// `key` of `type` and kept forever (`ttl: 0`).
+func everyTypeDefinitions(key: String = "id", type: String = "int64", nanInVectors: Bool = false) -> String {
     """
     entities:
       - {name: thing, join_keys: [{name: \(key), type: \(type)}]}
@@ -22,7 +23,7 @@ func everyTypeDefinitions(key: String = "id", type: String = "int64") -> String 
           - {name: s, type: string}
           - {name: raw, type: bytes}
           - {name: t, type: timestamp}
-          - {name: e, type: "vector<float32, 3>"}
+          - {name: e, type: "vector<float32, 3>"\(nanInVectors ? ", expect: {allow_nan: true}" : "")}
     """
 }
 

@@ -221,7 +221,9 @@ enum FieldParser {
     }
 
     /// A vector written as `[1, 2.5, -3]` into `out`; returns the number of
-    /// elements, or nil when the text is not a flat list of numbers.
+    /// elements, or nil when the text is not a flat list of numbers. An
+    /// element may also be a non-finite word, bare (`NaN`, `inf`: CSV) or
+    /// quoted as JSON output writes it (`"NaN"`, `"Infinity"`, `"-Infinity"`).
     static func vector(_ b: UnsafeRawBufferPointer, into out: inout [Float]) -> Int? {
         var i = 0
         let n = b.count
@@ -236,7 +238,13 @@ enum FieldParser {
             skipSpace()
             let start = i
             while i < n, b[i] != 0x2C, b[i] != 0x5D, b[i] != 0x20 { i += 1 }
-            guard let value = double(UnsafeRawBufferPointer(rebasing: b[start..<i])) else { return nil }
+            var element = UnsafeRawBufferPointer(rebasing: b[start..<i])
+            // A non-finite element as JSON output spells it: "NaN", "Infinity", "-Infinity".
+            if element.count > 2, element.first == 0x22, element.last == 0x22 {
+                element = UnsafeRawBufferPointer(rebasing: element.dropFirst().dropLast())
+                guard isNonFiniteWord(element) else { return nil }
+            }
+            guard let value = double(element) else { return nil }
             out.append(Float(value))
             count += 1
             skipSpace()

@@ -98,9 +98,10 @@ extension OnlineResult {
 
     /// Appends `column`'s values as a JSON array: numbers, strings,
     /// booleans, timestamps as RFC 3339 strings, bytes as base64 strings,
-    /// vectors as arrays of numbers (a non-finite element as `null`),
-    /// non-finite `float64` values as the strings `NaN`, `Infinity`,
-    /// `-Infinity`, and `null` for a null.
+    /// vectors as arrays of numbers in `Float`'s shortest form, non-finite
+    /// numbers (a `float64` or a vector's element) as the strings `NaN`,
+    /// `Infinity`, `-Infinity`, and `null` for a null: as JSON Lines output
+    /// spells them, so that what serving reads is what training read.
     static func appendValues(of column: Column, to out: inout [UInt8]) {
         /// Appends `[` … `]`, `null` for an invalid row, `value(row)` for a valid one.
         func cells(_ value: (Int, inout [UInt8]) -> Void) {
@@ -157,8 +158,12 @@ extension OnlineResult {
                     out.append(UInt8(ascii: "["))
                     for i in row * dimension..<(row + 1) * dimension {
                         if i > row * dimension { out.append(UInt8(ascii: ",")) }
-                        let value = Double(floats[i])
-                        if value.isFinite { TextFormatting.appendFinite(value, to: &out) } else { TextFormatting.appendASCII("null", to: &out) }
+                        let value = floats[i]
+                        if value.isFinite {
+                            TextFormatting.appendFinite(value, to: &out)
+                        } else {
+                            JSONValue.appendNonFinite(isNaN: value.isNaN, isNegative: value < 0, to: &out)
+                        }
                     }
                     out.append(UInt8(ascii: "]"))
                 }
