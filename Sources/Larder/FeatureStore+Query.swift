@@ -144,7 +144,9 @@ extension FeatureStore {
     /// answered from the store this time, which takes about a millisecond,
     /// where reading it would take seconds. A ``FeatureReader``
     /// (``reader(features:fullNames:)``), a historical query or
-    /// `larder cache build` reads it and writes the file.
+    /// `larder cache build` reads it and writes the file. Nor does it wait
+    /// while another thread of the process brings a view into the cache:
+    /// the store answers this call.
     public func onlineFeatures(entities: FeatureFrame, features: [FeatureReference],
                                fullNames: Bool = false, asOf: Timestamp? = nil) throws(LarderError) -> OnlineResult {
         let plan = try plan(features, fullNames: fullNames)
@@ -164,6 +166,17 @@ extension FeatureStore {
         let answers = try answers(plan, keys: keys, times: Array(repeating: now, count: rows), asOf: now, statuses: true, oneShot: true)
         return OnlineResult(featureNames: plan.names, values: Retrieval.featureColumns(plan, answers),
                             statuses: Retrieval.statuses(plan, answers), eventTimestamps: Retrieval.eventTimes(plan, answers))
+    }
+
+    /// The join keys that `features` are looked up by, resolved from the
+    /// registry without preparing a reader or touching the cache: what to
+    /// frame entities with for
+    /// ``onlineFeatures(entities:features:fullNames:asOf:)``.
+    ///
+    /// - Throws: as ``reader(features:fullNames:)`` does, for unknown names,
+    ///   two features of one name, or views with different join keys.
+    public func joinKeys(of features: [FeatureReference], fullNames: Bool = false) throws(LarderError) -> [JoinKey] {
+        try plan(features, fullNames: fullNames).sharedJoinKeys()
     }
 
     /// A prepared online reader of `features`: names, versions and column
@@ -259,41 +272,50 @@ extension FeatureStore {
             if checkDue { refreshCacheInBackground() }
             return (held, contents.runs, false)
         }
+        // Not while another transaction loads a view (seconds for a large one): the store answers.
         return try withReader { state in
-            try cache.transaction(source: state.session) { transaction in
+            try cache.transactionIfFree(source: state.session) { transaction in
                 var views: [CachedView] = []
                 for part in plan.parts {
                     guard let view = try transaction.snapshot(of: part.view, oneShot: true) else { return nil }
                     views.append(view)
                 }
                 return (views, transaction.runs, true)
-            }
+            } ?? nil
         }
     }
 
     /// The rule's answers for every part of `plan`, for `keys` (one list
     /// of key columns per part) at `times`: parts answered by the storage
     /// engine, in the same read transaction as the cache refresh; cached
-    /// parts after it, with no lock held.
+    /// parts after it, with no lock held. A one-shot read does not wait
+    /// while another transaction loads a view (seconds for a large one): the
+    /// engine then answers every part, in a read transaction of its own.
     private func answers(_ plan: RetrievalPlan, keys: [[Column]], times: [Int64], asOf: Int64,
                          statuses: Bool, oneShot: Bool = false) throws(LarderError) -> [PartAnswer] {
         var answers = [PartAnswer?](repeating: nil, count: plan.parts.count)
         var cached: [(part: Int, snapshot: CachedView)] = []
-        let runs = try withReader { state in
-            try cache.transaction(source: state.session) { transaction in
+        let runs = try withReader { state -> RunTable? in
+            /// Each part from the cache when `transaction` holds it or takes it in, else from the engine.
+            func answerParts(_ transaction: FeatureCache.Transaction?) throws -> RunTable? {
                 for (p, part) in plan.parts.enumerated() {
-                    if let snapshot = try transaction.snapshot(of: part.view, oneShot: oneShot) {
+                    if let snapshot = try transaction?.snapshot(of: part.view, oneShot: oneShot) {
                         cached.append((p, snapshot))
                     } else {
                         answers[p] = try Retrieval.answer(part, from: state.session, keys: keys[p], times: times, asOf: asOf, status: statuses)
                     }
                 }
-                return transaction.runs
+                return transaction?.runs
             }
+            guard oneShot else { return try cache.transaction(source: state.session, answerParts) }
+            if let runs = try cache.transactionIfFree(source: state.session, answerParts) { return runs }
+            return try state.session.reading { try answerParts(nil) }
         }
-        let horizon = PointInTime.Horizon(asOf: asOf, runs: runs)
-        for (p, snapshot) in cached {
-            answers[p] = Retrieval.answer(snapshot, keys: keys[p], times: times, horizon: horizon)
+        if let runs {
+            let horizon = PointInTime.Horizon(asOf: asOf, runs: runs)
+            for (p, snapshot) in cached {
+                answers[p] = Retrieval.answer(snapshot, keys: keys[p], times: times, horizon: horizon)
+            }
         }
         return answers.map { $0! }
     }

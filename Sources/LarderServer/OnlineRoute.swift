@@ -10,9 +10,10 @@ extension LarderRoutes {
     ///
     /// The body is read once, straight from its bytes (``OnlineRequest``);
     /// the answer is written straight into the response's bytes. A request
-    /// without `as_of` whose shape was seen before touches no SQLite and
-    /// stays on the event loop; one with `as_of` reads through the store on
-    /// NIO's thread pool.
+    /// without `as_of` whose shape has a prepared reader touches no SQLite
+    /// and stays on the event loop; one with `as_of`, or the first requests
+    /// of a shape while its reader is prepared (``ReaderCache``), read
+    /// through the store on NIO's thread pool.
     func online(_ request: Request) async throws -> Response {
         guard LarderRoutes.mediaType(request).map({ $0 == "application/json" }) ?? true else {
             throw ServerError.unsupportedMediaType(LarderRoutes.mediaType(request), accepted: ["application/json"])
@@ -20,18 +21,19 @@ extension LarderRoutes {
         let parsed = try await bodyBuffer(request).withUnsafeReadableBytes { bytes throws(ServerError) in
             try OnlineRequest.parse(bytes, maxEntities: options.maxEntities)
         }
-        let reader = try await readers.reader(parsed.shape)
-        let frame = try EntityRows.frame(parsed.entities, joinKeys: reader.joinKeys)
-        metrics.onlineEntities(frame.rowCount)
-        let result: OnlineResult
-        if let asOf = parsed.asOf {
-            let (store, shape) = (store, parsed.shape)
-            result = try await NIOThreadPool.singleton.runIfActive {
-                try store.onlineFeatures(entities: frame, features: shape.references(in: store), fullNames: shape.fullNames, asOf: asOf)
-            }
-        } else {
+        let frame: FeatureFrame, result: OnlineResult
+        if parsed.asOf == nil, let reader = readers.reader(parsed.shape) {
+            frame = try EntityRows.frame(parsed.entities, joinKeys: reader.joinKeys)
             result = try reader.read(entities: frame)
+        } else {
+            let (store, shape, entities, asOf) = (store, parsed.shape, parsed.entities, parsed.asOf)
+            (frame, result) = try await NIOThreadPool.singleton.runIfActive {
+                let features = try shape.references(in: store)
+                let frame = try EntityRows.frame(entities, joinKeys: store.joinKeys(of: features, fullNames: shape.fullNames))
+                return (frame, try store.onlineFeatures(entities: frame, features: features, fullNames: shape.fullNames, asOf: asOf))
+            }
         }
+        metrics.onlineEntities(frame.rowCount)
         var out: [UInt8] = []
         result.writeJSON(entities: frame, into: &out)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))

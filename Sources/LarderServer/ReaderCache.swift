@@ -11,7 +11,8 @@ import Synchronization
 /// feature set). So a reader used for ``refreshInterval`` is prepared again
 /// on NIO's thread pool while requests go on with the one they have: no
 /// request waits for it, and definitions applied while the server runs are
-/// served within about that time.
+/// served within about that time. Nor does a shape's first request wait
+/// for its first reader: it is answered through the store meanwhile.
 final class ReaderCache: Sendable {
     /// What an online request asks for.
     struct Shape: Hashable, Sendable {
@@ -46,57 +47,64 @@ final class ReaderCache: Sendable {
         var refreshing: Bool
     }
 
+    /// The readers kept, and the shapes whose first reader is being prepared.
+    private struct State {
+        var entries: [Shape: Entry] = [:]
+        var preparing: Set<Shape> = []
+    }
+
     private let store: FeatureStore
-    private let readers = Mutex<[Shape: Entry]>([:])
+    private let state = Mutex(State())
 
     init(store: FeatureStore) {
         self.store = store
     }
 
-    /// The reader of `shape`: the one kept, or a new one prepared on NIO's
-    /// blocking thread pool (the first request of a shape waits for it).
-    func reader(_ shape: Shape) async throws -> FeatureReader {
+    /// The reader of `shape` if one is prepared; otherwise nil, at once, and
+    /// one is being prepared on NIO's blocking thread pool (once, however
+    /// many requests ask meanwhile). Preparing may bring a large view into
+    /// the cache (seconds at 10M rows without a snapshot file), so a
+    /// request that finds no reader is answered through the store
+    /// (``FeatureStore/onlineFeatures(entities:features:fullNames:asOf:)``),
+    /// which does not wait for it.
+    func reader(_ shape: Shape) -> FeatureReader? {
         let now = ContinuousClock.now
-        let (kept, due) = readers.withLock { readers -> (FeatureReader?, Bool) in
-            guard var entry = readers[shape] else { return (nil, false) }
-            guard !entry.refreshing, now - entry.prepared >= ReaderCache.refreshInterval else { return (entry.reader, false) }
+        let (kept, due, first) = state.withLock { state -> (FeatureReader?, Bool, Bool) in
+            guard var entry = state.entries[shape] else {
+                return (nil, false, state.preparing.insert(shape).inserted)
+            }
+            guard !entry.refreshing, now - entry.prepared >= ReaderCache.refreshInterval else { return (entry.reader, false, false) }
             entry.refreshing = true
-            readers[shape] = entry
-            return (entry.reader, true)
+            state.entries[shape] = entry
+            return (entry.reader, true, false)
         }
-        if let kept {
-            if due { refreshInBackground(shape) }
-            return kept
-        }
-        let store = store
-        let reader = try await NIOThreadPool.singleton.runIfActive { () throws -> FeatureReader in try shape.prepare(store) }
-        keep(reader, for: shape, preparedAt: now)
-        return reader
+        if due || first { prepareInBackground(shape) }
+        return kept
     }
 
     private func keep(_ reader: FeatureReader, for shape: Shape, preparedAt instant: ContinuousClock.Instant) {
-        readers.withLock { readers in
-            if readers.count >= ReaderCache.maxShapes, readers[shape] == nil { readers.removeAll() }
-            readers[shape] = Entry(reader: reader, prepared: instant, refreshing: false)
+        state.withLock { state in
+            if state.entries.count >= ReaderCache.maxShapes, state.entries[shape] == nil { state.entries.removeAll() }
+            state.entries[shape] = Entry(reader: reader, prepared: instant, refreshing: false)
+            state.preparing.remove(shape)
         }
     }
 
-    /// Prepares `shape`'s reader again on the thread pool; when that fails
-    /// (its features are gone), forgets the shape, so that the next request
-    /// prepares it itself and answers the error.
-    private func refreshInBackground(_ shape: Shape) {
+    /// Prepares `shape`'s reader (again) on the thread pool; when that fails
+    /// (its features are gone or never were), forgets the shape, so that the
+    /// next request is answered through the store, which answers the error.
+    private func prepareInBackground(_ shape: Shape) {
         let store = store
-        NIOThreadPool.singleton.submit { [self] state in
-            guard case .active = state else {
-                readers.withLock { _ = $0.removeValue(forKey: shape) }
+        NIOThreadPool.singleton.submit { [self] poolState in
+            let started = ContinuousClock.now
+            guard case .active = poolState, let reader = try? shape.prepare(store) else {
+                state.withLock { state in
+                    state.entries.removeValue(forKey: shape)
+                    state.preparing.remove(shape)
+                }
                 return
             }
-            let started = ContinuousClock.now
-            do {
-                keep(try shape.prepare(store), for: shape, preparedAt: started)
-            } catch {
-                readers.withLock { _ = $0.removeValue(forKey: shape) }
-            }
+            keep(reader, for: shape, preparedAt: started)
         }
     }
 }

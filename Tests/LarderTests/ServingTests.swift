@@ -35,6 +35,43 @@ import Testing
         return FeatureFrame(names: ["driver_id"], columns: [column])
     }
 
+    /// A one-shot online read does not wait while another thread holds the
+    /// cache's transaction (as a large view's load does, for seconds): the
+    /// store answers it, with the answer the cache gives afterwards. The
+    /// holder waits until the read has returned, so a read that waited
+    /// for it would never return; the guard's 60 s only ends such a test.
+    @Test func aOneShotReadDoesNotWaitForAViewBeingLoaded() throws {
+        let s = try store()
+        let features = try FeatureReference.parseList("driver_stats:conv_rate,driver_stats:avg_daily_trips")
+        let entities = try entities([1, 2])
+        #expect(s.cache.contents.snapshots.isEmpty, "nothing cached before the first read")
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
+        let readDone = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? s.withReader { state in try s.cache.transaction(source: state.session) { _ in holding.signal(); release.wait() } }
+            released.signal()
+        }.start()
+        holding.wait()
+        let answer = Mutex<Result<OnlineResult, LarderError>?>(nil)
+        Thread {
+            let result = Result { () throws(LarderError) in try s.onlineFeatures(entities: entities, features: features) }
+            answer.withLock { $0 = result }
+            readDone.signal()
+        }.start()
+        let returned = readDone.wait(timeout: .now() + 60) == .success
+        #expect(s.cache.contents.snapshots.isEmpty, "the store answered: nothing was cached")
+        release.signal()
+        released.wait()
+        if !returned { readDone.wait() }
+        #expect(returned, "the one-shot read waited for the cache's transaction")
+        let whileHeld = try #require(answer.withLock { $0 }).get()
+        let afterwards = try s.onlineFeatures(entities: entities, features: features)
+        #expect(!s.cache.contents.snapshots.isEmpty, "the next read, with the cache free, took the view in")
+        #expect(whileHeld.values.map { [$0.value(0), $0.value(1)] } == afterwards.values.map { [$0.value(0), $0.value(1)] })
+        #expect(whileHeld.statuses == afterwards.statuses && whileHeld.eventTimestamps == afterwards.eventTimestamps)
+        #expect(whileHeld.values[0].value(0) == .float64(0.6))
+    }
+
     @Test(arguments: [nil, 0]) func onlineAnswersCarryTheWinnersEventTime(cacheBytes: Int?) throws {
         let s = try store(cacheBytes: cacheBytes)
         let features = try FeatureReference.parseList("driver_stats:conv_rate,driver_stats:acc_rate")

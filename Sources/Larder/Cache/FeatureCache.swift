@@ -247,6 +247,18 @@ final class FeatureCache: Sendable {
         return try refreshing.withLock { try source.reading(work) }
     }
 
+    /// ``transaction(source:handoffs:_:)``, if no other is under way;
+    /// otherwise nil, at once. For a one-shot read, which the store can
+    /// answer itself rather than wait while a large view loads (seconds).
+    func transactionIfFree<R>(source: some CacheSource, _ body: (Transaction) throws -> R) throws -> R? {
+        try refreshing.withLockIfAvailable {
+            try source.reading {
+                try refresh(source: source, handoffs: [])
+                return try body(Transaction(cache: self, source: source))
+            }
+        }
+    }
+
     /// Brings the cache up to date with the store like
     /// ``transaction(source:handoffs:_:)``, unless a write of this process is
     /// on its way to the cache (``pendingWrites``): then it does nothing,
