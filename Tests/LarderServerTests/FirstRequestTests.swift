@@ -19,41 +19,28 @@ import Testing
         let larder = try FeatureStore(path: store.path)
         let router = Router()
         LarderRoutes(store: larder).add(to: router)
-        let (ports, running) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { running.yield($0.localAddress?.port ?? 0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask(executorPreference: DispatchExecutor.shared) { try await app.runService(gracefulShutdownSignals: []) }
-            var listening = ports.makeAsyncIterator()
-            let server = MountTests.MountedApp(port: UInt16(try #require(await listening.next())))
-            let request = #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}"#
-            let replies = try await withCheckedThrowingContinuation { (done: CheckedContinuation<[Reply], any Error>) in
-                DispatchQueue.global().async {
-                    let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-                    Thread {
-                        _ = try? larder.withReader { state in
-                            try larder.cache.transaction(source: state.session) { _ in
-                                holding.signal()
-                                release.wait()
-                            }
-                        }
-                    }.start()
-                    holding.wait()
-                    let first = Result { try server.post("/v1/online-features", json: request) }
-                    let cachedMeanwhile = !larder.cache.contents.snapshots.isEmpty
-                    release.signal()
-                    done.resume(with: Result {
-                        #expect(!cachedMeanwhile, "the first request was answered by the store")
-                        // Once the cache is free, the shape's reader is prepared and answers.
-                        return [try first.get(), try server.post("/v1/online-features", json: request)]
-                    })
+        let request = #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}"#
+        let (replies, cachedMeanwhile) = try await MountTests.serving(router) { server in
+            let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            Thread {
+                _ = try? larder.withReader { state in
+                    try larder.cache.transaction(source: state.session) { _ in
+                        holding.signal()
+                        release.wait()
+                    }
                 }
-            }
-            for reply in replies {
-                #expect(reply.status == 200, "\(reply.text)")
-                #expect(reply.text.contains(#""values":[0.112]"#), "\(reply.text)")
-            }
-            group.cancelAll()
+            }.start()
+            holding.wait()
+            let first = Result { try server.post("/v1/online-features", json: request) }
+            let cachedMeanwhile = !larder.cache.contents.snapshots.isEmpty
+            release.signal()
+            // With the cache free, the next request is answered too (by the reader once it is ready).
+            return ([try first.get(), try server.post("/v1/online-features", json: request)], cachedMeanwhile)
+        }
+        #expect(!cachedMeanwhile, "the first request was answered by the store")
+        for reply in replies {
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.text.contains(#""values":[0.112]"#), "\(reply.text)")
         }
     }
 }

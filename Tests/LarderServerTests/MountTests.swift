@@ -19,35 +19,41 @@ import Testing
         let router = Router()
         router.get("hello") { _, _ in "world" }
         LarderRoutes(store: larder, options: .init(token: "t")).add(to: router)
+        let replies = try await MountTests.serving(router) { server in
+            [try server.request("GET", "/hello"), try server.request("GET", "/healthz"), try server.request("GET", "/v1/views"),
+             try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}"#,
+                             headers: ["Authorization": "Bearer t"])]
+        }
+        #expect(replies[0].text == "world")
+        #expect(replies[1].status == 200)
+        #expect(replies[2].status == 401)
+        #expect(replies[3].status == 200, "\(replies[3].text)")
+        #expect(replies[3].text.contains(#""values":[0.112]"#))
+    }
+
+    /// Runs an application of `router` on an ephemeral loopback port, calls
+    /// `client` with it, and stops the application.
+    ///
+    /// The application runs on threads of its own: other suites' synchronous
+    /// tests can hold every thread of the cooperative pool for longer than
+    /// the client's 20 s read timeout. `client`'s blocking socket calls run
+    /// on a Dispatch thread: on Swift's cooperative pool (as many threads as
+    /// cores, shared with the other suites) they could starve the
+    /// application's own handlers.
+    static func serving<R: Sendable>(_ router: Router<BasicRequestContext>,
+                                     _ client: @escaping @Sendable (MountedApp) throws -> R) async throws -> R {
         let (ports, running) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { running.yield($0.localAddress?.port ?? 0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // The app runs on threads of its own: other suites' synchronous
-            // tests can hold every thread of the cooperative pool for longer
-            // than the client's 20 s read timeout.
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask(executorPreference: DispatchExecutor.shared) { try await app.runService(gracefulShutdownSignals: []) }
             var listening = ports.makeAsyncIterator()
-            let port = try #require(await listening.next())
-            let server = MountedApp(port: UInt16(port))
-            // The blocking socket calls run on a Dispatch thread: on Swift's
-            // cooperative pool (as many threads as cores, shared with the
-            // other suites) they could starve the app's own handlers.
-            let replies = try await withCheckedThrowingContinuation { (done: CheckedContinuation<[Reply], any Error>) in
-                DispatchQueue.global().async {
-                    done.resume(with: Result {
-                        [try server.request("GET", "/hello"), try server.request("GET", "/healthz"), try server.request("GET", "/v1/views"),
-                         try server.post("/v1/online-features", json: #"{"features": ["driver_stats:conv_rate"], "entities": {"driver_id": [1001]}}"#,
-                                         headers: ["Authorization": "Bearer t"])]
-                    })
-                }
+            let server = MountedApp(port: UInt16(try #require(await listening.next())))
+            let result = try await withCheckedThrowingContinuation { (done: CheckedContinuation<R, any Error>) in
+                DispatchQueue.global().async { done.resume(with: Result { try client(server) }) }
             }
-            #expect(replies[0].text == "world")
-            #expect(replies[1].status == 200)
-            #expect(replies[2].status == 401)
-            #expect(replies[3].status == 200, "\(replies[3].text)")
-            #expect(replies[3].text.contains(#""values":[0.112]"#))
             group.cancelAll()
+            return result
         }
     }
 }
